@@ -1,0 +1,63 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STATIC := commissioning/static
+export FLASK_APP := commissioning:create_app
+
+.PHONY: run test install assets migrate demo-data bench browser-deps clean lint
+
+run: install assets migrate demo-data
+	$(BIN)/commissioning serve
+
+test: install assets browser-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+assets: $(STATIC)/app.css $(STATIC)/app.js $(STATIC)/govuk/govuk-frontend.min.js $(STATIC)/favicon.svg
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(STATIC)/app.css: assets/app.scss node_modules/.installed
+	mkdir -p $(STATIC)
+	npx --no-install sass --pkg-importer=node --style=compressed --no-source-map assets/app.scss $@
+
+$(STATIC)/govuk/govuk-frontend.min.js: node_modules/.installed
+	mkdir -p $(STATIC)/govuk
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $@
+
+$(STATIC)/app.js: assets/app.js
+	mkdir -p $(STATIC)
+	cp assets/app.js $@
+
+$(STATIC)/favicon.svg: assets/favicon.svg
+	mkdir -p $(STATIC)
+	cp assets/favicon.svg $@
+
+migrate: install
+	$(BIN)/commissioning db upgrade
+
+demo-data: install
+	$(BIN)/commissioning demo-data
+
+# Debian's Chromium for the browser tier: the test tools cannot download their own here.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests (needs root)..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || { echo "Could not install chromium: run 'apt-get install chromium' as root."; exit 1; }; }
+
+bench: install
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules $(STATIC) instance .pytest_cache

@@ -1,0 +1,21 @@
+"""Commissioning: commission youth services and run grants."""
+from flask import Flask
+
+from commissioning.config import ROOT, load_config
+
+
+def create_app(config=None):
+    """Build the web application; ``config`` overrides defaults and environment."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
+    app.config.update(load_config(config))
+    app.config.setdefault("OUTBOX_RETRY_POLICY", {"max_retries": 1, "interval_start": 0,
+                                                  "interval_step": 0.5, "interval_max": 1})
+    from commissioning import setup
+    setup.configure_database(app)
+    setup.configure_security(app)
+    setup.configure_templates(app)
+    setup.configure_celery(app)
+    setup.configure_blueprints(app)
+    setup.configure_errors(app)
+    setup.configure_cli(app)
+    return app

@@ -1,0 +1,1 @@
+"""People, organisations, memberships, roles, sign-in and password reset."""

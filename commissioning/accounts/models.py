@@ -1,0 +1,164 @@
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy.orm import selectinload  # noqa: F401  (re-exported for util)
+
+from commissioning.core.enums import TitledEnum
+from commissioning.core.models import TimestampMixin, UTCDateTime
+from commissioning.extensions import db
+
+
+class Role(TitledEnum):
+    admin = "admin", "Administrator"
+    commissioner = "commissioner", "Commissioner"
+    evaluator = "evaluator", "Evaluator"
+    provider = "provider", "Provider"
+    panel_facilitator = "panel_facilitator", "Panel facilitator"
+    panel_member = "panel_member", "Panel member"
+    contract_monitor = "contract_monitor", "Contract monitor"
+
+
+class OrganisationType(TitledEnum):
+    local_authority = "local_authority", "Local authority"
+    nhs_body = "nhs_body", "NHS body"
+    police = "police", "Police"
+    school = "school", "School"
+    charity = "charity", "Charity"
+    cic = "cic", "Community interest company"
+    company = "company", "Company"
+    community_group = "community_group", "Community group"
+
+    @property
+    def is_public_body(self):
+        return self in {OrganisationType.local_authority, OrganisationType.nhs_body,
+                        OrganisationType.police, OrganisationType.school}
+
+
+class Organisation(TimestampMixin, db.Model):
+    """A council, partner or provider; identifiers feed org-ids in the open data."""
+
+    __tablename__ = "organisations"
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(200), nullable=False, unique=True)
+    type = db.Column(db.Enum(OrganisationType, native_enum=False, length=40), nullable=False)
+    charity_number = db.Column(db.String(20))
+    company_number = db.Column(db.String(20))
+    local_authority_code = db.Column(db.String(10))
+    address = db.Column(db.Text)
+
+    memberships = db.relationship("Membership", back_populates="organisation",
+                                  cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"<Organisation {self.id} {self.name!r}>"
+
+    def can_view(self, user):
+        return user.is_admin or user.is_commissioner or self.has_member(user)
+
+    def can_manage_members(self, user):
+        return user.is_admin or any(m.user_id == user.id and m.is_org_admin for m in self.memberships)
+
+    def has_member(self, user):
+        return user.is_authenticated and any(m.user_id == user.id for m in self.memberships)
+
+
+class Membership(TimestampMixin, db.Model):
+    """A user's place in an organisation; providers act for their organisation."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (db.UniqueConstraint("user_id", "organisation_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    organisation_id = db.Column(db.ForeignKey("organisations.id", ondelete="CASCADE"),
+                                nullable=False, index=True)
+    is_org_admin = db.Column(db.Boolean, nullable=False, default=False)
+    job_title = db.Column(db.String(120))
+
+    user = db.relationship("User", back_populates="memberships")
+    organisation = db.relationship("Organisation", back_populates="memberships")
+
+    def __repr__(self):
+        return f"<Membership user={self.user_id} org={self.organisation_id}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (db.UniqueConstraint("user_id", "role"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    role = db.Column(db.Enum(Role, native_enum=False, length=40), nullable=False)
+
+    def __repr__(self):
+        return f"<UserRole {self.user_id} {self.role.value}>"
+
+
+class PermissionsMixin:
+    """``can_<verb>()`` predicates for things not tied to one object.
+
+    Shared by signed-in and anonymous users so that templates and views can ask
+    any user the same question.
+    """
+
+    role_set = frozenset()
+
+    def has_role(self, *roles):
+        return any(Role(r) in self.role_set for r in roles)
+
+    @property
+    def is_admin(self):
+        return self.has_role(Role.admin)
+
+    @property
+    def is_commissioner(self):
+        return self.has_role(Role.commissioner)
+
+    def is_signed_in(self):
+        return self.is_authenticated
+
+    def can_view_audit_log(self):
+        return self.is_admin
+
+    def can_read_mail_outbox(self):
+        return self.is_admin
+
+    def can_manage_users(self):
+        return self.is_admin
+
+    def can_view_organisations(self):
+        return self.has_role(Role.admin, Role.commissioner)
+
+
+class AnonymousUser(PermissionsMixin, AnonymousUserMixin):
+    id = None
+    memberships = ()
+
+
+class User(PermissionsMixin, UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False)
+    password_hash = db.Column(db.String(255), nullable=False)
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    last_login_at = db.Column(UTCDateTime())
+
+    roles = db.relationship("UserRole", cascade="all, delete-orphan", lazy="selectin")
+    memberships = db.relationship("Membership", back_populates="user",
+                                  cascade="all, delete-orphan", lazy="selectin")
+
+    def __repr__(self):
+        return f"<User {self.id} {self.email!r}>"
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def role_set(self):
+        return frozenset(r.role for r in self.roles)
+
+    @property
+    def organisations(self):
+        return [m.organisation for m in self.memberships]

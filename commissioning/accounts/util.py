@@ -1,0 +1,73 @@
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from commissioning.accounts.models import Membership, Organisation, User
+from commissioning.extensions import db
+
+_hasher = PasswordHasher()
+# Verified against when an email is unknown, so a wrong email costs the same time as a
+# wrong password and does not reveal which accounts exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password):
+    return _hasher.hash(password)
+
+
+def password_matches(user, password):
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_by_email(email):
+    return db.session.scalars(db.select(User).where(User.email == normalise_email(email))).first()
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user):
+    """A signed token bound to the current password hash, so it works once only."""
+    return _serializer().dumps({"id": user.id, "h": user.password_hash[-16:]})
+
+
+class ResetTokenError(ValueError):
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def user_for_reset_token(token):
+    """Return the user a reset token belongs to, or raise ResetTokenError('expired'|'invalid')."""
+    try:
+        data = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        raise ResetTokenError("expired") from None
+    except BadSignature:
+        raise ResetTokenError("invalid") from None
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or not user.active or user.password_hash[-16:] != data.get("h"):
+        raise ResetTokenError("invalid")
+    return user
+
+
+def list_users(page=1, per_page=50):
+    query = (db.select(User).options(db.selectinload(User.memberships).joinedload(Membership.organisation))
+             .order_by(User.name))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def list_organisations():
+    return db.session.scalars(
+        db.select(Organisation).options(db.selectinload(Organisation.memberships)
+                                        .joinedload(Membership.user))
+        .order_by(Organisation.name)).all()

@@ -1,0 +1,1 @@
+"""Administration pages: people, organisations, audit log and the mail outbox."""

@@ -1,0 +1,86 @@
+"""Configuration: defaults for the embedded set-up, overridden by environment variables.
+
+Every setting can be overridden by an environment variable of the same name (or with a
+``COMMISSIONING_`` prefix, which wins). In production (``APP_ENV=production``) the
+secret key and database URL must come from the environment, or start-up stops.
+"""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or wrong; start-up must stop with this message."""
+
+
+def _bool(value):
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+#: name -> (default, converter, description). The README's configuration table is
+#: generated from this, so every variable is documented in one place.
+SETTINGS = {
+    "APP_ENV": ("development", str, "development, test or production; production enforces the required keys and secure cookies"),
+    "SECRET_KEY": ("dev-insecure-key-change-me", str, "signs sessions, CSRF and reset tokens; required in production"),
+    "DATABASE_URL": (f"sqlite:///{INSTANCE / 'commissioning.sqlite'}", str, "SQLAlchemy URL; required in production (PostgreSQL)"),
+    "REDIS_URL": ("", str, "Redis for the Celery broker, results and rate limits; empty uses the embedded broker"),
+    "BROKER_DIR": (str(INSTANCE / "broker"), str, "folder of the embedded (filesystem) broker when REDIS_URL is empty"),
+    "CELERY_TASK_DEFAULT_QUEUE": ("commissioning", str, "queue name the web app, worker and beat use"),
+    "CELERY_TASK_ALWAYS_EAGER": (False, _bool, "run tasks in-process (only for debugging)"),
+    "OUTBOX_DISPATCH": ("broker", str, "broker: send tasks after commit; hold: leave them in the outbox table (unit tests)"),
+    "MAIL_BACKEND": ("outbox", str, "outbox: keep mail in the app for admins to read; smtp: send through MAIL_SERVER"),
+    "MAIL_SERVER": ("localhost", str, "SMTP host"),
+    "MAIL_PORT": (25, int, "SMTP port"),
+    "MAIL_USERNAME": ("", str, "SMTP user name (optional)"),
+    "MAIL_PASSWORD": ("", str, "SMTP password (optional)"),
+    "MAIL_USE_TLS": (False, _bool, "STARTTLS to the SMTP server"),
+    "MAIL_DEFAULT_SENDER": ("Commissioning <no-reply@commissioning.invalid>", str, "From address of outgoing mail"),
+    "SERVICE_NAME": ("Commissioning youth services", str, "shown in the header and mail"),
+    "AUTHORITY_NAME": ("Liverpool City Council", str, "the commissioning authority named on pages and documents"),
+    "BASE_URL": ("http://127.0.0.1:5000", str, "absolute URL used in mail links"),
+    "LOGIN_RATE_LIMIT": ("10 per minute", str, "login attempts allowed per address and email"),
+    "PASSWORD_RESET_MAX_AGE": (3600, int, "seconds a password reset link stays valid"),
+    "MAX_CONTENT_LENGTH": (10 * 1024 * 1024, int, "largest request body in bytes (413 above it)"),
+    "FORCE_HTTPS": (False, _bool, "redirect to HTTPS and send HSTS (behind a TLS proxy in production)"),
+    "SQLALCHEMY_ECHO": (False, _bool, "log every SQL statement"),
+}
+
+
+def load_config(overrides=None):
+    """Build the config dict from defaults, environment and explicit overrides."""
+    cfg = {}
+    for name, (default, convert, _doc) in SETTINGS.items():
+        raw = os.environ.get(f"COMMISSIONING_{name}", os.environ.get(name))
+        cfg[name] = convert(raw) if raw not in (None, "") else default
+    cfg.update(overrides or {})
+    env = cfg["APP_ENV"]
+    if env == "production":
+        missing = [key for key in ("SECRET_KEY", "DATABASE_URL")
+                   if not (overrides or {}).get(key)
+                   and not os.environ.get(f"COMMISSIONING_{key}", os.environ.get(key))]
+        if missing:
+            raise ConfigError(
+                "Cannot start in production: set " + " and ".join(missing)
+                + " in the environment (see the README's configuration table).")
+    if cfg["DATABASE_URL"].startswith("postgres://"):
+        cfg["DATABASE_URL"] = "postgresql://" + cfg["DATABASE_URL"][len("postgres://"):]
+    if cfg["DATABASE_URL"].startswith("postgresql://"):
+        cfg["DATABASE_URL"] = "postgresql+psycopg://" + cfg["DATABASE_URL"][len("postgresql://"):]
+    cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    secure = env == "production"
+    cfg.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None if env != "production" else 8 * 3600,
+        RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        TESTING=env == "test",
+    )
+    return cfg

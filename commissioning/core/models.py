@@ -1,0 +1,36 @@
+"""Column helpers shared by every domain's models."""
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, types
+
+from commissioning.extensions import db
+
+
+def utcnow():
+    """Timezone-aware now; every timestamp is stored in UTC and shown in Europe/London."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(types.TypeDecorator):
+    """A timestamp that is always timezone-aware UTC, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class TimestampMixin:
+    created_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)

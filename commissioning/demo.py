@@ -1,0 +1,57 @@
+"""Demo data drawn from the Liverpool and Leicestershire papers; idempotent by natural keys."""
+from commissioning.accounts.models import Organisation, OrganisationType, Role, User
+from commissioning.accounts.operations import create_organisation, create_user
+from commissioning.extensions import db
+from commissioning.localities.models import Locality
+
+DEMO_PASSWORD = "demo-password"
+
+LOCALITIES = ["Alt Valley", "City and North", "East", "South", "South Central"]
+
+ORGANISATIONS = [
+    ("Liverpool City Council", OrganisationType.local_authority, {"local_authority_code": "LIV"}),
+    ("Merseyside Police", OrganisationType.police, {}),
+    ("NHS Liverpool Primary Care Trust", OrganisationType.nhs_body, {}),
+    ("Alt Valley Youth Partnership", OrganisationType.charity,
+     {"charity_number": "1098765", "address": "Croxteth Community Centre, Liverpool L11"}),
+    ("Southside Young People's Arts CIC", OrganisationType.cic,
+     {"company_number": "08765432", "address": "Lodge Lane, Liverpool L8"}),
+]
+
+USERS = [
+    ("admin@demo.test", "Asha Patel", [Role.admin], "Liverpool City Council", False),
+    ("commissioner@demo.test", "Chris Doyle", [Role.commissioner], "Liverpool City Council", False),
+    ("evaluator@demo.test", "Eve Morgan", [Role.evaluator], "NHS Liverpool Primary Care Trust", False),
+    ("provider@demo.test", "Priya Shah", [Role.provider], "Alt Valley Youth Partnership", True),
+    ("provider2@demo.test", "Sam Okafor", [Role.provider], "Southside Young People's Arts CIC", True),
+    ("facilitator@demo.test", "Fran Hughes", [Role.panel_facilitator], "Liverpool City Council", False),
+    ("member@demo.test", "Jordan (panel member)", [Role.panel_member], None, False),
+    ("monitor@demo.test", "Mo Reilly", [Role.contract_monitor], "Liverpool City Council", False),
+]
+
+
+def _slug(name):
+    return "-".join(name.lower().split())
+
+
+def load_demo_data():
+    """Create whatever demo records are missing; return how many were created."""
+    created = 0
+    existing = set(db.session.scalars(db.select(Locality.name)))
+    for name in LOCALITIES:
+        if name not in existing:
+            db.session.add(Locality(name=name, slug=_slug(name)))
+            created += 1
+    orgs = {o.name: o for o in db.session.scalars(db.select(Organisation))}
+    for name, org_type, fields in ORGANISATIONS:
+        if name not in orgs:
+            orgs[name] = create_organisation(name, org_type, **fields)
+            created += 1
+    emails = set(db.session.scalars(db.select(User.email)))
+    for email, name, roles, org_name, org_admin in USERS:
+        if email not in emails:
+            create_user(email, name, DEMO_PASSWORD, roles=roles,
+                        organisation=orgs.get(org_name), is_org_admin=org_admin)
+            created += 1
+    db.session.flush()
+    return created

@@ -1,0 +1,1 @@
+"""Localities (districts): the unit of local planning that every stage refers to."""

@@ -1,0 +1,1 @@
+"""Outgoing mail: written with the transaction, sent by a worker after the commit."""

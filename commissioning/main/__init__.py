@@ -1,0 +1,1 @@
+"""Public home page, dashboards, health check and error pages."""

@@ -1,0 +1,182 @@
+"""The configure_* steps of create_app(), kept apart so the factory reads as a list."""
+from datetime import UTC
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import g, render_template, request
+from flask_wtf.csrf import CSRFError
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from commissioning.extensions import csrf, db, limiter, login_manager, migrate, talisman
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """Foreign keys on, and wait for the writer instead of failing at once (web + worker share it)."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.close()
+
+
+def configure_database(app):
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    db.init_app(app)
+    # Import every model module so that metadata (and Alembic) sees all tables.
+    from commissioning import models  # noqa: F401
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+
+    @app.after_request
+    def commit_session(response):
+        """One commit per request: writes flush, and a successful request commits them."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+
+def configure_security(app):
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    from commissioning.accounts.models import AnonymousUser, User
+    login_manager.anonymous_user = AnonymousUser
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+        return user if user is not None and user.active else None
+
+    limiter.init_app(app)
+    production = app.config["APP_ENV"] == "production"
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        content_security_policy={
+            "default-src": "'self'",
+            "script-src": "'self'",
+            "style-src": "'self'",
+            "img-src": "'self' data:",
+            "font-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+        content_security_policy_nonce_in=["script-src"],
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+    app.config["PREFERRED_URL_SCHEME"] = "https" if production else "http"
+
+    @app.after_request
+    def no_store_for_signed_in(response):
+        from flask_login import current_user
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+
+def _london(value, fmt="%-d %B %Y at %-I:%M%p"):
+    if value is None:
+        return ""
+    if getattr(value, "tzinfo", None) is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LONDON).strftime(fmt).replace("AM", "am").replace("PM", "pm")
+
+
+def configure_templates(app):
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(app.template_folder),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    from govuk_frontend_wtf.main import WTFormsHelpers
+    WTFormsHelpers(app)
+    app.jinja_env.filters["london"] = _london
+    app.jinja_env.globals["config"] = app.config
+
+    @app.context_processor
+    def inject_layout():
+        from commissioning.accounts.forms import LogoutForm
+        return {"logout_form": LogoutForm(), "service_name": app.config["SERVICE_NAME"]}
+
+
+def configure_celery(app):
+    from commissioning.tasks import celery_init_app
+    celery_init_app(app)
+
+
+def configure_blueprints(app):
+    from commissioning.accounts.views import bp as accounts
+    from commissioning.admin.views import bp as admin
+    from commissioning.main.views import bp as main
+    for blueprint in (main, accounts, admin):
+        app.register_blueprint(blueprint)
+
+
+ERROR_TITLES = {
+    400: "There was a problem with your request",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "This action is not allowed here",
+    413: "The file or form you sent is too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def configure_errors(app):
+    def render_error(code, message=None):
+        db.session.rollback()
+        wants_json = request.path.startswith("/api/") or request.path == "/healthz"
+        title = ERROR_TITLES.get(code, ERROR_TITLES[500])
+        if wants_json:
+            return {"error": title, "status": code}, code
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        return render_error(400, "Your form could not be checked. Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if exc.code in (301, 302, 303, 307, 308):
+            return exc
+        if exc.code == 413:
+            limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+            return render_error(413, f"Send no more than {limit_mb} MB at a time.")
+        if exc.code == 429:
+            return render_error(429, "You have tried too many times. Wait a minute, then try again.")
+        return render_error(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def server_error(exc):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        g.setdefault("error_logged", True)
+        return render_error(500)
+
+
+def configure_cli(app):
+    from commissioning.cli import register_commands
+    register_commands(app)

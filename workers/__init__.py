@@ -1,0 +1,1 @@
+"""Celery worker, beat schedule and thin tasks."""

@@ -1,0 +1,13 @@
+"""Worker and beat entry point: ``celery -A workers.celery_app worker`` (or ``beat``)."""
+from commissioning import create_app
+from workers.schedule import SCHEDULE
+
+flask_app = create_app()
+celery = flask_app.extensions["celery"]
+celery.conf.beat_schedule = SCHEDULE
+celery.conf.imports = ("workers.tasks.mail", "workers.tasks.outbox")
+celery.autodiscover_tasks(lambda: [], force=True)
+import workers.tasks.mail  # noqa: E402,F401
+import workers.tasks.outbox  # noqa: E402,F401
+
+app = celery

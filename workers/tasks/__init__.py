@@ -1,0 +1,1 @@
+"""Thin tasks: take ids, call an operation, commit (done by workers.base.task)."""

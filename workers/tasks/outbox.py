@@ -1,0 +1,8 @@
+from commissioning.outbox.operations import dispatch_pending
+from workers.base import task
+
+
+@task("outbox.dispatch_pending", max_retries=0)
+def dispatch_outbox():
+    """Send tasks whose commit-time dispatch failed (broker down or process killed)."""
+    return dispatch_pending()
