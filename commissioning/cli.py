@@ -56,7 +56,7 @@ def serve_command(host, port):
         stopping = True
         for proc in procs.values():
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                proc.send_signal(signal.SIGTERM)  # each shuts its own children down
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)

@@ -118,7 +118,8 @@ def configure_templates(app):
     @app.context_processor
     def inject_layout():
         from commissioning.accounts.forms import LogoutForm
-        return {"logout_form": LogoutForm(), "service_name": app.config["SERVICE_NAME"]}
+        # formdata=None: the error pages must render even when the body itself was refused.
+        return {"logout_form": LogoutForm(formdata=None), "service_name": app.config["SERVICE_NAME"]}
 
 
 def configure_celery(app):
