@@ -117,7 +117,11 @@ def configure_templates(app):
 
     @app.context_processor
     def inject_layout():
+        from flask import has_request_context
+
         from commissioning.accounts.forms import LogoutForm
+        if not has_request_context():  # mail and PDF templates rendered by workers
+            return {"service_name": app.config["SERVICE_NAME"]}
         # formdata=None: the error pages must render even when the body itself was refused.
         return {"logout_form": LogoutForm(formdata=None), "service_name": app.config["SERVICE_NAME"]}
 

@@ -13,7 +13,7 @@ from commissioning import create_app
 from commissioning.extensions import db, limiter
 from tests import services
 
-pytest_plugins = ["tests.fixtures.factories"]
+pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.live"]
 
 
 def pytest_sessionstart(session):
