@@ -45,3 +45,11 @@ def test_redis_url_switches_broker_and_rate_limit_storage():
     from commissioning.tasks import celery_config
     assert celery_config(cfg)["broker_url"] == "redis://127.0.0.1:6379/3"
     assert cfg["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from pathlib import Path
+
+    from commissioning.config import SETTINGS
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert [name for name in SETTINGS if f"`{name}`" not in readme] == []
