@@ -104,3 +104,18 @@ def test_password_reset_journey_mails_a_working_link(live_app, celery_worker_pro
         user_by_email("monitor@demo.test").password_hash = hash_password("demo-password")
         db.session.commit()
         db.session.remove()
+
+
+def test_a_temporary_smtp_failure_is_retried_with_backoff(live_context, celery_worker_process, smtp_server):
+    address = f"flaky-{uuid.uuid4().hex[:6]}@example.org"
+    smtp_server.refusals[address] = 1
+    subject = _subject("Retried")
+    started = time.time()
+    email = queue_email(address, "test", subject, "password_changed", user_name="Flaky")
+    db.session.commit()
+    [message] = smtp_server.wait_for(Subject=subject, timeout=60)
+    assert smtp_server.refusals[address] == 0, "the first attempt should have been refused"
+    assert message["To"] == address
+    _wait_for_status(email.id, EmailStatus.sent)
+    log = celery_worker_process.log_path.read_text()
+    assert "Retry in" in log and time.time() - started < 60

@@ -1,10 +1,12 @@
-from celery.exceptions import MaxRetriesExceededError  # noqa: F401
-
-from commissioning.mail.operations import deliver_email
+from commissioning.mail.operations import deliver_email, record_failure
 from workers.base import task
 
 
-@task("mail.send_email")
+def _give_up(exc, email_id):
+    record_failure(email_id, exc)
+
+
+@task("mail.send_email", on_give_up=_give_up)
 def send_email(email_id):
     """Deliver one queued mail; a mail already sent is not sent again."""
     email = deliver_email(email_id)
