@@ -2,19 +2,9 @@ from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).parent
+from tests.fixtures.tiers import _rollback, marker_hook  # noqa: F401  (overrides the unit tier's)
 
-
-@pytest.fixture(autouse=True)
-def _rollback():
-    """This tier commits for real (the worker and the browser must see the data): no rollback."""
-    yield
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if HERE in Path(item.fspath).parents:
-            item.add_marker(pytest.mark.browser)
+pytest_collection_modifyitems = marker_hook(Path(__file__).parent, "browser")
 
 
 CHROMIUM = "/usr/bin/chromium"
