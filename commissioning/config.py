@@ -43,6 +43,8 @@ SETTINGS = {
     "LOGIN_RATE_LIMIT": ("10 per minute", str, "login attempts allowed per address and email"),
     "PASSWORD_RESET_MAX_AGE": (3600, int, "seconds a password reset link stays valid"),
     "MAX_CONTENT_LENGTH": (10 * 1024 * 1024, int, "largest request body in bytes (413 above it)"),
+    "MAX_UPLOAD_BYTES": (5 * 1024 * 1024, int, "largest uploaded file in bytes"),
+    "YOUTH_DIRECTED_TARGET_PERCENT": (25, int, "share of the universal-services budget meant to be directed by young people"),
     "FORCE_HTTPS": (False, _bool, "redirect to HTTPS and send HSTS (behind a TLS proxy in production)"),
     "SQLALCHEMY_ECHO": (False, _bool, "log every SQL statement"),
 }

@@ -54,4 +54,5 @@ def load_demo_data():
                         organisation=orgs.get(org_name), is_org_admin=org_admin)
             created += 1
     db.session.flush()
-    return created
+    from commissioning.demo_cycle import load_cycle_demo
+    return load_cycle_demo(created)

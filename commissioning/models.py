@@ -4,3 +4,8 @@ from commissioning.audit.models import AuditEntry  # noqa: F401
 from commissioning.localities.models import Locality  # noqa: F401
 from commissioning.mail.models import OutgoingEmail  # noqa: F401
 from commissioning.outbox.models import OutboxTask  # noqa: F401
+from commissioning.files.models import StoredFile  # noqa: F401
+from commissioning.funding.models import Allocation, AllocationShare, Contribution, LedgerEntry, Pot  # noqa: F401
+from commissioning.indicators.models import Indicator, IndicatorYear  # noqa: F401
+from commissioning.needs.models import EvidenceItem, Need, NeedGroup, NeedOption, NeedOutcome  # noqa: F401
+from commissioning.provision.models import Provision, Venue  # noqa: F401

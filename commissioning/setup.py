@@ -134,8 +134,12 @@ def configure_celery(app):
 def configure_blueprints(app):
     from commissioning.accounts.views import bp as accounts
     from commissioning.admin.views import bp as admin
+    from commissioning.funding.views import bp as funding
+    from commissioning.indicators.views import bp as indicators
     from commissioning.main.views import bp as main
-    for blueprint in (main, accounts, admin):
+    from commissioning.needs.views import bp as needs
+    from commissioning.provision.views import bp as provision
+    for blueprint in (main, accounts, admin, needs, indicators, provision, funding):
         app.register_blueprint(blueprint)
 
 

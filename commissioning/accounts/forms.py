@@ -3,7 +3,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput,
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from commissioning.core.forms import EmailAddress
+from commissioning.core.forms import ConfirmForm, EmailAddress
 
 
 class LoginForm(FlaskForm):
@@ -35,5 +35,5 @@ class PasswordResetForm(FlaskForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
-class LogoutForm(FlaskForm):
-    """Sign-out is a POST with a CSRF token, so another site cannot sign people out."""
+#: Sign-out is a POST with a CSRF token, so another site cannot sign people out.
+LogoutForm = ConfirmForm

@@ -128,6 +128,31 @@ class PermissionsMixin:
     def can_view_organisations(self):
         return self.has_role(Role.admin, Role.commissioner)
 
+    def can_view_needs(self):
+        return self.has_role(Role.admin, Role.commissioner, Role.contract_monitor)
+
+    def can_record_needs(self):
+        return self.is_commissioner
+
+    def can_manage_funds(self):
+        return self.is_commissioner
+
+    def can_view_funds(self):
+        return self.has_role(Role.admin, Role.commissioner)
+
+    def can_manage_indicators(self):
+        return self.is_commissioner
+
+    def can_manage_venues(self):
+        return self.is_commissioner
+
+    def can_manage_provision(self):
+        """Commissioners edit any entry; providers their own organisation's (checked per entry)."""
+        return self.has_role(Role.commissioner, Role.provider)
+
+    def can_view_gaps(self):
+        return self.has_role(Role.admin, Role.commissioner)
+
 
 class AnonymousUser(PermissionsMixin, AnonymousUserMixin):
     id = None

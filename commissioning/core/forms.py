@@ -1,6 +1,10 @@
 """Validators shared by every domain's forms."""
 import re
+from datetime import date
 
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SelectMultipleField
 from wtforms.validators import ValidationError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -19,3 +23,70 @@ class EmailAddress:
     def __call__(self, form, field):
         if field.data and not _EMAIL.match(field.data.strip()):
             raise ValidationError(self.message)
+
+
+class DayMonthYearField(DateField):
+    """A GOV.UK date input (day, month, year boxes) with messages written for people."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("widget", GovDateInput())
+        kwargs.setdefault("format", "%d %m %Y")
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        if len(valuelist) != 3 or not all(v.strip().isdigit() for v in valuelist):
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, like 27 3 2026")
+        try:
+            day, month, year = (int(v) for v in valuelist)
+            self.data = date(year, month, day)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, like 27 3 2026") from None
+        if not 1900 <= year <= 2100:
+            self.data = None
+            raise ValueError(f"{self.label.text} must have a four-digit year, like 2026")
+
+
+class EnumMultiField(SelectMultipleField):
+    """Checkboxes for a TitledEnum; ``data`` is a list of enum members."""
+
+    def __init__(self, label=None, validators=None, enum=None, **kwargs):
+        kwargs.setdefault("widget", GovCheckboxesInput())
+        kwargs.setdefault("choices", enum.choices())
+        kwargs.setdefault("coerce", enum)
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form):
+        values = {c[0] for c in self.choices}
+        for item in self.data or ():
+            if getattr(item, "value", item) not in values:
+                raise ValidationError("Choose from the options shown")
+
+
+class EnumRadioField(SelectField):
+    """Radios for a TitledEnum; ``data`` is an enum member."""
+
+    def __init__(self, label=None, validators=None, enum=None, **kwargs):
+        kwargs.setdefault("widget", GovRadioInput())
+        kwargs.setdefault("choices", enum.choices())
+        kwargs.setdefault("coerce", lambda v: v if isinstance(v, enum) else enum(v) if v else None)
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data.value not in {c[0] for c in self.choices}:
+            raise ValidationError("Choose from the options shown")
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Choose from the options shown") from None
+
+
+class ConfirmForm(FlaskForm):
+    """No fields: a button that posts with a CSRF token (sign out, remove, confirm)."""

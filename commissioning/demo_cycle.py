@@ -1,0 +1,238 @@
+"""Demo records for identifying need: locality figures, indicators, funds, needs, provision.
+
+Figures for the indicators come from Liverpool's youth support strategy (teenage
+conceptions, NEET, two hours of sport, first-time entrants); funding stream names from
+the same paper. Locality figures and amounts are illustrative.
+"""
+from datetime import date
+from decimal import Decimal
+
+from commissioning.accounts.models import Organisation, User
+from commissioning.core.vocabulary import EcmOutcome, Tier, VulnerableGroup
+from commissioning.extensions import db
+from commissioning.funding import operations as funding_ops
+from commissioning.funding.models import ContributionKind, LedgerEntry, Pot, PotKind
+from commissioning.indicators import operations as indicator_ops
+from commissioning.indicators.models import Indicator, Polarity
+from commissioning.localities.models import Locality
+from commissioning.needs import operations as need_ops
+from commissioning.needs.models import EvidenceSource, Need, NeedStatus
+from commissioning.provision import operations as provision_ops
+from commissioning.provision.models import Provision, Venue
+
+LOCALITY_FIGURES = {  # young people aged 13-19, deprivation score, rural isolation score (illustrative)
+    "Alt Valley": (9800, Decimal("48.5"), Decimal("1.5")),
+    "City and North": (11200, Decimal("56.2"), Decimal("0.5")),
+    "East": (8900, Decimal("39.8"), Decimal("1.0")),
+    "South": (10100, Decimal("27.4"), Decimal("2.5")),
+    "South Central": (8400, Decimal("44.1"), Decimal("0.5")),
+}
+
+INDICATORS = [
+    dict(name="Under-18 conception rate", unit="conceptions per 1,000 females aged 15 to 17",
+         polarity=Polarity.lower_is_better, baseline_year=1998, baseline_value=Decimal("57.9"),
+         tolerance=Decimal("2"), financial_years=False,
+         story="Conceptions fell steadily from 2000 to 2004, rose in 2004 and 2005, and fell sharply in 2006. "
+               "Early 2007 figures suggest another rise. Most conceptions are to young women aged 16 to 18; "
+               "looked-after young people, care leavers, young offenders and young people not in education, "
+               "employment or training are the most at risk. Seven wards have rates above 60 per 1,000.",
+         years={1999: (None, "55.0"), 2000: (None, "50.3"), 2001: (None, "45.8"), 2002: (None, "44.0"),
+                2003: (None, "43.1"), 2004: (None, "44.2"), 2005: (None, "47.2"), 2006: (None, "41.6"),
+                2007: ("37.7", None), 2008: ("33.8", None), 2009: ("29.9", None), 2010: ("26.0", None)}),
+    dict(name="16 to 18 year olds not in education, employment or training", unit="% of 16 to 18 year olds",
+         polarity=Polarity.lower_is_better, baseline_year=2004, baseline_value=Decimal("13.0"),
+         tolerance=Decimal("0.1"),
+         story="Performance is improving, but the city still has one of the highest NEET rates in England. "
+               "NEET rates are highest where deprivation and parental unemployment are highest.",
+         years={2005: ("12.12", "12.12"), 2006: ("12.02", "12.06"), 2007: ("11.1", "11.06"),
+                2008: ("10.5", None), 2009: ("9.9", None), 2010: ("9.3", None)}),
+    dict(name="Young people taking two hours of PE and sport a week", unit="% of young people",
+         polarity=Polarity.higher_is_better, baseline_year=2004, baseline_value=Decimal("33"),
+         tolerance=Decimal("3"),
+         story="Participation has risen from a very low base in 2004. Data is collected each June.",
+         years={2005: ("50", "55"), 2006: ("75", "86"), 2007: ("85", "88"), 2008: ("90", None),
+                2009: ("95", None), 2010: ("100", None)}),
+    dict(name="First-time entrants to the youth justice system", unit="% change on the year before",
+         polarity=Polarity.lower_is_better, baseline_year=2004, baseline_value=Decimal("0"),
+         tolerance=Decimal("2"),
+         story="The baseline was adjusted at the start of 2007/08 because the earlier one was inaccurate. "
+               "Extra Youth Justice Board money supports prevention work and parenting provision.",
+         years={2005: ("-2", "-2.5"), 2006: ("-4", "12"), 2007: ("-4", "-8.3"), 2008: ("-2", None)}),
+]
+
+NEEDS = [
+    dict(title="Evening and weekend activities in Alt Valley", tier=Tier.universal, age_min=13, age_max=19,
+         localities=["Alt Valley"], groups=[], outcomes=[EcmOutcome.enjoy_and_achieve, EcmOutcome.positive_contribution],
+         need_not_met="Young people in Croxteth and Norris Green have few safe places to go on Friday and "
+                      "Saturday evenings and during school holidays.",
+         how_identified="Consultation with young people and the neighbourhood youth advisory group.",
+         desired_outcomes="More young people taking part in positive activities two hours a week.",
+         status=NeedStatus.prioritised, indicator="Young people taking two hours of PE and sport a week",
+         evidence=[(EvidenceSource.young_people, date(2008, 3, 14),
+                    "Survey of 420 young people: 61% said there was nothing to do locally at weekends."),
+                   (EvidenceSource.dataset, date(2008, 1, 31),
+                    "Youth service attendance data shows no open-access sessions after 6pm on Saturdays.")],
+         preferred="Commission open-access youth clubs on Friday and Saturday evenings"),
+    dict(title="Sexual health outreach in hot-spot wards", tier=Tier.targeted, age_min=13, age_max=19,
+         localities=["City and North", "South Central"],
+         groups=[VulnerableGroup.looked_after, VulnerableGroup.teenage_parents, VulnerableGroup.neet],
+         outcomes=[EcmOutcome.be_healthy, EcmOutcome.stay_safe],
+         need_not_met="Under-18 conception rates above 60 per 1,000 in seven wards, with too little sex and "
+                      "relationships education outside school.",
+         status=NeedStatus.evidenced, indicator="Under-18 conception rate",
+         evidence=[(EvidenceSource.health, date(2008, 2, 20),
+                    "Ward-level conception data for 2003 to 2005 identifies the hot-spot wards.")]),
+    dict(title="Support into learning or work for 16 to 18 year olds", tier=Tier.early_intervention,
+         age_min=16, age_max=19, localities=["City and North", "East"], groups=[VulnerableGroup.neet],
+         outcomes=[EcmOutcome.economic_wellbeing],
+         need_not_met="Too many 16 to 18 year olds are not in education, employment or training, especially "
+                      "where parental unemployment is high.",
+         status=NeedStatus.draft, indicator="16 to 18 year olds not in education, employment or training",
+         evidence=[]),
+    dict(title="Transition support for young people with learning difficulties", tier=Tier.targeted,
+         age_min=14, age_max=25, for_lldd=True, localities=["Alt Valley", "City and North", "East", "South",
+                                                            "South Central"],
+         groups=[VulnerableGroup.lldd], outcomes=[EcmOutcome.enjoy_and_achieve, EcmOutcome.economic_wellbeing],
+         need_not_met="Young people with learning difficulties or disabilities lose support when they leave "
+                      "school, with few activities or routes into work up to 25.",
+         status=NeedStatus.evidenced, indicator=None,
+         evidence=[(EvidenceSource.parents_carers, date(2008, 4, 2),
+                    "Parents’ forum: families describe a ‘cliff edge’ in support at 19.")]),
+]
+
+VENUES = [
+    dict(name="Croxteth Community Centre", address="Altcross Road, Croxteth, Liverpool", postcode="L11 0BS",
+         locality="Alt Valley", capacity=120, accessibility="Step-free entrance, accessible toilet, hearing loop",
+         facilities="Sports hall, kitchen, two meeting rooms", booking_contact="0151 000 0101", is_public=True),
+    dict(name="Lodge Lane Arts Studio", address="Lodge Lane, Toxteth, Liverpool", postcode="L8 0QE",
+         locality="South Central", capacity=40, accessibility="Lift to first floor, accessible toilet",
+         facilities="Recording studio, film editing suite", booking_contact="bookings@southside.example",
+         is_public=True),
+    dict(name="Partnership meeting room, Municipal Buildings", address="Dale Street, Liverpool", postcode="L2 2DH",
+         locality="City and North", capacity=20, accessibility="Step-free access",
+         facilities="Meeting room for partners", booking_contact="0151 000 0199", is_public=False),
+]
+
+PROVISION = [
+    dict(org="Alt Valley Youth Partnership", name="Friday night youth club", tier=Tier.universal,
+         description="Sport, music, cooking and a quiet room. Drop in, no need to book.", locality="Alt Valley",
+         age_min=11, age_max=19, days=["fri"], times="6pm to 9:30pm", venue="Croxteth Community Centre",
+         cost_pence=0, contact="0151 000 0102"),
+    dict(org="Alt Valley Youth Partnership", name="Detached youth work", tier=Tier.targeted,
+         description="Youth workers meet young people where they are, in parks and on the streets.",
+         locality="Alt Valley", age_min=13, age_max=19, days=["tue", "thu", "sat"], times="7pm to 10pm",
+         where="Around Norris Green and Croxteth", cost_pence=0, contact="0151 000 0103"),
+    dict(org="Southside Young People's Arts CIC", name="Music and film studio sessions", tier=Tier.universal,
+         description="Record a track or make a short film with professional kit and mentors.",
+         locality="South Central", age_min=13, age_max=19, days=["tue", "thu"], times="5pm to 8pm",
+         venue="Lodge Lane Arts Studio", cost_pence=100, contact="hello@southside.example"),
+    dict(org="Southside Young People's Arts CIC", name="Young carers’ art group", tier=Tier.targeted,
+         description="A relaxed Saturday art group for young carers, with lunch provided.",
+         locality="South Central", age_min=11, age_max=18, days=["sat"], times="11am to 2pm",
+         venue="Lodge Lane Arts Studio", cost_pence=0, contact="hello@southside.example"),
+]
+
+
+def load_cycle_demo(created=0):
+    """Create the missing records of this stage; returns the running count of records created."""
+    council = db.session.scalars(db.select(Organisation).where(Organisation.name == "Liverpool City Council")).one()
+    police = db.session.scalars(db.select(Organisation).where(Organisation.name == "Merseyside Police")).one()
+    pct = db.session.scalars(db.select(Organisation).where(Organisation.name == "NHS Liverpool Primary Care Trust")).one()
+    commissioner = db.session.scalars(db.select(User).where(User.email == "commissioner@demo.test")).one()
+    localities = {loc.name: loc for loc in db.session.scalars(db.select(Locality))}
+
+    for name, (young, deprivation, rurality) in LOCALITY_FIGURES.items():
+        loc = localities[name]
+        if not loc.young_people:
+            funding_ops.update_locality_figures(loc, young, deprivation, rurality)
+
+    indicators = {i.name: i for i in db.session.scalars(db.select(Indicator))}
+    for spec in INDICATORS:
+        if spec["name"] in indicators:
+            continue
+        fields = {k: v for k, v in spec.items() if k != "years"}
+        indicator = indicator_ops.save_indicator(**fields)
+        for year, (target, actual) in spec["years"].items():
+            indicator_ops.set_year(indicator, year, Decimal(target) if target else None,
+                                   Decimal(actual) if actual else None)
+        indicators[indicator.name] = indicator
+        created += 1
+
+    pots = {(p.name, p.financial_year): p for p in db.session.scalars(db.select(Pot))}
+
+    def pot(name, **fields):
+        nonlocal created
+        if (name, 2008) in pots:
+            return None
+        created += 1
+        return funding_ops.create_pot(name=name, financial_year=2008, **fields)
+
+    yof = pot("Youth Opportunities Fund", kind=PotKind.funding_stream, funder_id=council.id,
+              amount_pence=45_000_000, ring_fenced=True, tiers=["universal"],
+              conditions="Ring-fenced. Spending decided by young people through the Youth Opportunities Panel.")
+    pot("Positive Activities for Young People", kind=PotKind.funding_stream, funder_id=council.id,
+        amount_pence=120_000_000, ring_fenced=False, tiers=["universal", "early_intervention"],
+        conditions="Part of the Area Based Grant.")
+    pot("Connexions", kind=PotKind.funding_stream, funder_id=council.id, amount_pence=310_000_000,
+        ring_fenced=False, tiers=["early_intervention", "targeted"], conditions="Part of the Area Based Grant.")
+    pooled = pot("Targeted youth support pooled budget", kind=PotKind.pooled_budget, funder_id=council.id,
+                 ring_fenced=False, tiers=["early_intervention", "targeted"],
+                 conditions="Pooled under the Children Act 2004 for the locality teams.")
+    if pooled is not None:
+        funding_ops.add_contribution(pooled, council, ContributionKind.cash, "Council base budget", 40_000_000)
+        funding_ops.add_contribution(pooled, police, ContributionKind.cash, "Neighbourhood policing fund", 5_000_000)
+        funding_ops.add_contribution(pooled, police, ContributionKind.staff,
+                                     "Two neighbourhood officers, one day a week each", 3_000_000)
+        funding_ops.add_contribution(pooled, pct, ContributionKind.cash, "Teenage pregnancy grant", 12_000_000)
+        funding_ops.add_contribution(pooled, pct, ContributionKind.accommodation,
+                                     "Clinic rooms for drop-in sessions", 1_500_000)
+    if yof is not None and not db.session.scalar(db.select(LedgerEntry.id).where(LedgerEntry.pot_id == yof.id)):
+        funding_ops.commit_funds(yof, 9_000_000, "demo", None,
+                                 "Youth Opportunities Panel grants awarded before this service", youth_directed=True)
+
+    venues = {v.name: v for v in db.session.scalars(db.select(Venue))}
+    for spec in VENUES:
+        if spec["name"] not in venues:
+            fields = dict(spec, locality_id=localities[spec["locality"]].id)
+            fields.pop("locality")
+            venues[spec["name"]] = provision_ops.save_venue(**fields)
+            created += 1
+
+    orgs = {o.name: o for o in db.session.scalars(db.select(Organisation))}
+    existing = {p.name: p for p in db.session.scalars(db.select(Provision))}
+    for spec in PROVISION:
+        if spec["name"] in existing:
+            continue
+        fields = dict(spec)
+        org, locality, venue = fields.pop("org"), fields.pop("locality"), fields.pop("venue", None)
+        existing[spec["name"]] = provision_ops.save_provision(
+            organisation_id=orgs[org].id, locality_id=localities[locality].id,
+            venue_id=venues[venue].id if venue else None, is_published=True, **fields)
+        created += 1
+
+    titles = set(db.session.scalars(db.select(Need.title)))
+    for spec in NEEDS:
+        if spec["title"] in titles:
+            continue
+        fields = dict(spec)
+        status, indicator_name = fields.pop("status"), fields.pop("indicator")
+        evidence, preferred = fields.pop("evidence"), fields.pop("preferred", None)
+        need = need_ops.create_need(
+            commissioner, localities=[localities[n] for n in fields.pop("localities")],
+            groups=fields.pop("groups"), outcomes=fields.pop("outcomes"), **fields)
+        for source, when, summary in evidence:
+            need_ops.add_evidence(need, commissioner, source, when, summary)
+        if preferred:
+            need_ops.save_option(need, None, title=preferred, likelihood=2, impact=3, is_preferred=True,
+                                 description="Grant-fund local voluntary groups to run the sessions.")
+        if status is not NeedStatus.draft:
+            need_ops.change_need_status(need, NeedStatus.evidenced)
+        if status is NeedStatus.prioritised:
+            need_ops.change_need_status(need, NeedStatus.prioritised)
+        if indicator_name:
+            indicators[indicator_name].needs.append(need)
+        if spec["title"].startswith("Evening"):
+            need_ops.link_provision(need, [existing["Friday night youth club"]])
+        created += 1
+    db.session.flush()
+    return created

@@ -1,0 +1,1 @@
+"""Funding streams and pooled budgets (pots), their ledger, and locality allocation."""

@@ -1,0 +1,1 @@
+"""Indicators with baselines, targets and actuals per year, and their RAG status."""

@@ -1,0 +1,39 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import BooleanField, DecimalField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from commissioning.core.forms import EnumRadioField
+from commissioning.indicators.models import Polarity
+
+YEARS = NumberRange(1990, 2100, "Enter a year between 1990 and 2100, like 2008")
+
+
+class IndicatorForm(FlaskForm):
+    name = StringField("Name", widget=GovTextInput(),
+                       validators=[InputRequired("Enter the indicator’s name"), Length(max=200)])
+    unit = StringField("Unit", widget=GovTextInput(), description="For example, % of 16 to 18 year olds, or rate per 1,000",
+                       validators=[InputRequired("Enter the unit"), Length(max=60)])
+    polarity = EnumRadioField("Which way is better?", enum=Polarity, validators=[InputRequired("Choose which way is better")])
+    baseline_year = IntegerField("Baseline year", widget=GovTextInput(), render_kw={"inputmode": "numeric"},
+                                 validators=[InputRequired("Enter the baseline year"), YEARS])
+    baseline_value = DecimalField("Baseline value", widget=GovTextInput(), places=None,
+                                  validators=[InputRequired("Enter the baseline value as a number")])
+    tolerance = DecimalField("Amber tolerance", widget=GovTextInput(), places=None,
+                             description="How far off target, in the indicator’s unit, still counts as amber rather than red",
+                             validators=[InputRequired("Enter the amber tolerance, or 0"),
+                                         NumberRange(0, None, "The tolerance cannot be negative")])
+    financial_years = BooleanField("Years are financial years (2008 means 2008/09)", widget=GovCheckboxInput(),
+                                   default=True)
+    story = TextAreaField("Story behind the trend", widget=GovTextArea(), validators=[Optional(), Length(max=10000)])
+    needs = SelectMultipleField("Needs this indicator measures", coerce=int, widget=GovCheckboxesInput(),
+                                validators=[Optional()])
+    submit = SubmitField("Save indicator", widget=GovSubmitInput())
+
+
+class YearForm(FlaskForm):
+    year = IntegerField("Year", widget=GovTextInput(), description="The first year of the financial year: 2008 for 2008/09",
+                        render_kw={"inputmode": "numeric"}, validators=[InputRequired("Enter the year"), YEARS])
+    target = DecimalField("Target", widget=GovTextInput(), places=None, validators=[Optional()])
+    actual = DecimalField("Actual", widget=GovTextInput(), places=None, validators=[Optional()])
+    submit = SubmitField("Save year", widget=GovSubmitInput())

@@ -1,0 +1,1 @@
+"""Identify need: the needs register, its evidence, options appraisal and status."""
