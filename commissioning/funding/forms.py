@@ -26,9 +26,12 @@ class PotForm(FlaskForm):
     conditions = TextAreaField("Conditions", widget=GovTextArea(), validators=[Optional(), Length(max=5000)])
     submit = SubmitField("Save pot", widget=GovSubmitInput())
 
-    def validate_amount(self, field):
-        if self.kind.data is PotKind.funding_stream and field.data is None and not field.errors:
-            raise ValidationError("Enter the amount of the funding stream")
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.kind.data is PotKind.funding_stream and self.amount.data is None and not self.amount.errors:
+            self.amount.errors = [*self.amount.errors, "Enter the amount of the funding stream"]
+            return False
+        return valid
 
 
 class ContributionForm(FlaskForm):

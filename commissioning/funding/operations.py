@@ -1,6 +1,4 @@
-from fractions import Fraction
-
-from flask_login import current_user
+from decimal import Decimal
 
 from commissioning.audit.operations import log_action
 from commissioning.core.money import format_pounds
@@ -72,12 +70,12 @@ def _ledger(pot, kind, amount_pence, source_type, source_id, description, youth_
 
 
 def locality_inputs():
-    return [LocalityInput(loc.id, loc.name, loc.young_people, Fraction(loc.deprivation_index),
-                          Fraction(loc.rurality_index))
+    return [LocalityInput(loc.id, loc.name, loc.young_people, Decimal(loc.deprivation_index),
+                          Decimal(loc.rurality_index))
             for loc in db.session.scalars(db.select(Locality).order_by(Locality.name))]
 
 
-def save_allocation(pot, total_pence, weights, note=None):
+def save_allocation(pot, total_pence, weights, note=None, user=None):
     """Run the formula on the localities' current figures and keep the result as a new version."""
     inputs = locality_inputs()
     shares = allocate(total_pence, weights, inputs)
@@ -85,7 +83,7 @@ def save_allocation(pot, total_pence, weights, note=None):
     allocation = Allocation(pot=pot, version=(latest or 0) + 1, total_pence=total_pence,
                             weight_young_people=weights[0], weight_deprivation=weights[1],
                             weight_rurality=weights[2], note=note,
-                            created_by_id=current_user.id if current_user.is_authenticated else None)
+                            created_by_id=user.id if user else None)
     allocation.shares = [AllocationShare(locality_id=i.locality_id, locality_name=i.name,
                                          young_people=i.young_people, deprivation_index=i.deprivation,
                                          rurality_index=i.rurality, share_pence=shares[i.locality_id])

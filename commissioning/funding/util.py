@@ -1,6 +1,7 @@
 """Reads and pure calculations for funding: balances, the allocation formula, the summary."""
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import case, func
@@ -14,8 +15,8 @@ class LocalityInput:
     locality_id: int
     name: str
     young_people: int
-    deprivation: Fraction
-    rurality: Fraction
+    deprivation: Decimal
+    rurality: Decimal
 
 
 def allocate(total_pence, weights, localities):

@@ -1,5 +1,6 @@
 """Pots (funding streams and pooled budgets), contributions, allocation and the youth-directed summary."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from commissioning.accounts.models import Organisation
 from commissioning.core.money import format_pounds
@@ -105,7 +106,8 @@ def allocate_pot(pot_id):
     localities = operations.locality_inputs()
     if form.validate_on_submit():
         if form.save.data:
-            allocation = operations.save_allocation(pot, form.amount.data, form.weights(), form.note.data or None)
+            allocation = operations.save_allocation(pot, form.amount.data, form.weights(), form.note.data or None,
+                                                     user=current_user)
             flash(f"Allocation version {allocation.version} saved.")
             return redirect(url_for("funding.allocation", allocation_id=allocation.id))
         shares = allocate(form.amount.data, form.weights(), localities)

@@ -10,11 +10,10 @@ from commissioning.core.vocabulary import EcmOutcome, Tier, VulnerableGroup
 from commissioning.needs.models import MAX_AGE, MAX_AGE_STANDARD, MIN_AGE, EvidenceSource, NeedStatus
 
 
-def _text(label, hint=None, required=None, rows=4):
+def _text(label, hint=None, required=None):
     validators = [InputRequired(required)] if required else [Optional()]
     return TextAreaField(label, widget=GovTextArea(), description=hint,
-                         validators=validators + [Length(max=10000, message=f"{label} must be 10,000 characters or fewer")],
-                         render_kw={"rows": rows})
+                         validators=validators + [Length(max=10000, message=f"{label} must be 10,000 characters or fewer")])
 
 
 class NeedForm(FlaskForm):

@@ -41,24 +41,25 @@ class ProvisionForm(FlaskForm):
         if self.age_min.data is not None and field.data is not None and field.data < self.age_min.data:
             raise ValidationError("The oldest age must be the same as or more than the youngest age")
 
-    def validate_where(self, field):
-        if not field.data and not self.venue.data:
-            raise ValidationError("Choose a venue or say where it happens")
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not (self.where.data or "").strip() and not self.venue.data:
+            self.where.errors = [*self.where.errors, "Choose a venue or say where it happens"]
+            return False
+        return valid
 
 
 class VenueForm(FlaskForm):
     name = StringField("Name", widget=GovTextInput(), validators=[InputRequired("Enter the venue’s name"), Length(max=200)])
-    address = TextAreaField("Address", widget=GovTextArea(), validators=[InputRequired("Enter the address"), Length(max=1000)],
-                            render_kw={"rows": 3})
+    address = TextAreaField("Address", widget=GovTextArea(), validators=[InputRequired("Enter the address"), Length(max=1000)])
     postcode = StringField("Postcode", widget=GovTextInput(), validators=[Optional(), Length(max=10)])
     locality = SelectField("Locality", widget=GovSelect(), coerce=int, validators=[InputRequired("Choose a locality")])
     capacity = IntegerField("Capacity (people)", widget=GovTextInput(), render_kw={"inputmode": "numeric"},
                             validators=[Optional(), NumberRange(1, 100000, "Capacity must be a whole number of people")])
     accessibility = TextAreaField("Accessibility", widget=GovTextArea(),
                                   description="For example, step-free entrance, hearing loop, accessible toilet",
-                                  validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
-    facilities = TextAreaField("Facilities", widget=GovTextArea(), validators=[Optional(), Length(max=2000)],
-                               render_kw={"rows": 3})
+                                  validators=[Optional(), Length(max=2000)])
+    facilities = TextAreaField("Facilities", widget=GovTextArea(), validators=[Optional(), Length(max=2000)])
     booking_contact = StringField("Booking contact", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
     is_public = BooleanField("Show this venue to the public", widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Save venue", widget=GovSubmitInput())

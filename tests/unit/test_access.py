@@ -19,6 +19,14 @@ def admin_only():
     return expect(anonymous=302, default=403, admin=200)
 
 
+def only(*roles):
+    """Signed-in users with one of ``roles`` get 200, other signed-in users 403, anonymous 302."""
+    return expect(anonymous=302, default=403, **{role: 200 for role in roles})
+
+
+NEED_VIEWERS = ("admin", "commissioner", "contract_monitor")
+
+
 # endpoint -> (url builder taking the fixtures' objects, expected status per role)
 ACCESS = {
     "main.home": (lambda o: "/", expect()),
@@ -36,9 +44,43 @@ ACCESS = {
                             expect(anonymous=302, default=403, admin=200, commissioner=200)),
     "admin.organisation": (lambda o: f"/organisations/{o['provider_org'].id}",
                            expect(anonymous=302, default=403, admin=200, commissioner=200, provider=200)),
+    "needs.index": (lambda o: ["/needs", "/needs?q=x&tier=targeted&status=draft"], only(*NEED_VIEWERS)),
+    "needs.show": (lambda o: f"/needs/{o['need'].id}", only(*NEED_VIEWERS)),
+    "needs.evidence_file": (lambda o: f"/needs/{o['need'].id}/evidence/{o['evidence'].id}/file",
+                            only(*NEED_VIEWERS)),
+    "needs.new": (lambda o: "/needs/new", only("commissioner")),
+    "needs.edit": (lambda o: f"/needs/{o['need'].id}/edit", only("commissioner")),
+    "needs.add_evidence": (lambda o: f"/needs/{o['need'].id}/evidence/new", only("commissioner")),
+    "needs.option": (lambda o: [f"/needs/{o['need'].id}/options/new",
+                                f"/needs/{o['need'].id}/options/{o['need'].options[0].id}"], only("commissioner")),
+    "needs.provision": (lambda o: f"/needs/{o['need'].id}/provision", only("commissioner")),
+    "indicators.index": (lambda o: "/indicators", expect()),
+    "indicators.show": (lambda o: f"/indicators/{o['indicator'].id}", expect()),
+    "indicators.download": (lambda o: f"/indicators/{o['indicator'].id}.csv", expect()),
+    "indicators.edit": (lambda o: ["/indicators/new", f"/indicators/{o['indicator'].id}/edit"], only("commissioner")),
+    "provision.whats_on_page": (lambda o: ["/whats-on", "/whats-on?age=14&day=fri&cost=free"], expect()),
+    "provision.venues": (lambda o: "/venues", expect()),
+    "provision.directory": (lambda o: "/provision", only("commissioner", "provider")),
+    "provision.edit": (lambda o: ["/provision/new", f"/provision/{o['provision'].id}/edit"],
+                       only("commissioner", "provider")),
+    "provision.edit_venue": (lambda o: ["/venues/new", f"/venues/{o['venue'].id}/edit"], only("commissioner")),
+    "provision.gaps": (lambda o: "/provision/gaps", only("admin", "commissioner")),
+    "funding.index": (lambda o: "/funding", only("admin", "commissioner")),
+    "funding.summary": (lambda o: "/funding/summary", only("admin", "commissioner")),
+    "funding.pot": (lambda o: f"/funding/pots/{o['pot'].id}", only("admin", "commissioner")),
+    "funding.allocation": (lambda o: f"/funding/allocations/{o['allocation'].id}", only("admin", "commissioner")),
+    "funding.edit_pot": (lambda o: ["/funding/pots/new", f"/funding/pots/{o['pot'].id}/edit"], only("commissioner")),
+    "funding.allocate_pot": (lambda o: f"/funding/pots/{o['pot'].id}/allocate", only("commissioner")),
+    "funding.locality_figures": (lambda o: f"/localities/{o['locality'].id}/figures", only("commissioner")),
 }
 
-POST_ONLY = {"accounts.logout"}
+POST_ONLY = {"accounts.logout", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
+             "funding.add_contribution"}
+
+
+def urls(builder, objects):
+    built = builder(objects)
+    return built if isinstance(built, list) else [built]
 
 
 def test_every_page_is_in_the_access_table(app):
@@ -50,24 +92,38 @@ def test_every_page_is_in_the_access_table(app):
 
 
 @pytest.fixture
-def objects(create_user, create_organisation):
+def objects(create_user, create_organisation, create_need, create_indicator, create_provision, create_venue,
+            create_pot, create_locality):
     provider_org = create_organisation("Walk Provider Ltd")
     users = {role.value: create_user(role, organisation=provider_org if role is Role.provider else None)
              for role in Role}
     mail = queue_email("someone@example.org", "test", "Hello", "password_changed", user_name="Someone")
-    db.session.flush()
-    return {"provider_org": provider_org, "users": users, "mail": mail}
+    locality = create_locality()
+    need = create_need(localities=[locality])
+    from datetime import date
+
+    from commissioning.needs.models import EvidenceSource
+    from commissioning.needs.operations import add_evidence
+    evidence = add_evidence(need, None, EvidenceSource.schools, date(2026, 1, 5), "Head teachers' survey",
+                            upload=("survey.csv", "text/csv", b"school,answer\nA,yes\n"))
+    pot = create_pot()
+    from commissioning.funding.operations import save_allocation
+    allocation = save_allocation(pot, 100_000, (50, 30, 20))
+    db.session.commit()
+    return {"provider_org": provider_org, "users": users, "mail": mail, "need": need, "evidence": evidence,
+            "indicator": create_indicator(), "provision": create_provision(organisation=provider_org),
+            "venue": create_venue(), "pot": pot, "allocation": allocation, "locality": locality}
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_walk_every_page_as(role, app, objects, login):
     client = app.test_client() if role == "anonymous" else login(objects["users"][role])
     failures = []
-    for endpoint, (url_for, table) in ACCESS.items():
-        url = url_for(objects)
-        status = client.get(url).status_code
-        if status != table[role]:
-            failures.append(f"{endpoint} {url}: expected {table[role]}, got {status}")
+    for endpoint, (builder, table) in ACCESS.items():
+        for url in urls(builder, objects):
+            status = client.get(url).status_code
+            if status != table[role]:
+                failures.append(f"{endpoint} {url}: expected {table[role]}, got {status}")
     assert failures == []
 
 
