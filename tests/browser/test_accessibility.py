@@ -1,13 +1,21 @@
 """axe-core on every page of the demo, as anonymous and as each role, in real Chromium."""
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 
 from commissioning.accounts.models import Organisation, Role
 from commissioning.extensions import db
+from commissioning.funding.models import Pot
+from commissioning.funding.operations import save_allocation
+from commissioning.indicators.models import Indicator
+from commissioning.localities.models import Locality
 from commissioning.mail.operations import queue_email
+from commissioning.needs.models import EvidenceSource, Need
+from commissioning.needs.operations import add_evidence
+from commissioning.provision.models import Provision, Venue
 from tests.browser.conftest import run_axe, sign_in
-from tests.unit.test_access import ACCESS
+from tests.unit.test_access import ACCESS, urls
 
 DEMO_USERS = {
     "admin": "admin@demo.test", "commissioner": "commissioner@demo.test", "evaluator": "evaluator@demo.test",
@@ -18,20 +26,34 @@ DEMO_USERS = {
 
 @pytest.fixture(scope="module")
 def demo_objects(live_app):
+    """The demo's own records, plus the few the demo does not have (a file, an allocation)."""
     with live_app.app_context():
         org = db.session.scalars(db.select(Organisation).where(
             Organisation.name == "Alt Valley Youth Partnership")).one()
         mail = queue_email("parent@example.org", "test", "A message to read", "password_changed",
                            user_name="Parent")
+        need = db.session.scalars(db.select(Need).where(Need.title.startswith("Evening"))).one()
+        evidence = add_evidence(need, None, EvidenceSource.dataset, date(2008, 5, 1), "Attendance figures",
+                                upload=("attendance.csv", "text/csv", b"month,visits\nMay,120\n"))
+        pot = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Opportunities Fund")).one()
+        allocation = save_allocation(pot, pot.amount_pence, (50, 35, 15))
+        provision = db.session.scalars(db.select(Provision).where(Provision.organisation_id == org.id)).first()
         db.session.commit()
-        ids = {"provider_org": org.id, "mail": mail.id}
+        ids = {"provider_org": org.id, "mail": mail.id, "need": need.id, "evidence": evidence.id,
+               "indicator": db.session.scalars(db.select(Indicator.id)).first(), "provision": provision.id,
+               "venue": db.session.scalars(db.select(Venue.id)).first(), "pot": pot.id,
+               "allocation": allocation.id, "locality": db.session.scalars(db.select(Locality.id)).first()}
+        # The walk's URL builders read `need.options[0].id` too.
+        option_id = need.options[0].id
         db.session.remove()
     # The access table's URL builders only read `.id`.
-    return {key: SimpleNamespace(id=value) for key, value in ids.items()}
+    objects = {key: SimpleNamespace(id=value) for key, value in ids.items()}
+    objects["need"].options = [SimpleNamespace(id=option_id)]
+    return objects
 
 
 def pages_for(role, objects):
-    return sorted({build(objects) for build, table in ACCESS.values() if table[role] == 200})
+    return sorted({url for build, table in ACCESS.values() if table[role] == 200 for url in urls(build, objects)})
 
 
 def test_roles_cover_every_role():
@@ -44,8 +66,8 @@ def test_no_wcag_violations_on_any_page(role, axe_page, live_server, demo_object
         sign_in(axe_page, live_server.url, DEMO_USERS[role])
     problems = {}
     for path in pages_for(role, demo_objects):
-        if path == "/healthz":
-            continue  # JSON, not a page
+        if path == "/healthz" or path.endswith((".csv", "/file")):
+            continue  # data, not pages
         response = axe_page.goto(live_server.url + path)
         assert response.status == 200, path
         violations = run_axe(axe_page)

@@ -36,6 +36,8 @@ def test_admin_reads_the_audit_log_and_filters_it(page, live_server):
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Audit log").click()
     page.get_by_label("Action").select_option("user.signed_in")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/admin/audit?action=user.signed_in*")
+    page.wait_for_selector("tbody tr")
     rows = page.locator("tbody tr")
     assert rows.count() >= 1
     assert all("user.signed_in" in rows.nth(i).inner_text() for i in range(rows.count()))

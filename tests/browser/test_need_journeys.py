@@ -1,0 +1,77 @@
+"""Identify need, clicked through as a commissioner and as a young person looking for something to do."""
+import re
+
+from tests.browser.conftest import sign_in
+
+
+def test_commissioner_records_evidences_and_prioritises_a_need(page, live_server, tmp_path):
+    sign_in(page, live_server.url, "commissioner@demo.test")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Needs").click()
+    page.get_by_role("link", name="Record a need").click()
+    page.get_by_label("Name of the proposed service or need").fill("Holiday activities in South")
+    page.get_by_role("group", name="Tier").get_by_label("Universal").check()
+    page.get_by_role("group", name="Localities").get_by_label("South", exact=True).check()
+    page.get_by_label("Youngest age").fill("11")
+    page.get_by_label("Oldest age").fill("22")
+    page.get_by_role("group", name="Every Child Matters outcomes").get_by_label("Enjoy and achieve").check()
+    page.get_by_label("1. What need is not currently being met?").fill("Little to do in the summer holidays")
+    page.get_by_role("button", name="Save need").click()
+    # Over 19 without the learning-difficulties box: the error summary says so and links to the field.
+    summary = page.locator(".govuk-error-summary")
+    assert "only for young people with learning difficulties" in summary.inner_text()
+    page.get_by_label("Oldest age").fill("19")
+    page.get_by_role("button", name="Save need").click()
+    page.wait_for_url(re.compile(r".*/needs/\d+$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Holiday activities in South"
+
+    page.get_by_role("link", name="Add evidence").click()
+    page.get_by_role("group", name="Where does the evidence come from?").get_by_label("Young people").check()
+    page.get_by_label("Day").fill("14")
+    page.get_by_label("Month").fill("7")
+    page.get_by_label("Year").fill("2008")
+    page.get_by_label("Summary").fill("Holiday survey: 7 in 10 had nothing to do")
+    survey = tmp_path / "survey.csv"
+    survey.write_text("question,yes\nnothing to do,70\n")
+    page.get_by_label("File (optional)").set_input_files(str(survey))
+    page.get_by_role("button", name="Add evidence").click()
+    assert "survey.csv" in page.locator("#evidence ~ table").first.inner_text()
+
+    page.get_by_role("link", name="Add an option").click()
+    page.get_by_label("Option", exact=True).fill("Grant-fund holiday schemes")
+    page.get_by_role("group", name="Likelihood of the risk").get_by_label("2").check()
+    page.get_by_role("group", name="Impact if it happens").get_by_label("3").check()
+    page.get_by_label("This is a preferred option").check()
+    page.get_by_role("button", name="Save option").click()
+
+    for status in ("evidenced", "prioritised"):
+        page.get_by_label("Move to").select_option(status)
+        page.get_by_role("button", name="Change status").click()
+        assert f"The need is now {status}" in page.inner_text("main")
+    assert page.console_errors == []
+
+
+def test_young_person_finds_something_free_on_a_friday(page, live_server):
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="find out what is on for young people near you").click()
+    page.get_by_label("Age").fill("14")
+    page.get_by_label("Day").select_option("fri")
+    page.get_by_label("Cost").select_option("free")
+    page.get_by_role("button", name="Show activities").click()
+    page.wait_for_url("**/whats-on?*")
+    main = page.inner_text("main")
+    assert "Friday night youth club" in main and "Music and film studio" not in main
+    assert page.console_errors == []
+
+
+def test_commissioner_shares_a_pot_between_localities(page, live_server):
+    sign_in(page, live_server.url, "commissioner@demo.test")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Funding").click()
+    page.get_by_role("link", name="Positive Activities for Young People").click()
+    page.get_by_role("link", name="Share between localities").click()
+    page.get_by_label("Weight for rural isolation (%)").fill("20")
+    page.get_by_role("button", name="Preview shares").click()
+    assert "must add up to 100%" in page.locator(".govuk-error-summary").inner_text()
+    page.get_by_label("Weight for rural isolation (%)").fill("15")
+    page.get_by_role("button", name="Save this allocation").click()
+    page.wait_for_url(re.compile(r".*/funding/allocations/\d+$"))
+    assert "£1,200,000" in page.inner_text("main")
