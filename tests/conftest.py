@@ -93,6 +93,11 @@ class StrictHTMLClient(FlaskClient):
     """A test client that fails on broken markup, so no page ships invalid HTML."""
 
     def open(self, *args, **kwargs):
+        # Requests share the test's app context (and so its session), and Flask-Login caches the
+        # user on `g`, which lives there too: forget it so each client is itself.
+        from flask import g, has_app_context
+        if has_app_context():
+            g.pop("_login_user", None)
         response = super().open(*args, **kwargs)
         if response.mimetype == "text/html" and response.data:
             parser = html5lib.HTMLParser(strict=True)

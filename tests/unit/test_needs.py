@@ -187,3 +187,24 @@ def test_monitor_can_read_but_not_edit(login, create_user, create_need):
     assert client.get(f"/needs/{need.id}").status_code == 200
     assert client.post(f"/needs/{need.id}/edit", data={}).status_code == 403
     assert client.post(f"/needs/{need.id}/status", data={"status": "closed"}).status_code == 403
+
+
+def test_evidence_can_be_removed_by_a_commissioner_only(app, create_user, create_need):
+    need = create_need()
+    item = add_evidence(need, None, EvidenceSource.schools, date(2026, 1, 1), "To be removed",
+                        upload=("x.txt", "text/plain", b"hello"))
+    db.session.commit()
+
+    def signed_in(role):
+        client = app.test_client()
+        user = create_user(role)
+        assert client.post("/login", data={"email": user.email, "password": "a-long-test-password"}).status_code == 302
+        return client
+
+    monitor, commissioner = signed_in(Role.contract_monitor), signed_in(Role.commissioner)
+    assert "Remove" not in monitor.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert monitor.post(f"/needs/{need.id}/evidence/{item.id}/remove").status_code == 403
+    assert "Remove" in commissioner.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert commissioner.post(f"/needs/{need.id}/evidence/{item.id}/remove").status_code == 302
+    assert db.session.get(EvidenceItem, item.id) is None
+    assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "need.evidence_removed"))
