@@ -57,7 +57,7 @@ browser-deps:
 	  || { echo "Could not install chromium: run 'apt-get install chromium' as root."; exit 1; }; }
 
 bench: install
-	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@set -e; files="$(wildcard bench/bench_*.py)"; [ -n "$$files" ] || echo "No benchmarks yet."; for f in $$files; do echo "== $$f"; $(BIN)/python $$f; done
 
 clean:
 	rm -rf $(VENV) node_modules $(STATIC) instance .pytest_cache
