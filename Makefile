@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 STATIC := commissioning/static
 export FLASK_APP := commissioning:create_app
 
-.PHONY: run test install assets migrate demo-data bench browser-deps clean lint
+.PHONY: run test install assets migrate demo-data bench browser-deps system-deps clean lint
 
-run: install assets migrate demo-data
+run: install system-deps assets migrate demo-data
 	$(BIN)/commissioning serve
 
-test: install assets browser-deps
+test: install system-deps assets browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -48,6 +48,14 @@ migrate: install
 
 demo-data: install
 	$(BIN)/commissioning demo-data
+
+# WeasyPrint's system libraries (Pango, HarfBuzz subsetting) and a font, for PDFs.
+system-deps: install
+	@$(BIN)/python -c "import weasyprint" >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi dejavu || { \
+	  echo "Installing Pango, HarfBuzz and DejaVu fonts for PDF rendering (needs root)..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	    libharfbuzz-subset0 fonts-dejavu-core >/dev/null) \
+	  || { echo "Could not install them: run 'apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core' as root."; exit 1; }; }
 
 # Debian's Chromium for the browser tier: the test tools cannot download their own here.
 browser-deps:

@@ -236,3 +236,49 @@ def load_cycle_demo(created=0):
         created += 1
     db.session.flush()
     return created
+
+
+def load_specification_demo(created=0):
+    """An approved specification written from the prioritised Alt Valley need."""
+    from commissioning.specifications import operations as spec_ops
+    from commissioning.specifications.models import DEFAULT_DESCRIPTORS, Specification
+    from commissioning.specifications.util import suggest_route
+    if db.session.scalar(db.select(Specification.id).limit(1)):
+        return created
+    need = db.session.scalars(db.select(Need).where(Need.title == "Evening and weekend activities in Alt Valley")).one()
+    if need.status is not NeedStatus.prioritised:
+        return created
+    commissioner = db.session.scalars(db.select(User).where(User.email == "commissioner@demo.test")).one()
+    pot = db.session.scalars(db.select(Pot).where(Pot.name == "Positive Activities for Young People")).one()
+    indicator = db.session.scalars(db.select(Indicator).where(Indicator.name.startswith("Young people taking"))).one()
+    route, why = suggest_route(9_000_000)
+    quality = dict(kind="quality", scale_max=5, descriptors=DEFAULT_DESCRIPTORS)
+    content = {
+        "title": "Friday and Saturday evening youth clubs in Alt Valley",
+        "purpose": "Open-access youth clubs on Friday and Saturday evenings and in school holidays, so that young "
+                   "people in Croxteth and Norris Green have safe, enjoyable places to go.",
+        "outcomes": [{"text": "More young people take part in positive activities two hours a week",
+                      "trace": f"indicator:{indicator.id}"},
+                     {"text": "Young people help run their club", "trace": f"need:{need.id}:positive_contribution"}],
+        "outputs": "Two sessions a week for 48 weeks a year; at least 150 different young people a year.",
+        "kpis": [{"name": "Different young people attending", "unit": "young people", "target": "150",
+                  "frequency": "quarterly", "indicator_id": indicator.id},
+                 {"name": "Sessions delivered", "unit": "sessions", "target": "96", "frequency": "quarterly",
+                  "indicator_id": None}],
+        "requirements": "Safeguarding policy and DBS-checked staff; a youth committee; sessions in accessible venues.",
+        "target_groups": [], "locality_ids": [loc.id for loc in need.localities], "age_min": 11, "age_max": 19,
+        "contract_months": 24, "extension_options": "One extension of 12 months", "max_value_pence": 9_000_000,
+        "pot_id": pot.id, "payment_schedule": "quarterly_in_advance", "monitoring_frequency": "quarterly",
+        "light_touch": True, "route": route.value, "suggested_route": route.value, "route_reason": why,
+        "criteria": [dict(name="Quality", weight=60, parent=None, **quality),
+                     dict(name="Engaging young people", weight=30, parent="Quality", **quality),
+                     dict(name="Safeguarding and staffing", weight=30, parent="Quality", **quality),
+                     {"name": "Price", "kind": "price", "weight": 30, "parent": None,
+                      "price_formula": "lowest_over_bid"},
+                     dict(name="Social value", weight=10, parent=None, **{**quality, "kind": "social_value"})],
+    }
+    spec = spec_ops.create_specification(commissioner, [need], content)
+    spec_ops.submit_for_review(spec)
+    spec_ops.decide(spec, commissioner, True, "Recommended by the Community and Families group")
+    spec_ops.decide(spec, commissioner, True, "Approved")
+    return created + 1

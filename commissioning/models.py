@@ -9,3 +9,5 @@ from commissioning.funding.models import Allocation, AllocationShare, Contributi
 from commissioning.indicators.models import Indicator, IndicatorYear  # noqa: F401
 from commissioning.needs.models import EvidenceItem, Need, NeedGroup, NeedOption, NeedOutcome  # noqa: F401
 from commissioning.provision.models import Provision, Venue  # noqa: F401
+from commissioning.settings.models import Setting  # noqa: F401
+from commissioning.specifications.models import ApprovalDecision, Specification, SpecificationVersion  # noqa: F401

@@ -113,6 +113,8 @@ def configure_templates(app):
     from govuk_frontend_wtf.main import WTFormsHelpers
     WTFormsHelpers(app)
     app.jinja_env.filters["london"] = _london
+    from commissioning.core.forms import error_summary_items
+    app.jinja_env.globals["error_summary_items"] = error_summary_items
     app.jinja_env.globals["config"] = app.config
 
     @app.context_processor
@@ -139,8 +141,15 @@ def configure_blueprints(app):
     from commissioning.main.views import bp as main
     from commissioning.needs.views import bp as needs
     from commissioning.provision.views import bp as provision
-    for blueprint in (main, accounts, admin, needs, indicators, provision, funding):
+    from commissioning.settings.views import bp as settings
+    from commissioning.specifications.views import bp as specifications
+    for blueprint in (main, accounts, admin, needs, indicators, provision, funding, specifications, settings):
         app.register_blueprint(blueprint)
+    # Later stages tell the need page what they made from a need (see core/downstream.py).
+    from commissioning.core import downstream
+    from commissioning.specifications.util import specifications_for_need
+    if not any(title == "Specifications" for _k, title, _f in downstream._providers):
+        downstream.register("Need", "Specifications", specifications_for_need)
 
 
 ERROR_TITLES = {

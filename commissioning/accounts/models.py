@@ -150,6 +150,18 @@ class PermissionsMixin:
         """Commissioners edit any entry; providers their own organisation's (checked per entry)."""
         return self.has_role(Role.commissioner, Role.provider)
 
+    def can_view_specifications(self):
+        return self.has_role(Role.admin, Role.commissioner)
+
+    def can_write_specifications(self):
+        return self.is_commissioner
+
+    def can_approve_specifications(self):
+        return self.is_commissioner
+
+    def can_manage_settings(self):
+        return self.is_admin
+
     def can_view_gaps(self):
         return self.has_role(Role.admin, Role.commissioner)
 

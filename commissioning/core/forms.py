@@ -90,3 +90,30 @@ class EnumRadioField(SelectField):
 
 class ConfirmForm(FlaskForm):
     """No fields: a button that posts with a CSRF token (sign out, remove, confirm)."""
+
+
+def error_summary_items(form):
+    """Every error of a form, nested lists and sub-forms included, as GOV.UK error-summary items."""
+    items = []
+
+    def walk(field):
+        entries = getattr(field, "entries", None)
+        if entries is not None:  # FieldList
+            for entry in entries:
+                walk(entry)
+            for message in (e for e in field.errors if isinstance(e, str)):
+                items.append({"text": message, "href": f"#{field.id}"})
+            return
+        sub = getattr(field, "form", None)
+        if sub is not None and hasattr(sub, "_fields"):  # FormField
+            for child in sub:
+                walk(child)
+            return
+        if field.errors:
+            anchor = field.id + ("-day" if type(field.widget).__name__ == "GovDateInput" else "")
+            items.append({"text": field.errors[0], "href": f"#{anchor}"})
+
+    for field in form:
+        if field.type != "CSRFTokenField" or field.errors:
+            walk(field)
+    return items

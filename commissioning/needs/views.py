@@ -4,6 +4,7 @@ from io import BytesIO
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from commissioning.core.downstream import downstream_of
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.pagination import page_args
@@ -89,7 +90,7 @@ def show(need_id):
     need = _need_or_404(need_id)
     status_form = StatusForm(formdata=None)
     status_form.set_choices(need)
-    return render_template("needs/show.html", need=need, status_form=status_form)
+    return render_template("needs/show.html", need=need, status_form=status_form, downstream=downstream_of(need))
 
 
 @bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
@@ -125,7 +126,8 @@ def change_status(need_id):
         else:
             flash(f"The need is now {need.status.title.lower()}.")
             return redirect(url_for("needs.show", need_id=need.id))
-    return render_template("needs/show.html", need=need, status_form=form, form=form), 400
+    return render_template("needs/show.html", need=need, status_form=form, form=form,
+                           downstream=downstream_of(need)), 400
 
 
 @bp.route("/<int:need_id>/evidence/new", methods=["GET", "POST"])

@@ -75,3 +75,62 @@ def test_commissioner_shares_a_pot_between_localities(page, live_server):
     page.get_by_role("button", name="Save this allocation").click()
     page.wait_for_url(re.compile(r".*/funding/allocations/\d+$"))
     assert "£1,200,000" in page.inner_text("main")
+
+
+def test_commissioner_writes_a_specification_and_gets_it_approved(page, live_server):
+    sign_in(page, live_server.url, "commissioner@demo.test")
+    # A need of our own, prioritised through the operations (the need journey clicks through that part).
+    from datetime import date
+
+    from commissioning.extensions import db
+    from commissioning.localities.models import Locality
+    from commissioning.needs.models import EvidenceSource, NeedStatus
+    from commissioning.needs import operations as ops
+    from commissioning.core.vocabulary import EcmOutcome, Tier
+    app = live_server.app
+    with app.app_context():
+        east = db.session.scalars(db.select(Locality).where(Locality.name == "East")).one()
+        need = ops.create_need(None, localities=[east], outcomes=[EcmOutcome.stay_safe], title="Safer streets in East",
+                               tier=Tier.early_intervention, age_min=13, age_max=19,
+                               need_not_met="Young people feel unsafe after dark")
+        ops.add_evidence(need, None, EvidenceSource.young_people, date(2008, 6, 1), "Street survey")
+        ops.save_option(need, need.options[1], is_preferred=True)
+        ops.change_need_status(need, NeedStatus.evidenced)
+        ops.change_need_status(need, NeedStatus.prioritised)
+        db.session.commit()
+        need_id = need.id
+        db.session.remove()
+    page.goto(f"{live_server.url}/needs/{need_id}")
+    page.get_by_role("link", name="Write a specification for this need").click()
+    page.get_by_label("Purpose").fill("Detached youth work after dark")
+    outcome = page.get_by_role("group", name="Outcome 1")
+    outcome.get_by_label("Outcome").fill("Young people feel safer")
+    outcome.get_by_label("Traced to").select_option(label="Safer streets in East: Stay safe")
+    kpi = page.get_by_role("group", name="KPI 1")
+    kpi.get_by_label("KPI", exact=True).fill("Young people contacted")
+    kpi.get_by_label("Target").fill("300")
+    page.get_by_label("Contract length in months").fill("12")
+    page.get_by_label("Maximum value, in pounds").fill("25000")
+    page.get_by_label("Funding source").select_option(index=0)
+    page.get_by_role("group", name="Payment schedule").get_by_label("Quarterly in arrears").check()
+    page.get_by_role("group", name="Monitoring frequency").get_by_label("Quarterly").check()
+    for i, (name, kind, weight) in enumerate([("Quality", "quality", "70"), ("Price", "price", "30"),
+                                              ("Social value", "social_value", "10")]):
+        row = page.get_by_role("group", name=f"Criterion {i + 1}", exact=True)
+        row.get_by_label("Criterion").fill(name)
+        row.get_by_label("Kind").select_option(kind)
+        row.get_by_label("Weight (%)").fill(weight)
+    page.get_by_role("button", name="Save specification").click()
+    assert "they add up to 110%" in page.locator(".govuk-error-summary").inner_text()
+    page.get_by_role("group", name="Criterion 1", exact=True).get_by_label("Weight (%)").fill("60")
+    page.get_by_role("button", name="Save specification").click()
+    page.wait_for_url(re.compile(r".*/specifications/\d+$"))
+    assert "Direct award below threshold" in page.inner_text("main")
+    page.get_by_role("button", name="Send for approval").click()
+    for _ in range(2):
+        page.get_by_role("group", name="Decision").get_by_label("Approve").check()
+        page.get_by_role("button", name="Record the decision").click()
+    assert "The specification is approved" in page.inner_text("main")
+    page.goto(f"{live_server.url}/needs/{need_id}")
+    assert "Specified" in page.inner_text("main")
+    assert page.console_errors == []

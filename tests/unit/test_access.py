@@ -72,9 +72,19 @@ ACCESS = {
     "funding.edit_pot": (lambda o: ["/funding/pots/new", f"/funding/pots/{o['pot'].id}/edit"], only("commissioner")),
     "funding.allocate_pot": (lambda o: f"/funding/pots/{o['pot'].id}/allocate", only("commissioner")),
     "funding.locality_figures": (lambda o: f"/localities/{o['locality'].id}/figures", only("commissioner")),
+    "specifications.index": (lambda o: "/specifications", only("admin", "commissioner")),
+    "specifications.new": (lambda o: ["/specifications/new", f"/specifications/new?need={o['need'].id}"],
+                           only("commissioner")),
+    "specifications.show": (lambda o: [f"/specifications/{o['spec'].id}", f"/specifications/{o['spec'].id}/versions/1"],
+                            only("admin", "commissioner")),
+    "specifications.edit": (lambda o: f"/specifications/{o['spec'].id}/edit", only("commissioner")),
+    "specifications.compare": (lambda o: f"/specifications/{o['spec'].id}/compare?from=1&to=1",
+                               only("admin", "commissioner")),
+    "specifications.pdf": (lambda o: f"/specifications/{o['spec'].id}/versions/1.pdf", only("admin", "commissioner")),
+    "settings.thresholds": (lambda o: "/admin/settings", only("admin")),
 }
 
-POST_ONLY = {"accounts.logout", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
+POST_ONLY = {"accounts.logout", "specifications.submit", "specifications.decide", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
              "funding.add_contribution"}
 
 
@@ -93,7 +103,7 @@ def test_every_page_is_in_the_access_table(app):
 
 @pytest.fixture
 def objects(create_user, create_organisation, create_need, create_indicator, create_provision, create_venue,
-            create_pot, create_locality):
+            create_pot, create_locality, create_specification):
     provider_org = create_organisation("Walk Provider Ltd")
     users = {role.value: create_user(role, organisation=provider_org if role is Role.provider else None)
              for role in Role}
@@ -112,7 +122,8 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     db.session.commit()
     return {"provider_org": provider_org, "users": users, "mail": mail, "need": need, "evidence": evidence,
             "indicator": create_indicator(), "provision": create_provision(organisation=provider_org),
-            "venue": create_venue(), "pot": pot, "allocation": allocation, "locality": locality}
+            "venue": create_venue(), "pot": pot, "allocation": allocation, "locality": locality,
+            "spec": create_specification()}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,0 +1,1 @@
+"""Settings an administrator can change in the app (thresholds, approval stages)."""

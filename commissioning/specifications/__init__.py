@@ -1,0 +1,1 @@
+"""Service specifications: written from prioritised needs, versioned, approved, exported."""
