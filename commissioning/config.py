@@ -41,6 +41,7 @@ SETTINGS = {
     "AUTHORITY_NAME": ("Liverpool City Council", str, "the commissioning authority named on pages and documents"),
     "BASE_URL": ("http://127.0.0.1:5000", str, "absolute URL used in mail links"),
     "LOGIN_RATE_LIMIT": ("10 per minute", str, "login attempts allowed per address and email"),
+    "LOGIN_RATE_LIMIT_PER_ADDRESS": ("60 per minute", str, "login attempts allowed per address, whatever the email"),
     "PASSWORD_RESET_MAX_AGE": (3600, int, "seconds a password reset link stays valid"),
     "MAX_CONTENT_LENGTH": (10 * 1024 * 1024, int, "largest request body in bytes (413 above it)"),
     "MAX_UPLOAD_BYTES": (5 * 1024 * 1024, int, "largest uploaded file in bytes"),
@@ -66,6 +67,9 @@ def load_config(overrides=None):
             raise ConfigError(
                 "Cannot start in production: set " + " and ".join(missing)
                 + " in the environment (see the README's configuration table).")
+    if env == "production" and (cfg["SECRET_KEY"] == SETTINGS["SECRET_KEY"][0] or len(cfg["SECRET_KEY"]) < 32):
+        raise ConfigError("Cannot start in production: SECRET_KEY must be a long random value (32 characters or "
+                          "more), not the development default.")
     if cfg["DATABASE_URL"].startswith("postgres://"):
         cfg["DATABASE_URL"] = "postgresql://" + cfg["DATABASE_URL"][len("postgres://"):]
     if cfg["DATABASE_URL"].startswith("postgresql://"):

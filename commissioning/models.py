@@ -11,3 +11,6 @@ from commissioning.needs.models import EvidenceItem, Need, NeedGroup, NeedOption
 from commissioning.provision.models import Provision, Venue  # noqa: F401
 from commissioning.settings.models import Setting  # noqa: F401
 from commissioning.specifications.models import ApprovalDecision, Specification, SpecificationVersion  # noqa: F401
+from commissioning.bids.models import Bid, BidAttachment, BidSubmission  # noqa: F401
+from commissioning.opportunities.models import Clarification, Follow, Opportunity  # noqa: F401
+from commissioning.providers.models import ProviderDocument, ProviderProfile  # noqa: F401

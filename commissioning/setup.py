@@ -55,9 +55,12 @@ def configure_security(app):
     login_manager.anonymous_user = AnonymousUser
 
     @login_manager.user_loader
-    def load_user(user_id):
-        user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
-        return user if user is not None and user.active else None
+    def load_user(session_id):
+        user_id, _, stamp = str(session_id).partition(":")
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 12 else None
+        if user is None or not user.active or user.password_hash[-12:] != stamp:
+            return None
+        return user
 
     limiter.init_app(app)
     production = app.config["APP_ENV"] == "production"

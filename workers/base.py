@@ -32,7 +32,8 @@ def task(name, on_give_up=None, **options):
                 return result
             except BaseException as exc:
                 db.session.rollback()
-                if on_give_up is not None and self.request.retries >= self.max_retries:
+                will_retry = isinstance(exc, TRANSIENT) and self.request.retries < self.max_retries
+                if on_give_up is not None and not will_retry:
                     on_give_up(exc, *args, **kwargs)
                     db.session.commit()
                 raise

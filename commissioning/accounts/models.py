@@ -159,6 +159,13 @@ class PermissionsMixin:
     def can_approve_specifications(self):
         return self.is_commissioner
 
+    def can_manage_opportunities(self):
+        return self.is_commissioner
+
+    def can_bid(self):
+        """Providers act for an organisation they belong to."""
+        return self.has_role(Role.provider) and bool(self.memberships)
+
     def can_manage_settings(self):
         return self.is_admin
 
@@ -191,6 +198,10 @@ class User(PermissionsMixin, UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self):
+        """The session names the password too, so changing the password ends other sessions."""
+        return f"{self.id}:{self.password_hash[-12:]}"
 
     @property
     def role_set(self):

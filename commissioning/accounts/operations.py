@@ -1,4 +1,6 @@
-from flask import url_for
+from flask import current_app
+
+from commissioning.core.urls import absolute_url
 
 from commissioning.accounts.models import Membership, Organisation, Role, User, UserRole
 from commissioning.accounts.util import hash_password, make_reset_token, normalise_email
@@ -45,9 +47,9 @@ def record_logout(user):
 def request_password_reset(user):
     """Mail a single-use reset link; the caller shows the same page whether or not the user exists."""
     token = make_reset_token(user)
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = absolute_url("accounts.reset_password", token=token)
     queue_email(user.email, "password_reset", "Reset your password", "password_reset",
-                user_name=user.name, link=link)
+                user_name=user.name, link=link, minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
     log_action(user, "user.password_reset_requested", f"Password reset requested for {user.email}",
                user=None)
 

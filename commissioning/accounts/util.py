@@ -54,7 +54,8 @@ def user_for_reset_token(token):
         raise ResetTokenError("expired") from None
     except BadSignature:
         raise ResetTokenError("invalid") from None
-    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    user_id = data.get("id") if isinstance(data, dict) else None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) and 0 < user_id < 2**31 else None
     if user is None or not user.active or user.password_hash[-16:] != data.get("h"):
         raise ResetTokenError("invalid")
     return user

@@ -34,6 +34,9 @@ class DayMonthYearField(DateField):
         super().__init__(label, validators, **kwargs)
 
     def process_formdata(self, valuelist):
+        if len(valuelist) != 3:
+            # The widget shows three boxes; a tampered form must not break it.
+            self.raw_data = (list(valuelist) + ["", "", ""])[:3]
         if not valuelist or not any(v.strip() for v in valuelist):
             self.data = None
             return
@@ -117,3 +120,14 @@ def error_summary_items(form):
         if field.type != "CSRFTokenField" or field.errors:
             walk(field)
     return items
+
+
+class FiniteNumber:
+    """Refuse NaN, infinities and numbers too large to chart or store."""
+
+    def __init__(self, limit=10**9):
+        self.limit = limit
+
+    def __call__(self, form, field):
+        if field.data is not None and (not field.data.is_finite() or abs(field.data) >= self.limit):
+            raise ValidationError(f"{field.label.text} must be a number smaller than {self.limit:,}")

@@ -1,9 +1,14 @@
 """Column helpers shared by every domain's models."""
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, types
 
 from commissioning.extensions import db
+
+
+#: Every date a person sees, and every deadline they set, is in UK time.
+LONDON = ZoneInfo("Europe/London")
 
 
 def utcnow():

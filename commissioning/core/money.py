@@ -6,6 +6,8 @@ from wtforms import StringField
 from wtforms.validators import ValidationError
 
 _MONEY = re.compile(r"^\d+(\.\d{1,2})?$")
+#: £10 billion: more than any council pot, and well inside a 64-bit column.
+MAX_PENCE = 10 ** 12
 
 
 def parse_pounds(text):
@@ -33,9 +35,10 @@ def format_pounds(pence, show_pence=None):
 class MoneyField(StringField):
     """A pounds-and-pence input whose ``data`` is integer pence (or None when empty)."""
 
-    def __init__(self, label=None, validators=None, minimum=0, **kwargs):
+    def __init__(self, label=None, validators=None, minimum=0, maximum=MAX_PENCE, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.minimum = minimum
+        self.maximum = maximum
 
     def process_formdata(self, valuelist):
         self.raw = valuelist[0] if valuelist else ""
@@ -49,6 +52,8 @@ class MoneyField(StringField):
             raise ValueError("Enter an amount in pounds, like 1500 or 1500.50") from None
         if self.minimum is not None and self.data < self.minimum:
             raise ValueError(f"The amount must be at least {format_pounds(self.minimum)}")
+        if self.maximum is not None and self.data > self.maximum:
+            raise ValueError(f"The amount must be no more than {format_pounds(self.maximum)}")
 
     def _value(self):
         if self.raw_data:

@@ -72,8 +72,8 @@ class LocalityFiguresForm(FlaskForm):
                                             NumberRange(0, 10_000_000, "Enter a whole number, 0 or more")])
     deprivation_index = DecimalField("Deprivation index", widget=GovTextInput(), places=None,
                                      validators=[InputRequired("Enter the deprivation index"),
-                                                 NumberRange(0, 100000, "Enter a number, 0 or more")])
+                                                 NumberRange(0, 100000, "Enter a number from 0 to 100,000")])
     rurality_index = DecimalField("Rural isolation index", widget=GovTextInput(), places=None,
                                   validators=[InputRequired("Enter the rural isolation index, or 0"),
-                                              NumberRange(0, 100000, "Enter a number, 0 or more")])
+                                              NumberRange(0, 100000, "Enter a number from 0 to 100,000")])
     submit = SubmitField("Save figures", widget=GovSubmitInput())

@@ -77,6 +77,9 @@ def locality_inputs():
 
 def save_allocation(pot, total_pence, weights, note=None, user=None):
     """Run the formula on the localities' current figures and keep the result as a new version."""
+    available = balances([pot.id])[pot.id].amount
+    if total_pence > available:
+        raise ValueError(f"You can share at most the pot’s {format_pounds(available)}")
     inputs = locality_inputs()
     shares = allocate(total_pence, weights, inputs)
     latest = db.session.scalar(db.select(db.func.max(Allocation.version)).where(Allocation.pot_id == pot.id))

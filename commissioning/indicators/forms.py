@@ -3,7 +3,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxIn
 from wtforms import BooleanField, DecimalField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from commissioning.core.forms import EnumRadioField
+from commissioning.core.forms import EnumRadioField, FiniteNumber
 from commissioning.indicators.models import Polarity
 
 YEARS = NumberRange(1990, 2100, "Enter a year between 1990 and 2100, like 2008")
@@ -18,11 +18,11 @@ class IndicatorForm(FlaskForm):
     baseline_year = IntegerField("Baseline year", widget=GovTextInput(), render_kw={"inputmode": "numeric"},
                                  validators=[InputRequired("Enter the baseline year"), YEARS])
     baseline_value = DecimalField("Baseline value", widget=GovTextInput(), places=None,
-                                  validators=[InputRequired("Enter the baseline value as a number")])
+                                  validators=[InputRequired("Enter the baseline value as a number"), FiniteNumber()])
     tolerance = DecimalField("Amber tolerance", widget=GovTextInput(), places=None,
                              description="How far off target, in the indicator’s unit, still counts as amber rather than red",
                              validators=[InputRequired("Enter the amber tolerance, or 0"),
-                                         NumberRange(0, None, "The tolerance cannot be negative")])
+                                         NumberRange(0, None, "The tolerance cannot be negative"), FiniteNumber()])
     financial_years = BooleanField("Years are financial years (2008 means 2008/09)", widget=GovCheckboxInput(),
                                    default=True)
     story = TextAreaField("Story behind the trend", widget=GovTextArea(), validators=[Optional(), Length(max=10000)])
@@ -34,6 +34,6 @@ class IndicatorForm(FlaskForm):
 class YearForm(FlaskForm):
     year = IntegerField("Year", widget=GovTextInput(), description="The first year of the financial year: 2008 for 2008/09",
                         render_kw={"inputmode": "numeric"}, validators=[InputRequired("Enter the year"), YEARS])
-    target = DecimalField("Target", widget=GovTextInput(), places=None, validators=[Optional()])
-    actual = DecimalField("Actual", widget=GovTextInput(), places=None, validators=[Optional()])
+    target = DecimalField("Target", widget=GovTextInput(), places=None, validators=[Optional(), FiniteNumber()])
+    actual = DecimalField("Actual", widget=GovTextInput(), places=None, validators=[Optional(), FiniteNumber()])
     submit = SubmitField("Save year", widget=GovSubmitInput())

@@ -45,7 +45,9 @@ def deliver_email(email_id):
         message["From"] = config["MAIL_DEFAULT_SENDER"]
         message["To"] = email.to_address
         message["Subject"] = email.subject
-        message["Message-ID"] = make_msgid(idstring=f"commissioning-{email.id}")
+        # The same Message-ID on every attempt, so a resend after a crash can be recognised.
+        domain = make_msgid().rsplit("@", 1)[-1].rstrip(">")
+        message["Message-ID"] = f"<commissioning-mail-{email.id}@{domain}>"
         message.set_content(email.body)
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
             if config["MAIL_USE_TLS"]:

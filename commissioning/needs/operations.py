@@ -83,6 +83,9 @@ def add_evidence(need, user, source, date, summary, link=None, upload=None):
 
 def remove_evidence(item):
     need = item.need
+    if need.status in (NeedStatus.evidenced, NeedStatus.prioritised) and len(need.evidence) <= 1:
+        raise InvalidTransition(f"A {need.status.title.lower()} need must keep at least one evidence item: "
+                                "add another first, or move the need back to draft")
     db.session.delete(item)
     log_action(need, "need.evidence_removed", f"Evidence item {item.id} removed from “{need.title}”",
                evidence_id=item.id)

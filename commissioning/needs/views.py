@@ -171,8 +171,12 @@ def remove_evidence(need_id, item_id):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    operations.remove_evidence(item)
-    flash("Evidence removed.")
+    try:
+        operations.remove_evidence(item)
+    except InvalidTransition as exc:
+        flash(str(exc))
+    else:
+        flash("Evidence removed.")
     return redirect(url_for("needs.show", need_id=need.id, _anchor="evidence"))
 
 

@@ -29,7 +29,9 @@ def _send(app, rows):
     sent = []
     for row_id, name, kwargs in rows:
         try:
-            celery.send_task(name, kwargs=kwargs, task_id=f"outbox-{row_id}",
+            # ignore_result: nobody waits on these results, and with Redis down the result
+            # backend would otherwise reconnect for many seconds inside the web request.
+            celery.send_task(name, kwargs=kwargs, task_id=f"outbox-{row_id}", ignore_result=True,
                              retry=True, retry_policy=app.config["OUTBOX_RETRY_POLICY"])
         except Exception as exc:  # broker down: the sweep sends it later
             log.warning("Outbox task %s (%s) not sent yet: %s", row_id, name, exc)

@@ -72,7 +72,7 @@ def edit(provision_id=None):
     form.organisation.choices = _provider_choices()
     form.locality.choices = [(loc.id, loc.name) for loc in all_localities()]
     form.venue.choices = [("", "Not at a listed venue")] + [(v.id, f"{v.name}, {v.locality.name}")
-                                                            for v in list_venues(public_only=False)]
+                                                            for v in list_venues(public_only=not current_user.can_manage_venues())]
     if request.method == "GET" and entry:
         form.organisation.data, form.locality.data = entry.organisation_id, entry.locality_id
         form.venue.data, form.days.data, form.cost.data = entry.venue_id, entry.days, entry.cost_pence

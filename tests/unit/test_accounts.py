@@ -80,7 +80,7 @@ def test_password_reset_mails_a_single_use_link(client, create_user):
     email = db.session.scalars(db.select(OutgoingEmail).where(OutgoingEmail.to_address == user.email)).one()
     task = db.session.scalars(db.select(OutboxTask)).one()
     assert task.task_name == "mail.send_email" and task.kwargs == {"email_id": email.id}
-    link = re.search(r"http://localhost(/password-reset/\S+)", email.body).group(1)
+    link = re.search(r"https?://[^/\s]+(/password-reset/\S+)", email.body).group(1)
     assert client.get(link).status_code == 200
     short = client.post(link, data={"password": "short", "confirm": "short"})
     assert "between 12 and 200 characters" in short.get_data(as_text=True)

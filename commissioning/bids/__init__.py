@@ -1,0 +1,1 @@
+"""Bids: drafts, sealed submissions (each an immutable version), withdrawals and receipts."""

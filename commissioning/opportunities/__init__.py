@@ -1,0 +1,1 @@
+"""Opportunities: procurements and grant rounds published from approved specifications."""

@@ -1,0 +1,98 @@
+import re
+from datetime import datetime, time
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from commissioning.core.forms import DayMonthYearField
+from commissioning.core.models import LONDON
+
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+
+
+def _time_validator(form, field):
+    match = _TIME.match((field.data or "").strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValidationError(f"Enter {field.label.text.lower()} as a 24-hour time, like 12:00 or 17:30")
+
+
+def london_datetime(day, clock):
+    """A date and an HH:MM time in UK time, as an aware datetime (right across clock changes)."""
+    hours, minutes = (int(x) for x in _TIME.match(clock.strip()).groups())
+    return datetime.combine(day, time(hours, minutes), LONDON)
+
+
+class OpportunityForm(FlaskForm):
+    title = StringField("Title", widget=GovTextInput(), validators=[InputRequired("Enter a title"), Length(max=200)])
+    summary = TextAreaField("Summary for bidders", widget=GovTextArea(),
+                            validators=[InputRequired("Write a summary for bidders"), Length(max=10000)])
+    clarification_date = DayMonthYearField("Clarification questions close on",
+                                           validators=[InputRequired("Enter the date clarification questions close")])
+    clarification_time = StringField("Clarification questions close at", widget=GovTextInput(), default="12:00",
+                                     validators=[InputRequired("Enter the time clarification questions close"), _time_validator])
+    deadline_date = DayMonthYearField("Bids must arrive by", validators=[InputRequired("Enter the submission deadline")])
+    deadline_time = StringField("Time bids must arrive by", widget=GovTextInput(), default="12:00",
+                                validators=[InputRequired("Enter the time of the deadline"), _time_validator])
+    evaluation_date = DayMonthYearField("Evaluation (optional)", validators=[Optional()])
+    award_date = DayMonthYearField("Award (optional)", validators=[Optional()])
+    word_limit = IntegerField("Word limit per answer", widget=GovTextInput(), default=500,
+                              validators=[InputRequired("Enter a word limit"), NumberRange(50, 5000, "Enter a limit from 50 to 5,000 words")])
+    lots = TextAreaField("Lots (optional)", widget=GovTextArea(), description="One a line; leave empty for a single lot",
+                         validators=[Optional(), Length(max=2000)])
+    eligibility = TextAreaField("Pass or fail eligibility questions (optional)", widget=GovTextArea(),
+                                description="One a line; a bidder must answer yes to pass. Start a line with NO: when "
+                                            "the passing answer is no.",
+                                validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Save opportunity", widget=GovSubmitInput())
+
+    def deadlines(self):
+        return (london_datetime(self.clarification_date.data, self.clarification_time.data),
+                london_datetime(self.deadline_date.data, self.deadline_time.data))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid:
+            clarification, deadline = self.deadlines()
+            if clarification >= deadline:
+                self.clarification_date.errors = [*self.clarification_date.errors,
+                                                  "Clarification questions must close before the submission deadline"]
+                return False
+        return valid
+
+    def lot_list(self):
+        return [{"name": line.strip()} for line in (self.lots.data or "").splitlines() if line.strip()]
+
+    def eligibility_list(self):
+        questions = []
+        for line in (self.eligibility.data or "").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            if line.upper().startswith("NO:"):
+                questions.append({"question": line[3:].strip(), "pass_answer": "no"})
+            else:
+                questions.append({"question": line, "pass_answer": "yes"})
+        return questions
+
+
+class ClarificationForm(FlaskForm):
+    question = TextAreaField("Your question", widget=GovTextArea(),
+                             description="Only the council sees who asked. If the answer is published, your question is shown without your name.",
+                             validators=[InputRequired("Enter your question"), Length(max=3000)])
+    submit = SubmitField("Send question", widget=GovSubmitInput())
+
+
+class AnswerForm(FlaskForm):
+    published_question = TextAreaField("Question as published (anonymised)", widget=GovTextArea(),
+                                       description="Leave empty to answer only the organisation that asked",
+                                       validators=[Optional(), Length(max=3000)])
+    answer = TextAreaField("Answer", widget=GovTextArea(), validators=[InputRequired("Enter the answer"), Length(max=5000)])
+    submit = SubmitField("Send answer", widget=GovSubmitInput())
+
+
+class CancelForm(FlaskForm):
+    reason = StringField("Reason", widget=GovTextInput(), validators=[InputRequired("Say why the opportunity is cancelled"),
+                                                                     Length(max=500)])
+    submit = SubmitField("Cancel the opportunity", widget=GovSubmitInput())

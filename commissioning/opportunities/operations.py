@@ -1,0 +1,154 @@
+from commissioning.audit.operations import log_action
+from commissioning.core.enums import InvalidTransition
+from commissioning.core.locks import try_transaction_lock
+from commissioning.core.models import utcnow
+from commissioning.extensions import db
+from commissioning.mail.operations import queue_email
+from commissioning.opportunities.models import (
+    Clarification, ClarificationStatus, Follow, Opportunity, OpportunityKind, OpportunityStatus)
+from commissioning.specifications.models import Route, SpecStatus
+
+TIMETABLE = ("publish_at", "clarification_deadline", "submission_deadline", "evaluation_date", "award_date",
+             "standstill_end")
+
+
+class OpportunityError(ValueError):
+    """A rule broken; the message is for the commissioner or provider."""
+
+
+def _move(opp, status, why):
+    if not opp.status.can_become(status):
+        raise InvalidTransition(f"An opportunity that is {opp.status.title.lower()} cannot become {status.title.lower()}")
+    old = opp.status
+    opp.status = status
+    log_action(opp, "opportunity.status_changed", f"{opp.reference} moved from {old.title} to {status.title}: {why}",
+               old=old.value, new=status.value)
+
+
+def create_opportunity(spec, user, **fields):
+    if spec.status not in (SpecStatus.approved, SpecStatus.published):
+        raise OpportunityError("Only an approved specification can be published as an opportunity")
+    content = spec.version(spec.approved_version).content
+    kind = OpportunityKind.grant_round if content["route"] == Route.grant_round.value else OpportunityKind.procurement
+    opp = Opportunity(specification_id=spec.id, specification_version=spec.approved_version, kind=kind,
+                      max_value_pence=content["max_value_pence"], criteria=content["criteria"],
+                      created_by_id=user.id if user else None, **fields)
+    db.session.add(opp)
+    db.session.flush()
+    opp.reference = f"OPP-{opp.id:04d}"
+    log_action(opp, "opportunity.created", f"{opp.reference} “{opp.title}” drafted from {spec.reference}")
+    return opp
+
+
+def update_opportunity(opp, **fields):
+    """Drafts change freely; once open only the timetable can change, and followers are told."""
+    if opp.status not in (OpportunityStatus.draft, OpportunityStatus.open):
+        raise OpportunityError(f"An opportunity that is {opp.status.title.lower()} cannot be changed")
+    if opp.status is OpportunityStatus.open and set(fields) - set(TIMETABLE):
+        raise OpportunityError("Once an opportunity is open only its dates can change")
+    changed = {k: [str(getattr(opp, k)), str(v)] for k, v in fields.items() if getattr(opp, k) != v}
+    for key, value in fields.items():
+        setattr(opp, key, value)
+    if opp.clarification_deadline >= opp.submission_deadline:
+        raise OpportunityError("The clarification deadline must be before the submission deadline")
+    log_action(opp, "opportunity.updated", f"{opp.reference} updated", changes=changed)
+    if opp.status is OpportunityStatus.open and changed:
+        _tell_followers(opp, "dates_changed", f"Dates changed: {opp.title}", "opportunity_dates_changed")
+    return opp
+
+
+def open_opportunity(opp, now=None):
+    """Publish: freeze the criteria from the approved specification and accept bids until the deadline."""
+    now = now or utcnow()
+    if opp.submission_deadline <= now:
+        raise OpportunityError("Set a submission deadline in the future before opening")
+    spec = opp.specification
+    opp.criteria = spec.version(opp.specification_version).content["criteria"]
+    opp.opened_at = now
+    _move(opp, OpportunityStatus.open, "published")
+    if spec.status is SpecStatus.approved:
+        spec.status = SpecStatus.published
+        log_action(spec, "specification.status_changed", f"{spec.reference} published as {opp.reference}",
+                   old="approved", new="published")
+
+
+def close_due(now=None):
+    """Close every open opportunity whose deadline has passed, each exactly once. Returns their ids."""
+    if not try_transaction_lock("opportunities.close_due"):
+        return []
+    now = now or utcnow()
+    query = (db.select(Opportunity).where(Opportunity.status == OpportunityStatus.open,
+                                          Opportunity.submission_deadline <= now).order_by(Opportunity.id))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    closed = []
+    for opp in db.session.scalars(query):
+        opp.closed_at = now
+        _move(opp, OpportunityStatus.closed, "the submission deadline passed")
+        closed.append(opp.id)
+    db.session.flush()
+    return closed
+
+
+def cancel_opportunity(opp, reason):
+    if not (reason or "").strip():
+        raise OpportunityError("Say why the opportunity is cancelled")
+    _move(opp, OpportunityStatus.cancelled, reason)
+    _tell_followers(opp, "cancelled", f"Cancelled: {opp.title}", "opportunity_cancelled", reason=reason)
+
+
+def follow(opp, user):
+    exists = db.session.scalar(db.select(Follow.id).where(Follow.opportunity_id == opp.id, Follow.user_id == user.id))
+    if not exists:
+        db.session.add(Follow(opportunity_id=opp.id, user_id=user.id))
+        log_action(opp, "opportunity.followed", f"{user.email} follows {opp.reference}")
+
+
+def unfollow(opp, user):
+    row = db.session.scalars(db.select(Follow).where(Follow.opportunity_id == opp.id, Follow.user_id == user.id)).first()
+    if row:
+        db.session.delete(row)
+        log_action(opp, "opportunity.unfollowed", f"{user.email} no longer follows {opp.reference}")
+
+
+def ask_clarification(opp, user, organisation, question, now=None):
+    now = now or utcnow()
+    if opp.status is not OpportunityStatus.open or now >= opp.clarification_deadline:
+        raise OpportunityError("The deadline for clarification questions has passed")
+    item = Clarification(opportunity=opp, organisation_id=organisation.id, asked_by_id=user.id, question=question)
+    db.session.add(item)
+    db.session.flush()
+    log_action(opp, "opportunity.clarification_asked", f"Clarification question {item.id} on {opp.reference}",
+               clarification_id=item.id)
+    return item
+
+
+def answer_clarification(item, answer, published_question=None):
+    """Publish an anonymised question and its answer to everyone, or answer the asker privately."""
+    if item.status is not ClarificationStatus.asked:
+        raise OpportunityError("This question has already been answered")
+    item.answer = answer
+    item.answered_at = utcnow()
+    opp = item.opportunity
+    if published_question:
+        item.published_question = published_question
+        item.status = ClarificationStatus.published
+        _tell_followers(opp, "clarification", f"New clarification: {opp.title}", "opportunity_clarification",
+                        question=published_question, answer=answer)
+    else:
+        item.status = ClarificationStatus.answered_privately
+        if item.asked_by_id:
+            from commissioning.accounts.models import User
+            asker = db.session.get(User, item.asked_by_id)
+            queue_email(asker.email, "clarification_answer", f"Your question on {opp.title}", "clarification_answer",
+                        opportunity=opp.title, reference=opp.reference, question=item.question, answer=answer)
+    log_action(opp, "opportunity.clarification_answered", f"Clarification {item.id} answered "
+               f"{'and published' if published_question else 'privately'}", clarification_id=item.id)
+    return item
+
+
+def _tell_followers(opp, kind, subject, template, **context):
+    followers = db.session.scalars(db.select(Follow).where(Follow.opportunity_id == opp.id)).all()
+    for f in followers:
+        queue_email(f.user.email, f"opportunity_{kind}", subject, template, opportunity=opp.title,
+                    reference=opp.reference, deadline=opp.submission_deadline, **context)

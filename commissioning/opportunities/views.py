@@ -1,0 +1,214 @@
+"""Opportunities: public list and pages, commissioners' drafting and publishing, clarifications."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from commissioning.bids.util import bid_count, counted_submissions, eligibility_failures
+from commissioning.core.enums import InvalidTransition
+from commissioning.core.forms import ConfirmForm
+from commissioning.core.models import utcnow
+from commissioning.core.permissions import ensure, login_required, permission_required
+from commissioning.extensions import db
+from commissioning.opportunities import operations
+from commissioning.opportunities.forms import AnswerForm, CancelForm, ClarificationForm, OpportunityForm
+from commissioning.opportunities.models import ClarificationStatus, OpportunityStatus
+from commissioning.opportunities.util import (
+    all_opportunities, is_following, load_clarification, load_opportunity, public_opportunities,
+    published_clarifications)
+from commissioning.specifications.models import SpecStatus, Specification
+
+bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
+
+
+def _visible(opp_id):
+    opp = load_opportunity(opp_id) or abort(404)
+    if not opp.is_public and not current_user.can_manage_opportunities():
+        abort(404)
+    return opp
+
+
+@bp.route("")
+def index():
+    manage = current_user.can_manage_opportunities()
+    return render_template("opportunities/index.html",
+                           opportunities=all_opportunities() if manage else public_opportunities())
+
+
+def _page(opp, clarification_form=None, answer_forms=None, status=200, form=None):
+    my_bid = None
+    if current_user.can_bid():
+        from commissioning.bids.models import Bid
+        org_ids = [m.organisation_id for m in current_user.memberships]
+        my_bid = db.session.scalars(db.select(Bid).where(Bid.opportunity_id == opp.id,
+                                                         Bid.organisation_id.in_(org_ids))).first()
+    return render_template(
+        "opportunities/show.html", opp=opp, clarifications=published_clarifications(opp),
+        following=is_following(opp, current_user), confirm=ConfirmForm(formdata=None), my_bid=my_bid,
+        clarification_form=clarification_form or ClarificationForm(formdata=None),
+        cancel_form=CancelForm(formdata=None), submitted_count=bid_count(opp.id),
+        past_deadline=opp.is_past_deadline(), now=utcnow(), form=form), status
+
+
+@bp.route("/<int:opp_id>")
+def show(opp_id):
+    return _page(_visible(opp_id))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@bp.route("/<int:opp_id>/edit", methods=["GET", "POST"])
+@permission_required("can_manage_opportunities")
+def edit(opp_id=None):
+    opp = load_opportunity(opp_id) or abort(404) if opp_id else None
+    spec = opp.specification if opp else db.session.get(Specification, request.args.get("spec", type=int) or 0)
+    if spec is None or spec.status not in (SpecStatus.approved, SpecStatus.published):
+        flash("Choose an approved specification to publish as an opportunity.")
+        return redirect(url_for("specifications.index"))
+    form = OpportunityForm(obj=opp) if request.method == "GET" and opp else OpportunityForm()
+    if request.method == "GET":
+        if opp:
+            clar, dead = (d.astimezone(operations_tz()) for d in (opp.clarification_deadline, opp.submission_deadline))
+            form.clarification_date.data, form.clarification_time.data = clar.date(), clar.strftime("%H:%M")
+            form.deadline_date.data, form.deadline_time.data = dead.date(), dead.strftime("%H:%M")
+            form.lots.data = "\n".join(lot["name"] for lot in opp.lots)
+            form.eligibility.data = "\n".join(("NO: " if q["pass_answer"] == "no" else "") + q["question"]
+                                              for q in opp.eligibility)
+        else:
+            form.title.data = spec.title
+    if form.validate_on_submit():
+        clarification, deadline = form.deadlines()
+        dates = dict(clarification_deadline=clarification, submission_deadline=deadline,
+                     evaluation_date=form.evaluation_date.data, award_date=form.award_date.data)
+        try:
+            if opp is None:
+                opp = operations.create_opportunity(spec, current_user, title=form.title.data.strip(),
+                                                    summary=form.summary.data, word_limit=form.word_limit.data,
+                                                    lots=form.lot_list(), eligibility=form.eligibility_list(), **dates)
+            elif opp.status is OpportunityStatus.open:
+                operations.update_opportunity(opp, **dates)
+            else:
+                operations.update_opportunity(opp, title=form.title.data.strip(), summary=form.summary.data,
+                                              word_limit=form.word_limit.data, lots=form.lot_list(),
+                                              eligibility=form.eligibility_list(), **dates)
+        except operations.OpportunityError as exc:
+            form.deadline_date.errors = [*form.deadline_date.errors, str(exc)]
+        else:
+            flash(f"{opp.reference} saved.")
+            return redirect(url_for("opportunities.show", opp_id=opp.id))
+    return render_template("opportunities/edit.html", form=form, opp=opp, spec=spec)
+
+
+def operations_tz():
+    from commissioning.core.models import LONDON
+    return LONDON
+
+
+@bp.route("/<int:opp_id>/open", methods=["POST"])
+@permission_required("can_manage_opportunities")
+def open_for_bids(opp_id):
+    opp = load_opportunity(opp_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.open_opportunity(opp)
+    except (operations.OpportunityError, InvalidTransition) as exc:
+        flash(str(exc))
+    else:
+        flash(f"{opp.reference} is open for bids.")
+    return redirect(url_for("opportunities.show", opp_id=opp.id))
+
+
+@bp.route("/<int:opp_id>/cancel", methods=["POST"])
+@permission_required("can_manage_opportunities")
+def cancel(opp_id):
+    opp = load_opportunity(opp_id) or abort(404)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            operations.cancel_opportunity(opp, form.reason.data)
+        except (operations.OpportunityError, InvalidTransition) as exc:
+            flash(str(exc))
+        return redirect(url_for("opportunities.show", opp_id=opp.id))
+    return _page(opp, status=400, form=form)
+
+
+@bp.route("/<int:opp_id>/follow", methods=["POST"])
+@login_required
+def toggle_follow(opp_id):
+    opp = _visible(opp_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if is_following(opp, current_user):
+        operations.unfollow(opp, current_user)
+        flash("You will no longer get emails about this opportunity.")
+    else:
+        operations.follow(opp, current_user)
+        flash("You will get an email when clarifications are published or dates change.")
+    return redirect(url_for("opportunities.show", opp_id=opp.id))
+
+
+@bp.route("/<int:opp_id>/clarifications", methods=["POST"])
+@permission_required("can_bid")
+def ask(opp_id):
+    opp = _visible(opp_id)
+    form = ClarificationForm()
+    if form.validate_on_submit():
+        organisation = current_user.memberships[0].organisation
+        try:
+            operations.ask_clarification(opp, current_user, organisation, form.question.data)
+        except operations.OpportunityError as exc:
+            form.question.errors = [*form.question.errors, str(exc)]
+        else:
+            flash("Your question has been sent. The answer will come by email, or be published for everyone.")
+            return redirect(url_for("opportunities.show", opp_id=opp.id))
+    return _page(opp, clarification_form=form, status=400, form=form)
+
+
+@bp.route("/<int:opp_id>/questions")
+@permission_required("can_manage_opportunities")
+def questions(opp_id):
+    opp = load_opportunity(opp_id) or abort(404)
+    return render_template("opportunities/questions.html", opp=opp, AnswerForm=AnswerForm,
+                           ClarificationStatus=ClarificationStatus)
+
+
+@bp.route("/questions/<int:item_id>/answer", methods=["POST"])
+@permission_required("can_manage_opportunities")
+def answer(item_id):
+    item = load_clarification(item_id) or abort(404)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            operations.answer_clarification(item, form.answer.data, form.published_question.data or None)
+        except operations.OpportunityError as exc:
+            flash(str(exc))
+        else:
+            flash("Answer sent.")
+        return redirect(url_for("opportunities.questions", opp_id=item.opportunity_id))
+    return render_template("opportunities/questions.html", opp=item.opportunity, AnswerForm=AnswerForm,
+                           ClarificationStatus=ClarificationStatus, form=form, failed_item=item.id), 400
+
+
+@bp.route("/<int:opp_id>/bids")
+@permission_required("can_manage_opportunities")
+def bids(opp_id):
+    """Sealed until the deadline: before it, only the number of bids is shown."""
+    opp = load_opportunity(opp_id) or abort(404)
+    sealed = not opp.is_past_deadline()
+    submissions = [] if sealed else counted_submissions(opp)
+    flags = {s.id: eligibility_failures(opp, {str(i): s.content["eligibility"].get(q["question"])
+                                              for i, q in enumerate(opp.eligibility)}) for s in submissions}
+    return render_template("opportunities/bids.html", opp=opp, sealed=sealed, submissions=submissions,
+                           count=bid_count(opp.id), flags=flags)
+
+
+@bp.route("/<int:opp_id>/bids/<int:submission_id>")
+@login_required
+def submission(opp_id, submission_id):
+    from commissioning.bids.models import BidSubmission
+    opp = load_opportunity(opp_id) or abort(404)
+    item = db.session.get(BidSubmission, submission_id)
+    if item is None or item.bid.opportunity_id != opp.id:
+        abort(404)
+    ensure(item.bid.can_read(current_user))
+    return render_template("opportunities/submission.html", opp=opp, item=item,
+                           ineligible=eligibility_failures(opp, {str(i): item.content["eligibility"].get(q["question"])
+                                                                 for i, q in enumerate(opp.eligibility)}))

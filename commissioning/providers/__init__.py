@@ -1,0 +1,1 @@
+"""Provider organisations' profiles, document vault and members."""
