@@ -1,3 +1,29 @@
 import { initAll } from './govuk/govuk-frontend.min.js'
 
 initAll()
+
+// Autosave for long forms marked with data-autosave-url: a few seconds after typing stops,
+// the form is posted (with its CSRF token) and the result is announced politely.
+for (const form of document.querySelectorAll('form[data-autosave-url]')) {
+  const status = form.querySelector('.app-autosave-status')
+  let timer = null
+  const save = async () => {
+    try {
+      const response = await fetch(form.dataset.autosaveUrl, {
+        method: 'POST', body: new FormData(form), credentials: 'same-origin', headers: { Accept: 'application/json' }
+      })
+      const result = await response.json()
+      if (status) {
+        status.textContent = result.saved
+          ? 'Draft saved at ' + new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
+          : 'Not saved: use the Save draft button to see what needs fixing'
+      }
+    } catch (error) {
+      if (status) status.textContent = 'Not saved: check your connection, then use the Save draft button'
+    }
+  }
+  form.addEventListener('input', () => {
+    clearTimeout(timer)
+    timer = setTimeout(save, 3000)
+  })
+}

@@ -54,5 +54,5 @@ def load_demo_data():
                         organisation=orgs.get(org_name), is_org_admin=org_admin)
             created += 1
     db.session.flush()
-    from commissioning.demo_cycle import load_cycle_demo, load_specification_demo
-    return load_specification_demo(load_cycle_demo(created))
+    from commissioning.demo_cycle import load_cycle_demo, load_opportunity_demo, load_specification_demo
+    return load_opportunity_demo(load_specification_demo(load_cycle_demo(created)))

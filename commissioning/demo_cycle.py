@@ -282,3 +282,107 @@ def load_specification_demo(created=0):
     spec_ops.decide(spec, commissioner, True, "Recommended by the Community and Families group")
     spec_ops.decide(spec, commissioner, True, "Approved")
     return created + 1
+
+
+def _demo_pdf(title):
+    """A small real PDF for the demo vault."""
+    from weasyprint import HTML
+    return HTML(string=f"<html lang='en'><title>{title}</title><h1>{title}</h1><p>Demo document.</p>").write_pdf()
+
+
+def load_opportunity_demo(created=0):
+    """An open grant round with draft bids, and a closed procurement with submitted bids from both providers."""
+    from datetime import datetime, timedelta
+
+    from commissioning.bids import operations as bid_ops
+    from commissioning.core.models import LONDON
+    from commissioning.needs.models import NeedOption
+    from commissioning.opportunities import operations as opp_ops
+    from commissioning.opportunities.models import Opportunity
+    from commissioning.providers import operations as provider_ops
+    from commissioning.providers.models import DocumentKind
+    from commissioning.specifications import operations as spec_ops
+    from commissioning.specifications.models import DEFAULT_DESCRIPTORS, Specification
+    if db.session.scalar(db.select(Opportunity.id).limit(1)):
+        return created
+    commissioner = db.session.scalars(db.select(User).where(User.email == "commissioner@demo.test")).one()
+    providers = [db.session.scalars(db.select(User).where(User.email == e)).one()
+                 for e in ("provider@demo.test", "provider2@demo.test")]
+    orgs = [u.memberships[0].organisation for u in providers]
+    today = datetime.now(LONDON).date()
+    for org, user in zip(orgs, providers):
+        for kind in DocumentKind:
+            if kind.required:
+                provider_ops.upload_document(org, user, kind, f"{kind.title} {today.year}", today + timedelta(days=300),
+                                             (f"{kind.value}.pdf", "application/pdf", _demo_pdf(kind.title)))
+
+    # The open grant round, from the approved Alt Valley specification.
+    spec = db.session.scalars(db.select(Specification).order_by(Specification.id)).first()
+    start = datetime.now(LONDON).replace(second=0, microsecond=0)
+    grant = opp_ops.create_opportunity(
+        spec, commissioner, title="Evening youth clubs in Alt Valley: grant round",
+        summary="Grants for voluntary and community groups to run open-access youth clubs on Friday and Saturday "
+                "evenings in Croxteth and Norris Green.",
+        clarification_deadline=start + timedelta(days=40), submission_deadline=start + timedelta(days=50),
+        word_limit=400, eligibility=[{"question": "Is your organisation based in or serving Liverpool?",
+                                      "pass_answer": "yes"}])
+    opp_ops.open_opportunity(grant)
+    for org, user in zip(orgs, providers):
+        bid = bid_ops.start_bid(grant, org, user)
+        bid_ops.save_draft(bid, user, answers={grant.quality_criteria[0]["name"]: "We have run youth clubs in the "
+                                               "area since 1998 and young people help plan every term."},
+                           eligibility={"0": "yes"})
+
+    # A closed procurement with both providers' submitted bids, from a second specification.
+    need = db.session.scalars(db.select(Need).where(Need.title == "Sexual health outreach in hot-spot wards")).one()
+    option = db.session.scalars(db.select(NeedOption).where(NeedOption.need_id == need.id)).first()
+    need_ops.save_option(need, option, is_preferred=True)
+    need_ops.change_need_status(need, NeedStatus.prioritised)
+    pot = db.session.scalars(db.select(Pot).where(Pot.name == "Targeted youth support pooled budget")).one()
+    quality = dict(kind="quality", scale_max=5, descriptors=DEFAULT_DESCRIPTORS)
+    content = {
+        "title": "Sexual health outreach for young people", "purpose": "Sex and relationships education and "
+        "outreach for young people outside school in the wards with the highest conception rates.",
+        "outcomes": [{"text": "Fewer under-18 conceptions", "trace": f"need:{need.id}:be_healthy"}],
+        "outputs": "Weekly outreach sessions in six wards.", "kpis": [
+            {"name": "Young people reached", "unit": "young people", "target": "400", "frequency": "quarterly",
+             "indicator_id": None}],
+        "requirements": "Trained sexual health workers; links to clinics.", "target_groups": ["looked_after", "neet"],
+        "locality_ids": [loc.id for loc in need.localities], "age_min": 13, "age_max": 19, "contract_months": 24,
+        "extension_options": "", "max_value_pence": 12_000_000, "pot_id": pot.id,
+        "payment_schedule": "quarterly_in_arrears", "monitoring_frequency": "quarterly", "light_touch": True,
+        "route": "light_touch", "suggested_route": "grant_round",
+        "route_reason": "The group chose a competitive light-touch procurement for a health-related service.",
+        "criteria": [dict(name="Quality of the service", weight=50, parent=None, **quality),
+                     dict(name="Reaching the most vulnerable", weight=20, parent=None, **quality),
+                     {"name": "Price", "kind": "price", "weight": 20, "parent": None,
+                      "price_formula": "lowest_over_bid"},
+                     dict(name="Social value", weight=10, parent=None, **{**quality, "kind": "social_value"})],
+    }
+    spec2 = spec_ops.create_specification(commissioner, [need], content)
+    spec_ops.submit_for_review(spec2)
+    spec_ops.decide(spec2, commissioner, True, "Recommended")
+    spec_ops.decide(spec2, commissioner, True, "Approved")
+    opened = start - timedelta(days=55)
+    procurement = opp_ops.create_opportunity(
+        spec2, commissioner, title="Sexual health outreach for young people: light-touch procurement",
+        summary="A two-year contract for outreach in the wards with the highest under-18 conception rates.",
+        clarification_deadline=opened + timedelta(days=20), submission_deadline=start - timedelta(days=5),
+        word_limit=500, eligibility=[{"question": "Do all your outreach staff have enhanced DBS checks?",
+                                      "pass_answer": "yes"}])
+    opp_ops.open_opportunity(procurement, now=opened)
+    answers = [("Our nurses and youth workers run weekly sessions in youth clubs and on the street.",
+                "We work with the leaving care team and pupil referral units.", "Apprenticeships for local young people.",
+                11_500_000, "yes"),
+               ("Peer educators trained through our arts programme lead workshops in community venues.",
+                "Young carers and young parents co-design the sessions.", "Volunteering with accreditation.",
+                10_800_000, "no")]
+    for (org, user), (a1, a2, a3, price, dbs) in zip(zip(orgs, providers), answers):
+        bid = bid_ops.start_bid(procurement, org, user, now=opened + timedelta(days=1))
+        names = [c["name"] for c in procurement.quality_criteria]
+        bid_ops.save_draft(bid, user, now=opened + timedelta(days=2), answers=dict(zip(names, (a1, a2, a3))),
+                           eligibility={"0": dbs}, price_pence=price, price_breakdown="Staff 80%, venues 10%, "
+                           "materials 10%", declarations=True)
+        bid_ops.submit_bid(bid, user, f"demo-{bid.id}", now=start - timedelta(days=7))
+    opp_ops.close_due()
+    return created + 2

@@ -144,9 +144,13 @@ def configure_blueprints(app):
     from commissioning.main.views import bp as main
     from commissioning.needs.views import bp as needs
     from commissioning.provision.views import bp as provision
+    from commissioning.bids.views import bp as bids
+    from commissioning.opportunities.views import bp as opportunities
+    from commissioning.providers.views import bp as providers
     from commissioning.settings.views import bp as settings
     from commissioning.specifications.views import bp as specifications
-    for blueprint in (main, accounts, admin, needs, indicators, provision, funding, specifications, settings):
+    for blueprint in (main, accounts, admin, needs, indicators, provision, funding, specifications, settings,
+                      opportunities, bids, providers):
         app.register_blueprint(blueprint)
     # Later stages tell the need page what they made from a need (see core/downstream.py).
     from commissioning.core import downstream

@@ -7,4 +7,9 @@ SCHEDULE = {
         "schedule": timedelta(seconds=15),
         "options": {"expires": 14},
     },
+    "opportunities-close-due": {
+        "task": "opportunities.close_due",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
 }

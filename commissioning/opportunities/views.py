@@ -174,7 +174,7 @@ def questions(opp_id):
 @permission_required("can_manage_opportunities")
 def answer(item_id):
     item = load_clarification(item_id) or abort(404)
-    form = AnswerForm()
+    form = AnswerForm(prefix=f"q{item.id}")  # one form per question on the page, each with its own ids
     if form.validate_on_submit():
         try:
             operations.answer_clarification(item, form.answer.data, form.published_question.data or None)

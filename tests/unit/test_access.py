@@ -82,9 +82,29 @@ ACCESS = {
                                only("admin", "commissioner")),
     "specifications.pdf": (lambda o: f"/specifications/{o['spec'].id}/versions/1.pdf", only("admin", "commissioner")),
     "settings.thresholds": (lambda o: "/admin/settings", only("admin")),
+    "opportunities.index": (lambda o: "/opportunities", expect()),
+    "opportunities.show": (lambda o: [f"/opportunities/{o['opp'].id}", f"/opportunities/{o['closed'].id}"], expect()),
+    "opportunities.edit": (lambda o: [f"/opportunities/new?spec={o['spec_approved'].id}", f"/opportunities/{o['opp'].id}/edit"],
+                           only("commissioner")),
+    "opportunities.questions": (lambda o: f"/opportunities/{o['opp'].id}/questions", only("commissioner")),
+    "opportunities.bids": (lambda o: [f"/opportunities/{o['opp'].id}/bids", f"/opportunities/{o['closed'].id}/bids"],
+                           only("commissioner")),
+    "opportunities.submission": (lambda o: f"/opportunities/{o['closed'].id}/bids/{o['submission'].id}",
+                                 only("commissioner", "provider")),
+    "bids.mine": (lambda o: "/my-bids", only("provider")),
+    "bids.edit": (lambda o: [f"/bids/{o['bid'].id}", f"/bids/{o['closed_bid'].id}"], only("provider")),
+    "bids.attachment": (lambda o: f"/bids/{o['bid'].id}/attachments/{o['attachment'].id}", only("provider")),
+    "providers.profile": (lambda o: f"/organisations/{o['provider_org'].id}/profile", only("provider")),
+    "providers.documents": (lambda o: f"/organisations/{o['provider_org'].id}/documents",
+                            only("admin", "commissioner", "provider")),
+    "providers.document_file": (lambda o: f"/organisations/{o['provider_org'].id}/documents/{o['document'].id}",
+                                only("admin", "commissioner", "provider")),
+    "providers.members": (lambda o: f"/organisations/{o['provider_org'].id}/members", only("admin", "provider")),
 }
 
-POST_ONLY = {"accounts.logout", "specifications.submit", "specifications.decide", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
+POST_ONLY = {"accounts.logout", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
+             "opportunities.cancel", "opportunities.toggle_follow", "opportunities.ask", "opportunities.answer",
+             "bids.start", "bids.autosave", "bids.attach", "bids.submit", "bids.withdraw", "providers.remove_member", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
              "funding.add_contribution"}
 
 
@@ -103,10 +123,30 @@ def test_every_page_is_in_the_access_table(app):
 
 @pytest.fixture
 def objects(create_user, create_organisation, create_need, create_indicator, create_provision, create_venue,
-            create_pot, create_locality, create_specification):
+            create_pot, create_locality, create_specification, create_opportunity, give_documents):
+    from datetime import timedelta
+
+    from commissioning.bids.operations import add_attachment, start_bid, submit_bid
+    from commissioning.core.models import utcnow
+    from commissioning.opportunities.operations import close_due
+    from commissioning.providers.models import ProviderDocument
+    from tests.fixtures.factories import complete_bid
     provider_org = create_organisation("Walk Provider Ltd")
-    users = {role.value: create_user(role, organisation=provider_org if role is Role.provider else None)
+    users = {role.value: create_user(role, organisation=provider_org if role is Role.provider else None,
+                                     is_org_admin=role is Role.provider)
              for role in Role}
+    give_documents(provider_org)
+    provider = users["provider"]
+    opp = create_opportunity()
+    bid = start_bid(opp, provider_org, provider)
+    attachment = add_attachment(bid, provider, ("plan.txt", "text/plain", b"our plan"))
+    past = utcnow() - timedelta(days=20)
+    closed = create_opportunity(deadline_in=timedelta(days=-1), opened_at=past)
+    closed_bid = start_bid(closed, provider_org, provider, now=past)
+    complete_bid(closed_bid, provider, now=past)
+    submission = submit_bid(closed_bid, provider, "walk-token-123456", now=past)
+    close_due()
+    approved = create_opportunity(opened=False).specification
     mail = queue_email("someone@example.org", "test", "Hello", "password_changed", user_name="Someone")
     locality = create_locality()
     need = create_need(localities=[locality])
@@ -123,7 +163,9 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     return {"provider_org": provider_org, "users": users, "mail": mail, "need": need, "evidence": evidence,
             "indicator": create_indicator(), "provision": create_provision(organisation=provider_org),
             "venue": create_venue(), "pot": pot, "allocation": allocation, "locality": locality,
-            "spec": create_specification()}
+            "spec": create_specification(), "opp": opp, "bid": bid, "attachment": attachment, "closed": closed,
+            "closed_bid": closed_bid, "submission": submission, "spec_approved": approved,
+            "document": db.session.scalars(db.select(ProviderDocument)).first()}
 
 
 @pytest.mark.parametrize("role", ROLES)
