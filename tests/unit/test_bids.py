@@ -185,3 +185,26 @@ def test_bid_pages_use_a_constant_number_of_queries(app, login, create_user, cre
         return count()
 
     assert queries_with(2) == queries_with(12)
+
+
+def test_opportunity_and_my_bids_pages_use_constant_queries(login, create_user, create_opportunity, bidder,
+                                                            count_queries):
+    opp = create_opportunity()
+    user, org = bidder()
+    start_bid(opp, org, user)
+    db.session.commit()
+    client = login(user)
+
+    def queries_with(n):
+        for _ in range(n):
+            other, other_org = bidder()
+            bid = start_bid(opp, other_org, other)
+            complete_bid(bid, other)
+            submit_bid(bid, other, f"tok-{bid.id}-yyyyyyyyyy")
+        db.session.commit()
+        with count_queries() as count:
+            assert client.get(f"/opportunities/{opp.id}").status_code == 200
+            assert client.get("/my-bids").status_code == 200
+        return count()
+
+    assert queries_with(1) == queries_with(10)
