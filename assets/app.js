@@ -27,3 +27,19 @@ for (const form of document.querySelectorAll('form[data-autosave-url]')) {
     timer = setTimeout(save, 3000)
   })
 }
+
+// Long work (a scoring run): poll its status and reload when it is done.
+for (const element of document.querySelectorAll('[data-poll-url]')) {
+  const poll = async () => {
+    try {
+      const response = await fetch(element.dataset.pollUrl, { credentials: 'same-origin' })
+      const result = await response.json()
+      if (result.status === 'done' || result.status === 'failed') {
+        window.location.reload()
+        return
+      }
+    } catch (error) { /* keep trying */ }
+    setTimeout(poll, 2000)
+  }
+  setTimeout(poll, 2000)
+}

@@ -46,6 +46,7 @@ SETTINGS = {
     "MAX_CONTENT_LENGTH": (10 * 1024 * 1024, int, "largest request body in bytes (413 above it)"),
     "MAX_UPLOAD_BYTES": (5 * 1024 * 1024, int, "largest uploaded file in bytes"),
     "YOUTH_DIRECTED_TARGET_PERCENT": (25, int, "share of the universal-services budget meant to be directed by young people"),
+    "MIN_EVALUATORS_PER_BID": (3, int, "evaluators each bid should have before scoring"),
     "FORCE_HTTPS": (False, _bool, "redirect to HTTPS and send HSTS (behind a TLS proxy in production)"),
     "SQLALCHEMY_ECHO": (False, _bool, "log every SQL statement"),
 }

@@ -24,6 +24,8 @@ USERS = [
     ("evaluator@demo.test", "Eve Morgan", [Role.evaluator], "NHS Liverpool Primary Care Trust", False),
     ("provider@demo.test", "Priya Shah", [Role.provider], "Alt Valley Youth Partnership", True),
     ("provider2@demo.test", "Sam Okafor", [Role.provider], "Southside Young People's Arts CIC", True),
+    ("evaluator2@demo.test", "Ed Kaur", [Role.evaluator], "Merseyside Police", False),
+    ("evaluator3@demo.test", "Erin Walsh", [Role.evaluator], "Liverpool City Council", False),
     ("facilitator@demo.test", "Fran Hughes", [Role.panel_facilitator], "Liverpool City Council", False),
     ("member@demo.test", "Jordan (panel member)", [Role.panel_member], None, False),
     ("monitor@demo.test", "Mo Reilly", [Role.contract_monitor], "Liverpool City Council", False),
@@ -54,5 +56,6 @@ def load_demo_data():
                         organisation=orgs.get(org_name), is_org_admin=org_admin)
             created += 1
     db.session.flush()
-    from commissioning.demo_cycle import load_cycle_demo, load_opportunity_demo, load_specification_demo
-    return load_opportunity_demo(load_specification_demo(load_cycle_demo(created)))
+    from commissioning.demo_cycle import (
+        load_cycle_demo, load_evaluation_demo, load_opportunity_demo, load_specification_demo)
+    return load_evaluation_demo(load_opportunity_demo(load_specification_demo(load_cycle_demo(created))))

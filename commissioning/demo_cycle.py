@@ -386,3 +386,42 @@ def load_opportunity_demo(created=0):
         bid_ops.submit_bid(bid, user, f"demo-{bid.id}", now=start - timedelta(days=7))
     opp_ops.close_due()
     return created + 2
+
+
+def load_evaluation_demo(created=0):
+    """The closed procurement: three evaluators, one recused by a declared interest, scores moderated."""
+    from commissioning.bids.util import counted_submissions
+    from commissioning.evaluation import operations as ev_ops
+    from commissioning.evaluation.models import ConflictDeclaration, Interest
+    from commissioning.opportunities.models import Opportunity, OpportunityStatus
+    if db.session.scalar(db.select(ConflictDeclaration.id).limit(1)):
+        return created
+    opp = db.session.scalars(db.select(Opportunity).where(Opportunity.status == OpportunityStatus.closed)).first()
+    if opp is None:
+        return created
+    commissioner = db.session.scalars(db.select(User).where(User.email == "commissioner@demo.test")).one()
+    evaluators = [db.session.scalars(db.select(User).where(User.email == e)).one()
+                  for e in ("evaluator@demo.test", "evaluator2@demo.test", "evaluator3@demo.test")]
+    submissions = counted_submissions(opp)
+    ev_ops.assign(opp, [s.bid for s in submissions], evaluators, commissioner)
+    for evaluator in evaluators:
+        for s in submissions:
+            org = s.bid.organisation
+            if evaluator.email == "evaluator3@demo.test" and org.name.startswith("Southside"):
+                ev_ops.declare(opp, evaluator, org, Interest.trustee, "I am a trustee of Southside.")
+            else:
+                ev_ops.declare(opp, evaluator, org, Interest.none)
+    plan = {  # bid organisation prefix -> evaluator index -> scores per quality criterion
+        "Alt Valley": [(4, 3, 3), (3, 3, 2), (5, 4, 3)],
+        "Southside": [(3, 4, 4), (2, 5, 4), None],
+    }
+    for s in submissions:
+        prefix = "Alt Valley" if s.bid.organisation.name.startswith("Alt Valley") else "Southside"
+        for evaluator, scores in zip(evaluators, plan[prefix]):
+            if scores is None:
+                continue
+            ev_ops.save_scores(s.bid, evaluator, {c["name"]: (score, "Evidence in the answer supports this score")
+                                                  for c, score in zip(opp.quality_criteria, scores)}, submit=True)
+        for c, agreed in zip(opp.quality_criteria, (4, 3, 3) if prefix == "Alt Valley" else (3, 4, 4)):
+            ev_ops.moderate(s.bid, commissioner, c["name"], agreed, "Agreed at the moderation meeting")
+    return created + 1

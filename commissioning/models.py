@@ -14,3 +14,5 @@ from commissioning.specifications.models import ApprovalDecision, Specification,
 from commissioning.bids.models import Bid, BidAttachment, BidSubmission  # noqa: F401
 from commissioning.opportunities.models import Clarification, Follow, Opportunity  # noqa: F401
 from commissioning.providers.models import ProviderDocument, ProviderProfile  # noqa: F401
+from commissioning.evaluation.models import (  # noqa: F401
+    ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Score, ScoreSheet, ScoringRun)

@@ -145,12 +145,13 @@ def configure_blueprints(app):
     from commissioning.needs.views import bp as needs
     from commissioning.provision.views import bp as provision
     from commissioning.bids.views import bp as bids
+    from commissioning.evaluation.views import bp as evaluation
     from commissioning.opportunities.views import bp as opportunities
     from commissioning.providers.views import bp as providers
     from commissioning.settings.views import bp as settings
     from commissioning.specifications.views import bp as specifications
     for blueprint in (main, accounts, admin, needs, indicators, provision, funding, specifications, settings,
-                      opportunities, bids, providers):
+                      opportunities, bids, providers, evaluation):
         app.register_blueprint(blueprint)
     # Later stages tell the need page what they made from a need (see core/downstream.py).
     from commissioning.core import downstream

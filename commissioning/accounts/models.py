@@ -166,6 +166,12 @@ class PermissionsMixin:
         """Providers act for an organisation they belong to."""
         return self.has_role(Role.provider) and bool(self.memberships)
 
+    def can_evaluate(self):
+        return self.has_role(Role.evaluator)
+
+    def can_run_evaluations(self):
+        return self.is_commissioner
+
     def can_manage_settings(self):
         return self.is_admin
 

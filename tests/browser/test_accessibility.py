@@ -45,7 +45,8 @@ def demo_objects(live_app):
         provision = db.session.scalars(db.select(Provision).where(Provision.organisation_id == org.id)).first()
         spec = db.session.scalars(db.select(Specification)).first()
         grant = db.session.scalars(db.select(Opportunity).where(Opportunity.status == OpportunityStatus.open)).first()
-        closed = db.session.scalars(db.select(Opportunity).where(Opportunity.status == OpportunityStatus.closed)).first()
+        closed = db.session.scalars(db.select(Opportunity).where(
+            Opportunity.status.in_([OpportunityStatus.closed, OpportunityStatus.evaluation]))).first()
         bid = db.session.scalars(db.select(Bid).where(Bid.opportunity_id == grant.id, Bid.organisation_id == org.id)).one()
         closed_bid = db.session.scalars(db.select(Bid).where(Bid.opportunity_id == closed.id,
                                                              Bid.organisation_id == org.id)).one()
@@ -71,7 +72,7 @@ def demo_objects(live_app):
 
 #: Endpoints that answer with data or a download rather than a page.
 NOT_PAGES = {"main.healthz", "needs.evidence_file", "indicators.download", "specifications.pdf",
-             "providers.document_file", "bids.attachment"}
+             "providers.document_file", "bids.attachment", "evaluation.scoring_status"}
 
 
 def pages_for(role, objects):

@@ -100,9 +100,17 @@ ACCESS = {
     "providers.document_file": (lambda o: f"/organisations/{o['provider_org'].id}/documents/{o['document'].id}",
                                 only("admin", "commissioner", "provider")),
     "providers.members": (lambda o: f"/organisations/{o['provider_org'].id}/members", only("admin", "provider")),
+    "evaluation.mine": (lambda o: "/evaluation", only("evaluator")),
+    "evaluation.declare": (lambda o: f"/evaluation/{o['closed'].id}/declare", only("evaluator")),
+    "evaluation.bids": (lambda o: f"/evaluation/{o['closed'].id}", only("evaluator")),
+    "evaluation.score": (lambda o: f"/evaluation/bids/{o['closed_bid'].id}", only("evaluator")),
+    "evaluation.manage": (lambda o: f"/opportunities/{o['closed'].id}/evaluation", only("commissioner")),
+    "evaluation.moderation": (lambda o: f"/opportunities/{o['closed'].id}/moderation", only("commissioner")),
+    "evaluation.scoring": (lambda o: f"/opportunities/{o['closed'].id}/scoring", only("commissioner")),
+    "evaluation.scoring_status": (lambda o: f"/opportunities/{o['closed'].id}/scoring.json", only("commissioner")),
 }
 
-POST_ONLY = {"accounts.logout", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
+POST_ONLY = {"accounts.logout", "evaluation.unassign", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
              "opportunities.cancel", "opportunities.toggle_follow", "opportunities.ask", "opportunities.answer",
              "bids.start", "bids.autosave", "bids.attach", "bids.submit", "bids.withdraw", "providers.remove_member", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
              "funding.add_contribution"}
@@ -146,6 +154,10 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     complete_bid(closed_bid, provider, now=past)
     submission = submit_bid(closed_bid, provider, "walk-token-123456", now=past)
     close_due()
+    from commissioning.evaluation.models import Interest
+    from commissioning.evaluation.operations import assign, declare
+    assign(closed, [closed_bid], [users["evaluator"]], None)
+    declare(closed, users["evaluator"], provider_org, Interest.none)
     approved = create_opportunity(opened=False).specification
     mail = queue_email("someone@example.org", "test", "Hello", "password_changed", user_name="Someone")
     locality = create_locality()

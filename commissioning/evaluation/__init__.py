@@ -1,0 +1,1 @@
+"""Evaluation: evaluators, conflicts of interest, independent scores, moderation and the scoring run."""

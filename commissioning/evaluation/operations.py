@@ -1,0 +1,170 @@
+from commissioning.audit.operations import log_action
+from commissioning.core.enums import InvalidTransition
+from commissioning.core.models import utcnow
+from commissioning.evaluation.models import (
+    ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Interest, RunStatus, Score, ScoreSheet, ScoringRun,
+    SheetStatus)
+from commissioning.evaluation.scoring import score_bids
+from commissioning.evaluation.util import scoring_inputs, sheets_for
+from commissioning.extensions import db
+from commissioning.opportunities.models import OpportunityStatus
+from commissioning.outbox.operations import enqueue_task
+
+SCORE_TASK = "evaluation.score_opportunity"
+
+
+class EvaluationError(ValueError):
+    """A rule broken; the message is for the evaluator or commissioner."""
+
+
+def _evaluable(opp):
+    if opp.status not in (OpportunityStatus.closed, OpportunityStatus.evaluation):
+        raise EvaluationError("Bids can be evaluated only after the opportunity has closed")
+
+
+def start_evaluation(opp):
+    if opp.status is OpportunityStatus.closed:
+        opp.status = OpportunityStatus.evaluation
+        log_action(opp, "opportunity.status_changed", f"{opp.reference} moved to evaluation", old="closed",
+                   new="evaluation")
+
+
+def assign(opp, bids, evaluators, by):
+    _evaluable(opp)
+    start_evaluation(opp)
+    existing = {(a.bid_id, a.evaluator_id) for a in db.session.scalars(
+        db.select(EvaluatorAssignment).where(EvaluatorAssignment.opportunity_id == opp.id))}
+    added = 0
+    for bid in bids:
+        for evaluator in evaluators:
+            if (bid.id, evaluator.id) not in existing:
+                db.session.add(EvaluatorAssignment(opportunity_id=opp.id, bid_id=bid.id, evaluator_id=evaluator.id,
+                                                   assigned_by_id=by.id if by else None))
+                added += 1
+    db.session.flush()
+    log_action(opp, "evaluation.assigned", f"{added} assignment(s) made on {opp.reference}",
+               bid_ids=[b.id for b in bids], evaluator_ids=[e.id for e in evaluators])
+    return added
+
+
+def unassign(assignment, by):
+    db.session.delete(assignment)
+    log_action(("Opportunity", assignment.opportunity_id), "evaluation.unassigned",
+               f"Evaluator {assignment.evaluator_id} taken off bid {assignment.bid_id}")
+
+
+def declare(opp, evaluator, organisation, interest, details=None):
+    """Declarations are final: a change of heart is raised with the commissioner."""
+    if interest is not Interest.none and not (details or "").strip():
+        raise EvaluationError(f"Describe your {interest.title.lower()} interest in {organisation.name}")
+    exists = db.session.scalar(db.select(ConflictDeclaration.id).where(
+        ConflictDeclaration.opportunity_id == opp.id, ConflictDeclaration.evaluator_id == evaluator.id,
+        ConflictDeclaration.organisation_id == organisation.id))
+    if exists:
+        raise EvaluationError(f"You have already declared for {organisation.name}")
+    row = ConflictDeclaration(opportunity_id=opp.id, evaluator_id=evaluator.id, organisation_id=organisation.id,
+                              interest=interest, details=details)
+    db.session.add(row)
+    db.session.flush()
+    log_action(opp, "evaluation.declared", f"{evaluator.name} declared {interest.title.lower()} for {organisation.name}",
+               user=evaluator, organisation_id=organisation.id, interest=interest.value)
+    return row
+
+
+def save_scores(bid, evaluator, scores, submit=False):
+    """``scores``: {criterion: (score, justification)}. Submitted sheets never change."""
+    opp = bid.opportunity
+    _evaluable(opp)
+    sheet = db.session.scalars(db.select(ScoreSheet).where(ScoreSheet.bid_id == bid.id,
+                                                           ScoreSheet.evaluator_id == evaluator.id)).first()
+    if sheet is None:
+        sheet = ScoreSheet(bid_id=bid.id, evaluator_id=evaluator.id, status=SheetStatus.draft)
+        db.session.add(sheet)
+    if sheet.status is SheetStatus.submitted:
+        raise EvaluationError("Your scores for this bid are submitted and cannot change")
+    problems = []
+    for criterion in opp.quality_criteria:
+        score, justification = scores.get(criterion["name"], (None, ""))
+        scale = criterion.get("scale_max", 5)
+        if score is not None and not 0 <= score <= scale:
+            problems.append(f"Score “{criterion['name']}” from 0 to {scale}")
+        if submit and score is None:
+            problems.append(f"Score “{criterion['name']}”")
+        if submit and not (justification or "").strip():
+            problems.append(f"Justify your score for “{criterion['name']}”")
+    if problems:
+        raise EvaluationError(". ".join(problems))
+    existing = {s.criterion: s for s in sheet.scores}
+    for criterion in opp.quality_criteria:
+        score, justification = scores.get(criterion["name"], (None, ""))
+        if score is None:
+            continue
+        row = existing.get(criterion["name"])
+        if row is None:
+            sheet.scores.append(Score(criterion=criterion["name"], score=score, justification=justification or ""))
+        else:
+            row.score, row.justification = score, justification or ""
+    if submit:
+        sheet.status = SheetStatus.submitted
+        sheet.submitted_at = utcnow()
+    db.session.flush()
+    log_action(bid, "evaluation.scores_submitted" if submit else "evaluation.scores_saved",
+               f"{evaluator.name} {'submitted' if submit else 'saved'} scores for bid {bid.id}", user=evaluator,
+               scores={k: v[0] for k, v in scores.items()})
+    return sheet
+
+
+def moderate(bid, moderator, criterion, score, reason):
+    opp = bid.opportunity
+    _evaluable(opp)
+    match = next((c for c in opp.quality_criteria if c["name"] == criterion), None)
+    if match is None:
+        raise EvaluationError("Choose one of the published criteria")
+    if not sheets_for([bid.id]).get(bid.id):
+        raise EvaluationError("Nobody has submitted scores for this bid yet: moderation needs scored bids")
+    if score is None or not 0 <= score <= match.get("scale_max", 5):
+        raise EvaluationError(f"The agreed score must be from 0 to {match.get('scale_max', 5)}")
+    if not (reason or "").strip():
+        raise EvaluationError("Give the reason for the agreed score")
+    row = ConsensusScore(bid_id=bid.id, criterion=criterion, score=score, reason=reason, moderator_id=moderator.id)
+    db.session.add(row)
+    db.session.flush()
+    log_action(bid, "evaluation.moderated", f"Agreed {criterion} = {score} for bid {bid.id}", user=moderator,
+               criterion=criterion, score=score, reason=reason)
+    return row
+
+
+def request_scoring(opp, by):
+    _evaluable(opp)
+    run = ScoringRun(opportunity_id=opp.id, status=RunStatus.queued, requested_by_id=by.id if by else None)
+    db.session.add(run)
+    db.session.flush()
+    enqueue_task(SCORE_TASK, run_id=run.id)
+    log_action(opp, "evaluation.scoring_requested", f"Scoring run {run.id} requested for {opp.reference}",
+               run_id=run.id)
+    return run
+
+
+def run_scoring(run_id):
+    """Compute and store the result; a run already done is left as it is (idempotent).
+
+    Everything is written in the caller's one transaction, so a worker killed half-way
+    leaves the run queued and the retry starts afresh.
+    """
+    query = db.select(ScoringRun).where(ScoringRun.id == run_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    run = db.session.scalars(query).first()
+    if run is None or run.status is RunStatus.done:
+        return run
+    from commissioning.opportunities.models import Opportunity
+    opp = db.session.get(Opportunity, run.opportunity_id)
+    bids, quality, _ids = scoring_inputs(opp)
+    result = score_bids(opp.criteria, bids, quality)
+    run.result = result
+    run.criteria_version = opp.specification_version
+    run.status = RunStatus.done
+    run.finished_at = utcnow()
+    log_action(opp, "evaluation.scored", f"Scoring run {run.id} for {opp.reference}: {len(bids)} bids",
+               run_id=run.id, ties=result["ties"], missing=len(result["missing"]))
+    return run

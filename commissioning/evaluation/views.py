@@ -1,0 +1,219 @@
+"""Evaluation pages: evaluators declare and score; commissioners assign, moderate and score."""
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from commissioning.accounts.models import Role, User, UserRole
+from commissioning.bids.models import Bid
+from commissioning.bids.util import counted_submissions
+from commissioning.core.forms import ConfirmForm
+from commissioning.core.permissions import ensure, permission_required
+from commissioning.evaluation import operations
+from commissioning.evaluation.models import EvaluatorAssignment, Interest, SheetStatus
+from commissioning.evaluation.util import (
+    assigned_bids, bidding_organisations, can_evaluate, declarations_of, evaluator_opportunities, has_declared_all,
+    latest_consensus, latest_run, sheet_of, sheets_for, workload)
+from commissioning.extensions import db
+from commissioning.opportunities.util import load_opportunity
+
+bp = Blueprint("evaluation", __name__)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- evaluators ---------------------------------------------------------------------------
+
+@bp.route("/evaluation")
+@permission_required("can_evaluate")
+def mine():
+    return render_template("evaluation/mine.html", opportunities=evaluator_opportunities(current_user.id))
+
+
+def _assigned_opportunity(opp_id):
+    opp = load_opportunity(opp_id) or abort(404)
+    ensure(any(o.id == opp.id for o in evaluator_opportunities(current_user.id)))
+    return opp
+
+
+@bp.route("/evaluation/<int:opp_id>/declare", methods=["GET", "POST"])
+@permission_required("can_evaluate")
+def declare(opp_id):
+    opp = _assigned_opportunity(opp_id)
+    organisations = bidding_organisations(opp)
+    declared = declarations_of(opp.id, current_user.id)
+    errors = {}
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        for org in organisations:
+            if org.id in declared:
+                continue
+            choice = request.form.get(f"interest-{org.id}", "")
+            if choice not in {i.value for i in Interest}:
+                errors[org.id] = f"Say whether you have an interest in {org.name}"
+                continue
+            try:
+                operations.declare(opp, current_user, org, Interest(choice), request.form.get(f"details-{org.id}"))
+            except operations.EvaluationError as exc:
+                errors[org.id] = str(exc)
+        if not errors:
+            flash("Thank you. Your declarations are recorded.")
+            return redirect(url_for("evaluation.bids", opp_id=opp.id))
+    return render_template("evaluation/declare.html", opp=opp, organisations=organisations, declared=declared,
+                           errors=errors, Interest=Interest, confirm=ConfirmForm(formdata=None)), 400 if errors else 200
+
+
+@bp.route("/evaluation/<int:opp_id>")
+@permission_required("can_evaluate")
+def bids(opp_id):
+    opp = _assigned_opportunity(opp_id)
+    if not has_declared_all(opp, current_user.id):
+        return redirect(url_for("evaluation.declare", opp_id=opp.id))
+    declared = declarations_of(opp.id, current_user.id)
+    mine = [b for b in assigned_bids(opp.id, current_user.id)
+            if declared[b.organisation_id].interest is Interest.none]
+    sheets = {b.id: sheet_of(b.id, current_user.id) for b in mine}
+    return render_template("evaluation/bids.html", opp=opp, bids=mine, sheets=sheets)
+
+
+@bp.route("/evaluation/bids/<int:bid_id>", methods=["GET", "POST"])
+@permission_required("can_evaluate")
+def score(bid_id):
+    bid = db.session.get(Bid, bid_id) or abort(404)
+    ensure(can_evaluate(bid, current_user))  # assigned, declared, not recused: otherwise 403
+    opp = bid.opportunity
+    submission = next((s for s in counted_submissions(opp) if s.bid_id == bid.id), None) or abort(404)
+    sheet = sheet_of(bid.id, current_user.id)
+    error = None
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        scores = {}
+        for i, c in enumerate(opp.quality_criteria):
+            raw = request.form.get(f"score-{i}", "")
+            scores[c["name"]] = (_int(raw) if raw != "" else None, request.form.get(f"justification-{i}", "")[:5000])
+            if raw != "" and _int(raw) is None:
+                error = f"Score “{c['name']}” as a whole number"
+        if error is None:
+            try:
+                sheet = operations.save_scores(bid, current_user, scores, submit="submit" in request.form)
+            except operations.EvaluationError as exc:
+                error = str(exc)
+            else:
+                flash("Scores submitted." if sheet.status is SheetStatus.submitted else "Scores saved as a draft.")
+                return redirect(url_for("evaluation.score", bid_id=bid.id))
+    others = []
+    if sheet is not None and sheet.status is SheetStatus.submitted:  # independent until you have submitted
+        others = [s for s in sheets_for([bid.id]).get(bid.id, []) if s.evaluator_id != current_user.id]
+    return render_template("evaluation/score.html", bid=bid, opp=opp, submission=submission, sheet=sheet,
+                           others=others, error=error, confirm=ConfirmForm(formdata=None)), 400 if error else 200
+
+
+# --- commissioners ------------------------------------------------------------------------
+
+def _managed(opp_id):
+    opp = load_opportunity(opp_id) or abort(404)
+    if not opp.is_past_deadline():
+        abort(404)  # nothing to evaluate, and nothing to see, before the deadline
+    return opp
+
+
+@bp.route("/opportunities/<int:opp_id>/evaluation", methods=["GET", "POST"])
+@permission_required("can_run_evaluations")
+def manage(opp_id):
+    opp = _managed(opp_id)
+    evaluators = db.session.scalars(db.select(User).join(UserRole).where(UserRole.role == Role.evaluator)
+                                    .order_by(User.name)).all()
+    submissions = counted_submissions(opp)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        chosen = [e for e in evaluators if str(e.id) in request.form.getlist("evaluators")]
+        if not chosen:
+            flash("Choose at least one evaluator.")
+        else:
+            try:
+                added = operations.assign(opp, [s.bid for s in submissions], chosen, current_user)
+            except operations.EvaluationError as exc:
+                flash(str(exc))
+            else:
+                flash(f"{added} assignment(s) made.")
+        return redirect(url_for("evaluation.manage", opp_id=opp.id))
+    assignments = db.session.scalars(db.select(EvaluatorAssignment).where(EvaluatorAssignment.opportunity_id == opp.id)
+                                     .options(db.joinedload(EvaluatorAssignment.evaluator))).unique().all()
+    from commissioning.evaluation.models import ConflictDeclaration
+    declarations = db.session.scalars(db.select(ConflictDeclaration).where(ConflictDeclaration.opportunity_id == opp.id)
+                                      .options(db.joinedload(ConflictDeclaration.evaluator),
+                                               db.joinedload(ConflictDeclaration.organisation))).unique().all()
+    from flask import current_app
+    minimum = current_app.config["MIN_EVALUATORS_PER_BID"]
+    per_bid = {s.bid_id: sum(1 for a in assignments if a.bid_id == s.bid_id) for s in submissions}
+    return render_template("evaluation/manage.html", opp=opp, evaluators=evaluators, submissions=submissions,
+                           assignments=assignments, declarations=declarations, load=workload(opp.id),
+                           per_bid=per_bid, minimum=minimum, confirm=ConfirmForm(formdata=None))
+
+
+@bp.route("/opportunities/<int:opp_id>/evaluation/assignments/<int:assignment_id>/remove", methods=["POST"])
+@permission_required("can_run_evaluations")
+def unassign(opp_id, assignment_id):
+    opp = _managed(opp_id)
+    assignment = db.session.get(EvaluatorAssignment, assignment_id)
+    if assignment is None or assignment.opportunity_id != opp.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.unassign(assignment, current_user)
+    flash("Evaluator taken off the bid.")
+    return redirect(url_for("evaluation.manage", opp_id=opp.id))
+
+
+@bp.route("/opportunities/<int:opp_id>/moderation", methods=["GET", "POST"])
+@permission_required("can_run_evaluations")
+def moderation(opp_id):
+    opp = _managed(opp_id)
+    submissions = counted_submissions(opp)
+    bid_ids = [s.bid_id for s in submissions]
+    error, status = None, 200
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        bid = db.session.get(Bid, _int(request.form.get("bid")) or 0)
+        if bid is None or bid.id not in bid_ids:
+            abort(404)
+        try:
+            operations.moderate(bid, current_user, request.form.get("criterion", ""),
+                                _int(request.form.get("score")), request.form.get("reason", ""))
+        except operations.EvaluationError as exc:
+            error, status = (bid.id, str(exc)), 400
+        else:
+            flash("Agreed score recorded.")
+            return redirect(url_for("evaluation.moderation", opp_id=opp.id, _anchor=f"bid-{bid.id}"))
+    return render_template("evaluation/moderation.html", opp=opp, submissions=submissions,
+                           sheets=sheets_for(bid_ids), consensus=latest_consensus(bid_ids), error=error,
+                           confirm=ConfirmForm(formdata=None)), status
+
+
+@bp.route("/opportunities/<int:opp_id>/scoring", methods=["GET", "POST"])
+@permission_required("can_run_evaluations")
+def scoring(opp_id):
+    opp = _managed(opp_id)
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        operations.request_scoring(opp, current_user)
+        flash("Scoring has started. This page updates when it is done.")
+        return redirect(url_for("evaluation.scoring", opp_id=opp.id))
+    return render_template("evaluation/scoring.html", opp=opp, run=latest_run(opp.id),
+                           confirm=ConfirmForm(formdata=None))
+
+
+@bp.route("/opportunities/<int:opp_id>/scoring.json")
+@permission_required("can_run_evaluations")
+def scoring_status(opp_id):
+    opp = _managed(opp_id)
+    run = latest_run(opp.id)
+    return jsonify(status=run.status.value if run else None, label=run.status.title if run else None)
