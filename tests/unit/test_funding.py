@@ -73,7 +73,8 @@ def test_saved_allocations_are_versioned_and_audited(create_pot, create_locality
     second = save_allocation(pot, 400_000, (100, 0, 0), note="smaller", user=user)
     assert (first.version, second.version) == (1, 2)
     assert sum(s.share_pence for s in second.shares) == 400_000
-    entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "pot.allocation_saved")).all()
+    entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "pot.allocation_saved")
+                                 .order_by(AuditEntry.id)).all()
     assert len(entries) == 2 and entries[-1].details["weights"] == [100, 0, 0]
 
 
