@@ -137,6 +137,16 @@ def configure_celery(app):
 
 
 def configure_blueprints(app):
+    from werkzeug.routing import IntegerConverter
+
+    class BoundedInt(IntegerConverter):
+        """Ids beyond a 32-bit key are simply not found (404), never a database overflow."""
+
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = BoundedInt
     from commissioning.accounts.views import bp as accounts
     from commissioning.admin.views import bp as admin
     from commissioning.funding.views import bp as funding

@@ -31,7 +31,8 @@ def start_bid(opp, organisation, user, lot="", now=None):
               answers={}, eligibility={})
     db.session.add(bid)
     db.session.flush()
-    log_action(bid, "bid.started", f"{organisation.name} started a bid for {opp.reference}", opportunity_id=opp.id)
+    # Audit summaries name no bidder and no content: bids are sealed until the deadline.
+    log_action(bid, "bid.started", f"Bid {bid.id} started for {opp.reference}", opportunity_id=opp.id)
     return bid
 
 
@@ -51,7 +52,7 @@ def add_attachment(bid, user, upload, now=None):
     attachment = BidAttachment(bid_id=bid.id, file_id=stored.id)
     db.session.add(attachment)
     db.session.flush()
-    log_action(bid, "bid.attachment_added", f"{stored.filename} attached to bid {bid.id}", user=user,
+    log_action(bid, "bid.attachment_added", f"A file was attached to bid {bid.id}", user=user,
                attachment_id=attachment.id)
     return attachment
 
@@ -73,13 +74,15 @@ def _lock(bid):
 def submit_bid(bid, user, token, now=None):
     """Submit the draft as a new immutable version. The same token twice gives the same version."""
     bid = _lock(bid)
-    already = db.session.scalars(db.select(BidSubmission).where(BidSubmission.bid_id == bid.id,
-                                                                BidSubmission.token == token)).first()
-    if already:
-        return already
     now = now or utcnow()
     opp = bid.opportunity
     _still_open(opp, now)
+    already = db.session.scalars(db.select(BidSubmission).where(BidSubmission.bid_id == bid.id,
+                                                                BidSubmission.token == token)).first()
+    if already:
+        if already.withdrawn or bid.status is not BidStatus.submitted:
+            raise BidError("That submission was withdrawn. Reload the page and submit again")
+        return already
     missing = [message for _what, done, message in checklist(bid) if not done]
     if missing:
         raise BidError(". ".join(missing))
@@ -89,7 +92,8 @@ def submit_bid(bid, user, token, now=None):
         "eligibility": {q["question"]: bid.eligibility.get(str(i)) for i, q in enumerate(opp.eligibility)},
         "price_pence": bid.price_pence, "price_breakdown": bid.price_breakdown or "",
         "declarations": bid.declarations,
-        "attachments": [{"filename": a.file.filename, "sha256": a.file.sha256} for a in bid.attachments],
+        "attachments": [{"file_id": a.file_id, "filename": a.file.filename, "sha256": a.file.sha256}
+                        for a in bid.attachments],
     }
     number = (bid.submissions[-1].number if bid.submissions else 0) + 1
     submission = BidSubmission(bid_id=bid.id, number=number, token=token, submitted_at=now,
@@ -98,7 +102,7 @@ def submit_bid(bid, user, token, now=None):
     bid.status = BidStatus.submitted
     db.session.flush()
     failures = eligibility_failures(opp, bid.eligibility)
-    log_action(bid, "bid.submitted", f"{bid.organisation.name} submitted version {number} for {opp.reference}",
+    log_action(bid, "bid.submitted", f"Bid {bid.id} version {number} submitted for {opp.reference}",
                user=user, version=number, sha256=submission.sha256, ineligible=failures)
     queue_email(user.email, "bid_receipt", f"Bid received: {opp.title}", "bid_receipt", user_name=user.name,
                 organisation=bid.organisation.name, opportunity=opp.title, reference=opp.reference, number=number,
@@ -115,7 +119,7 @@ def withdraw_bid(bid, user, now=None):
     bid.status = BidStatus.withdrawn
     for submission in bid.submissions:
         submission.withdrawn = True
-    log_action(bid, "bid.withdrawn", f"{bid.organisation.name} withdrew its bid for {bid.opportunity.reference}",
+    log_action(bid, "bid.withdrawn", f"Bid {bid.id} withdrawn from {bid.opportunity.reference}",
                user=user)
     queue_email(user.email, "bid_withdrawn", f"Bid withdrawn: {bid.opportunity.title}", "bid_withdrawn",
                 user_name=user.name, organisation=bid.organisation.name, opportunity=bid.opportunity.title,

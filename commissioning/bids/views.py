@@ -55,12 +55,20 @@ def _fields_from_request(bid, form):
                 price_breakdown=form.price_breakdown.data, declarations=form.declarations.data)
 
 
-def _page(bid, form, status=200, **extra):
+def _filled_bid_form(bid):
+    form = BidForm(formdata=None)
+    form.price.data, form.price_breakdown.data, form.declarations.data = (bid.price_pence, bid.price_breakdown,
+                                                                          bid.declarations)
+    return form
+
+
+def _page(bid, form, status=200, attachment_form_override=None, **extra):
     submit_form = SubmitForm(formdata=None)
-    submit_form.token.data = secrets.token_urlsafe(24)
+    submit_form.token.data = secrets.token_urlsafe(24)  # a fresh token per page: one version per click
     return render_template("bids/edit.html", bid=bid, opp=bid.opportunity, form=form, checklist=checklist(bid),
-                           attachment_form=AttachmentForm(formdata=None), submit_form=submit_form,
-                           confirm=ConfirmForm(formdata=None), word_count=word_count, **extra), status
+                           attachment_form=attachment_form_override or AttachmentForm(formdata=None),
+                           submit_form=submit_form, confirm=ConfirmForm(formdata=None), word_count=word_count,
+                           **extra), status
 
 
 @bp.route("/bids/<int:bid_id>", methods=["GET", "POST"])
@@ -112,10 +120,7 @@ def attach(bid_id):
         else:
             flash("File attached.")
             return redirect(url_for("bids.edit", bid_id=bid.id, _anchor="attachments"))
-    page_form = BidForm(formdata=None)
-    return render_template("bids/edit.html", bid=bid, opp=bid.opportunity, form=form, checklist=checklist(bid),
-                           attachment_form=form, submit_form=SubmitForm(formdata=None), confirm=ConfirmForm(formdata=None),
-                           word_count=word_count, bid_form=page_form), 400
+    return _page(bid, form, 400, bid_form=_filled_bid_form(bid), attachment_form_override=form)
 
 
 @bp.route("/bids/<int:bid_id>/attachments/<int:attachment_id>", methods=["GET", "POST"])

@@ -46,11 +46,19 @@ def update_opportunity(opp, **fields):
         raise OpportunityError(f"An opportunity that is {opp.status.title.lower()} cannot be changed")
     if opp.status is OpportunityStatus.open and set(fields) - set(TIMETABLE):
         raise OpportunityError("Once an opportunity is open only its dates can change")
+    clarification = fields.get("clarification_deadline", opp.clarification_deadline)
+    deadline = fields.get("submission_deadline", opp.submission_deadline)
+    if clarification >= deadline:
+        raise OpportunityError("The clarification deadline must be before the submission deadline")
+    if opp.status is OpportunityStatus.open:
+        # Moving the deadline earlier (or into the past) would unseal bids early: only extensions.
+        if opp.is_past_deadline():
+            raise OpportunityError("The deadline has passed: the opportunity can no longer change")
+        if deadline < opp.submission_deadline or deadline <= utcnow():
+            raise OpportunityError("Once bids are open the submission deadline can only move later")
     changed = {k: [str(getattr(opp, k)), str(v)] for k, v in fields.items() if getattr(opp, k) != v}
     for key, value in fields.items():
         setattr(opp, key, value)
-    if opp.clarification_deadline >= opp.submission_deadline:
-        raise OpportunityError("The clarification deadline must be before the submission deadline")
     log_action(opp, "opportunity.updated", f"{opp.reference} updated", changes=changed)
     if opp.status is OpportunityStatus.open and changed:
         _tell_followers(opp, "dates_changed", f"Dates changed: {opp.title}", "opportunity_dates_changed")
@@ -63,9 +71,11 @@ def open_opportunity(opp, now=None):
     if opp.submission_deadline <= now:
         raise OpportunityError("Set a submission deadline in the future before opening")
     spec = opp.specification
+    if spec.status not in (SpecStatus.approved, SpecStatus.published):
+        raise OpportunityError(f"{spec.reference} is {spec.status.title.lower()}: approve it again before opening")
+    _move(opp, OpportunityStatus.open, "published")
     opp.criteria = spec.version(opp.specification_version).content["criteria"]
     opp.opened_at = now
-    _move(opp, OpportunityStatus.open, "published")
     if spec.status is SpecStatus.approved:
         spec.status = SpecStatus.published
         log_action(spec, "specification.status_changed", f"{spec.reference} published as {opp.reference}",

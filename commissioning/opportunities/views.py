@@ -59,7 +59,7 @@ def show(opp_id):
 def edit(opp_id=None):
     opp = load_opportunity(opp_id) or abort(404) if opp_id else None
     spec = opp.specification if opp else db.session.get(Specification, request.args.get("spec", type=int) or 0)
-    if spec is None or spec.status not in (SpecStatus.approved, SpecStatus.published):
+    if spec is None or (opp is None and spec.status not in (SpecStatus.approved, SpecStatus.published)):
         flash("Choose an approved specification to publish as an opportunity.")
         return redirect(url_for("specifications.index"))
     form = OpportunityForm(obj=opp) if request.method == "GET" and opp else OpportunityForm()
@@ -198,6 +198,28 @@ def bids(opp_id):
                                               for i, q in enumerate(opp.eligibility)}) for s in submissions}
     return render_template("opportunities/bids.html", opp=opp, sealed=sealed, submissions=submissions,
                            count=bid_count(opp.id), flags=flags)
+
+
+@bp.route("/<int:opp_id>/bids/<int:submission_id>/files/<int:file_id>")
+@login_required
+def submission_file(opp_id, submission_id, file_id):
+    """A file as it was submitted: kept even if the bidder later removes it from the draft."""
+    from io import BytesIO
+
+    from flask import send_file
+
+    from commissioning.bids.models import BidSubmission
+    from commissioning.files.models import StoredFile
+    opp = load_opportunity(opp_id) or abort(404)
+    item = db.session.get(BidSubmission, submission_id)
+    if item is None or item.bid.opportunity_id != opp.id:
+        abort(404)
+    ensure(item.bid.can_read(current_user))
+    if file_id not in {a.get("file_id") for a in item.content.get("attachments", [])}:
+        abort(404)
+    stored = db.session.get(StoredFile, file_id) or abort(404)
+    return send_file(BytesIO(stored.data), mimetype=stored.content_type, as_attachment=True,
+                     download_name=stored.filename)
 
 
 @bp.route("/<int:opp_id>/bids/<int:submission_id>")

@@ -49,8 +49,8 @@ def invite_member(organisation, inviter, email, name):
         user = create_user(email, name, secrets.token_urlsafe(24), roles=[Role.provider])
         link = absolute_url("accounts.reset_password", token=make_reset_token(user))
     else:
-        if not user.has_role(Role.provider):
-            raise MemberError(f"{email} already has an account with another role; ask an administrator")
+        if not user.has_role(Role.provider) or user.memberships:
+            raise MemberError(f"{email} already has an account; ask an administrator to add them")
         link = absolute_url("accounts.login")
     db.session.add(Membership(user=user, organisation=organisation))
     db.session.flush()

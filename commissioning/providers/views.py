@@ -41,7 +41,12 @@ def profile(org_id):
             form.localities.data = [loc.id for loc in org.profile.localities]
             form.safeguarding_lead.data, form.size.data = org.profile.safeguarding_lead, org.profile.size
             form.description.data = org.profile.description
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and db.session.scalar(db.select(Organisation.id).where(Organisation.name == form.name.data.strip(),
+                                                                    Organisation.id != org.id)):
+        form.name.errors = [*form.name.errors, "Another organisation already has that name"]
+        valid = False
+    if valid:
         localities = db.session.scalars(db.select(Locality).where(Locality.id.in_(form.localities.data))).all()
         operations.save_profile(org, localities, name=form.name.data.strip(), address=form.address.data,
                                 charity_number=form.charity_number.data or None,
@@ -68,9 +73,10 @@ def documents(org_id):
             except UploadError as exc:
                 form.file.errors = [*form.file.errors, str(exc)]
             else:
-                operations.upload_document(org, current_user, form.kind.data, form.title.data.strip(),
-                                           form.expires_on.data, upload)
-                flash("Document uploaded.")
+                doc = operations.upload_document(org, current_user, form.kind.data, form.title.data.strip(),
+                                                 form.expires_on.data, upload)
+                flash("Document uploaded." + (" It has already expired, so it does not count towards bids."
+                                              if doc.is_expired() else ""))
                 return redirect(url_for("providers.documents", org_id=org.id))
     docs = db.session.scalars(db.select(ProviderDocument).where(ProviderDocument.organisation_id == org.id)
                               .order_by(ProviderDocument.kind, ProviderDocument.expires_on.desc())).all()

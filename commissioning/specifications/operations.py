@@ -72,8 +72,8 @@ def _move(spec, status, why):
 
 
 def submit_for_review(spec):
-    spec.review_stage = 0
     _move(spec, SpecStatus.in_review, f"version {spec.current.number} sent for approval")
+    spec.review_stage = 0
 
 
 def decide(spec, user, approved, comment=None):

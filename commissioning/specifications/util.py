@@ -48,7 +48,9 @@ def criteria_problems(criteria):
         problems.append(f"The main criteria’s weightings must add up to 100%: they add up to {total}%")
     for c in criteria:
         parent = c.get("parent")
-        if parent and parent not in names:
+        if parent and parent == c["name"]:
+            problems.append(f"“{c['name']}” cannot be part of itself")
+        elif parent and parent not in names:
             problems.append(f"“{c['name']}” is part of “{parent}”, which is not a criterion")
     for parent in top:
         children = [c for c in criteria if c.get("parent") == parent["name"]]

@@ -91,6 +91,9 @@ ACCESS = {
                            only("commissioner")),
     "opportunities.submission": (lambda o: f"/opportunities/{o['closed'].id}/bids/{o['submission'].id}",
                                  only("commissioner", "provider")),
+    "opportunities.submission_file": (
+        lambda o: f"/opportunities/{o['closed'].id}/bids/{o['submission'].id}/files/"
+                  f"{o['submission'].content['attachments'][0]['file_id']}", only("commissioner", "provider")),
     "bids.mine": (lambda o: "/my-bids", only("provider")),
     "bids.edit": (lambda o: [f"/bids/{o['bid'].id}", f"/bids/{o['closed_bid'].id}"], only("provider")),
     "bids.attachment": (lambda o: f"/bids/{o['bid'].id}/attachments/{o['attachment'].id}", only("provider")),
@@ -152,6 +155,7 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     closed = create_opportunity(deadline_in=timedelta(days=-1), opened_at=past)
     closed_bid = start_bid(closed, provider_org, provider, now=past)
     complete_bid(closed_bid, provider, now=past)
+    add_attachment(closed_bid, provider, ("budget.csv", "text/csv", b"item,cost\nstaff,100\n"), now=past)
     submission = submit_bid(closed_bid, provider, "walk-token-123456", now=past)
     close_due()
     from commissioning.evaluation.models import Interest
