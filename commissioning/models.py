@@ -15,4 +15,5 @@ from commissioning.bids.models import Bid, BidAttachment, BidSubmission  # noqa:
 from commissioning.opportunities.models import Clarification, Follow, Opportunity  # noqa: F401
 from commissioning.providers.models import ProviderDocument, ProviderProfile  # noqa: F401
 from commissioning.evaluation.models import (  # noqa: F401
-    ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Score, ScoreSheet, ScoringRun)
+    AssessmentSummary, AwardDecision, AwardedBid, ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Score,
+    ScoreSheet, ScoringRun)

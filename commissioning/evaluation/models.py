@@ -135,3 +135,51 @@ class ScoringRun(TimestampMixin, db.Model):
 
     def __repr__(self):
         return f"<ScoringRun {self.id} opp={self.opportunity_id} {self.status.value}>"
+
+
+class AwardDecision(TimestampMixin, db.Model):
+    """The award: which bids, with reasons; the standstill end date when one applies."""
+
+    __tablename__ = "award_decisions"
+
+    id = db.Column(db.Integer, primary_key=True)
+    opportunity_id = db.Column(db.ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False, unique=True)
+    notice_date = db.Column(db.Date, nullable=False)
+    standstill_end = db.Column(db.Date)
+    reasons = db.Column(db.Text, nullable=False)
+    decided_by_id = db.Column(db.ForeignKey("users.id", ondelete="SET NULL"))
+    scoring_run_id = db.Column(db.ForeignKey("scoring_runs.id", ondelete="SET NULL"))
+
+    awarded = db.relationship("AwardedBid", cascade="all, delete-orphan", lazy="selectin")
+
+    def __repr__(self):
+        return f"<AwardDecision opp={self.opportunity_id} notice={self.notice_date}>"
+
+
+class AwardedBid(db.Model):
+    __tablename__ = "awarded_bids"
+    __table_args__ = (db.CheckConstraint("amount_pence > 0", name="amount_positive"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    award_id = db.Column(db.ForeignKey("award_decisions.id", ondelete="CASCADE"), nullable=False, index=True)
+    bid_id = db.Column(db.ForeignKey("bids.id", ondelete="CASCADE"), nullable=False, unique=True)
+    amount_pence = db.Column(db.BigInteger, nullable=False)
+
+    bid = db.relationship("Bid")
+
+    def __repr__(self):
+        return f"<AwardedBid bid={self.bid_id} {self.amount_pence}>"
+
+
+class AssessmentSummary(TimestampMixin, db.Model):
+    """A bidder's assessment summary PDF, rendered once per bid by a worker."""
+
+    __tablename__ = "assessment_summaries"
+
+    id = db.Column(db.Integer, primary_key=True)
+    bid_id = db.Column(db.ForeignKey("bids.id", ondelete="CASCADE"), nullable=False, unique=True)
+    file_id = db.Column(db.ForeignKey("stored_files.id", ondelete="RESTRICT"), nullable=False)
+    sha256 = db.Column(db.String(64), nullable=False)
+
+    def __repr__(self):
+        return f"<AssessmentSummary bid={self.bid_id}>"

@@ -8,6 +8,7 @@ from commissioning.bids.util import counted_submissions
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.evaluation import operations
+from commissioning.evaluation.operations import EvaluationError as EvaluationErrorAlias
 from commissioning.evaluation.models import EvaluatorAssignment, Interest, SheetStatus
 from commissioning.evaluation.util import (
     assigned_bids, bidding_organisations, can_evaluate, declarations_of, evaluator_opportunities, has_declared_all,
@@ -217,3 +218,68 @@ def scoring_status(opp_id):
     opp = _managed(opp_id)
     run = latest_run(opp.id)
     return jsonify(status=run.status.value if run else None, label=run.status.title if run else None)
+
+
+@bp.route("/opportunities/<int:opp_id>/award", methods=["GET", "POST"])
+@permission_required("can_run_evaluations")
+def award(opp_id):
+    from datetime import date
+
+    from commissioning.core.money import parse_pounds
+    from commissioning.evaluation.award import award as make_award
+    from commissioning.evaluation.award import standstill_applies
+    from commissioning.evaluation.models import AwardDecision
+    opp = _managed(opp_id)
+    run = latest_run(opp.id)
+    decision = db.session.scalars(db.select(AwardDecision).where(AwardDecision.opportunity_id == opp.id)).first()
+    submissions = {s.bid_id: s for s in counted_submissions(opp)}
+    error = None
+    if request.method == "POST" and decision is None:
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        chosen = []
+        for bid_id in request.form.getlist("bids"):
+            if _int(bid_id) not in submissions:
+                abort(400)
+            raw = request.form.get(f"amount-{bid_id}", "")
+            try:
+                amount = parse_pounds(raw)
+            except ValueError:
+                error = "Enter each amount in pounds, like 45000"
+                break
+            chosen.append((submissions[_int(bid_id)].bid, amount))
+        try:
+            day, month, year = (int(request.form.get(k, "0") or 0) for k in ("notice-day", "notice-month", "notice-year"))
+            notice = date(year, month, day)
+        except ValueError:
+            error = error or "Enter the award notice date, like 27 3 2026"
+        if error is None:
+            try:
+                make_award(opp, current_user, chosen, request.form.get("reasons", ""), notice)
+            except EvaluationErrorAlias as exc:
+                error = str(exc)
+            else:
+                flash("Award recorded. Assessment summaries are being prepared and will be emailed to every bidder.")
+                return redirect(url_for("evaluation.award", opp_id=opp.id))
+    return render_template("evaluation/award.html", opp=opp, run=run, decision=decision, submissions=submissions,
+                           error=error, standstill=standstill_applies(opp), today=date.today(),
+                           confirm=ConfirmForm(formdata=None)), 400 if error else 200
+
+
+@bp.route("/bids/<int:bid_id>/assessment.pdf")
+@permission_required("can_bid")
+def assessment(bid_id):
+    from io import BytesIO
+
+    from flask import send_file
+
+    from commissioning.evaluation.models import AssessmentSummary
+    from commissioning.files.models import StoredFile
+    bid = db.session.get(Bid, bid_id) or abort(404)
+    ensure(bid.is_bidder(current_user))
+    summary = db.session.scalars(db.select(AssessmentSummary).where(AssessmentSummary.bid_id == bid.id)).first()
+    if summary is None:
+        abort(404)
+    stored = db.session.get(StoredFile, summary.file_id)
+    return send_file(BytesIO(stored.data), mimetype="application/pdf", as_attachment=True,
+                     download_name=stored.filename)

@@ -1,3 +1,4 @@
+from commissioning.evaluation.standstill import DEFAULT_BANK_HOLIDAYS
 from commissioning.extensions import db
 from commissioning.settings.models import Setting
 
@@ -9,6 +10,7 @@ DEFAULTS = {
     "key_decision_pence": 50_000_000,
     "approval_stages": ["Joint commissioning group", "Commissioning executive"],
     "key_decision_stage": "Executive board (key decision)",
+    "bank_holidays": DEFAULT_BANK_HOLIDAYS,
 }
 
 

@@ -73,7 +73,7 @@ def demo_objects(live_app):
 #: Endpoints that answer with data or a download rather than a page.
 NOT_PAGES = {"main.healthz", "needs.evidence_file", "indicators.download", "specifications.pdf",
              "providers.document_file", "bids.attachment", "evaluation.scoring_status",
-             "opportunities.submission_file"}
+             "opportunities.submission_file", "evaluation.assessment"}
 
 
 def pages_for(role, objects):

@@ -103,6 +103,9 @@ ACCESS = {
     "providers.document_file": (lambda o: f"/organisations/{o['provider_org'].id}/documents/{o['document'].id}",
                                 only("admin", "commissioner", "provider")),
     "providers.members": (lambda o: f"/organisations/{o['provider_org'].id}/members", only("admin", "provider")),
+    "evaluation.award": (lambda o: f"/opportunities/{o['closed'].id}/award", only("commissioner")),
+    "evaluation.assessment": (lambda o: f"/bids/{o['closed_bid'].id}/assessment.pdf",
+                              expect(anonymous=302, default=403, provider=404)),  # 404 until the award
     "evaluation.mine": (lambda o: "/evaluation", only("evaluator")),
     "evaluation.declare": (lambda o: f"/evaluation/{o['closed'].id}/declare", only("evaluator")),
     "evaluation.bids": (lambda o: f"/evaluation/{o['closed'].id}", only("evaluator")),

@@ -1,0 +1,123 @@
+"""Award decisions, the standstill period and assessment summaries."""
+from commissioning.audit.operations import log_action
+from commissioning.bids.util import counted_submissions
+from commissioning.core.money import format_pounds
+from commissioning.core.urls import absolute_url
+from commissioning.evaluation.models import AssessmentSummary, AwardDecision, AwardedBid, RunStatus
+from commissioning.evaluation.operations import EvaluationError
+from commissioning.evaluation.standstill import STANDSTILL_WORKING_DAYS, add_working_days
+from commissioning.evaluation.util import latest_consensus, latest_run
+from commissioning.extensions import db
+from commissioning.files.operations import store_file
+from commissioning.funding.models import Pot
+from commissioning.funding.operations import InsufficientFunds, commit_funds
+from commissioning.mail.operations import queue_email
+from commissioning.opportunities.models import OpportunityKind, OpportunityStatus
+from commissioning.outbox.operations import enqueue_task
+from commissioning.settings.util import get_setting
+
+SUMMARY_TASK = "evaluation.assessment_summary"
+
+
+def standstill_applies(opp):
+    """Procurements at or above the threshold that applies to them; grant rounds never."""
+    if opp.kind is not OpportunityKind.procurement:
+        return False
+    content = opp.specification.version(opp.specification_version).content
+    key = "threshold_light_touch_pence" if content.get("light_touch", True) else "threshold_goods_services_pence"
+    return opp.max_value_pence >= get_setting(key)
+
+
+def award(opp, user, awards, reasons, notice_date):
+    """``awards``: [(bid, amount_pence)]. Commits the money on the pot and mails assessment summaries."""
+    if opp.status is not OpportunityStatus.evaluation:
+        raise EvaluationError("Only an opportunity under evaluation can be awarded")
+    run = latest_run(opp.id)
+    if run is None or run.status is not RunStatus.done:
+        raise EvaluationError("Calculate the totals and ranking before awarding")
+    if not (reasons or "").strip():
+        raise EvaluationError("Give the reasons for the award")
+    counted = {s.bid_id for s in counted_submissions(opp)}
+    if not awards:
+        raise EvaluationError("Choose at least one bid to award")
+    if len(awards) > 1 and not opp.lots:
+        raise EvaluationError("This opportunity has no lots: award it to one bid")
+    for bid, amount in awards:
+        if bid.id not in counted:
+            raise EvaluationError("Only bids that were submitted in time can be awarded")
+        if not amount or amount <= 0:
+            raise EvaluationError(f"Enter the amount awarded to {bid.organisation.name}")
+    total = sum(amount for _bid, amount in awards)
+    if total > opp.max_value_pence:
+        raise EvaluationError(f"The awards add up to {format_pounds(total)}, more than the maximum value "
+                              f"{format_pounds(opp.max_value_pence)}")
+    content = opp.specification.version(opp.specification_version).content
+    pot = db.session.get(Pot, content["pot_id"])
+    standstill_end = (add_working_days(notice_date, STANDSTILL_WORKING_DAYS, get_setting("bank_holidays"))
+                      if standstill_applies(opp) else None)
+    decision = AwardDecision(opportunity_id=opp.id, notice_date=notice_date, standstill_end=standstill_end,
+                             reasons=reasons, decided_by_id=user.id if user else None, scoring_run_id=run.id)
+    decision.awarded = [AwardedBid(bid_id=bid.id, amount_pence=amount) for bid, amount in awards]
+    db.session.add(decision)
+    db.session.flush()
+    try:
+        for awarded in decision.awarded:
+            commit_funds(pot, awarded.amount_pence, "AwardedBid", awarded.id, f"Award on {opp.reference}")
+    except InsufficientFunds as exc:
+        raise EvaluationError(str(exc)) from None
+    opp.standstill_end = standstill_end
+    opp.status = OpportunityStatus.awarded
+    log_action(opp, "opportunity.awarded", f"{opp.reference} awarded to {len(awards)} bid(s)",
+               bids=[b.id for b, _a in awards], amounts=[a for _b, a in awards], standstill_end=str(standstill_end),
+               reasons=reasons)
+    for bid_id in sorted(counted):
+        enqueue_task(SUMMARY_TASK, bid_id=bid_id)
+    return decision
+
+
+def summary_context(bid, authority):
+    """Plain data for one bidder's summary: their own scores and reasons, nobody else's content."""
+    opp = bid.opportunity
+    run = latest_run(opp.id)
+    row = next(r for r in run.result["bids"] if r["bid_id"] == bid.id)
+    consensus = latest_consensus([bid.id])
+    decision = db.session.scalars(db.select(AwardDecision).where(AwardDecision.opportunity_id == opp.id)).first()
+    awarded_ids = {a.bid_id for a in decision.awarded} if decision else set()
+    lines = []
+    for line in row["lines"]:
+        agreed = consensus.get((bid.id, line["criterion"]))
+        criterion = next((c for c in opp.criteria if c["name"] == line["criterion"]), {})
+        lines.append({"criterion": line["criterion"], "weight": line["weight"],
+                      "max_score": criterion.get("scale_max") if criterion.get("kind") != "price" else None,
+                      "score": line["score"], "points": line["points"],
+                      "reason": agreed.reason if agreed else ("Scored by the price formula" if line["score"] is None
+                                                              else "Average of the evaluators’ scores")})
+    winning = max(r["total"] for r in run.result["bids"])
+    return {"authority": authority, "opportunity": opp.title, "reference": opp.reference,
+            "organisation": bid.organisation.name, "lines": lines, "total": row["total"], "rank": row["rank"],
+            "bidders": len(run.result["bids"]), "successful": bid.id in awarded_ids, "winning_total": winning,
+            "reasons": decision.reasons if decision else "",
+            "standstill_end": decision.standstill_end.strftime("%-d %B %Y") if decision and decision.standstill_end else None}
+
+
+def make_assessment_summary(bid_id):
+    """Render, store and announce one summary; a second run for the same bid does nothing."""
+    from flask import current_app
+
+    from commissioning.bids.models import Bid
+    from commissioning.pdf import render_pdf
+    if db.session.scalar(db.select(AssessmentSummary.id).where(AssessmentSummary.bid_id == bid_id)):
+        return None
+    bid = db.session.get(Bid, bid_id)
+    pdf = render_pdf("pdf/assessment_summary.html", summary_context(bid, current_app.config["AUTHORITY_NAME"]))
+    stored = store_file(f"assessment-summary-{bid.opportunity.reference}.pdf", "application/pdf", pdf)
+    summary = AssessmentSummary(bid_id=bid.id, file_id=stored.id, sha256=stored.sha256)
+    db.session.add(summary)
+    db.session.flush()
+    link = absolute_url("evaluation.assessment", bid_id=bid.id)
+    for membership in bid.organisation.memberships:
+        queue_email(membership.user.email, "assessment_summary", f"Outcome: {bid.opportunity.title}",
+                    "assessment_summary", user_name=membership.user.name, opportunity=bid.opportunity.title,
+                    reference=bid.opportunity.reference, link=link)
+    log_action(bid, "bid.assessment_summary", f"Assessment summary ready for bid {bid.id}", file_id=stored.id)
+    return summary

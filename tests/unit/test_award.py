@@ -1,0 +1,124 @@
+import io
+from datetime import date, timedelta
+
+import pytest
+from pypdf import PdfReader
+
+from commissioning.accounts.models import Role
+from commissioning.bids.operations import start_bid, submit_bid
+from commissioning.core.models import utcnow
+from commissioning.evaluation.award import award, make_assessment_summary, standstill_applies
+from commissioning.evaluation.models import AssessmentSummary, Interest
+from commissioning.evaluation.operations import (
+    EvaluationError, assign, declare, moderate, request_scoring, run_scoring, save_scores)
+from commissioning.evaluation.standstill import DEFAULT_BANK_HOLIDAYS, add_working_days
+from commissioning.extensions import db
+from commissioning.funding.util import balances
+from commissioning.mail.models import OutgoingEmail
+from commissioning.opportunities.models import OpportunityStatus
+from commissioning.opportunities.operations import close_due
+from commissioning.outbox.models import OutboxTask
+from tests.fixtures.factories import complete_bid
+
+
+def test_standstill_is_eight_working_days_without_bank_holidays():
+    assert add_working_days(date(2026, 11, 2), 8, DEFAULT_BANK_HOLIDAYS) == date(2026, 11, 12)  # Mon -> Thu
+    # Over Christmas 2026: 25 and 28 December are bank holidays, weekends skipped.
+    assert add_working_days(date(2026, 12, 22), 8, DEFAULT_BANK_HOLIDAYS) == date(2027, 1, 6)
+
+
+@pytest.fixture
+def scored_round(create_opportunity, create_user, create_organisation, give_documents):
+    def factory(**spec_overrides):
+        past = utcnow() - timedelta(days=10)
+        opp = create_opportunity(deadline_in=timedelta(days=-1), opened_at=past, **spec_overrides)
+        bids = []
+        for name, price in (("Winner Youth Trust", 40_000_00), ("Runner Up CIC", 45_000_00)):
+            org = create_organisation(f"{name} {opp.id}")
+            give_documents(org)
+            user = create_user(Role.provider, organisation=org)
+            bid = start_bid(opp, org, user, now=past)
+            complete_bid(bid, user, now=past)
+            bid.price_pence = price
+            submit_bid(bid, user, f"tok-{bid.id}-abcdefghij", now=past)
+            bids.append(bid)
+        close_due()
+        evaluator = create_user(Role.evaluator)
+        commissioner = create_user(Role.commissioner)
+        assign(opp, bids, [evaluator], commissioner)
+        for bid, value in zip(bids, (4, 2)):
+            declare(opp, evaluator, bid.organisation, Interest.none)
+            save_scores(bid, evaluator, {c["name"]: (value, "Evidence") for c in opp.quality_criteria}, submit=True)
+            for c in opp.quality_criteria:
+                moderate(bid, commissioner, c["name"], value, f"Agreed {value} for clear reasons")
+        run = request_scoring(opp, commissioner)
+        run_scoring(run.id)
+        db.session.commit()
+        return opp, bids, commissioner
+    return factory
+
+
+def test_award_commits_money_sets_standstill_and_queues_summaries(scored_round):
+    opp, (winner, runner_up), commissioner = scored_round(route="light_touch", max_value_pence=700_000_00)
+    assert standstill_applies(opp)
+    with pytest.raises(EvaluationError, match="Give the reasons"):
+        award(opp, commissioner, [(winner, 40_000_00)], "", date(2026, 11, 2))
+    with pytest.raises(EvaluationError, match="no lots"):
+        award(opp, commissioner, [(winner, 40_000_00), (runner_up, 1)], "Best", date(2026, 11, 2))
+    with pytest.raises(EvaluationError, match="more than the maximum value"):
+        award(opp, commissioner, [(winner, 800_000_00)], "Best", date(2026, 11, 2))
+    pot_id = opp.specification.current.content["pot_id"]
+    before = balances([pot_id])[pot_id].committed
+    decision = award(opp, commissioner, [(winner, 40_000_00)], "Highest total", date(2026, 11, 2))
+    assert decision.standstill_end == date(2026, 11, 12) and opp.standstill_end == date(2026, 11, 12)
+    assert opp.status is OpportunityStatus.awarded
+    assert balances([pot_id])[pot_id].committed == before + 40_000_00
+    queued = db.session.scalars(db.select(OutboxTask.kwargs).where(
+        OutboxTask.task_name == "evaluation.assessment_summary")).all()
+    assert sorted(k["bid_id"] for k in queued) == sorted([winner.id, runner_up.id])
+
+
+def test_grant_rounds_have_no_standstill(scored_round):
+    opp, (winner, _), commissioner = scored_round()
+    assert not standstill_applies(opp)
+    assert award(opp, commissioner, [(winner, 40_000_00)], "Best", date(2026, 11, 2)).standstill_end is None
+
+
+def test_assessment_summary_pdf_is_made_once_and_only_the_bidder_downloads_it(app, scored_round, create_user):
+    opp, (winner, runner_up), commissioner = scored_round()
+    award(opp, commissioner, [(winner, 40_000_00)], "The highest total score", date(2026, 11, 2))
+    first = make_assessment_summary(runner_up.id)
+    assert make_assessment_summary(runner_up.id) is None  # idempotent
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(AssessmentSummary.id))
+                             .where(AssessmentSummary.bid_id == runner_up.id)) == 1
+    bidder = runner_up.organisation.memberships[0].user
+    mail = db.session.scalars(db.select(OutgoingEmail).where(OutgoingEmail.to_address == bidder.email,
+                                                             OutgoingEmail.kind == "assessment_summary")).one()
+    assert f"/bids/{runner_up.id}/assessment.pdf" in mail.body
+    client = app.test_client()
+    client.post("/login", data={"email": bidder.email, "password": "a-long-test-password"})
+    response = client.get(f"/bids/{runner_up.id}/assessment.pdf")
+    assert response.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "not successful" in text and "Agreed 2 for clear reasons" in text and "Runner Up CIC" in text
+    assert "Winner Youth Trust" not in text  # nothing of another bidder but the winning total
+    assert first.sha256 and "Page 1 of" in text
+    rival = winner.organisation.memberships[0].user
+    other = app.test_client()
+    other.post("/login", data={"email": rival.email, "password": "a-long-test-password"})
+    assert other.get(f"/bids/{runner_up.id}/assessment.pdf").status_code == 403
+
+
+def test_award_page_records_the_decision(login, scored_round):
+    opp, (winner, _), commissioner = scored_round()
+    client = login(commissioner)
+    bad = client.post(f"/opportunities/{opp.id}/award", data={"bids": [str(winner.id)], f"amount-{winner.id}": "x",
+                                                              "reasons": "Best", "notice-day": "2",
+                                                              "notice-month": "11", "notice-year": "2026"})
+    assert bad.status_code == 400 and "Enter each amount in pounds" in bad.get_data(as_text=True)
+    ok = client.post(f"/opportunities/{opp.id}/award", data={"bids": [str(winner.id)], f"amount-{winner.id}": "40000",
+                                                             "reasons": "Best total", "notice-day": "2",
+                                                             "notice-month": "11", "notice-year": "2026"})
+    assert ok.status_code == 302
+    assert "No standstill period applies" in client.get(f"/opportunities/{opp.id}/award").get_data(as_text=True)
