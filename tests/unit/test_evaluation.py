@@ -153,3 +153,22 @@ def test_scoring_run_is_queued_idempotent_and_bounded(closed_round, create_user,
     first = dict(run.result)
     run_scoring(run.id)  # again: nothing changes
     assert db.session.get(ScoringRun, run.id).result == first
+
+
+def test_a_scoring_run_that_dies_half_way_leaves_no_partial_result(closed_round, create_user, monkeypatch):
+    from workers.tasks.evaluation import score_opportunity
+    opp, bids, evaluators = closed_round()
+    run_id = request_scoring(opp, create_user(Role.commissioner)).id
+    db.session.commit()
+
+    def killed(*_args, **_kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr("commissioning.evaluation.operations.score_bids", killed)
+    with pytest.raises(SystemExit):
+        score_opportunity(run_id)
+    stored = db.session.get(ScoringRun, run_id)
+    assert stored.status is RunStatus.queued and stored.result is None
+    monkeypatch.undo()
+    run_scoring(run_id)  # the retry completes it
+    assert db.session.get(ScoringRun, run_id).status is RunStatus.done
