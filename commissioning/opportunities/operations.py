@@ -1,7 +1,7 @@
 from commissioning.audit.operations import log_action
-from commissioning.core.enums import InvalidTransition
 from commissioning.core.locks import try_transaction_lock
 from commissioning.core.models import utcnow
+from commissioning.core.transitions import move
 from commissioning.extensions import db
 from commissioning.mail.operations import queue_email
 from commissioning.opportunities.models import (
@@ -17,12 +17,7 @@ class OpportunityError(ValueError):
 
 
 def _move(opp, status, why):
-    if not opp.status.can_become(status):
-        raise InvalidTransition(f"An opportunity that is {opp.status.title.lower()} cannot become {status.title.lower()}")
-    old = opp.status
-    opp.status = status
-    log_action(opp, "opportunity.status_changed", f"{opp.reference} moved from {old.title} to {status.title}: {why}",
-               old=old.value, new=status.value)
+    move(opp, status, why, "An opportunity", "opportunity.status_changed")
 
 
 def create_opportunity(spec, user, **fields):

@@ -1,6 +1,7 @@
 from commissioning.audit.operations import log_action
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.money import format_pounds
+from commissioning.core.transitions import move
 from commissioning.extensions import db
 from commissioning.funding.util import balances
 from commissioning.needs.models import NeedStatus
@@ -62,13 +63,7 @@ def save_version(spec, user, content):
 
 
 def _move(spec, status, why):
-    if not spec.status.can_become(status):
-        raise InvalidTransition(f"A specification that is {spec.status.title.lower()} cannot become "
-                                f"{status.title.lower()}")
-    old = spec.status
-    spec.status = status
-    log_action(spec, "specification.status_changed", f"{spec.reference} moved from {old.title} to {status.title}: {why}",
-               old=old.value, new=status.value)
+    move(spec, status, why, "A specification", "specification.status_changed")
 
 
 def submit_for_review(spec):
