@@ -318,7 +318,7 @@ def load_opportunity_demo(created=0):
 
     # The open grant round, from the approved Alt Valley specification.
     spec = db.session.scalars(db.select(Specification).order_by(Specification.id)).first()
-    start = datetime.now(LONDON).replace(second=0, microsecond=0)
+    start = datetime.now(LONDON).replace(hour=12, minute=0, second=0, microsecond=0)  # deadlines at noon
     grant = opp_ops.create_opportunity(
         spec, commissioner, title="Evening youth clubs in Alt Valley: grant round",
         summary="Grants for voluntary and community groups to run open-access youth clubs on Friday and Saturday "
