@@ -79,6 +79,29 @@ def serve_command(host, port):
     click.echo("Stopped.")
 
 
+@cli.group("pb", cls=click.Group)  # plain click: these commands need no app (fast start-up)
+def pb_group():
+    """Pabulib .pb files: allocate with the app's engine (export and import come with panels)."""
+
+
+@pb_group.command("allocate")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rule", type=click.Choice(["greedy", "equal-shares"]), required=True)
+def pb_allocate(path, rule):
+    """Print the outcome of an approval .pb file as JSON, without loading the web application."""
+    import json
+
+    from commissioning.panels.allocation import AllocationError, allocate
+    from commissioning.panels.pabulib import parse_pb
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            data = parse_pb(handle.read())
+        result = allocate(rule, data["costs"], data["ballots"], data["budget"])
+    except (AllocationError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
+    click.echo(json.dumps(result))
+
+
 def register_commands(app):
     app.cli.add_command(demo_data_command)
     app.cli.add_command(serve_command)

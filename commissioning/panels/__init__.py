@@ -1,0 +1,1 @@
+"""Young people's budget panels: rounds, ballots and the allocation rules."""

@@ -1,0 +1,89 @@
+"""Reading and writing pabulib ``.pb`` files (META, PROJECTS and VOTES sections, ';' separated)."""
+import csv
+import io
+
+from commissioning.panels.allocation import AllocationError
+
+
+class PbFormatError(AllocationError):
+    """A bad file; the message names the line."""
+
+
+def parse_pb(text):
+    """Return {"meta": {...}, "costs": {id: cost}, "ballots": [set], "budget": int} for an approval file."""
+    meta, projects, votes = {}, {}, []
+    section, header = None, None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        upper = line.upper()
+        if upper in ("META", "PROJECTS", "VOTES"):
+            section, header = upper, None
+            continue
+        if section is None:
+            raise PbFormatError(f"line {number}: expected a META, PROJECTS or VOTES section first")
+        fields = next(csv.reader([line], delimiter=";"))
+        if header is None:
+            header = [f.strip().lower() for f in fields]
+            if section == "META" and header[:2] != ["key", "value"]:
+                raise PbFormatError(f"line {number}: the META section must start with 'key;value'")
+            if section == "PROJECTS" and ("project_id" not in header or "cost" not in header):
+                raise PbFormatError(f"line {number}: the PROJECTS section needs project_id and cost columns")
+            if section == "VOTES" and ("voter_id" not in header or "vote" not in header):
+                raise PbFormatError(f"line {number}: the VOTES section needs voter_id and vote columns")
+            continue
+        row = dict(zip(header, (f.strip() for f in fields)))
+        if section == "META":
+            meta[row["key"].lower()] = row.get("value", "")
+        elif section == "PROJECTS":
+            pid = row["project_id"]
+            try:
+                cost = int(float(row["cost"])) if float(row["cost"]).is_integer() else None
+            except ValueError:
+                cost = None
+            if cost is None:
+                raise PbFormatError(f"line {number}: project {pid} has a cost that is not a whole number")
+            if cost < 0:
+                raise PbFormatError(f"line {number}: project {pid} has a negative cost")
+            if pid in projects:
+                raise PbFormatError(f"line {number}: project {pid} is listed twice")
+            projects[pid] = cost
+        else:
+            chosen = [v.strip() for v in row.get("vote", "").split(",") if v.strip()]
+            unknown = [v for v in chosen if v not in projects]
+            if unknown:
+                raise PbFormatError(f"line {number}: voter {row['voter_id']} votes for unknown project "
+                                    f"{unknown[0]}")
+            votes.append(set(chosen))
+    for name, present in (("META", meta), ("PROJECTS", projects)):
+        if not present:
+            raise PbFormatError(f"the {name} section is missing or empty")
+    if "vote_type" in meta and meta["vote_type"].lower() != "approval":
+        raise PbFormatError(f"vote_type is {meta['vote_type']!r}: only approval ballots are supported")
+    try:
+        budget = int(float(meta["budget"]))
+    except (KeyError, ValueError):
+        raise PbFormatError("META must give the budget as a number") from None
+    if budget < 0:
+        raise PbFormatError("META gives a negative budget")
+    return {"meta": meta, "costs": projects, "ballots": votes, "budget": budget}
+
+
+def write_pb(meta, costs, names, ballots):
+    """A .pb text for an approval round: ``ballots`` is [(voter_id, [project ids])]."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    out.write("META\n")
+    writer.writerow(["key", "value"])
+    for key, value in {**meta, "num_projects": len(costs), "num_votes": len(ballots), "vote_type": "approval"}.items():
+        writer.writerow([key, value])
+    out.write("PROJECTS\n")
+    writer.writerow(["project_id", "cost", "name"])
+    for pid in sorted(costs, key=str):
+        writer.writerow([pid, costs[pid], names.get(pid, pid)])
+    out.write("VOTES\n")
+    writer.writerow(["voter_id", "vote"])
+    for voter_id, chosen in ballots:
+        writer.writerow([voter_id, ",".join(str(p) for p in chosen)])
+    return out.getvalue()
