@@ -43,44 +43,55 @@ def greedy(costs, ballots, budget):
     return sorted(chosen, key=str)
 
 
+def _rho(cost, group, budgets):
+    """The smallest rho with sum(min(b_i, rho * cost)) == cost over ``group``, or None if unaffordable."""
+    paid, left = 0, len(group)
+    for b in sorted(budgets[i] for i in group):
+        candidate = (cost - paid) / (left * cost)
+        if candidate * cost <= b:
+            return candidate
+        paid += b
+        left -= 1
+    return None
+
+
 def _equal_shares_once(costs, supporters, approvals, share, n_voters):
-    """One run of MES with every voter starting with ``share``; returns the selected projects."""
+    """One run of MES with every voter starting with ``share``; returns the selected projects.
+
+    A project's rho never falls as others are bought (its supporters only lose money), so the
+    last rho computed is a lower bound: projects are visited in order of that bound and the
+    search stops as soon as the bound exceeds the best rho found this round.
+    """
     budgets = [share] * n_voters
-    remaining = {p for p in supporters if costs[p] > 0}
+    bound = {}
+    for p, group in supporters.items():
+        cost = costs[p]
+        if cost > 0 and share * len(group) >= cost:
+            bound[p] = Fraction(1, len(group))
     chosen = []
-    while True:
+    while bound:
         best, tied = None, []
-        for p in list(remaining):
-            group = supporters[p]
-            cost = costs[p]
-            if sum(budgets[i] for i in group) < cost:
-                remaining.discard(p)  # unaffordable now, so for ever: budgets only fall
+        for p in sorted(bound, key=bound.get):
+            if best is not None and bound[p] > best:
+                break
+            rho = _rho(costs[p], supporters[p], budgets)
+            if rho is None:
+                del bound[p]  # unaffordable now, so for ever: budgets only fall
                 continue
-            # Find the smallest rho with sum(min(b_i, rho * cost)) == cost.
-            paid, left = Fraction(0), len(group)
-            rho = None
-            for i in sorted(group, key=lambda i: budgets[i]):
-                candidate = (cost - paid) / (left * cost)
-                if candidate * cost <= budgets[i]:
-                    rho = candidate
-                    break
-                paid += budgets[i]
-                left -= 1
-            if rho is None:  # only reachable through rounding, which exact arithmetic rules out
-                remaining.discard(p)
-                continue
+            bound[p] = rho
             if best is None or rho < best:
                 best, tied = rho, [p]
             elif rho == best:
                 tied.append(p)
         if not tied:
-            return chosen
+            break
         winner = min(tied, key=_order_key(approvals))
         price = best * costs[winner]
         for i in supporters[winner]:
             budgets[i] -= min(budgets[i], price)
         chosen.append(winner)
-        remaining.discard(winner)
+        del bound[winner]
+    return chosen
 
 
 def equal_shares(costs, ballots, budget, increment=1):
