@@ -1,18 +1,17 @@
 """The configure_* steps of create_app(), kept apart so the factory reads as a list."""
 from datetime import UTC
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from flask import g, render_template, request
+from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
+from commissioning.core.models import LONDON
 from commissioning.extensions import csrf, db, limiter, login_manager, migrate, talisman
 
-LONDON = ZoneInfo("Europe/London")
 
 
 @event.listens_for(Engine, "connect")
@@ -166,8 +165,7 @@ def configure_blueprints(app):
     # Later stages tell the need page what they made from a need (see core/downstream.py).
     from commissioning.core import downstream
     from commissioning.specifications.util import specifications_for_need
-    if not any(title == "Specifications" for _k, title, _f in downstream._providers):
-        downstream.register("Need", "Specifications", specifications_for_need)
+    downstream.register("Need", "Specifications", specifications_for_need)
 
 
 ERROR_TITLES = {
@@ -209,7 +207,6 @@ def configure_errors(app):
     @app.errorhandler(Exception)
     def server_error(exc):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        g.setdefault("error_logged", True)
         return render_error(500)
 
 

@@ -1,5 +1,4 @@
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy.orm import selectinload  # noqa: F401  (re-exported for util)
 
 from commissioning.core.enums import TitledEnum
 from commissioning.core.models import TimestampMixin, UTCDateTime

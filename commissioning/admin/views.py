@@ -1,4 +1,5 @@
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 
 from commissioning.accounts.models import Organisation, User
 from commissioning.accounts.util import list_organisations, list_users
@@ -64,7 +65,6 @@ def organisations():
 @bp.route("/organisations/<int:org_id>")
 @login_required
 def organisation(org_id):
-    from flask_login import current_user
     org = db.session.get(Organisation, org_id) or abort(404)
     ensure(org.can_view(current_user))
     return render_template("admin/organisation.html", org=org)

@@ -1,10 +1,9 @@
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from commissioning.audit.models import AuditEntry
+from commissioning.core.models import LONDON
 from commissioning.extensions import db
 
-LONDON = ZoneInfo("Europe/London")
 
 
 def search_audit(action=None, object_type=None, user_id=None, date_from=None, date_to=None,

@@ -7,8 +7,12 @@ _providers = []
 
 
 def register(kind, title, fn):
-    """``fn(obj)`` returns a list of dicts with ``label``, ``url`` and ``status``."""
-    _providers.append((kind, title, fn))
+    """``fn(obj)`` returns a list of dicts with ``label``, ``url`` and ``status``.
+
+    Registering the same title twice (create_app runs once per app, and tests make several) keeps one.
+    """
+    if not any(k == kind and t == title for k, t, _f in _providers):
+        _providers.append((kind, title, fn))
 
 
 def downstream_of(obj):

@@ -8,7 +8,6 @@ from commissioning.bids.util import counted_submissions
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.evaluation import operations
-from commissioning.evaluation.operations import EvaluationError as EvaluationErrorAlias
 from commissioning.evaluation.models import EvaluatorAssignment, Interest, SheetStatus
 from commissioning.evaluation.util import (
     assigned_bids, bidding_organisations, can_evaluate, declarations_of, evaluator_opportunities, has_declared_all,
@@ -256,7 +255,7 @@ def award(opp_id):
         if error is None:
             try:
                 make_award(opp, current_user, chosen, request.form.get("reasons", ""), notice)
-            except EvaluationErrorAlias as exc:
+            except operations.EvaluationError as exc:
                 error = str(exc)
             else:
                 flash("Award recorded. Assessment summaries are being prepared and will be emailed to every bidder.")

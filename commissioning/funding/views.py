@@ -99,14 +99,14 @@ def add_contribution(pot_id):
 def allocate_pot(pot_id):
     pot = db.session.get(Pot, pot_id) or abort(404)
     form = AllocationForm()
+    available = balances([pot.id])[pot.id].amount
     if request.method == "GET":
-        form.amount.data = balances([pot.id])[pot.id].amount
+        form.amount.data = available
         form.weight_young_people.data, form.weight_deprivation.data, form.weight_rurality.data = 50, 35, 15
     preview = None
     localities = operations.locality_inputs()
-    if form.validate_on_submit() and form.amount.data > balances([pot.id])[pot.id].amount:
-        form.amount.errors = [*form.amount.errors,
-                              f"You can share at most the pot’s {format_pounds(balances([pot.id])[pot.id].amount)}"]
+    if form.validate_on_submit() and form.amount.data > available:
+        form.amount.errors = [*form.amount.errors, f"You can share at most the pot’s {format_pounds(available)}"]
     elif form.validate_on_submit():
         if form.save.data:
             allocation = operations.save_allocation(pot, form.amount.data, form.weights(), form.note.data or None,

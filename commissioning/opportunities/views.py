@@ -5,7 +5,7 @@ from flask_login import current_user
 from commissioning.bids.util import bid_count, counted_submissions, eligibility_failures
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
-from commissioning.core.models import utcnow
+from commissioning.core.models import LONDON, utcnow
 from commissioning.core.permissions import ensure, login_required, permission_required
 from commissioning.extensions import db
 from commissioning.opportunities import operations
@@ -65,7 +65,7 @@ def edit(opp_id=None):
     form = OpportunityForm(obj=opp) if request.method == "GET" and opp else OpportunityForm()
     if request.method == "GET":
         if opp:
-            clar, dead = (d.astimezone(operations_tz()) for d in (opp.clarification_deadline, opp.submission_deadline))
+            clar, dead = (d.astimezone(LONDON) for d in (opp.clarification_deadline, opp.submission_deadline))
             form.clarification_date.data, form.clarification_time.data = clar.date(), clar.strftime("%H:%M")
             form.deadline_date.data, form.deadline_time.data = dead.date(), dead.strftime("%H:%M")
             form.lots.data = "\n".join(lot["name"] for lot in opp.lots)
@@ -94,11 +94,6 @@ def edit(opp_id=None):
             flash(f"{opp.reference} saved.")
             return redirect(url_for("opportunities.show", opp_id=opp.id))
     return render_template("opportunities/edit.html", form=form, opp=opp, spec=spec)
-
-
-def operations_tz():
-    from commissioning.core.models import LONDON
-    return LONDON
 
 
 @bp.route("/<int:opp_id>/open", methods=["POST"])
