@@ -43,3 +43,23 @@ for (const element of document.querySelectorAll('[data-poll-url]')) {
   }
   setTimeout(poll, 2000)
 }
+
+// A panel ballot: a running total of the chosen projects and what is left of the budget.
+for (const form of document.querySelectorAll('form[data-ballot-budget]')) {
+  const budget = Number(form.dataset.ballotBudget)
+  const most = form.dataset.ballotMost ? Number(form.dataset.ballotMost) : null
+  const status = form.querySelector('.app-ballot-total')
+  const pounds = (pence) => '£' + (pence / 100).toLocaleString('en-GB', { maximumFractionDigits: 0 })
+  const update = () => {
+    const chosen = [...form.querySelectorAll('input[name="project"]:checked')]
+    const total = chosen.reduce((sum, box) => sum + Number(box.dataset.cost), 0)
+    let text = most === null
+      ? `You have chosen ${pounds(total)} of ${pounds(budget)}. ${pounds(Math.max(budget - total, 0))} left.`
+      : `You have chosen ${chosen.length} of up to ${most} projects.`
+    if (most === null && total > budget) text += ` That is ${pounds(total - budget)} too much: untick something.`
+    if (most !== null && chosen.length > most) text += ` That is too many: untick ${chosen.length - most}.`
+    status.textContent = text
+  }
+  form.addEventListener('change', update)
+  update()
+}

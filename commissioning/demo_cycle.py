@@ -425,3 +425,79 @@ def load_evaluation_demo(created=0):
         for c, agreed in zip(opp.quality_criteria, (4, 3, 3) if prefix == "Alt Valley" else (3, 4, 4)):
             ev_ops.moderate(s.bid, commissioner, c["name"], agreed, "Agreed at the moderation meeting")
     return created + 1
+
+
+PANEL_PROJECTS = [
+    ("Street dance in Norris Green", 6_000, "Alt Valley Youth Partnership",
+     "Free street dance sessions two evenings a week for 11 to 16 year olds, with a show at the end of summer."),
+    ("Skate park clean-up and jam", 4_500, None,
+     "Fix up the skate park, add lights, and hold a skate jam with free coaching for beginners."),
+    ("Young carers’ day trips", 8_000, None,
+     "Four days out for young carers who rarely get a break, with transport and lunch paid for."),
+    ("Arts studio open nights", 7_500, "Southside Young People's Arts CIC",
+     "An arts studio open on Friday nights: music, painting and film-making, with artists to help."),
+    ("Football after school", 5_000, None,
+     "Coached football after school in the East, with a league for teams made up of young people."),
+    ("Mental health peer mentors", 9_000, None,
+     "Train 20 young people as peer mentors who can listen and point friends to help when they need it."),
+]
+
+# Which projects (by position) each demo voter approved: within the £30,000 budget each time.
+PANEL_BALLOTS = [(0, 1, 3), (0, 2, 4), (1, 3, 5), (2, 5), (0, 1, 4, 3), (3, 5), (1, 2, 4), (0, 5), (2, 3)]
+
+
+def load_panels_demo(created=0):
+    """The Youth Opportunities Panel: members (one awaiting consent), a counted round and an open one."""
+    from datetime import timedelta
+
+    from commissioning.core.models import utcnow
+    from commissioning.panels import operations as panel_ops
+    from commissioning.panels.models import AgeBand, AllocationRule, BallotType, Panel, PanelMember
+    if db.session.scalar(db.select(Panel.id).limit(1)):
+        return created
+    facilitator = db.session.scalars(db.select(User).where(User.email == "facilitator@demo.test")).one()
+    jordan = db.session.scalars(db.select(User).where(User.email == "member@demo.test")).one()
+    yof = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Opportunities Fund")).one()
+    orgs = {o.name: o for o in db.session.scalars(db.select(Organisation))}
+    localities = {loc.name: loc for loc in db.session.scalars(db.select(Locality))}
+    panel = panel_ops.create_panel("Youth Opportunities Panel", None, facilitator)
+    member = PanelMember(panel=panel, user=jordan, display_name="Jordan", age_band=AgeBand.age_14_15,
+                         locality=localities["Alt Valley"])
+    db.session.add(member)
+    db.session.flush()
+    panel_ops.record_consent(member, "Father, signed consent form")
+    panel_ops.add_contribution(member, utcnow().date() - timedelta(days=20), "Panel meeting", 120, facilitator)
+    panel_ops.add_contribution(member, utcnow().date() - timedelta(days=6), "Visit to the arts studio", 90,
+                               facilitator)
+    voters = [member]
+    for name, band, area in [("Aisha", AgeBand.age_16_17, "East"), ("Ben", AgeBand.age_18_21, "South"),
+                             ("Cara", AgeBand.age_14_15, "City and North"), ("Dev", AgeBand.age_16_17, "South"),
+                             ("Ellie", AgeBand.age_11_13, "Alt Valley"), ("Femi", AgeBand.age_22_25, "East"),
+                             ("Grace", AgeBand.age_16_17, "South Central"), ("Harry", AgeBand.age_18_21, "East"),
+                             ("Isla", AgeBand.age_14_15, "Alt Valley")]:
+        m, _code = panel_ops.add_member(panel, name, band, localities[area])
+        if band.needs_parental_consent and name != "Isla":
+            panel_ops.record_consent(m, "Parent, signed consent form")
+        voters.append(m)
+    now = utcnow()
+    counted = panel_ops.create_round(
+        panel, facilitator, title="Summer activities", pot=yof, budget_pence=3_000_000,
+        ballot_type=BallotType.within_budget, max_projects=None, min_projects=None,
+        rule=AllocationRule.equal_shares, quorum=5, min_approval_percent=None,
+        opens_at=now - timedelta(days=30), closes_at=now + timedelta(days=1))
+    projects = [panel_ops.add_project(counted, title, summary, pounds * 100, orgs.get(org))
+                for title, pounds, org, summary in PANEL_PROJECTS]
+    panel_ops.open_voting(counted, facilitator)
+    eligible = [v for v in voters if v.can_vote]
+    for voter, choice in zip(eligible[1:], PANEL_BALLOTS):   # Jordan's vote is left for the open round
+        panel_ops.cast_ballot(counted, voter, [projects[i].id for i in choice])
+    panel_ops.close_voting(counted, facilitator, "the demo closed it")
+    panel_ops.count_round(counted.id)
+    upcoming = panel_ops.create_round(
+        panel, facilitator, title="Winter ideas", pot=yof, budget_pence=2_000_000,
+        ballot_type=BallotType.up_to_n, max_projects=3, min_projects=1, rule=AllocationRule.greedy,
+        quorum=4, min_approval_percent=20, opens_at=now, closes_at=now + timedelta(days=21))
+    for title, pounds, org, summary in PANEL_PROJECTS[:5]:
+        panel_ops.add_project(upcoming, title, summary, pounds * 100, orgs.get(org))
+    panel_ops.open_voting(upcoming, facilitator)
+    return created + 1

@@ -17,3 +17,5 @@ from commissioning.providers.models import ProviderDocument, ProviderProfile  # 
 from commissioning.evaluation.models import (  # noqa: F401
     AssessmentSummary, AwardDecision, AwardedBid, ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Score,
     ScoreSheet, ScoringRun)
+from commissioning.panels.models import (  # noqa: F401
+    Ballot, MemberLink, Panel, PanelContribution, PanelMember, Round, RoundProject, RoundResult)

@@ -159,8 +159,9 @@ def configure_blueprints(app):
     from commissioning.providers.views import bp as providers
     from commissioning.settings.views import bp as settings
     from commissioning.specifications.views import bp as specifications
+    from commissioning.panels.views import bp as panels
     for blueprint in (main, accounts, admin, needs, indicators, provision, funding, specifications, settings,
-                      opportunities, bids, providers, evaluation):
+                      opportunities, bids, providers, evaluation, panels):
         app.register_blueprint(blueprint)
     # Later stages tell the need page what they made from a need (see core/downstream.py).
     from commissioning.core import downstream

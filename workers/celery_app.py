@@ -6,11 +6,12 @@ flask_app = create_app()
 celery = flask_app.extensions["celery"]
 celery.conf.beat_schedule = SCHEDULE
 celery.conf.imports = ("workers.tasks.mail", "workers.tasks.outbox", "workers.tasks.opportunities",
-                      "workers.tasks.evaluation")
+                      "workers.tasks.evaluation", "workers.tasks.panels")
 celery.autodiscover_tasks(lambda: [], force=True)
 import workers.tasks.evaluation  # noqa: E402,F401
 import workers.tasks.mail  # noqa: E402,F401
 import workers.tasks.opportunities  # noqa: E402,F401
 import workers.tasks.outbox  # noqa: E402,F401
+import workers.tasks.panels  # noqa: E402,F401
 
 app = celery

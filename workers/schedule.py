@@ -12,4 +12,9 @@ SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 55},
     },
+    "panels-close-due": {
+        "task": "panels.close_due",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
 }

@@ -177,6 +177,13 @@ class PermissionsMixin:
     def can_view_gaps(self):
         return self.has_role(Role.admin, Role.commissioner)
 
+    def can_run_panels(self):
+        """Each panel is then checked: facilitators manage only their own."""
+        return self.has_role(Role.admin, Role.commissioner, Role.panel_facilitator)
+
+    def can_vote_on_panels(self):
+        return self.has_role(Role.panel_member)
+
 
 class AnonymousUser(PermissionsMixin, AnonymousUserMixin):
     id = None
@@ -187,7 +194,7 @@ class User(PermissionsMixin, UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
 
     id = db.Column(db.Integer, primary_key=True)
-    email = db.Column(db.String(254), nullable=False, unique=True)
+    email = db.Column(db.String(254), unique=True)  # empty for panel members who join with a code
     name = db.Column(db.String(120), nullable=False)
     password_hash = db.Column(db.String(255), nullable=False)
     active = db.Column(db.Boolean, nullable=False, default=True)

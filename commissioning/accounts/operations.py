@@ -19,20 +19,20 @@ def create_organisation(name, type, **fields):
 
 
 def create_user(email, name, password, roles=(), organisation=None, is_org_admin=False):
-    user = User(email=normalise_email(email), name=name, password_hash=hash_password(password))
+    user = User(email=normalise_email(email) if email else None, name=name, password_hash=hash_password(password))
     user.roles = [UserRole(role=Role(r)) for r in roles]
     db.session.add(user)
     db.session.flush()
     if organisation is not None:
         db.session.add(Membership(user=user, organisation=organisation, is_org_admin=is_org_admin))
-    log_action(user, "user.created", f"User {user.email} created",
+    log_action(user, "user.created", f"User {user.email or user.name} created",
                roles=sorted(r.value for r in user.role_set))
     return user
 
 
 def record_login(user):
     user.last_login_at = utcnow()
-    log_action(user, "user.signed_in", f"{user.email} signed in", user=user)
+    log_action(user, "user.signed_in", f"{user.email or user.name} signed in", user=user)
 
 
 def record_failed_login(email, user):
@@ -41,7 +41,7 @@ def record_failed_login(email, user):
 
 
 def record_logout(user):
-    log_action(user, "user.signed_out", f"{user.email} signed out", user=user)
+    log_action(user, "user.signed_out", f"{user.email or user.name} signed out", user=user)
 
 
 def request_password_reset(user):

@@ -28,12 +28,16 @@ def standstill_applies(opp):
     return opp.max_value_pence >= get_setting(key)
 
 
-def award(opp, user, awards, reasons, notice_date):
-    """``awards``: [(bid, amount_pence)]. Commits the money on the pot and mails assessment summaries."""
+def award(opp, user, awards, reasons, notice_date, panel_round=None):
+    """``awards``: [(bid, amount_pence)]. Commits the money on the pot and mails assessment summaries.
+
+    With ``panel_round`` the award records a young people's panel's decision: the money counts as
+    youth-directed, and the panel's vote stands in for the evaluators' ranking.
+    """
     if opp.status is not OpportunityStatus.evaluation:
         raise EvaluationError("Only an opportunity under evaluation can be awarded")
     run = latest_run(opp.id)
-    if run is None or run.status is not RunStatus.done:
+    if panel_round is None and (run is None or run.status is not RunStatus.done):
         raise EvaluationError("Calculate the totals and ranking before awarding")
     if not (reasons or "").strip():
         raise EvaluationError("Give the reasons for the award")
@@ -56,20 +60,23 @@ def award(opp, user, awards, reasons, notice_date):
     standstill_end = (add_working_days(notice_date, STANDSTILL_WORKING_DAYS, get_setting("bank_holidays"))
                       if standstill_applies(opp) else None)
     decision = AwardDecision(opportunity_id=opp.id, notice_date=notice_date, standstill_end=standstill_end,
-                             reasons=reasons, decided_by_id=user.id if user else None, scoring_run_id=run.id)
+                             reasons=reasons, decided_by_id=user.id if user else None,
+                             scoring_run_id=run.id if run is not None and run.status is RunStatus.done else None,
+                             panel_round_id=panel_round.id if panel_round is not None else None)
     decision.awarded = [AwardedBid(bid_id=bid.id, amount_pence=amount) for bid, amount in awards]
     db.session.add(decision)
     db.session.flush()
     try:
         for awarded in decision.awarded:
-            commit_funds(pot, awarded.amount_pence, "AwardedBid", awarded.id, f"Award on {opp.reference}")
+            commit_funds(pot, awarded.amount_pence, "AwardedBid", awarded.id, f"Award on {opp.reference}",
+                         youth_directed=panel_round is not None)
     except InsufficientFunds as exc:
         raise EvaluationError(str(exc)) from None
     opp.standstill_end = standstill_end
     opp.status = OpportunityStatus.awarded
     log_action(opp, "opportunity.awarded", f"{opp.reference} awarded to {len(awards)} bid(s)",
                bids=[b.id for b, _a in awards], amounts=[a for _b, a in awards], standstill_end=str(standstill_end),
-               reasons=reasons)
+               reasons=reasons, panel_round=panel_round.reference if panel_round is not None else None)
     for bid_id in sorted(counted):
         enqueue_task(SUMMARY_TASK, bid_id=bid_id)
     return decision

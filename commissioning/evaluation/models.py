@@ -149,6 +149,7 @@ class AwardDecision(TimestampMixin, db.Model):
     reasons = db.Column(db.Text, nullable=False)
     decided_by_id = db.Column(db.ForeignKey("users.id", ondelete="SET NULL"))
     scoring_run_id = db.Column(db.ForeignKey("scoring_runs.id", ondelete="SET NULL"))
+    panel_round_id = db.Column(db.ForeignKey("panel_rounds.id", ondelete="SET NULL"))  # a panel decided it
 
     awarded = db.relationship("AwardedBid", cascade="all, delete-orphan", lazy="selectin")
 

@@ -13,7 +13,9 @@ Both rules break ties by more approvals first, then by project id in ascending s
 
 Arithmetic is exact (integers and fractions), so the same ballots always give the same outcome.
 """
-from fractions import Fraction
+from gmpy2 import mpq  # exact rationals, an order of magnitude faster than fractions.Fraction
+
+import numpy as np
 
 
 class AllocationError(ValueError):
@@ -43,16 +45,99 @@ def greedy(costs, ballots, budget):
     return sorted(chosen, key=str)
 
 
-def _rho(cost, group, budgets):
-    """The smallest rho with sum(min(b_i, rho * cost)) == cost over ``group``, or None if unaffordable."""
-    paid, left = 0, len(group)
-    for b in sorted(budgets[i] for i in group):
-        candidate = (cost - paid) / (left * cost)
-        if candidate * cost <= b:
-            return candidate
-        paid += b
-        left -= 1
-    return None
+_CLOSE = 1e-9   # relative gap below which floating point is not trusted to decide
+EXACT = object()  # approx_rho's answer when only exact arithmetic can tell
+
+
+class _Wallets:
+    """Every voter's budget, held as an index into a table of the distinct exact amounts.
+
+    Voters who approved the same bought projects hold the same amount (and everyone who ran
+    out holds zero), so a purchase touches a handful of amounts, not every voter: the per-voter
+    work is a numpy gather, and the exact arithmetic runs once per distinct amount.
+    """
+
+    def __init__(self, share, n_voters):
+        self.amounts = [share]            # table of distinct exact amounts
+        self.approx = np.array([float(share)])  # the same as floats, only for sorting
+        self.index = {share: 0}
+        self.holding = np.zeros(n_voters, dtype=np.int32)  # voter -> row of ``amounts``
+
+    def _row(self, amount):
+        row = self.index.get(amount)
+        if row is None:
+            row = self.index[amount] = len(self.amounts)
+            self.amounts.append(amount)
+            if row == len(self.approx):
+                self.approx = np.concatenate([self.approx, np.empty(len(self.approx))])
+            self.approx[row] = float(amount)
+        return row
+
+    def _rows(self, voters):
+        return np.flatnonzero(np.bincount(self.holding[voters], minlength=len(self.amounts)))
+
+    def groups(self, voters):
+        """[(amount, how many voters)] over ``voters``, poorest first."""
+        counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
+        rows = np.flatnonzero(counts)
+        approx = self.approx[rows]
+        order = np.argsort(approx, kind="stable")
+        gaps = np.diff(approx[order])
+        if len(gaps) and gaps.min() <= 1e-9 * max(1.0, float(approx.max())):
+            # Two amounts too close for floats to order: sort them exactly instead.
+            return sorted((self.amounts[r], int(counts[r])) for r in rows.tolist())
+        amounts, counts = self.amounts, counts.tolist()
+        return [(amounts[r], counts[r]) for r in rows[order].tolist()]
+
+    def rho(self, cost, voters):
+        """The smallest rho with sum(min(b_i, rho * cost)) == cost over ``voters``, or None."""
+        paid, left = mpq(0), len(voters)   # mpq throughout: int / int would be a float
+        for amount, count in self.groups(voters):
+            candidate = (cost - paid) / (left * cost)
+            if candidate * cost <= amount:
+                return candidate
+            paid += amount * count     # all voters holding this amount pay all of it
+            left -= count
+        return None
+
+    def approx_rho(self, cost, voters):
+        """rho in floating point, or None when clearly unaffordable; ``EXACT`` when too close to call.
+
+        Only used to rule projects out: a project whose approximate rho is clearly above the
+        best one cannot win, and the few near the best are then compared with ``rho``.
+        """
+        counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
+        rows = np.flatnonzero(counts)
+        amounts = self.approx[rows]
+        order = np.argsort(amounts)
+        amounts, counts = amounts[order], counts[rows[order]]
+        spend = np.cumsum(amounts * counts)
+        total = spend[-1]
+        if total < cost * (1 - _CLOSE):
+            return None
+        if total <= cost * (1 + _CLOSE):
+            return EXACT
+        paid = np.concatenate(([0.0], spend[:-1]))
+        left = len(voters) - np.concatenate(([0], np.cumsum(counts)[:-1]))
+        price = (cost - paid) / left
+        fits = np.flatnonzero(price <= amounts)
+        if not len(fits):
+            return EXACT
+        k = fits[0]
+        if abs(price[k] - amounts[k]) <= _CLOSE * amounts[k] or (
+                k and abs(price[k - 1] - amounts[k - 1]) <= _CLOSE * amounts[k - 1]):
+            return EXACT
+        return float(price[k]) / cost
+
+    def pay(self, voters, price):
+        rows = self._rows(voters).tolist()
+        mapping = np.arange(len(self.amounts), dtype=np.int32)
+        for r in rows:
+            amount = self.amounts[r]
+            mapping[r] = self._row(amount - price if amount > price else mpq(0))
+        if len(mapping) < len(self.amounts):
+            mapping = np.concatenate([mapping, np.arange(len(mapping), len(self.amounts), dtype=np.int32)])
+        self.holding[voters] = mapping[self.holding[voters]]
 
 
 def _equal_shares_once(costs, supporters, approvals, share, n_voters):
@@ -62,33 +147,38 @@ def _equal_shares_once(costs, supporters, approvals, share, n_voters):
     last rho computed is a lower bound: projects are visited in order of that bound and the
     search stops as soon as the bound exceeds the best rho found this round.
     """
-    budgets = [share] * n_voters
+    wallets = _Wallets(share, n_voters)
     bound = {}
     for p, group in supporters.items():
         cost = costs[p]
         if cost > 0 and share * len(group) >= cost:
-            bound[p] = Fraction(1, len(group))
+            bound[p] = 1 / len(group)
     chosen = []
     while bound:
-        best, tied = None, []
+        best, near = None, []      # the best approximate rho, and projects within _CLOSE of it
         for p in sorted(bound, key=bound.get):
-            if best is not None and bound[p] > best:
+            if best is not None and bound[p] > best * (1 + _CLOSE):
                 break
-            rho = _rho(costs[p], supporters[p], budgets)
+            rho = wallets.approx_rho(costs[p], supporters[p])
+            if rho is EXACT:
+                rho = wallets.rho(costs[p], supporters[p])
+                rho = None if rho is None else float(rho)
             if rho is None:
                 del bound[p]  # unaffordable now, so for ever: budgets only fall
                 continue
-            bound[p] = rho
+            bound[p] = rho * (1 - _CLOSE)
+            near.append((rho, p))
             if best is None or rho < best:
-                best, tied = rho, [p]
-            elif rho == best:
-                tied.append(p)
-        if not tied:
+                best = rho
+        if best is None:
             break
-        winner = min(tied, key=_order_key(approvals))
-        price = best * costs[winner]
-        for i in supporters[winner]:
-            budgets[i] -= min(budgets[i], price)
+        exact = {}
+        for rho, p in near:
+            if rho <= best * (1 + _CLOSE):
+                exact[p] = wallets.rho(costs[p], supporters[p])
+        lowest = min(exact.values())
+        winner = min((p for p, rho in exact.items() if rho == lowest), key=_order_key(approvals))
+        wallets.pay(supporters[winner], lowest * costs[winner])
         chosen.append(winner)
         del bound[winner]
     return chosen
@@ -103,9 +193,9 @@ def equal_shares(costs, ballots, budget, increment=1):
     for i, ballot in enumerate(ballots):
         for p in ballot:
             supporters[p].append(i)
-    supporters = {p: s for p, s in supporters.items() if s}
+    supporters = {p: np.array(s, dtype=np.int64) for p, s in supporters.items() if s}
     candidates = [p for p in supporters if costs[p] > 0]
-    share = Fraction(budget, len(ballots))
+    share = mpq(budget, len(ballots))
     previous = None
     while True:
         outcome = _equal_shares_once(costs, supporters, approvals, share, len(ballots))

@@ -124,3 +124,58 @@ def test_the_command_prints_json_and_fails_clearly(tmp_path):
     failed = subprocess.run([exe, "pb", "allocate", str(bad), "--rule", "greedy"], capture_output=True, text=True,
                             timeout=60)
     assert failed.returncode != 0 and "line 17: voter 3 votes for unknown project 99" in failed.stderr
+
+
+def naive_rho(cost, budgets):
+    """sum(min(b, rho * cost)) == cost, solved voter by voter with Fractions."""
+    from fractions import Fraction
+    paid, left = Fraction(0), len(budgets)
+    for b in sorted(budgets):
+        candidate = (cost - paid) / (left * cost)
+        if candidate * cost <= b:
+            return candidate
+        paid += b
+        left -= 1
+    return None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_wallets_find_the_exact_rho_even_where_floats_cannot_tell(seed):
+    """Amounts a hair apart, totals exactly equal to the cost: the exact paths decide."""
+    from fractions import Fraction
+
+    from gmpy2 import mpq
+
+    from commissioning.panels.allocation import EXACT, _Wallets
+    rng = random.Random(seed)
+    n = 40
+    share = mpq(10**12 + 1, 10**6)
+    wallets = _Wallets(share, n)
+    voters = list(range(n))
+    for _ in range(6):  # voters pay prices that leave amounts within 1e-12 of each other
+        payers = rng.sample(voters, rng.randint(1, n))
+        price = mpq(rng.randint(1, 10**6), 10**6) + mpq(1, 10**12 * rng.randint(1, 3))
+        wallets.pay(payers, price)
+    budgets = [Fraction(int(wallets.amounts[r].numerator), int(wallets.amounts[r].denominator))
+               for r in wallets.holding.tolist()]
+    total = sum(budgets)
+    for cost in (int(total) - 1, int(total), int(total) + 1, total, rng.randint(1, int(total))):
+        group = sorted(rng.sample(voters, rng.randint(1, n))) if cost != total else voters
+        expected = naive_rho(cost, [budgets[i] for i in group])
+        got = wallets.rho(cost, group)
+        assert (got is None and expected is None) or Fraction(int(got.numerator), int(got.denominator)) == expected
+        approx = wallets.approx_rho(float(cost), group)
+        if approx is not EXACT:
+            assert (approx is None) == (expected is None)
+            if expected is not None:
+                assert abs(approx - float(expected)) <= 1e-9 * float(expected)
+
+
+def test_equal_shares_matches_the_reference_on_larger_instances_with_shared_costs():
+    rng = random.Random(99)
+    for _ in range(8):
+        costs = {f"p{i:02d}": rng.choice([100, 200, 300, rng.randint(50, 400)]) for i in range(14)}
+        ids = sorted(costs)
+        ballots = [set(rng.sample(ids, rng.randint(1, 5))) for _ in range(rng.randint(50, 300))]
+        budget = rng.choice([600, 1000, 1500])
+        assert sorted(equal_shares(costs, ballots, budget)) == reference_mes(costs, ballots, budget)

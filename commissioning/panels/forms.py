@@ -1,0 +1,113 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount, GovCheckboxesInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
+from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from commissioning.core.forms import DayMonthYearField, EmailAddress, EnumRadioField
+from commissioning.core.money import MoneyField
+from commissioning.panels.models import AgeBand, AllocationRule, BallotType
+from commissioning.panels.operations import SUMMARY_MAX_WORDS
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class PanelForm(FlaskForm):
+    name = StringField("Panel name", widget=GovTextInput(),
+                       validators=[InputRequired("Enter the panel’s name"), Length(max=200)])
+    locality = SelectField("Area it covers", widget=GovSelect(), coerce=_optional_int, validators=[Optional()])
+    facilitator = SelectField("Facilitating youth worker", widget=GovSelect(), coerce=int,
+                              validators=[InputRequired("Choose the facilitator")])
+    submit = SubmitField("Save panel", widget=GovSubmitInput())
+
+
+class MemberForm(FlaskForm):
+    display_name = StringField("Name to show", widget=GovTextInput(),
+                               description="A first name or a nickname is enough",
+                               validators=[InputRequired("Enter a name to show"), Length(max=60)])
+    age_band = EnumRadioField("Age", enum=AgeBand, validators=[InputRequired("Choose the member’s age")])
+    locality = SelectField("Where they live", widget=GovSelect(), coerce=_optional_int, validators=[Optional()])
+    email = StringField("Email address (optional)", widget=GovTextInput(),
+                        description="Leave empty if they have none: you will get a joining code to give them",
+                        validators=[Optional(), Length(max=254), EmailAddress()])
+    submit = SubmitField("Add member", widget=GovSubmitInput())
+
+
+class ConsentForm(FlaskForm):
+    note = StringField("Who gave consent, and how", widget=GovTextInput(),
+                       description="For example, ‘Mother, signed form on 3 March’",
+                       validators=[InputRequired("Say who gave consent and how"), Length(max=300)])
+    submit = SubmitField("Record consent", widget=GovSubmitInput())
+
+
+class ContributionForm(FlaskForm):
+    on = DayMonthYearField("Date", validators=[InputRequired("Enter the date")])
+    activity = StringField("What they did", widget=GovTextInput(),
+                           description="For example, panel meeting, visit to a project, training",
+                           validators=[InputRequired("Say what they did"), Length(max=200)])
+    hours = DecimalField("Hours", widget=GovTextInput(), places=2, render_kw={"inputmode": "decimal"},
+                         validators=[InputRequired("Enter the hours, like 1.5"),
+                                     NumberRange(0.25, 24, "Enter between 0.25 and 24 hours")])
+    submit = SubmitField("Record time", widget=GovSubmitInput())
+
+
+class RoundForm(FlaskForm):
+    title = StringField("Round name", widget=GovTextInput(),
+                        validators=[InputRequired("Enter the round’s name"), Length(max=200)])
+    pot = SelectField("Pot the money comes from", widget=GovSelect(), coerce=int,
+                      validators=[InputRequired("Choose the pot")])
+    budget = MoneyField("Budget, in whole pounds", widget=GovTextInput(), minimum=100,
+                        validators=[InputRequired("Enter the budget")])
+    ballot_type = EnumRadioField("How members choose", enum=BallotType,
+                                 validators=[InputRequired("Choose how members choose")])
+    max_projects = IntegerField("Most projects a member can choose", widget=GovTextInput(),
+                                description="Only when members choose up to a number of projects",
+                                validators=[Optional(), NumberRange(1, 100, "Enter a number from 1 to 100")])
+    min_projects = IntegerField("Fewest projects a member must choose (optional)", widget=GovTextInput(),
+                                validators=[Optional(), NumberRange(1, 100, "Enter a number from 1 to 100")])
+    rule = EnumRadioField("How the votes decide", enum=AllocationRule,
+                          validators=[InputRequired("Choose how the votes decide")])
+    quorum = IntegerField("Fewest ballots for the result to stand (optional)", widget=GovTextInput(),
+                          validators=[Optional(), NumberRange(1, 100000, "Enter a whole number, 1 or more")])
+    min_approval_percent = IntegerField("Least share of voters a project needs, in % (optional)",
+                                        widget=GovTextInput(),
+                                        validators=[Optional(), NumberRange(1, 100, "Enter a number from 1 to 100")])
+    closes = DayMonthYearField("Voting closes at the end of", validators=[InputRequired("Enter the closing date")])
+    submit = SubmitField("Save round", widget=GovSubmitInput())
+
+
+class ProjectForm(FlaskForm):
+    title = StringField("Project name", widget=GovTextInput(),
+                        validators=[InputRequired("Enter the project’s name"), Length(max=200)])
+    summary = StringField("Summary for young people", widget=GovCharacterCount(),
+                          description=f"Plain words, {SUMMARY_MAX_WORDS} at most: what it is, who it is for, "
+                                      "what will change",
+                          validators=[InputRequired("Write a summary young people can follow"), Length(max=2000)])
+    cost = MoneyField("Cost, in whole pounds", widget=GovTextInput(), minimum=0,
+                      validators=[InputRequired("Enter the cost")])
+    organisation = SelectField("Who would run it (optional)", widget=GovSelect(), coerce=_optional_int,
+                               validators=[Optional()])
+    submit = SubmitField("Save project", widget=GovSubmitInput())
+
+
+class LinksForm(FlaskForm):
+    organisations = SelectMultipleField("Groups you have a link to", widget=GovCheckboxesInput(), coerce=int,
+                                        description="For example, you go there, you help out, or family work there",
+                                        validators=[Optional()])
+    submit = SubmitField("Save and continue", widget=GovSubmitInput())
+
+
+class JoinForm(FlaskForm):
+    code = StringField("Joining code", widget=GovTextInput(),
+                       description="The 8 letters and numbers your youth worker gave you, like ABCD-2345",
+                       validators=[InputRequired("Enter your joining code"), Length(max=20)])
+    submit = SubmitField("Join", widget=GovSubmitInput())
+
+
+class SendToPanelForm(FlaskForm):
+    panel = SelectField("Panel", widget=GovSelect(), coerce=int, validators=[InputRequired("Choose a panel")])
+    bids = SelectMultipleField("Shortlisted bids to put to the panel", widget=GovCheckboxesInput(), coerce=int,
+                               validators=[InputRequired("Choose at least one bid")])
+    submit = SubmitField("Create the panel round", widget=GovSubmitInput())

@@ -1,0 +1,423 @@
+"""Every write for panels, members and rounds; each leaves an audit entry."""
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+
+from commissioning.accounts.models import Role
+from commissioning.accounts.operations import create_user, request_password_reset
+from commissioning.audit.operations import log_action
+from commissioning.core.locks import try_transaction_lock
+from commissioning.core.models import utcnow
+from commissioning.core.money import format_pounds
+from commissioning.core.transitions import move
+from commissioning.core.urls import absolute_url
+from commissioning.extensions import db
+from commissioning.funding.operations import InsufficientFunds, commit_funds
+from commissioning.funding.util import balances
+from commissioning.mail.operations import queue_email
+from commissioning.outbox.operations import enqueue_task
+from commissioning.panels import allocation
+from commissioning.panels.models import (
+    AllocationRule, Ballot, BallotType, PanelContribution, MemberLink, Panel, PanelMember, Round, RoundProject,
+    RoundResult, RoundStatus)
+
+COUNT_TASK = "panels.count_round"
+RULE_VERSION = "commissioning-allocation/1"
+SUMMARY_MAX_WORDS = 150
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I/L to misread
+CODE_LIFETIME = timedelta(days=14)
+
+
+class PanelError(ValueError):
+    """A refusal worded for the person who asked."""
+
+
+def create_panel(name, locality, facilitator):
+    panel = Panel(name=name, locality=locality, facilitator=facilitator)
+    db.session.add(panel)
+    db.session.flush()
+    log_action(panel, "panel.created", f"Panel {name} created", facilitator_id=facilitator.id)
+    return panel
+
+
+# --- members -------------------------------------------------------------------------------
+
+def _code_hash(code):
+    return hashlib.sha256(code.replace("-", "").replace(" ", "").upper().encode()).hexdigest()
+
+
+def add_member(panel, display_name, age_band, locality=None, email=None):
+    """Returns (member, joining code or None). With an email the member sets a password by mail."""
+    user = create_user(email or None, display_name, secrets.token_urlsafe(32), roles=[Role.panel_member])
+    member = PanelMember(panel=panel, user=user, display_name=display_name, age_band=age_band, locality=locality)
+    db.session.add(member)
+    db.session.flush()
+    log_action(member, "panel.member_added", f"{display_name} joined {panel.name}", age_band=age_band.value,
+               with_email=bool(email))
+    if email:
+        request_password_reset(user)
+        return member, None
+    return member, issue_joining_code(member)
+
+
+def issue_joining_code(member):
+    """A new one-time code (the old one stops working); only its hash is kept."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    member.joining_code_hash = _code_hash(raw)
+    member.joining_code_expires_at = utcnow() + CODE_LIFETIME
+    log_action(member, "panel.joining_code_issued", f"Joining code issued to {member.display_name}")
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def use_joining_code(code):
+    """The member the code belongs to, once; None for a wrong, used or expired code."""
+    if not code or not code.strip():
+        return None
+    member = db.session.scalars(db.select(PanelMember).where(
+        PanelMember.joining_code_hash == _code_hash(code.strip()))).first()
+    if member is None or not member.active or member.joining_code_expires_at < utcnow():
+        return None
+    member.joining_code_hash = None
+    member.joining_code_expires_at = None
+    log_action(member, "panel.joining_code_used", f"{member.display_name} joined with a code", user=member.user)
+    return member
+
+
+def record_consent(member, note):
+    if not (note or "").strip():
+        raise PanelError("Say who gave consent and how, for example ‘Mother, signed form’")
+    member.consent_recorded_at = utcnow()
+    member.consent_note = note.strip()
+    log_action(member, "panel.consent_recorded", f"Parental consent recorded for {member.display_name}",
+               note=member.consent_note)
+
+
+def add_contribution(member, on, activity, minutes, by):
+    if minutes <= 0:
+        raise PanelError("Enter the time given, more than zero")
+    entry = PanelContribution(member=member, on=on, activity=activity.strip(), minutes=minutes,
+                         recorded_by_id=by.id if by else None)
+    db.session.add(entry)
+    db.session.flush()
+    log_action(member, "panel.contribution_recorded", f"{member.display_name}: {activity} ({minutes} minutes)")
+    return entry
+
+
+def set_links(member, organisations, details=None):
+    """Replace the member's declared links with ``organisations``."""
+    wanted = {o.id for o in organisations}
+    for link in list(member.links):
+        if link.organisation_id not in wanted:
+            member.links.remove(link)
+    have = {link.organisation_id for link in member.links}
+    for org in organisations:
+        if org.id not in have:
+            member.links.append(MemberLink(organisation=org, details=details))
+    db.session.flush()
+    log_action(member, "panel.links_declared", f"{member.display_name} declared {len(wanted)} link(s)",
+               organisations=sorted(wanted))
+
+
+# --- rounds --------------------------------------------------------------------------------
+
+def _next_reference():
+    count = db.session.scalar(db.select(db.func.count(Round.id))) or 0
+    return f"PB-{count + 1:04d}"
+
+
+ROUND_FIELDS = ("title", "pot", "budget_pence", "ballot_type", "max_projects", "min_projects", "rule",
+                "quorum", "min_approval_percent", "opens_at", "closes_at")
+
+
+def _check_rules(fields):
+    if fields["budget_pence"] <= 0 or fields["budget_pence"] % 100:
+        raise PanelError("Enter the budget in whole pounds, more than zero")
+    if fields["ballot_type"] is BallotType.up_to_n:
+        if not fields.get("max_projects"):
+            raise PanelError("Enter how many projects each member can choose at most")
+        if fields.get("min_projects") and fields["min_projects"] > fields["max_projects"]:
+            raise PanelError("The fewest projects to choose cannot be more than the most")
+    if fields["closes_at"] <= fields["opens_at"]:
+        raise PanelError("Voting must close after it opens")
+
+
+def create_round(panel, by, opportunity=None, **fields):
+    _check_rules(fields)
+    rnd = Round(reference=_next_reference(), panel=panel, created_by_id=by.id if by else None,
+                opportunity=opportunity, **fields)
+    db.session.add(rnd)
+    db.session.flush()
+    log_action(rnd, "round.created", f"{rnd.reference} {rnd.title} created for {panel.name}",
+               budget_pence=rnd.budget_pence, rule=rnd.rule.value)
+    return rnd
+
+
+def _ensure_draft(rnd):
+    if rnd.status is not RoundStatus.draft:
+        raise PanelError("Voting has opened, so the rules and projects are fixed and cannot change")
+
+
+def update_round(rnd, **fields):
+    _ensure_draft(rnd)
+    _check_rules(fields)
+    for key, value in fields.items():
+        setattr(rnd, key, value)
+    log_action(rnd, "round.updated", f"{rnd.reference} rules changed", budget_pence=rnd.budget_pence,
+               rule=rnd.rule.value, ballot_type=rnd.ballot_type.value)
+
+
+def _check_project(title, summary, cost_pence):
+    if not (title or "").strip():
+        raise PanelError("Enter the project’s name")
+    if len((summary or "").split()) > SUMMARY_MAX_WORDS:
+        raise PanelError(f"Keep the summary to {SUMMARY_MAX_WORDS} words or fewer")
+    if cost_pence is None or cost_pence < 0 or cost_pence % 100:
+        raise PanelError("Enter the cost in whole pounds")
+
+
+def add_project(rnd, title, summary, cost_pence, organisation=None, bid=None, code=None):
+    _ensure_draft(rnd)
+    _check_project(title, summary, cost_pence)
+    taken = {p.code for p in rnd.projects}
+    if code is None:
+        code = str(max([int(c) for c in taken if c.isdigit()] or [0]) + 1)
+    elif code in taken:
+        raise PanelError(f"Project id {code} is already on this ballot")
+    project = RoundProject(round=rnd, code=code, title=title.strip(), summary=(summary or "").strip(),
+                           cost_pence=cost_pence, organisation=organisation, bid=bid)
+    db.session.add(project)
+    db.session.flush()
+    log_action(rnd, "round.project_added", f"{title} added to {rnd.reference}", project_id=project.id,
+               cost_pence=cost_pence)
+    return project
+
+
+def update_project(project, title, summary, cost_pence, organisation=None):
+    _ensure_draft(project.round)
+    _check_project(title, summary, cost_pence)
+    project.title, project.summary = title.strip(), (summary or "").strip()
+    project.cost_pence, project.organisation = cost_pence, organisation
+    log_action(project.round, "round.project_updated", f"{title} changed on {project.round.reference}",
+               project_id=project.id, cost_pence=cost_pence)
+
+
+def remove_project(project):
+    rnd = project.round
+    _ensure_draft(rnd)
+    rnd.projects.remove(project)
+    db.session.flush()
+    log_action(rnd, "round.project_removed", f"{project.title} removed from {rnd.reference}")
+
+
+def rules_of(rnd):
+    """The rules as plain data: what is frozen at opening and what the digest covers."""
+    return {
+        "rule_version": RULE_VERSION,
+        "rule": rnd.rule.value,
+        "tie_break": rnd.tie_break,
+        "ballot_type": rnd.ballot_type.value,
+        "max_projects": rnd.max_projects,
+        "min_projects": rnd.min_projects,
+        "budget_pence": rnd.budget_pence,
+        "quorum": rnd.quorum,
+        "min_approval_percent": rnd.min_approval_percent,
+        "closes_at": rnd.closes_at.isoformat(),
+        "projects": {p.code: p.cost_pence for p in rnd.projects},
+    }
+
+
+def open_voting(rnd, by, now=None):
+    now = now or utcnow()
+    _ensure_draft(rnd)
+    if not rnd.projects:
+        raise PanelError("Add at least one project before opening voting")
+    missing = [p.title for p in rnd.projects if not p.summary.strip()]
+    if missing:
+        raise PanelError(f"Write a plain-language summary for {missing[0]} before opening voting")
+    if rnd.closes_at <= now:
+        raise PanelError("The closing date has passed: set a later one before opening voting")
+    available = balances([rnd.pot_id])[rnd.pot_id].uncommitted
+    if rnd.budget_pence > available:
+        raise PanelError(f"{rnd.pot.name} has only {format_pounds(available)} uncommitted, less than the budget")
+    rnd.opens_at = now
+    rnd.frozen_rules = rules_of(rnd)
+    move(rnd, RoundStatus.open, f"opened by {by.name if by else 'the system'}", "A round", "round.opened")
+    for member in rnd.panel.members:
+        if member.user.email and member.can_vote:
+            queue_email(member.user.email, "panel_voting_open", f"Voting is open: {rnd.title}",
+                        "panel_voting_open", name=member.display_name, round=rnd.title,
+                        closes=rnd.closes_at, link=absolute_url("panels.vote", round_id=rnd.id))
+
+
+def _rules_unchanged(rnd):
+    return rnd.frozen_rules == {**rules_of(rnd), "closes_at": rnd.frozen_rules["closes_at"]}
+
+
+def check_ballot(rnd, member, project_ids):
+    """The ballot's projects, or PanelError in words a 12-year-old understands."""
+    if rnd.status is not RoundStatus.open:
+        raise PanelError("Voting is not open for this round")
+    if not member.can_vote:
+        raise PanelError("You can vote once your youth worker has recorded a parent’s or carer’s OK")
+    by_id = {p.id: p for p in rnd.projects}
+    chosen = []
+    for pid in project_ids:
+        if pid not in by_id:
+            raise PanelError("One of your choices is not on this ballot. Please choose again from the list")
+        if by_id[pid] not in chosen:
+            chosen.append(by_id[pid])
+    if not chosen:
+        raise PanelError("Choose at least one project")
+    linked = {link.organisation_id for link in member.links}
+    for project in chosen:
+        if project.organisation_id in linked:
+            raise PanelError(f"You told us you have a link to {project.organisation.name}, so you cannot vote "
+                             f"for ‘{project.title}’. Untick it")
+    if rnd.ballot_type is BallotType.within_budget:
+        total = sum(p.cost_pence for p in chosen)
+        if total > rnd.budget_pence:
+            raise PanelError(f"Your choices add up to {format_pounds(total)}, but there is only "
+                             f"{format_pounds(rnd.budget_pence)} to spend. Untick something to get under "
+                             f"{format_pounds(rnd.budget_pence)}")
+    else:
+        if len(chosen) > rnd.max_projects:
+            raise PanelError(f"You can choose up to {rnd.max_projects} projects. You chose {len(chosen)}, "
+                             f"so untick {len(chosen) - rnd.max_projects}")
+        if rnd.min_projects and len(chosen) < rnd.min_projects:
+            raise PanelError(f"Choose at least {rnd.min_projects} projects. You chose {len(chosen)}")
+    return chosen
+
+
+def cast_ballot(rnd, member, project_ids, now=None):
+    now = now or utcnow()
+    if rnd.status is RoundStatus.open and rnd.closes_at <= now:
+        raise PanelError("Voting has closed for this round")
+    chosen = check_ballot(rnd, member, project_ids)
+    ballot = db.session.scalars(db.select(Ballot).where(Ballot.round_id == rnd.id,
+                                                        Ballot.member_id == member.id)).first()
+    ids = sorted(p.id for p in chosen)
+    if ballot is None:
+        ballot = Ballot(round_id=rnd.id, member_id=member.id, project_ids=ids)
+        db.session.add(ballot)
+        changed = False
+    else:
+        ballot.project_ids = ids
+        changed = True
+    db.session.flush()
+    # The audit says that a member voted, never what they chose: ballots are secret.
+    log_action(rnd, "round.ballot_changed" if changed else "round.ballot_cast",
+               f"A ballot was {'changed' if changed else 'cast'} on {rnd.reference}", user=member.user)
+    return ballot
+
+
+def close_voting(rnd, by, why):
+    move(rnd, RoundStatus.closed, why, "A round", "round.closed")
+    enqueue_task(COUNT_TASK, round_id=rnd.id)
+
+
+def close_due(now=None):
+    """Close every open round whose closing time has passed and queue its count."""
+    if not try_transaction_lock("panels.close_due"):
+        return []
+    now = now or utcnow()
+    query = (db.select(Round).where(Round.status == RoundStatus.open, Round.closes_at <= now)
+             .order_by(Round.id))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    closed = []
+    for rnd in db.session.scalars(query):
+        close_voting(rnd, None, "the closing time passed")
+        closed.append(rnd.id)
+    return closed
+
+
+def ballots_for(rnd):
+    """Anonymous ballots as sets of project codes, in a canonical order (no member ids)."""
+    code = {p.id: p.code for p in rnd.projects}
+    rows = db.session.scalars(db.select(Ballot.project_ids).where(Ballot.round_id == rnd.id))
+    return sorted((sorted((code[i] for i in ids), key=str) for ids in rows), key=lambda b: (len(b), b))
+
+
+def ballots_digest(rules, ballots):
+    canonical = json.dumps({"rules": rules, "ballots": ballots}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def compute_outcome(rules, ballots):
+    """The result from frozen rules and anonymous ballots alone, so anyone can recompute it."""
+    costs = rules["projects"]
+    approvals = {c: 0 for c in costs}
+    for ballot in ballots:
+        for c in ballot:
+            approvals[c] += 1
+    n = len(ballots)
+    threshold = rules.get("min_approval_percent") or 0
+    eligible = {c for c in costs if approvals[c] > 0 and approvals[c] * 100 >= threshold * n}
+    # Whole pounds, so that add1 raises shares by one pound, as a .pb file in pounds does.
+    pounds = {c: costs[c] // 100 for c in eligible}
+    ballot_sets = [{c for c in b if c in eligible} for b in ballots]
+    result = allocation.allocate(rules["rule"], pounds, ballot_sets, rules["budget_pence"] // 100)
+    selected = set(result["selected"])
+    quorum_met = not rules.get("quorum") or n >= rules["quorum"]
+    return {"selected": sorted(selected, key=str), "spent_pence": sum(costs[c] for c in selected),
+            "ballots": n, "quorum_met": quorum_met,
+            "projects": {c: {"approvals": approvals[c], "funded": c in selected,
+                             "below_threshold": approvals[c] > 0 and c not in eligible}
+                         for c in costs}}
+
+
+def count_round(round_id):
+    """Compute and store a closed round's result once; a second call changes nothing."""
+    rnd = db.session.get(Round, round_id)
+    if rnd is None or rnd.status is not RoundStatus.closed or rnd.result is not None:
+        return None
+    rules = rnd.frozen_rules
+    ballots = ballots_for(rnd)
+    outcome = compute_outcome(rules, ballots)
+    eligible = sum(1 for m in rnd.panel.members if m.can_vote)
+    result = RoundResult(round_id=rnd.id, computed_at=utcnow(), rule_version=rules["rule_version"],
+                         ballots_digest=ballots_digest(rules, ballots), ballots=outcome["ballots"],
+                         eligible=eligible, quorum_met=outcome["quorum_met"], selected=outcome["selected"],
+                         spent_pence=outcome["spent_pence"], projects=outcome["projects"])
+    db.session.add(result)
+    move(rnd, RoundStatus.decided, "the votes were counted", "A round", "round.decided")
+    log_action(rnd, "round.counted", f"{rnd.reference}: {len(outcome['selected'])} project(s) funded, "
+               f"{outcome['ballots']} ballot(s)", selected=outcome["selected"], digest=result.ballots_digest,
+               quorum_met=outcome["quorum_met"])
+    for member in rnd.panel.members:
+        if member.user.email:
+            queue_email(member.user.email, "panel_results", f"The results are in: {rnd.title}", "panel_results",
+                        name=member.display_name, round=rnd.title,
+                        link=absolute_url("panels.results", round_id=rnd.id))
+    return result
+
+
+def confirm_awards(rnd, by):
+    """Turn the panel's funded projects into awards, counted as money young people directed."""
+    from commissioning.evaluation.award import award
+    result = rnd.result
+    if rnd.status is not RoundStatus.decided or result is None:
+        raise PanelError("The votes have not been counted yet")
+    if not result.quorum_met:
+        raise PanelError("Too few members voted to meet the quorum, so this result cannot be confirmed as it is")
+    if result.confirmed_at:
+        raise PanelError("These awards have already been confirmed")
+    funded = [p for p in rnd.projects if p.code in set(result.selected)]
+    if not funded:
+        raise PanelError("The panel funded no projects, so there is nothing to confirm")
+    reasons = f"Decided by the young people’s panel {rnd.panel.name} in round {rnd.reference}"
+    if rnd.opportunity is not None:
+        award(rnd.opportunity, by, [(p.bid, p.cost_pence) for p in funded], reasons, utcnow().date(),
+              panel_round=rnd)
+    else:
+        try:
+            for p in funded:
+                commit_funds(rnd.pot, p.cost_pence, "RoundProject", p.id, f"{p.title}, funded by {rnd.reference}",
+                             youth_directed=True)
+        except InsufficientFunds as exc:
+            raise PanelError(str(exc)) from None
+    result.confirmed_at = utcnow()
+    result.confirmed_by_id = by.id
+    log_action(rnd, "round.awards_confirmed", f"{len(funded)} award(s) confirmed from {rnd.reference}",
+               projects=[p.id for p in funded])

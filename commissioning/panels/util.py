@@ -1,0 +1,76 @@
+"""Reads for panels: who manages what, a member's view of a round, and plain-language explanations."""
+from commissioning.accounts.models import Role, User
+from commissioning.core.money import format_pounds
+from commissioning.extensions import db
+from commissioning.panels.models import AllocationRule, Ballot, Panel, PanelMember, Round, RoundStatus
+
+
+def can_manage_panel(user, panel):
+    """Commissioners and administrators manage every panel; a facilitator their own."""
+    if not user.is_authenticated:
+        return False
+    return user.has_role(Role.admin, Role.commissioner) or (
+        user.has_role(Role.panel_facilitator) and panel.facilitator_id == user.id)
+
+
+def panels_for(user):
+    query = db.select(Panel).order_by(Panel.name)
+    if not user.has_role(Role.admin, Role.commissioner):
+        query = query.where(Panel.facilitator_id == user.id)
+    return db.session.scalars(query).all()
+
+
+def facilitators():
+    return db.session.scalars(db.select(User).join(User.roles).where(
+        User.roles.any(role=Role.panel_facilitator), User.active.is_(True)).order_by(User.name)).unique().all()
+
+
+def member_of(user):
+    if not user.is_authenticated:
+        return None
+    return db.session.scalars(db.select(PanelMember).where(PanelMember.user_id == user.id)).first()
+
+
+def ballot_of(rnd, member):
+    return db.session.scalars(db.select(Ballot).where(Ballot.round_id == rnd.id,
+                                                      Ballot.member_id == member.id)).first()
+
+
+def rounds_for_member(member):
+    return db.session.scalars(db.select(Round).where(Round.panel_id == member.panel_id,
+                                                     Round.status != RoundStatus.draft)
+                              .order_by(Round.closes_at.desc())).all()
+
+
+def ballot_count(rnd):
+    return db.session.scalar(db.select(db.func.count(Ballot.id)).where(Ballot.round_id == rnd.id)) or 0
+
+
+def explain(rnd, project):
+    """Why a project was or was not funded, in words a young person can follow ("you said, we did")."""
+    result = rnd.result
+    facts = result.projects[project.code]
+    approvals, voters = facts["approvals"], result.ballots
+    said = f"{approvals} of {voters} people who voted chose it."
+    rules = rnd.frozen_rules
+    if facts["funded"]:
+        if rnd.rule is AllocationRule.greedy:
+            return said, ("It was funded: when the projects were put in order of votes, it still fitted in "
+                          "the money left when its turn came.")
+        return said, ("It was funded: the people who chose it had enough of their equal share of the money "
+                      "left to pay for it together.")
+    if approvals == 0:
+        return said, "Nobody chose it, so it was not funded."
+    if facts.get("below_threshold"):
+        return said, (f"It needed at least {rules['min_approval_percent']}% of voters to choose it, so it "
+                      "was not funded.")
+    left = rules["budget_pence"] - result.spent_pence
+    if project.cost_pence > left:
+        return said, (f"It was not funded: it costs {format_pounds(project.cost_pence)}, and once the projects "
+                      f"with stronger support were paid for only {format_pounds(left)} was left.")
+    if rnd.rule is AllocationRule.greedy:
+        return said, "It was not funded: projects with more votes used the money first."
+    share = rules["budget_pence"] / max(voters, 1)
+    return said, (f"It was not funded: each voter had an equal share of about {format_pounds(int(share))}. "
+                  "The people who chose it had already spent most of their share on other projects they chose, "
+                  "so together they could not pay for it.")

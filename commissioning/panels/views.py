@@ -1,0 +1,509 @@
+"""Panels, members, rounds, voting and results.
+
+Facilitators run their own panels; commissioners and administrators all of them. Members see
+only their own panel's rounds. Results, with their explanations and the anonymous ballots,
+are public once counted: anyone can see what was funded and why, and recompute it.
+"""
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user
+
+from commissioning.accounts.models import Organisation
+from commissioning.accounts.operations import record_login
+from commissioning.bids.util import counted_submissions
+from commissioning.core.models import LONDON, utcnow
+from commissioning.core.permissions import ensure, permission_required
+from commissioning.extensions import db, limiter
+from commissioning.funding.models import Pot
+from commissioning.funding.util import balances
+from commissioning.localities.util import all_localities
+from commissioning.opportunities.models import Opportunity, OpportunityStatus
+from commissioning.panels import operations
+from commissioning.panels.forms import (
+    ConsentForm, ContributionForm, JoinForm, LinksForm, MemberForm, PanelForm, ProjectForm, RoundForm,
+    SendToPanelForm)
+from commissioning.panels.models import (
+    AllocationRule, BallotType, Panel, PanelMember, Round, RoundProject, RoundStatus)
+from commissioning.panels.operations import PanelError
+from commissioning.panels.pabulib import write_pb
+from commissioning.panels.util import (
+    ballot_count, ballot_of, can_manage_panel, explain, facilitators, member_of, panels_for, rounds_for_member)
+from commissioning.core.forms import ConfirmForm
+
+bp = Blueprint("panels", __name__)
+
+
+def _end_of_day(day):
+    return datetime.combine(day, time(23, 59), LONDON)
+
+
+def _locality_choices(blank="The whole area"):
+    return [("", blank)] + [(loc.id, loc.name) for loc in all_localities()]
+
+
+def _panel(panel_id):
+    panel = db.session.get(Panel, panel_id) or abort(404)
+    ensure(can_manage_panel(current_user, panel))
+    return panel
+
+
+def _round(round_id):
+    rnd = db.session.get(Round, round_id) or abort(404)
+    ensure(can_manage_panel(current_user, rnd.panel))
+    return rnd
+
+
+def _member(member_id):
+    member = db.session.get(PanelMember, member_id) or abort(404)
+    ensure(can_manage_panel(current_user, member.panel))
+    return member
+
+
+# --- panels and members ------------------------------------------------------------------
+
+@bp.route("/panels")
+@permission_required("can_run_panels")
+def index():
+    return render_template("panels/index.html", panels=panels_for(current_user))
+
+
+@bp.route("/panels/new", methods=["GET", "POST"])
+@permission_required("can_run_panels")
+def new_panel():
+    form = PanelForm()
+    form.locality.choices = _locality_choices()
+    people = facilitators()
+    if not current_user.has_role("admin", "commissioner"):
+        people = [current_user]  # a facilitator sets up panels they run themselves
+    form.facilitator.choices = [(u.id, u.name) for u in people]
+    if form.validate_on_submit():
+        locality = next((loc for loc in all_localities() if loc.id == form.locality.data), None)
+        facilitator = next(u for u in people if u.id == form.facilitator.data)
+        panel = operations.create_panel(form.name.data.strip(), locality, facilitator)
+        flash(f"Panel {panel.name} created.")
+        return redirect(url_for("panels.panel", panel_id=panel.id))
+    return render_template("panels/panel_new.html", form=form)
+
+
+@bp.route("/panels/<int:panel_id>")
+@permission_required("can_run_panels")
+def panel(panel_id):
+    panel = _panel(panel_id)
+    return render_template("panels/panel.html", panel=panel)
+
+
+@bp.route("/panels/<int:panel_id>/members/new", methods=["GET", "POST"])
+@permission_required("can_run_panels")
+def new_member(panel_id):
+    panel = _panel(panel_id)
+    form = MemberForm()
+    form.locality.choices = _locality_choices("Not given")
+    if form.validate_on_submit():
+        from commissioning.accounts.util import user_by_email
+        if form.email.data and user_by_email(form.email.data):
+            form.email.errors.append("Someone already uses this email address here: leave it empty to use a "
+                                     "joining code")
+        else:
+            locality = next((loc for loc in all_localities() if loc.id == form.locality.data), None)
+            member, code = operations.add_member(panel, form.display_name.data.strip(), form.age_band.data,
+                                                 locality, (form.email.data or "").strip() or None)
+            if code:
+                return render_template("panels/joining_code.html", member=member, code=code)
+            flash(f"{member.display_name} added. We have emailed them a link to choose a password.")
+            return redirect(url_for("panels.panel", panel_id=panel.id))
+    return render_template("panels/member_new.html", form=form, panel=panel)
+
+
+def _member_page(member, consent_form=None, contribution_form=None, status=200):
+    consent_form = consent_form or ConsentForm(formdata=None)
+    contribution_form = contribution_form or ContributionForm(formdata=None)
+    form = next((f for f in (consent_form, contribution_form) if f.errors), None)
+    return render_template("panels/member.html", member=member, consent_form=consent_form,
+                           contribution_form=contribution_form, code_form=ConfirmForm(formdata=None),
+                           form=form), status
+
+
+@bp.route("/panels/members/<int:member_id>")
+@permission_required("can_run_panels")
+def member(member_id):
+    return _member_page(_member(member_id))
+
+
+@bp.route("/panels/members/<int:member_id>/consent", methods=["POST"])
+@permission_required("can_run_panels")
+def record_consent(member_id):
+    member = _member(member_id)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        operations.record_consent(member, form.note.data)
+        flash(f"Consent recorded: {member.display_name} can now vote.")
+        return redirect(url_for("panels.member", member_id=member.id))
+    return _member_page(member, consent_form=form, status=400)
+
+
+@bp.route("/panels/members/<int:member_id>/contributions", methods=["POST"])
+@permission_required("can_run_panels")
+def add_contribution(member_id):
+    member = _member(member_id)
+    form = ContributionForm()
+    if form.validate_on_submit():
+        operations.add_contribution(member, form.on.data, form.activity.data, int(form.hours.data * 60),
+                                    current_user)
+        flash("Time recorded.")
+        return redirect(url_for("panels.member", member_id=member.id, _anchor="contributions"))
+    return _member_page(member, contribution_form=form, status=400)
+
+
+@bp.route("/panels/members/<int:member_id>/code", methods=["POST"])
+@permission_required("can_run_panels")
+def new_code(member_id):
+    member = _member(member_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    code = operations.issue_joining_code(member)
+    return render_template("panels/joining_code.html", member=member, code=code)
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], methods=["POST"])
+def join():
+    form = JoinForm()
+    if form.validate_on_submit():
+        member = operations.use_joining_code(form.code.data)
+        if member is not None and member.user.active:
+            login_user(member.user)
+            record_login(member.user)
+            flash(f"Welcome, {member.display_name}.")
+            return redirect(url_for("panels.me"))
+        form.code.errors.append("That code does not work. Check it, or ask your youth worker for a new one")
+    return render_template("panels/join.html", form=form)
+
+
+# --- the member's side ---------------------------------------------------------------------
+
+def _my_membership():
+    member = member_of(current_user)
+    if member is None:
+        abort(403)
+    return member
+
+
+@bp.route("/panels/me")
+@permission_required("can_vote_on_panels")
+def me():
+    member = _my_membership()
+    rounds = rounds_for_member(member)
+    ballots = {r.id: ballot_of(r, member) for r in rounds}
+    return render_template("panels/me.html", member=member, rounds=rounds, ballots=ballots)
+
+
+def _member_round(round_id):
+    member = _my_membership()
+    rnd = db.session.get(Round, round_id) or abort(404)
+    ensure(rnd.panel_id == member.panel_id and rnd.status is not RoundStatus.draft)
+    return member, rnd
+
+
+@bp.route("/panels/rounds/<int:round_id>/links", methods=["GET", "POST"])
+@permission_required("can_vote_on_panels")
+def links(round_id):
+    member, rnd = _member_round(round_id)
+    organisations = sorted({p.organisation for p in rnd.projects if p.organisation}, key=lambda o: o.name)
+    form = LinksForm()
+    form.organisations.choices = [(o.id, o.name) for o in organisations]
+    if request.method == "GET":
+        form.organisations.data = [link.organisation_id for link in member.links
+                                   if link.organisation_id in {o.id for o in organisations}]
+    if form.validate_on_submit():
+        chosen = [o for o in organisations if o.id in set(form.organisations.data or [])]
+        others = [link.organisation for link in member.links if link.organisation not in organisations]
+        operations.set_links(member, chosen + others)
+        return redirect(url_for("panels.vote", round_id=rnd.id))
+    return render_template("panels/links.html", form=form, rnd=rnd, member=member)
+
+
+@bp.route("/panels/rounds/<int:round_id>/vote", methods=["GET", "POST"])
+@permission_required("can_vote_on_panels")
+def vote(round_id):
+    member, rnd = _member_round(round_id)
+    form = ConfirmForm()
+    ballot = ballot_of(rnd, member)
+    chosen = set(ballot.project_ids) if ballot else set()
+    error = None
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            picked = [int(v) for v in request.form.getlist("project")]
+        except ValueError:
+            picked = [-1]
+        chosen = set(picked)
+        try:
+            operations.cast_ballot(rnd, member, picked)
+            flash("Your vote is saved. You can change it until voting closes.")
+            return redirect(url_for("panels.me"))
+        except PanelError as exc:
+            error, status = str(exc), 400
+    linked = {link.organisation_id for link in member.links}
+    return render_template("panels/vote.html", rnd=rnd, member=member, form=form, chosen=chosen, error=error,
+                           linked=linked, ballot=ballot, now=utcnow()), status
+
+
+# --- rounds (facilitators and commissioners) ------------------------------------------------
+
+def _round_form(rnd=None):
+    form = RoundForm()
+    pots = db.session.scalars(db.select(Pot).order_by(Pot.name)).all()
+    form.pot.choices = [(p.id, p.name) for p in pots]
+    if request.method == "GET" and rnd is not None:
+        form.title.data, form.pot.data, form.budget.data = rnd.title, rnd.pot_id, rnd.budget_pence
+        form.ballot_type.data, form.rule.data = rnd.ballot_type, rnd.rule
+        form.max_projects.data, form.min_projects.data = rnd.max_projects, rnd.min_projects
+        form.quorum.data, form.min_approval_percent.data = rnd.quorum, rnd.min_approval_percent
+        form.closes.data = rnd.closes_at.astimezone(LONDON).date()
+    return form, {p.id: p for p in pots}
+
+
+def _round_fields(form, pots):
+    return dict(title=form.title.data.strip(), pot=pots[form.pot.data], budget_pence=form.budget.data,
+                ballot_type=form.ballot_type.data, rule=form.rule.data,
+                max_projects=form.max_projects.data if form.ballot_type.data is BallotType.up_to_n else None,
+                min_projects=form.min_projects.data if form.ballot_type.data is BallotType.up_to_n else None,
+                quorum=form.quorum.data, min_approval_percent=form.min_approval_percent.data,
+                closes_at=_end_of_day(form.closes.data))
+
+
+@bp.route("/panels/<int:panel_id>/rounds/new", methods=["GET", "POST"])
+@permission_required("can_run_panels")
+def new_round(panel_id):
+    panel = _panel(panel_id)
+    form, pots = _round_form()
+    if form.validate_on_submit():
+        try:
+            rnd = operations.create_round(panel, current_user, opens_at=utcnow(), **_round_fields(form, pots))
+            flash(f"Round {rnd.reference} created. Now add the projects.")
+            return redirect(url_for("panels.round_page", round_id=rnd.id))
+        except PanelError as exc:
+            form.title.errors.append(str(exc))
+    return render_template("panels/round_edit.html", form=form, panel=panel, rnd=None)
+
+
+@bp.route("/panels/rounds/<int:round_id>/edit", methods=["GET", "POST"])
+@permission_required("can_run_panels")
+def edit_round(round_id):
+    rnd = _round(round_id)
+    if rnd.status is not RoundStatus.draft:
+        flash("Voting has opened, so the rules are fixed.")
+        return redirect(url_for("panels.round_page", round_id=rnd.id))
+    form, pots = _round_form(rnd)
+    if form.validate_on_submit():
+        try:
+            operations.update_round(rnd, opens_at=rnd.opens_at, **_round_fields(form, pots))
+            flash("Rules saved.")
+            return redirect(url_for("panels.round_page", round_id=rnd.id))
+        except PanelError as exc:
+            form.title.errors.append(str(exc))
+    return render_template("panels/round_edit.html", form=form, panel=rnd.panel, rnd=rnd)
+
+
+@bp.route("/panels/rounds/<int:round_id>")
+@permission_required("can_run_panels")
+def round_page(round_id):
+    rnd = _round(round_id)
+    balance = balances([rnd.pot_id])[rnd.pot_id]
+    return render_template("panels/round.html", rnd=rnd, balance=balance, ballots=ballot_count(rnd),
+                           action_form=ConfirmForm(formdata=None),
+                           voters=sum(1 for m in rnd.panel.members if m.can_vote))
+
+
+def _organisation_choices():
+    return [("", "Not given")] + [(o.id, o.name) for o in
+                                  db.session.scalars(db.select(Organisation).order_by(Organisation.name))]
+
+
+@bp.route("/panels/rounds/<int:round_id>/projects/new", methods=["GET", "POST"])
+@bp.route("/panels/projects/<int:project_id>/edit", methods=["GET", "POST"])
+@permission_required("can_run_panels")
+def edit_project(round_id=None, project_id=None):
+    project = None
+    if project_id is not None:
+        project = db.session.get(RoundProject, project_id) or abort(404)
+        rnd = _round(project.round_id)
+    else:
+        rnd = _round(round_id)
+    if rnd.status is not RoundStatus.draft:
+        flash("Voting has opened, so the projects are fixed.")
+        return redirect(url_for("panels.round_page", round_id=rnd.id))
+    form = ProjectForm()
+    form.organisation.choices = _organisation_choices()
+    if request.method == "GET" and project is not None:
+        form.title.data, form.summary.data, form.cost.data = project.title, project.summary, project.cost_pence
+        form.organisation.data = project.organisation_id
+    if form.validate_on_submit():
+        organisation = db.session.get(Organisation, form.organisation.data) if form.organisation.data else None
+        try:
+            if project is None:
+                operations.add_project(rnd, form.title.data, form.summary.data, form.cost.data, organisation)
+            else:
+                operations.update_project(project, form.title.data, form.summary.data, form.cost.data,
+                                          organisation)
+            flash("Project saved.")
+            return redirect(url_for("panels.round_page", round_id=rnd.id, _anchor="projects"))
+        except PanelError as exc:
+            field = form.summary if "summary" in str(exc) else form.cost if "cost" in str(exc) else form.title
+            field.errors.append(str(exc))
+    return render_template("panels/project_edit.html", form=form, rnd=rnd, project=project)
+
+
+@bp.route("/panels/projects/<int:project_id>/remove", methods=["POST"])
+@permission_required("can_run_panels")
+def remove_project(project_id):
+    project = db.session.get(RoundProject, project_id) or abort(404)
+    rnd = _round(project.round_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.remove_project(project)
+        flash(f"{project.title} removed.")
+    except PanelError as exc:
+        flash(str(exc))
+    return redirect(url_for("panels.round_page", round_id=rnd.id, _anchor="projects"))
+
+
+def _round_action(round_id, action):
+    rnd = _round(round_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        action(rnd)
+    except (PanelError, ValueError) as exc:
+        db.session.rollback()
+        rnd = _round(round_id)
+        balance = balances([rnd.pot_id])[rnd.pot_id]
+        return render_template("panels/round.html", rnd=rnd, balance=balance, ballots=ballot_count(rnd),
+                               action_form=ConfirmForm(formdata=None), error=str(exc),
+                               voters=sum(1 for m in rnd.panel.members if m.can_vote)), 400
+    return redirect(url_for("panels.round_page", round_id=rnd.id))
+
+
+@bp.route("/panels/rounds/<int:round_id>/open", methods=["POST"])
+@permission_required("can_run_panels")
+def open_round(round_id):
+    def action(rnd):
+        operations.open_voting(rnd, current_user)
+        flash("Voting is open. Members with an email address have been told.")
+    return _round_action(round_id, action)
+
+
+@bp.route("/panels/rounds/<int:round_id>/close", methods=["POST"])
+@permission_required("can_run_panels")
+def close_round(round_id):
+    def action(rnd):
+        operations.close_voting(rnd, current_user, f"closed early by {current_user.name}")
+        flash("Voting is closed. The votes are being counted.")
+    return _round_action(round_id, action)
+
+
+@bp.route("/panels/rounds/<int:round_id>/confirm", methods=["POST"])
+@permission_required("can_manage_funds")
+def confirm_round(round_id):
+    def action(rnd):
+        operations.confirm_awards(rnd, current_user)
+        flash("The panel’s awards are confirmed and the money is committed as youth-directed.")
+    return _round_action(round_id, action)
+
+
+@bp.route("/panels/rounds/<int:round_id>/status")
+@permission_required("can_run_panels")
+def round_status(round_id):
+    """Polled by the round page while the votes are counted."""
+    rnd = _round(round_id)
+    return {"status": "done" if rnd.result is not None else "running"}
+
+
+# --- results (public once counted) --------------------------------------------------------
+
+def _decided(round_id):
+    rnd = db.session.get(Round, round_id) or abort(404)
+    if rnd.result is None:
+        abort(404)
+    return rnd
+
+
+@bp.route("/panels/rounds/<int:round_id>/results")
+def results(round_id):
+    rnd = _decided(round_id)
+    result = rnd.result
+    explanations = {p.code: explain(rnd, p) for p in rnd.projects}
+    member = member_of(current_user)
+    return render_template("panels/results.html", rnd=rnd, result=result, explanations=explanations,
+                           member=member if member and member.panel_id == rnd.panel_id else None,
+                           action_form=ConfirmForm(formdata=None),
+                           can_confirm=current_user.is_authenticated and current_user.can_manage_funds())
+
+
+@bp.route("/panels/rounds/<int:round_id>/results/<code>")
+def project_result(round_id, code):
+    rnd = _decided(round_id)
+    project = next((p for p in rnd.projects if p.code == code), None) or abort(404)
+    said, did = explain(rnd, project)
+    return render_template("panels/project_result.html", rnd=rnd, project=project, said=said, did=did,
+                           facts=rnd.result.projects[project.code])
+
+
+def round_pb(rnd):
+    """The round as a .pb file in whole pounds, ballots anonymous and in canonical order."""
+    rules = rnd.frozen_rules
+    meta = {"description": rnd.title, "country": "United Kingdom", "unit": rnd.panel.area,
+            "instance": rnd.reference, "budget": rules["budget_pence"] // 100, "currency": "GBP",
+            "rule": rnd.rule.value, "min_length": rnd.min_projects or "",
+            "max_length": rnd.max_projects or ""}
+    costs = {code: cost // 100 for code, cost in rules["projects"].items()}
+    names = {p.code: p.title for p in rnd.projects}
+    ballots = [(i + 1, b) for i, b in enumerate(operations.ballots_for(rnd))]
+    return write_pb({k: v for k, v in meta.items() if v != ""}, costs, names, ballots)
+
+
+@bp.route("/panels/rounds/<int:round_id>/ballots.pb")
+def ballots_file(round_id):
+    rnd = _decided(round_id)
+    return Response(round_pb(rnd), mimetype="text/plain",
+                    headers={"Content-Disposition": f"attachment; filename={rnd.reference}.pb"})
+
+
+# --- from an opportunity: shortlisted bids to a panel ---------------------------------------
+
+@bp.route("/opportunities/<int:opp_id>/panel", methods=["GET", "POST"])
+@permission_required("can_run_evaluations")
+def send_to_panel(opp_id):
+    opp = db.session.get(Opportunity, opp_id) or abort(404)
+    if opp.status is not OpportunityStatus.evaluation:
+        flash("Bids can go to a panel once the opportunity is being evaluated.")
+        return redirect(url_for("evaluation.manage", opp_id=opp.id))
+    submissions = counted_submissions(opp)
+    form = SendToPanelForm()
+    form.panel.choices = [(p.id, p.name) for p in panels_for(current_user)]
+    form.bids.choices = [(s.bid_id, s.bid.organisation.name + (f", lot {s.bid.lot}" if s.bid.lot else ""))
+                         for s in submissions]
+    if form.validate_on_submit():
+        panel = db.session.get(Panel, form.panel.data)
+        ensure(can_manage_panel(current_user, panel))
+        chosen = [s for s in submissions if s.bid_id in set(form.bids.data)]
+        content = opp.specification.version(opp.specification_version).content
+        pot = db.session.get(Pot, content["pot_id"])
+        rnd = operations.create_round(
+            panel, current_user, opportunity=opp, title=opp.title, pot=pot,
+            budget_pence=opp.max_value_pence // 100 * 100, ballot_type=BallotType.within_budget,
+            max_projects=None, min_projects=None, rule=AllocationRule.equal_shares, quorum=None,
+            min_approval_percent=None, opens_at=utcnow(),
+            closes_at=_end_of_day(utcnow().astimezone(LONDON).date() + timedelta(days=14)))
+        for s in chosen:
+            price = s.content.get("price_pence") or s.bid.price_pence or 0
+            operations.add_project(rnd, s.bid.organisation.name, "", -(-price // 100) * 100,
+                                   organisation=s.bid.organisation, bid=s.bid)
+        flash(f"Round {rnd.reference} created with {len(chosen)} bid(s). Write a plain-language summary of each "
+              "before opening voting.")
+        return redirect(url_for("panels.round_page", round_id=rnd.id))
+    return render_template("panels/send.html", form=form, opp=opp)
