@@ -1,11 +1,11 @@
 """Commissioning: commission youth services and run grants."""
-from flask import Flask
-
 from commissioning.config import ROOT, load_config
 
 
 def create_app(config=None):
     """Build the web application; ``config`` overrides defaults and environment."""
+    from flask import Flask  # here, not at the top: `commissioning pb allocate` must start without Flask
+
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
     app.config.update(load_config(config))
     app.config.setdefault("OUTBOX_RETRY_POLICY", {"max_retries": 1, "interval_start": 0,

@@ -8,6 +8,8 @@ import time
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
+from commissioning.panels.pbcli import pb_allocate
+
 
 def _create_app():
     from commissioning import create_app
@@ -81,27 +83,65 @@ def serve_command(host, port):
 
 @cli.group("pb", cls=click.Group)  # plain click: these commands need no app (fast start-up)
 def pb_group():
-    """Pabulib .pb files: allocate with the app's engine (export and import come with panels)."""
+    """Pabulib .pb files: allocate with the app's engine, export a round, import one."""
 
 
-@pb_group.command("allocate")
+pb_group.add_command(pb_allocate)
+
+
+@pb_group.command("export")
+@click.argument("round_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def pb_export(round_id, path):
+    """Write a round (META, PROJECTS, anonymous approval VOTES) as a .pb file, in whole pounds."""
+    from commissioning.extensions import db
+    from commissioning.panels.models import Round
+    from commissioning.panels.util import round_as_pb
+    rnd = db.session.get(Round, round_id)
+    if rnd is None:
+        raise click.ClickException(f"There is no round {round_id}")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(round_as_pb(rnd))
+    click.echo(f"{rnd.reference} written to {path} ({len(rnd.projects)} projects).")
+
+
+@pb_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--rule", type=click.Choice(["greedy", "equal-shares"]), required=True)
-def pb_allocate(path, rule):
-    """Print the outcome of an approval .pb file as JSON, without loading the web application."""
-    import json
-
-    from commissioning.panels.allocation import AllocationError, allocate
+@click.option("--panel", "panel_id", type=int, help="Panel to hold the round (default: the first panel)")
+@click.option("--pot", "pot_id", type=int, help="Pot the money comes from (default: the first pot)")
+@click.option("--rule", type=click.Choice(["greedy", "equal-shares"]), help="Default: the file's rule, else equal-shares")
+@click.option("--count/--no-count", default=True, show_default=True, help="Count the votes straight away")
+@with_appcontext
+def pb_import(path, panel_id, pot_id, rule, count):
+    """Load an approval .pb file (costs in pounds) as a closed round with anonymous ballots."""
+    from commissioning.extensions import db
+    from commissioning.funding.models import Pot
+    from commissioning.panels.allocation import AllocationError
+    from commissioning.panels.models import Panel
+    from commissioning.panels.operations import count_round, import_round
     from commissioning.panels.pabulib import parse_pb
     try:
         with open(path, encoding="utf-8-sig") as handle:
             data = parse_pb(handle.read())
-        result = allocate(rule, data["costs"], data["ballots"], data["budget"])
     except (AllocationError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"{path}: {exc}") from None
-    click.echo(json.dumps(result))
+    panel = db.session.get(Panel, panel_id) if panel_id else db.session.scalars(
+        db.select(Panel).order_by(Panel.id)).first()
+    pot = db.session.get(Pot, pot_id) if pot_id else db.session.scalars(db.select(Pot).order_by(Pot.id)).first()
+    if panel is None or pot is None:
+        raise click.ClickException("Set up a panel and a pot first (or name them with --panel and --pot)")
+    rnd = import_round(panel, pot, data, rule=rule)
+    result = count_round(rnd.id) if count else None
+    db.session.commit()
+    click.echo(f"Imported {rnd.reference} into {panel.name}: {len(rnd.projects)} projects, "
+               f"{len(data['ballots'])} ballots.")
+    if result is not None:
+        click.echo(f"Funded: {', '.join(result.selected) or 'none'} ({result.spent_pence // 100} of "
+                   f"{data['budget']}).")
 
 
 def register_commands(app):
     app.cli.add_command(demo_data_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(pb_group)

@@ -500,4 +500,11 @@ def load_panels_demo(created=0):
     for title, pounds, org, summary in PANEL_PROJECTS[:5]:
         panel_ops.add_project(upcoming, title, summary, pounds * 100, orgs.get(org))
     panel_ops.open_voting(upcoming, facilitator)
+    spring = panel_ops.create_round(
+        panel, facilitator, title="Spring ideas", pot=yof, budget_pence=1_500_000,
+        ballot_type=BallotType.within_budget, max_projects=None, min_projects=None,
+        rule=AllocationRule.equal_shares, quorum=None, min_approval_percent=None,
+        opens_at=now, closes_at=now + timedelta(days=60))
+    title, pounds, org, summary = PANEL_PROJECTS[2]
+    panel_ops.add_project(spring, title, summary, pounds * 100, orgs.get(org))
     return created + 1

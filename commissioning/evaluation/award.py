@@ -44,7 +44,8 @@ def award(opp, user, awards, reasons, notice_date, panel_round=None):
     counted = {s.bid_id for s in counted_submissions(opp)}
     if not awards:
         raise EvaluationError("Choose at least one bid to award")
-    if len(awards) > 1 and not opp.lots:
+    if len(awards) > 1 and not opp.lots and opp.kind is OpportunityKind.procurement:
+        # A grant round funds as many bids as its money allows; a procurement without lots buys once.
         raise EvaluationError("This opportunity has no lots: award it to one bid")
     for bid, amount in awards:
         if bid.id not in counted:

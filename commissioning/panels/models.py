@@ -193,7 +193,7 @@ class Ballot(TimestampMixin, db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     round_id = db.Column(db.ForeignKey("panel_rounds.id", ondelete="CASCADE"), nullable=False, index=True)
-    member_id = db.Column(db.ForeignKey("panel_members.id", ondelete="CASCADE"), nullable=False)
+    member_id = db.Column(db.ForeignKey("panel_members.id", ondelete="CASCADE"))  # empty: imported from a file
     project_ids = db.Column(db.JSON, nullable=False, default=list)  # RoundProject ids, sorted
 
     member = db.relationship("PanelMember")

@@ -375,8 +375,8 @@ def count_round(round_id):
     rules = rnd.frozen_rules
     ballots = ballots_for(rnd)
     outcome = compute_outcome(rules, ballots)
-    eligible = sum(1 for m in rnd.panel.members if m.can_vote)
-    result = RoundResult(round_id=rnd.id, computed_at=utcnow(), rule_version=rules["rule_version"],
+    eligible = max(sum(1 for m in rnd.panel.members if m.can_vote), len(ballots))  # imported ballots have no members
+    result = RoundResult(round=rnd, computed_at=utcnow(), rule_version=rules["rule_version"],
                          ballots_digest=ballots_digest(rules, ballots), ballots=outcome["ballots"],
                          eligible=eligible, quorum_met=outcome["quorum_met"], selected=outcome["selected"],
                          spent_pence=outcome["spent_pence"], projects=outcome["projects"])
@@ -421,3 +421,31 @@ def confirm_awards(rnd, by):
     result.confirmed_by_id = by.id
     log_action(rnd, "round.awards_confirmed", f"{len(funded)} award(s) confirmed from {rnd.reference}",
                projects=[p.id for p in funded])
+
+
+def import_round(panel, pot, data, by=None, rule=None, title=None):
+    """A closed round from a parsed .pb file (costs in whole currency units), its ballots anonymous."""
+    meta = data["meta"]
+    rule = rule or {"greedy": "greedy", "equal-shares": "equal-shares", "equalshares": "equal-shares"}.get(
+        meta.get("rule", "").lower(), "equal-shares")
+    now = utcnow()
+    rnd = create_round(panel, by, title=title or meta.get("description") or "Imported round", pot=pot,
+                       budget_pence=data["budget"] * 100, ballot_type=BallotType.within_budget,
+                       max_projects=None, min_projects=None, rule=AllocationRule(rule), quorum=None,
+                       min_approval_percent=None, opens_at=now, closes_at=now + timedelta(seconds=1))
+    names = data.get("names", {})
+    projects = {}
+    for code in sorted(data["costs"], key=str):
+        project = RoundProject(round=rnd, code=str(code), title=names.get(code) or f"Project {code}",
+                               summary="", cost_pence=data["costs"][code] * 100)
+        db.session.add(project)
+        projects[code] = project
+    db.session.flush()
+    rnd.frozen_rules = rules_of(rnd)
+    rnd.status = RoundStatus.closed
+    db.session.add_all(Ballot(round_id=rnd.id, member_id=None, project_ids=sorted(projects[c].id for c in b))
+                       for b in data["ballots"])
+    db.session.flush()
+    log_action(rnd, "round.imported", f"{rnd.reference} imported with {len(data['ballots'])} ballots",
+               projects=len(projects), rule=rule)
+    return rnd

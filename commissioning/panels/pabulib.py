@@ -10,8 +10,8 @@ class PbFormatError(AllocationError):
 
 
 def parse_pb(text):
-    """Return {"meta": {...}, "costs": {id: cost}, "ballots": [set], "budget": int} for an approval file."""
-    meta, projects, votes = {}, {}, []
+    """Return {"meta", "costs": {id: cost}, "names": {id: name}, "ballots": [set], "budget"} for an approval file."""
+    meta, projects, names, votes = {}, {}, {}, []
     section, header = None, None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -49,6 +49,8 @@ def parse_pb(text):
             if pid in projects:
                 raise PbFormatError(f"line {number}: project {pid} is listed twice")
             projects[pid] = cost
+            if row.get("name"):
+                names[pid] = row["name"]
         else:
             chosen = [v.strip() for v in row.get("vote", "").split(",") if v.strip()]
             unknown = [v for v in chosen if v not in projects]
@@ -67,7 +69,7 @@ def parse_pb(text):
         raise PbFormatError("META must give the budget as a number") from None
     if budget < 0:
         raise PbFormatError("META gives a negative budget")
-    return {"meta": meta, "costs": projects, "ballots": votes, "budget": budget}
+    return {"meta": meta, "costs": projects, "names": names, "ballots": votes, "budget": budget}
 
 
 def write_pb(meta, costs, names, ballots):

@@ -74,3 +74,17 @@ def explain(rnd, project):
     return said, (f"It was not funded: each voter had an equal share of about {format_pounds(int(share))}. "
                   "The people who chose it had already spent most of their share on other projects they chose, "
                   "so together they could not pay for it.")
+
+
+def round_as_pb(rnd):
+    """The round as a pabulib .pb file in whole pounds, ballots anonymous and in canonical order."""
+    from commissioning.panels.operations import ballots_for, rules_of
+    from commissioning.panels.pabulib import write_pb
+    rules = rnd.frozen_rules or rules_of(rnd)
+    meta = {"description": rnd.title, "country": "United Kingdom", "unit": rnd.panel.area,
+            "instance": rnd.reference, "budget": rules["budget_pence"] // 100, "currency": "GBP",
+            "rule": rnd.rule.value, "min_length": rnd.min_projects, "max_length": rnd.max_projects}
+    costs = {code: cost // 100 for code, cost in rules["projects"].items()}
+    names = {p.code: p.title for p in rnd.projects}
+    ballots = [(i + 1, b) for i, b in enumerate(ballots_for(rnd))]
+    return write_pb({k: v for k, v in meta.items() if v is not None}, costs, names, ballots)

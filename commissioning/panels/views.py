@@ -14,6 +14,7 @@ from commissioning.accounts.operations import record_login
 from commissioning.bids.util import counted_submissions
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.permissions import ensure, permission_required
+from commissioning.evaluation.operations import start_evaluation
 from commissioning.extensions import db, limiter
 from commissioning.funding.models import Pot
 from commissioning.funding.util import balances
@@ -26,9 +27,9 @@ from commissioning.panels.forms import (
 from commissioning.panels.models import (
     AllocationRule, BallotType, Panel, PanelMember, Round, RoundProject, RoundStatus)
 from commissioning.panels.operations import PanelError
-from commissioning.panels.pabulib import write_pb
 from commissioning.panels.util import (
-    ballot_count, ballot_of, can_manage_panel, explain, facilitators, member_of, panels_for, rounds_for_member)
+    ballot_count, ballot_of, can_manage_panel, explain, facilitators, member_of, panels_for, round_as_pb,
+    rounds_for_member)
 from commissioning.core.forms import ConfirmForm
 
 bp = Blueprint("panels", __name__)
@@ -453,23 +454,10 @@ def project_result(round_id, code):
                            facts=rnd.result.projects[project.code])
 
 
-def round_pb(rnd):
-    """The round as a .pb file in whole pounds, ballots anonymous and in canonical order."""
-    rules = rnd.frozen_rules
-    meta = {"description": rnd.title, "country": "United Kingdom", "unit": rnd.panel.area,
-            "instance": rnd.reference, "budget": rules["budget_pence"] // 100, "currency": "GBP",
-            "rule": rnd.rule.value, "min_length": rnd.min_projects or "",
-            "max_length": rnd.max_projects or ""}
-    costs = {code: cost // 100 for code, cost in rules["projects"].items()}
-    names = {p.code: p.title for p in rnd.projects}
-    ballots = [(i + 1, b) for i, b in enumerate(operations.ballots_for(rnd))]
-    return write_pb({k: v for k, v in meta.items() if v != ""}, costs, names, ballots)
-
-
 @bp.route("/panels/rounds/<int:round_id>/ballots.pb")
 def ballots_file(round_id):
     rnd = _decided(round_id)
-    return Response(round_pb(rnd), mimetype="text/plain",
+    return Response(round_as_pb(rnd), mimetype="text/plain",
                     headers={"Content-Disposition": f"attachment; filename={rnd.reference}.pb"})
 
 
@@ -479,8 +467,8 @@ def ballots_file(round_id):
 @permission_required("can_run_evaluations")
 def send_to_panel(opp_id):
     opp = db.session.get(Opportunity, opp_id) or abort(404)
-    if opp.status is not OpportunityStatus.evaluation:
-        flash("Bids can go to a panel once the opportunity is being evaluated.")
+    if opp.status not in (OpportunityStatus.closed, OpportunityStatus.evaluation):
+        flash("Bids can go to a panel once the opportunity has closed.")
         return redirect(url_for("evaluation.manage", opp_id=opp.id))
     submissions = counted_submissions(opp)
     form = SendToPanelForm()
@@ -491,6 +479,7 @@ def send_to_panel(opp_id):
         panel = db.session.get(Panel, form.panel.data)
         ensure(can_manage_panel(current_user, panel))
         chosen = [s for s in submissions if s.bid_id in set(form.bids.data)]
+        start_evaluation(opp)  # the panel's vote is this opportunity's evaluation
         content = opp.specification.version(opp.specification_version).content
         pot = db.session.get(Pot, content["pot_id"])
         rnd = operations.create_round(

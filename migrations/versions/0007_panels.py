@@ -123,7 +123,7 @@ def upgrade():
     op.create_table('panel_ballots',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
-    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=True),
     sa.Column('project_ids', sa.JSON(), nullable=False),
     sa.Column('created_at', commissioning.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['member_id'], ['panel_members.id'], name=op.f('fk_panel_ballots_member_id_panel_members'), ondelete='CASCADE'),

@@ -25,6 +25,7 @@ def only(*roles):
 
 
 NEED_VIEWERS = ("admin", "commissioner", "contract_monitor")
+PANEL_RUNNERS = ("admin", "commissioner", "panel_facilitator")
 
 
 # endpoint -> (url builder taking the fixtures' objects, expected status per role)
@@ -114,12 +115,33 @@ ACCESS = {
     "evaluation.moderation": (lambda o: f"/opportunities/{o['closed'].id}/moderation", only("commissioner")),
     "evaluation.scoring": (lambda o: f"/opportunities/{o['closed'].id}/scoring", only("commissioner")),
     "evaluation.scoring_status": (lambda o: f"/opportunities/{o['closed'].id}/scoring.json", only("commissioner")),
+    "panels.index": (lambda o: "/panels", only(*PANEL_RUNNERS)),
+    "panels.new_panel": (lambda o: "/panels/new", only(*PANEL_RUNNERS)),
+    "panels.panel": (lambda o: f"/panels/{o['panel'].id}", only(*PANEL_RUNNERS)),
+    "panels.new_member": (lambda o: f"/panels/{o['panel'].id}/members/new", only(*PANEL_RUNNERS)),
+    "panels.member": (lambda o: f"/panels/members/{o['panel_member'].id}", only(*PANEL_RUNNERS)),
+    "panels.new_round": (lambda o: f"/panels/{o['panel'].id}/rounds/new", only(*PANEL_RUNNERS)),
+    "panels.round_page": (lambda o: [f"/panels/rounds/{o[k].id}" for k in ("draft_round", "open_round",
+                                                                          "decided_round")], only(*PANEL_RUNNERS)),
+    "panels.edit_round": (lambda o: f"/panels/rounds/{o['draft_round'].id}/edit", only(*PANEL_RUNNERS)),
+    "panels.edit_project": (lambda o: [f"/panels/rounds/{o['draft_round'].id}/projects/new",
+                                       f"/panels/projects/{o['draft_project'].id}/edit"], only(*PANEL_RUNNERS)),
+    "panels.round_status": (lambda o: f"/panels/rounds/{o['decided_round'].id}/status", only(*PANEL_RUNNERS)),
+    "panels.join": (lambda o: "/join", expect()),
+    "panels.me": (lambda o: "/panels/me", only("panel_member")),
+    "panels.links": (lambda o: f"/panels/rounds/{o['open_round'].id}/links", only("panel_member")),
+    "panels.vote": (lambda o: f"/panels/rounds/{o['open_round'].id}/vote", only("panel_member")),
+    "panels.results": (lambda o: f"/panels/rounds/{o['decided_round'].id}/results", expect()),
+    "panels.project_result": (lambda o: f"/panels/rounds/{o['decided_round'].id}/results/1", expect()),
+    "panels.ballots_file": (lambda o: f"/panels/rounds/{o['decided_round'].id}/ballots.pb", expect()),
+    "panels.send_to_panel": (lambda o: f"/opportunities/{o['closed'].id}/panel", only("commissioner")),
 }
 
 POST_ONLY = {"accounts.logout", "evaluation.unassign", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
              "opportunities.cancel", "opportunities.toggle_follow", "opportunities.ask", "opportunities.answer",
              "bids.start", "bids.autosave", "bids.attach", "bids.submit", "bids.withdraw", "providers.remove_member", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
-             "funding.add_contribution"}
+             "funding.add_contribution", "panels.record_consent", "panels.add_contribution", "panels.new_code",
+             "panels.remove_project", "panels.open_round", "panels.close_round", "panels.confirm_round"}
 
 
 def urls(builder, objects):
@@ -178,13 +200,43 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     pot = create_pot()
     from commissioning.funding.operations import save_allocation
     allocation = save_allocation(pot, 100_000, (50, 30, 20))
+    panels = _panel_objects(users, pot)
     db.session.commit()
-    return {"provider_org": provider_org, "users": users, "mail": mail, "need": need, "evidence": evidence,
+    return {**panels, "provider_org": provider_org, "users": users, "mail": mail, "need": need, "evidence": evidence,
             "indicator": create_indicator(), "provision": create_provision(organisation=provider_org),
             "venue": create_venue(), "pot": pot, "allocation": allocation, "locality": locality,
             "spec": create_specification(), "opp": opp, "bid": bid, "attachment": attachment, "closed": closed,
             "closed_bid": closed_bid, "submission": submission, "spec_approved": approved,
             "document": db.session.scalars(db.select(ProviderDocument)).first()}
+
+
+def _panel_objects(users, pot):
+    """A panel run by the walk's facilitator, the walk's member in it, and a round in each state."""
+    from datetime import timedelta
+
+    from commissioning.core.models import utcnow
+    from commissioning.panels import operations as panel_ops
+    from commissioning.panels.models import AgeBand, AllocationRule, BallotType, PanelMember
+    panel = panel_ops.create_panel("Walk panel", None, users["panel_facilitator"])
+    member = PanelMember(panel=panel, user=users["panel_member"], display_name="Walker", age_band=AgeBand.age_18_21)
+    db.session.add(member)
+    now = utcnow()
+    rounds = []
+    for title in ("Draft", "Open", "Decided"):
+        rnd = panel_ops.create_round(panel, users["panel_facilitator"], title=title, pot=pot, budget_pence=10_000,
+                                     ballot_type=BallotType.within_budget, max_projects=None, min_projects=None,
+                                     rule=AllocationRule.equal_shares, quorum=None, min_approval_percent=None,
+                                     opens_at=now, closes_at=now + timedelta(days=3))
+        project = panel_ops.add_project(rnd, f"{title} project", "Something good.", 5_000)
+        rounds.append((rnd, project))
+    for rnd, _project in rounds[1:]:
+        panel_ops.open_voting(rnd, users["panel_facilitator"])
+    decided, project = rounds[2]
+    panel_ops.cast_ballot(decided, member, [project.id])
+    panel_ops.close_voting(decided, None, "walk")
+    panel_ops.count_round(decided.id)
+    return {"panel": panel, "panel_member": member, "draft_round": rounds[0][0], "draft_project": rounds[0][1],
+            "open_round": rounds[1][0], "decided_round": decided}
 
 
 @pytest.mark.parametrize("role", ROLES)
