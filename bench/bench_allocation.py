@@ -41,12 +41,12 @@ def numbered(ballots):
 
 
 COMMAND = [str(ROOT / ".venv" / "bin" / "commissioning")]
-# Peak memory as the command itself reports it (the parent's RUSAGE_CHILDREN would count the
-# pages a forked child shares with this process, pabutools' included).
+# Peak memory as the command itself reports it: VmHWM belongs to the process image after exec,
+# whereas getrusage's maxrss would carry over this (large) parent's pages from before the exec.
 MEASURED = [sys.executable, "-c",
-            "import resource, sys; from commissioning.entry import main; sys.argv[0] = 'commissioning'\n"
+            "import sys; from commissioning.entry import main; sys.argv[0] = 'commissioning'\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"]
+            "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0], file=sys.stderr)"]
 
 
 def run_command(path, measure_memory=False):

@@ -61,6 +61,13 @@ def demo_objects(live_app):
                "spec": spec.id, "opp": grant.id, "closed": closed.id, "bid": bid.id, "closed_bid": closed_bid.id,
                "attachment": attachment.id, "submission": closed_bid.submissions[-1].id, "spec_approved": spec.id,
                "document": document.id}
+        from commissioning.panels.models import PanelMember, Round
+        jordan = db.session.scalars(db.select(PanelMember).join(User, PanelMember.user_id == User.id)
+                                    .where(User.email == "member@demo.test")).one()
+        rounds = {r.title: r for r in db.session.scalars(db.select(Round).where(Round.panel_id == jordan.panel_id))}
+        ids.update(panel=jordan.panel_id, panel_member=jordan.id, draft_round=rounds["Spring ideas"].id,
+                   draft_project=rounds["Spring ideas"].projects[0].id, open_round=rounds["Winter ideas"].id,
+                   decided_round=rounds["Summer activities"].id)
         # The walk's URL builders read `need.options[0].id` too.
         option_id = need.options[0].id
         db.session.remove()
@@ -73,7 +80,8 @@ def demo_objects(live_app):
 #: Endpoints that answer with data or a download rather than a page.
 NOT_PAGES = {"main.healthz", "needs.evidence_file", "indicators.download", "specifications.pdf",
              "providers.document_file", "bids.attachment", "evaluation.scoring_status",
-             "opportunities.submission_file", "evaluation.assessment"}
+             "opportunities.submission_file", "evaluation.assessment", "panels.ballots_file",
+             "panels.round_status"}
 
 
 def pages_for(role, objects):
