@@ -22,7 +22,13 @@ def _still_open(opp, now):
 
 
 def start_bid(opp, organisation, user, lot="", now=None):
+    """One bid per organisation and lot; an opportunity with lots needs one of them named."""
     _still_open(opp, now or utcnow())
+    names = [entry["name"] for entry in opp.lots or []]
+    if names and lot not in names:
+        raise BidError("Choose the lot you are bidding for")
+    if not names and lot:
+        raise BidError("This opportunity has no lots")
     existing = db.session.scalars(db.select(Bid).where(Bid.opportunity_id == opp.id,
                                                        Bid.organisation_id == organisation.id, Bid.lot == lot)).first()
     if existing:

@@ -39,7 +39,8 @@ def start(opp_id):
     if not opp.is_public or not ConfirmForm().validate_on_submit():
         abort(404 if not opp.is_public else 400)
     try:
-        bid = operations.start_bid(opp, current_user.memberships[0].organisation, current_user)
+        bid = operations.start_bid(opp, current_user.memberships[0].organisation, current_user,
+                                   lot=(request.form.get("lot") or "")[:120])
     except operations.BidError as exc:
         flash(str(exc))
         return redirect(url_for("opportunities.show", opp_id=opp.id))

@@ -4,7 +4,7 @@ from commissioning.core.models import utcnow
 from commissioning.evaluation.models import (
     ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Interest, RunStatus, Score, ScoreSheet, ScoringRun,
     SheetStatus)
-from commissioning.evaluation.scoring import score_bids
+from commissioning.evaluation.scoring import score_by_lot
 from commissioning.evaluation.util import scoring_inputs, sheets_for
 from commissioning.extensions import db
 from commissioning.opportunities.models import OpportunityStatus
@@ -159,8 +159,8 @@ def run_scoring(run_id):
         return run
     from commissioning.opportunities.models import Opportunity
     opp = db.session.get(Opportunity, run.opportunity_id)
-    bids, quality, _ids = scoring_inputs(opp)
-    result = score_bids(opp.criteria, bids, quality)
+    bids, quality, lots = scoring_inputs(opp)
+    result = score_by_lot(opp.criteria, bids, quality, lots)
     run.result = result
     run.criteria_version = opp.specification_version
     run.status = RunStatus.done

@@ -58,3 +58,21 @@ def score_bids(criteria, bids, quality):
     for row in rows:
         del row["exact_total"]
     return {"bids": rows, "ties": ties, "missing": missing}
+
+
+def score_by_lot(criteria, bids, quality, lots):
+    """Bids compete only within their lot: price is relative to the lowest in the lot, ranks restart.
+
+    ``lots``: {bid_id: lot name ("" for an opportunity without lots)}. Rows carry their lot.
+    """
+    groups = {}
+    for bid in bids:
+        groups.setdefault(lots.get(bid[0], ""), []).append(bid)
+    merged = {"bids": [], "ties": [], "missing": []}
+    for lot in sorted(groups):
+        result = score_bids(criteria, groups[lot], quality)
+        for row in result["bids"]:
+            row["lot"] = lot
+        for key in merged:
+            merged[key].extend(result[key])
+    return merged

@@ -96,7 +96,7 @@ def scoring_inputs(opportunity):
     """
     submissions = counted_submissions(opportunity)  # prices as submitted, not as later drafted
     bids = [(s.bid_id, s.bid.organisation.name, s.content.get("price_pence")) for s in submissions]
-    bid_ids = [b[0] for b in bids]
+    lots = {s.bid_id: s.bid.lot for s in submissions}
     means = {}
     for bid_id, criterion, total, count in db.session.execute(
             db.select(ScoreSheet.bid_id, Score.criterion, func.sum(Score.score), func.count(Score.id))
@@ -112,7 +112,7 @@ def scoring_inputs(opportunity):
             db.select(ConsensusScore.bid_id, ConsensusScore.criterion, ConsensusScore.score)
             .where(ConsensusScore.id.in_(newest))):
         means[(bid_id, criterion)] = Fraction(score)
-    return bids, means, bid_ids
+    return bids, means, lots
 
 
 def latest_run(opportunity_id):

@@ -133,11 +133,15 @@ def manage(opp_id):
         if not ConfirmForm().validate_on_submit():
             abort(400)
         chosen = [e for e in evaluators if str(e.id) in request.form.getlist("evaluators")]
+        lot = request.form.get("lot", "")
+        bids = [s.bid for s in submissions if not lot or s.bid.lot == lot]
         if not chosen:
             flash("Choose at least one evaluator.")
+        elif lot and lot not in {entry["name"] for entry in opp.lots or []}:
+            abort(400)
         else:
             try:
-                added = operations.assign(opp, [s.bid for s in submissions], chosen, current_user)
+                added = operations.assign(opp, bids, chosen, current_user)
             except operations.EvaluationError as exc:
                 flash(str(exc))
             else:

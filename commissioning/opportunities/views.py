@@ -34,15 +34,17 @@ def index():
 
 
 def _page(opp, clarification_form=None, answer_forms=None, status=200, form=None):
-    my_bid = None
+    my_bids = []
     if current_user.can_bid():
         from commissioning.bids.models import Bid
         org_ids = [m.organisation_id for m in current_user.memberships]
-        my_bid = db.session.scalars(db.select(Bid).where(Bid.opportunity_id == opp.id,
-                                                         Bid.organisation_id.in_(org_ids))).first()
+        my_bids = db.session.scalars(db.select(Bid).where(Bid.opportunity_id == opp.id,
+                                                          Bid.organisation_id.in_(org_ids)).order_by(Bid.lot)).all()
+    lots_open = [entry["name"] for entry in opp.lots or [] if entry["name"] not in {b.lot for b in my_bids}]
     return render_template(
         "opportunities/show.html", opp=opp, clarifications=published_clarifications(opp),
-        following=is_following(opp, current_user), confirm=ConfirmForm(formdata=None), my_bid=my_bid,
+        following=is_following(opp, current_user), confirm=ConfirmForm(formdata=None), my_bids=my_bids,
+        lots_open=lots_open,
         clarification_form=clarification_form or ClarificationForm(formdata=None),
         cancel_form=CancelForm(formdata=None), submitted_count=bid_count(opp.id),
         past_deadline=opp.is_past_deadline(), now=utcnow(), form=form), status
