@@ -164,7 +164,7 @@ def test_a_scoring_run_that_dies_half_way_leaves_no_partial_result(closed_round,
     def killed(*_args, **_kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr("commissioning.evaluation.operations.score_bids", killed)
+    monkeypatch.setattr("commissioning.evaluation.operations.score_by_lot", killed)
     with pytest.raises(SystemExit):
         score_opportunity(run_id)
     stored = db.session.get(ScoringRun, run_id)
