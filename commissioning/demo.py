@@ -57,6 +57,7 @@ def load_demo_data():
             created += 1
     db.session.flush()
     from commissioning.demo_cycle import (
-        load_cycle_demo, load_evaluation_demo, load_opportunity_demo, load_panels_demo, load_specification_demo)
-    return load_panels_demo(
-        load_evaluation_demo(load_opportunity_demo(load_specification_demo(load_cycle_demo(created)))))
+        load_contracts_demo, load_cycle_demo, load_evaluation_demo, load_opportunity_demo, load_panels_demo,
+        load_specification_demo)
+    created = load_evaluation_demo(load_opportunity_demo(load_specification_demo(load_cycle_demo(created))))
+    return load_contracts_demo(load_panels_demo(created))

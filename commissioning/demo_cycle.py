@@ -508,3 +508,74 @@ def load_panels_demo(created=0):
     title, pounds, org, summary = PANEL_PROJECTS[2]
     panel_ops.add_project(spring, title, summary, pounds * 100, orgs.get(org))
     return created + 1
+
+
+def _past_award(spec, title, summary, bidder, price, opened_days_ago, notice_days_ago, commissioner):
+    """An opportunity run in the past: one submitted bid, scored and awarded."""
+    from datetime import datetime, timedelta
+
+    from commissioning.bids import operations as bid_ops
+    from commissioning.core.models import LONDON
+    from commissioning.evaluation import operations as ev_ops
+    from commissioning.evaluation.award import award
+    from commissioning.opportunities import operations as opp_ops
+    now = datetime.now(LONDON).replace(hour=12, minute=0, second=0, microsecond=0)
+    opened = now - timedelta(days=opened_days_ago)
+    deadline = opened + timedelta(days=30)
+    opp = opp_ops.create_opportunity(spec, commissioner, title=title, summary=summary,
+                                     clarification_deadline=deadline - timedelta(days=10),
+                                     submission_deadline=deadline, word_limit=500,
+                                     eligibility=[{"question": "Is your organisation based in Liverpool?",
+                                                   "pass_answer": "yes"}])
+    opp_ops.open_opportunity(opp, now=opened)
+    bid = bid_ops.start_bid(opp, bidder.memberships[0].organisation, bidder, now=opened + timedelta(days=1))
+    bid_ops.save_draft(bid, bidder, now=opened + timedelta(days=2),
+                       answers={c["name"]: "Our track record and plan for this work." for c in opp.quality_criteria},
+                       eligibility={"0": "yes"}, price_pence=price, price_breakdown="Staff 80%, venues 20%",
+                       declarations=True)
+    bid_ops.submit_bid(bid, bidder, f"demo-past-{bid.id}", now=deadline - timedelta(days=1))
+    opp_ops.close_due()
+    ev_ops.start_evaluation(opp)
+    ev_ops.run_scoring(ev_ops.request_scoring(opp, commissioner).id)
+    decision = award(opp, commissioner, [(bid, price)], "The only compliant bid, scoring well on quality.",
+                     (now - timedelta(days=notice_days_ago)).date())
+    return decision.awarded[0]
+
+
+def load_contracts_demo(created=0):
+    """A signed, active contract with one return overdue and one due soon; a grant agreement awaiting signature."""
+    from datetime import timedelta
+
+    from commissioning.contracts import operations as contract_ops
+    from commissioning.contracts.models import Agreement
+    from commissioning.core.models import LONDON, utcnow
+    from commissioning.specifications.models import Specification
+    if db.session.scalar(db.select(Agreement.id).limit(1)):
+        return created
+    from flask import current_app
+    authority = current_app.config["AUTHORITY_NAME"]
+    commissioner = db.session.scalars(db.select(User).where(User.email == "commissioner@demo.test")).one()
+    monitor = db.session.scalars(db.select(User).where(User.email == "monitor@demo.test")).one()
+    provider, provider2 = (db.session.scalars(db.select(User).where(User.email == e)).one()
+                           for e in ("provider@demo.test", "provider2@demo.test"))
+    specs = db.session.scalars(db.select(Specification).order_by(Specification.id)).all()
+    if len(specs) < 2:
+        return created
+    today = utcnow().astimezone(LONDON).date()
+    contract_ops.ensure_clauses()
+    awarded = _past_award(specs[1], "Sexual health outreach for young people 2026: light-touch procurement",
+                          "Outreach in the wards with the highest under-18 conception rates.", provider2,
+                          10_400_000, 260, 215, commissioner)
+    contract = contract_ops.create_from_award(awarded, commissioner, authority, start=today - timedelta(days=190))
+    contract.monitor_id = monitor.id
+    document = contract_ops.issue(contract, commissioner, authority)
+    contract_ops.render_document(document.id)
+    contract_ops.sign(contract, provider2, "Sam Okafor", "Director", document.sha256)
+    contract_ops.countersign(contract, commissioner)
+    awarded = _past_award(specs[0], "Holiday activities in Alt Valley: grant round",
+                          "Grants for holiday activities with food for young people in Croxteth and Norris Green.",
+                          provider, 2_400_000, 60, 12, commissioner)
+    grant = contract_ops.create_from_award(awarded, commissioner, authority, start=today + timedelta(days=14))
+    grant.monitor_id = monitor.id
+    contract_ops.render_document(contract_ops.issue(grant, commissioner, authority).id)
+    return created + 2

@@ -19,3 +19,5 @@ from commissioning.evaluation.models import (  # noqa: F401
     ScoreSheet, ScoringRun)
 from commissioning.panels.models import (  # noqa: F401
     Ballot, MemberLink, Panel, PanelContribution, PanelMember, Round, RoundProject, RoundResult)
+from commissioning.contracts.models import (  # noqa: F401
+    Agreement, AgreementDocument, Clause, ReturnDue, Variation)

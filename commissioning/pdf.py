@@ -14,3 +14,10 @@ def render_pdf(template, context):
     """Render ``templates/<template>`` with plain-data ``context`` to PDF bytes (tagged, PDF/UA)."""
     html = render_template(template, **context)
     return HTML(string=html, url_fetcher=safe_url_fetcher(), base_url=None).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def render_pdf_pages(template, context):
+    """As ``render_pdf``, also returning the number of pages (laid out once, not twice)."""
+    html = render_template(template, **context)
+    document = HTML(string=html, url_fetcher=safe_url_fetcher(), base_url=None).render()
+    return document.write_pdf(pdf_variant="pdf/ua-1"), len(document.pages)

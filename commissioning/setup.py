@@ -160,8 +160,9 @@ def configure_blueprints(app):
     from commissioning.settings.views import bp as settings
     from commissioning.specifications.views import bp as specifications
     from commissioning.panels.views import bp as panels
+    from commissioning.contracts.views import bp as contracts
     for blueprint in (main, accounts, admin, needs, indicators, provision, funding, specifications, settings,
-                      opportunities, bids, providers, evaluation, panels):
+                      opportunities, bids, providers, evaluation, panels, contracts):
         app.register_blueprint(blueprint)
     # Later stages tell the need page what they made from a need (see core/downstream.py).
     from commissioning.core import downstream

@@ -6,8 +6,10 @@ flask_app = create_app()
 celery = flask_app.extensions["celery"]
 celery.conf.beat_schedule = SCHEDULE
 celery.conf.imports = ("workers.tasks.mail", "workers.tasks.outbox", "workers.tasks.opportunities",
-                      "workers.tasks.evaluation", "workers.tasks.panels")
+                      "workers.tasks.evaluation", "workers.tasks.panels",
+                      "workers.tasks.contracts")
 celery.autodiscover_tasks(lambda: [], force=True)
+import workers.tasks.contracts  # noqa: E402,F401
 import workers.tasks.evaluation  # noqa: E402,F401
 import workers.tasks.mail  # noqa: E402,F401
 import workers.tasks.opportunities  # noqa: E402,F401

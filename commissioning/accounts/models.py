@@ -177,6 +177,13 @@ class PermissionsMixin:
     def can_view_gaps(self):
         return self.has_role(Role.admin, Role.commissioner)
 
+    def can_view_contracts(self):
+        """Each agreement is then checked: monitors see theirs, providers their own organisation's."""
+        return self.has_role(Role.admin, Role.commissioner, Role.contract_monitor, Role.provider)
+
+    def can_manage_contracts(self):
+        return self.is_commissioner
+
     def can_run_panels(self):
         """Each panel is then checked: facilitators manage only their own."""
         return self.has_role(Role.admin, Role.commissioner, Role.panel_facilitator)

@@ -1,0 +1,1 @@
+"""Contracts and grant agreements: made from awards, rendered by workers, signed, varied, registered."""

@@ -1,0 +1,97 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from commissioning.contracts.models import AgreementKind, AgreementStatus
+from commissioning.core.forms import DayMonthYearField
+from commissioning.core.money import MoneyField
+
+EXTRA_PAYMENT_ROWS = 2
+
+
+class KpiTargetRow(Form):
+    target = StringField("Target", widget=GovTextInput(), validators=[Optional(), Length(max=60)])
+
+
+class PaymentRow(Form):
+    due = DayMonthYearField("Due", validators=[Optional()])
+    amount = MoneyField("Amount", widget=GovTextInput(), validators=[Optional()])
+    conditional = BooleanField("Only after the previous return is accepted", widget=GovCheckboxInput())
+
+
+class DraftForm(FlaskForm):
+    start = DayMonthYearField("Start date", validators=[InputRequired("Enter the start date")])
+    end = DayMonthYearField("End date", validators=[InputRequired("Enter the end date")])
+    extension_options = StringField("Extension options", widget=GovTextInput(), validators=[Optional(), Length(max=300)])
+    monitor = SelectField("Contract monitor", widget=GovSelect(), coerce=lambda v: int(v) if v else None,
+                          validators=[Optional()])
+    kpis = FieldList(FormField(KpiTargetRow))
+    payments = FieldList(FormField(PaymentRow))
+    review_clause = TextAreaField("Review clause", widget=GovTextArea(), validators=[Optional(), Length(max=3000)])
+    break_clause = TextAreaField("Break clause", widget=GovTextArea(), validators=[Optional(), Length(max=3000)])
+    special_conditions = TextAreaField("Special conditions (optional)", widget=GovTextArea(),
+                                       validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Save draft", widget=GovSubmitInput())
+
+
+class SignForm(FlaskForm):
+    name = StringField("Your full name", widget=GovTextInput(),
+                       validators=[InputRequired("Enter your full name"), Length(max=120)])
+    role = StringField("Your role", widget=GovTextInput(), description="For example, Chief Executive",
+                       validators=[InputRequired("Enter your role"), Length(max=120)])
+    sha256 = HiddenField()
+    submit = SubmitField("Accept and sign", widget=GovSubmitInput())
+
+
+class SignedCopyForm(FlaskForm):
+    name = StringField("Name of the person who signed", widget=GovTextInput(),
+                       validators=[InputRequired("Enter the name of the person who signed"), Length(max=120)])
+    role = StringField("Their role", widget=GovTextInput(), validators=[InputRequired("Enter their role"),
+                                                                        Length(max=120)])
+    file = FileField("Signed copy (PDF)", widget=GovFileInput())
+    submit = SubmitField("Upload signed copy", widget=GovSubmitInput())
+
+
+class EndForm(FlaskForm):
+    early = RadioField("How is it ending?", widget=GovRadioInput(),
+                       choices=[("no", "It has reached its end date"), ("yes", "It is being terminated early")],
+                       validators=[InputRequired("Choose how it is ending")])
+    reason = TextAreaField("Reason", widget=GovTextArea(), description="Needed when it ends early",
+                           validators=[Optional(), Length(max=3000)])
+    submit = SubmitField("End the agreement", widget=GovSubmitInput())
+
+
+class VariationForm(FlaskForm):
+    reason = TextAreaField("Why it needs to change", widget=GovTextArea(),
+                           validators=[InputRequired("Say why the agreement needs to change"), Length(max=3000)])
+    value = MoneyField("New value (optional)", widget=GovTextInput(), minimum=1,
+                       description="The difference is added to, or taken from, the last payment",
+                       validators=[Optional()])
+    end = DayMonthYearField("New end date (optional)", validators=[Optional()])
+    kpis = FieldList(FormField(KpiTargetRow))
+    special_conditions = TextAreaField("Special conditions", widget=GovTextArea(),
+                                       validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Propose the variation", widget=GovSubmitInput())
+
+
+class ClauseForm(FlaskForm):
+    title = StringField("Title", widget=GovTextInput(), validators=[InputRequired("Enter the title"), Length(max=200)])
+    body = TextAreaField("Text", widget=GovTextArea(), validators=[InputRequired("Enter the clause’s text"),
+                                                                    Length(max=10000)])
+    submit = SubmitField("Save clause", widget=GovSubmitInput())
+
+
+class RegisterFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", widget=GovTextInput(), description="Provider, title or reference",
+                    validators=[Optional(), Length(max=100)])
+    status = SelectField("Status", widget=GovSelect(), choices=[("", "Any status")] + AgreementStatus.choices(),
+                         validators=[Optional()])
+    kind = SelectField("Kind", widget=GovSelect(), choices=[("", "Any kind")] + AgreementKind.choices(),
+                       validators=[Optional()])
+    submit = SubmitField("Filter", widget=GovSubmitInput())

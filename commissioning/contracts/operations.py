@@ -1,0 +1,477 @@
+"""Every write for agreements; each leaves an audit entry. PDFs are rendered by a worker."""
+import calendar
+import hashlib
+from datetime import date, timedelta
+
+from commissioning.audit.operations import log_action
+from commissioning.contracts.models import (
+    Agreement, AgreementDocument, AgreementKind, AgreementStatus, Clause, ReturnDue, Variation, VariationStatus)
+from commissioning.core.models import LONDON, utcnow
+from commissioning.core.money import format_pounds
+from commissioning.core.transitions import move
+from commissioning.core.urls import absolute_url
+from commissioning.extensions import db
+from commissioning.files.operations import store_file
+from commissioning.mail.operations import queue_email
+from commissioning.outbox.operations import enqueue_task
+
+RENDER_TASK = "contracts.render_document"
+TEMPLATE = "pdf/agreement.html"
+RETURN_DAYS_AFTER_PERIOD = 14
+MONTHS = {"monthly": 1, "quarterly": 3, "six_monthly": 6, "annually": 12}
+
+
+class AgreementError(ValueError):
+    """A refusal worded for the person who asked."""
+
+
+DEFAULT_CLAUSES = [
+    ("definitions", "Definitions", "In this agreement the Authority is the commissioning council named above; the "
+     "Provider is the organisation named above; the Services are those described in Schedule 1; and a Working Day is "
+     "any day other than a weekend or a bank holiday in England.", ["contract", "grant_agreement"]),
+    ("term", "Term", "This agreement runs from the start date to the end date in Schedule 2, unless it is extended "
+     "as Schedule 2 allows or ended earlier under the clauses on review, break and termination.",
+     ["contract", "grant_agreement"]),
+    ("services", "The Services", "The Provider will deliver the Services with reasonable skill and care, to the "
+     "specification version named in Schedule 1, and will involve young people in how the Services are run.",
+     ["contract"]),
+    ("use_of_grant", "Use of the grant", "The Provider will spend the grant only on the activity described in "
+     "Schedule 1, will keep records of how it was spent, and will repay any part not spent on that activity.",
+     ["grant_agreement"]),
+    ("payment", "Payment", "The Authority will pay the amounts in Schedule 3 on the dates shown. A payment marked "
+     "as conditional is made only once the monitoring return before it has been accepted.",
+     ["contract", "grant_agreement"]),
+    ("monitoring", "Monitoring and performance", "The Provider will send a monitoring return by each date in "
+     "Schedule 4, reporting against the key performance indicators in Schedule 2. The Authority will rate "
+     "performance and may ask for an improvement plan.", ["contract", "grant_agreement"]),
+    ("safeguarding", "Safeguarding", "The Provider will keep and follow a safeguarding policy for children and young "
+     "people, make sure everyone working with young people has the right level of DBS check, and report any "
+     "safeguarding concern to the local safeguarding partnership without delay.", ["contract", "grant_agreement"]),
+    ("data_protection", "Data protection", "Each party will comply with the UK GDPR and the Data Protection Act "
+     "2018. The Provider will process young people's personal data only to deliver the Services, keep it secure, and "
+     "tell the Authority of any personal data breach within 48 hours.", ["contract", "grant_agreement"]),
+    ("equality", "Equality", "The Provider will not discriminate unlawfully and will help the Authority meet its "
+     "public sector equality duty.", ["contract", "grant_agreement"]),
+    ("acknowledgement", "Acknowledging the funding", "The Provider will say in its publicity that the activity is "
+     "funded by the Authority.", ["grant_agreement"]),
+    ("variation", "Changes", "A change to the value, term, key performance indicators or payment schedule is valid "
+     "only as a written variation approved by the Authority and signed by both parties.",
+     ["contract", "grant_agreement"]),
+    ("termination", "Termination", "Either party may end this agreement if the other seriously breaches it and does "
+     "not put the breach right within 30 days of being asked in writing.", ["contract", "grant_agreement"]),
+    ("disputes", "Disputes", "The parties will try to settle any dispute by meeting in good faith before using "
+     "mediation. This agreement is governed by the law of England and Wales.", ["contract", "grant_agreement"]),
+]
+
+
+def ensure_clauses():
+    """Create the default clause library once; an administrator edits it from then on."""
+    if db.session.scalar(db.select(Clause.id).limit(1)):
+        return 0
+    for position, (key, title, body, kinds) in enumerate(DEFAULT_CLAUSES):
+        db.session.add(Clause(key=key, title=title, body=body, kinds=kinds, position=position))
+    db.session.flush()
+    return len(DEFAULT_CLAUSES)
+
+
+def update_clause(clause, title, body, by):
+    if not title.strip() or not body.strip():
+        raise AgreementError("Enter the clause’s title and text")
+    clause.title, clause.body = title.strip(), body.strip()
+    clause.version += 1
+    log_action(clause, "clause.updated", f"Clause {clause.key} changed (version {clause.version})", user=by)
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+def add_months(day, months):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def periods(start, end, months):
+    """(period start, period end) pairs covering start..end in steps of ``months``."""
+    out, current = [], start
+    while current <= end:
+        following = add_months(current, months)
+        out.append((current, min(following - timedelta(days=1), end)))
+        current = following
+    return out
+
+
+def payment_plan(value_pence, start, end, schedule):
+    """Instalments that add up exactly to the value (the last takes the rounding)."""
+    if schedule == "single_payment":
+        return [{"due": start.isoformat(), "amount_pence": value_pence, "conditional": False}]
+    step = 1 if schedule == "monthly_in_arrears" else 3
+    spans = periods(start, end, step)
+    in_arrears = schedule in ("quarterly_in_arrears", "monthly_in_arrears")
+    share = value_pence // len(spans)
+    plan = [{"due": (span_end if in_arrears else span_start).isoformat(), "amount_pence": share,
+             "conditional": in_arrears} for span_start, span_end in spans]
+    plan[-1]["amount_pence"] += value_pence - share * len(spans)
+    return plan
+
+
+def _schedule_returns(agreement):
+    """Monitoring returns due a fortnight after each period; past ones already generated are kept."""
+    today = utcnow().astimezone(LONDON).date()
+    wanted = {span_end + timedelta(days=RETURN_DAYS_AFTER_PERIOD): (span_start, span_end) for span_start, span_end in
+              periods(agreement.start_date, agreement.end_date, MONTHS.get(agreement.monitoring_frequency, 3))}
+    for due in list(agreement.returns):
+        if due.due_on not in wanted and due.due_on >= today:
+            agreement.returns.remove(due)
+    have = {due.due_on for due in agreement.returns}
+    for due_on, (span_start, span_end) in sorted(wanted.items()):
+        if due_on not in have:
+            agreement.returns.append(ReturnDue(period_start=span_start, period_end=span_end, due_on=due_on))
+
+
+# --- creating and drafting -----------------------------------------------------------------
+
+def _next_reference(kind):
+    prefix = "CON" if kind is AgreementKind.contract else "GRA"
+    count = db.session.scalar(db.select(db.func.count(Agreement.id)).where(Agreement.kind == kind)) or 0
+    return f"{prefix}-{count + 1:04d}"
+
+
+def _parties(opp, organisation, authority):
+    from commissioning.funding.models import Pot, PotKind
+    content = opp.specification.version(opp.specification_version).content
+    pot = db.session.get(Pot, content["pot_id"])
+    parties = [{"name": authority, "role": "The Authority (lead commissioner)"}]
+    if pot is not None and pot.kind is PotKind.pooled_budget:
+        partners = sorted({c.organisation.name for c in pot.contributions if c.organisation.name != authority})
+        parties += [{"name": name, "role": "Joint commissioner (pooled budget)"} for name in partners]
+    parties.append({"name": organisation.name, "role": "The Provider" if opp.kind.value == "procurement"
+                    else "The Grant Recipient"})
+    return parties
+
+
+def create_from_award(awarded, by, authority, start=None):
+    """A drafted agreement from an awarded bid: parties, value, term, KPIs, payments, returns."""
+    existing = db.session.scalars(db.select(Agreement).where(Agreement.awarded_bid_id == awarded.id)).first()
+    if existing:
+        return existing
+    ensure_clauses()
+    bid = awarded.bid
+    opp = bid.opportunity
+    content = opp.specification.version(opp.specification_version).content
+    from commissioning.evaluation.models import AwardDecision
+    decision = db.session.get(AwardDecision, awarded.award_id)
+    today = utcnow().astimezone(LONDON).date()
+    start = start or max(today, (decision.standstill_end + timedelta(days=1)) if decision.standstill_end else today)
+    end = add_months(start, content.get("contract_months") or 12) - timedelta(days=1)
+    kind = AgreementKind.contract if opp.kind.value == "procurement" else AgreementKind.grant_agreement
+    needs = [n.title for n in opp.specification.needs]
+    kpis = [{"name": k["name"], "unit": k.get("unit") or "", "target": k.get("target") or "",
+             "frequency": k.get("frequency") or "quarterly",
+             "trace": f"indicator:{k['indicator_id']}" if k.get("indicator_id") else
+             (f"need: {needs[0]}" if needs else "specification")} for k in content.get("kpis", [])]
+    agreement = Agreement(
+        reference=_next_reference(kind), kind=kind, awarded_bid_id=awarded.id, opportunity_id=opp.id,
+        organisation_id=bid.organisation_id, specification_id=opp.specification_id,
+        specification_version=opp.specification_version, title=opp.title,
+        parties=_parties(opp, bid.organisation, authority), value_pence=awarded.amount_pence,
+        start_date=start, end_date=end, extension_options=content.get("extension_options") or "",
+        kpis=kpis, payments=payment_plan(awarded.amount_pence, start, end, content.get("payment_schedule")),
+        monitoring_frequency=content.get("monitoring_frequency") or "quarterly",
+        review_clause="The parties will review delivery against the KPIs every six months and at the end of the "
+                      "first year.",
+        break_clause="Either party may end this agreement on three months’ written notice after the first "
+                     "twelve months.",
+        standstill_end=decision.standstill_end, created_by_id=by.id if by else None)
+    db.session.add(agreement)
+    db.session.flush()
+    _schedule_returns(agreement)
+    log_action(agreement, "agreement.created", f"{agreement.reference} drafted for {bid.organisation.name} "
+               f"({format_pounds(agreement.value_pence)})", awarded_bid_id=awarded.id)
+    return agreement
+
+
+def check_terms(value_pence, start, end, payments, kpis):
+    if end <= start:
+        raise AgreementError("The end date must be after the start date")
+    if not payments:
+        raise AgreementError("Add at least one payment")
+    total = sum(p["amount_pence"] for p in payments)
+    if total != value_pence:
+        raise AgreementError(f"The payments add up to {format_pounds(total)}, not the value "
+                             f"{format_pounds(value_pence)}: change an amount so that they match")
+    for p in payments:
+        if p["amount_pence"] <= 0:
+            raise AgreementError("Each payment must be more than £0")
+        due = date.fromisoformat(p["due"])
+        if not start - timedelta(days=31) <= due <= end + timedelta(days=90):
+            raise AgreementError(f"The payment due {due.strftime('%-d %B %Y')} falls outside the term")
+    for k in kpis:
+        if not str(k.get("target") or "").strip():
+            raise AgreementError(f"Enter a target for the KPI “{k['name']}”")
+
+
+def update_draft(agreement, by, **fields):
+    if agreement.status is not AgreementStatus.drafted:
+        raise AgreementError("Only a drafted agreement can be edited: use a variation once it is signed")
+    merged = {key: fields.get(key, getattr(agreement, key)) for key in
+              ("start_date", "end_date", "payments", "kpis", "value_pence")}
+    check_terms(merged["value_pence"], merged["start_date"], merged["end_date"], merged["payments"], merged["kpis"])
+    for key, value in fields.items():
+        setattr(agreement, key, value)
+    _schedule_returns(agreement)
+    log_action(agreement, "agreement.updated", f"{agreement.reference} draft changed", user=by,
+               fields=sorted(fields))
+
+
+# --- documents -----------------------------------------------------------------------------
+
+def _clauses(kind):
+    rows = db.session.scalars(db.select(Clause).order_by(Clause.position, Clause.id)).all()
+    return [c for c in rows if kind.value in c.kinds]
+
+
+def snapshot(agreement, reason, authority, overrides=None):
+    """The plain data a document is rendered from (templates never see ORM objects)."""
+    from commissioning.specifications.models import Specification
+    data = {key: getattr(agreement, key) for key in ("value_pence", "start_date", "end_date", "kpis", "payments",
+                                                     "special_conditions", "extension_options")}
+    data.update(overrides or {})
+    spec = db.session.get(Specification, agreement.specification_id)
+    content = spec.version(agreement.specification_version).content
+    clauses = _clauses(agreement.kind)
+    numbered = [{"number": i + 1, "title": c.title, "body": c.body} for i, c in enumerate(clauses)]
+    base = len(numbered)
+    for extra_title, extra in (("Review", agreement.review_clause), ("Break", agreement.break_clause),
+                               ("Special conditions", data["special_conditions"])):
+        if extra and extra.strip():
+            base += 1
+            numbered.append({"number": base, "title": extra_title, "body": extra.strip()})
+    fingerprint = hashlib.sha256("|".join(f"{c.key}:{c.version}" for c in clauses).encode()).hexdigest()[:12]
+    start, end = data["start_date"], data["end_date"]
+    if isinstance(start, str):
+        start, end = date.fromisoformat(start), date.fromisoformat(end)
+    returns = [{"period": f"{s.strftime('%-d %b %Y')} to {e.strftime('%-d %b %Y')}",
+                "due": (e + timedelta(days=RETURN_DAYS_AFTER_PERIOD)).strftime("%-d %B %Y")}
+               for s, e in periods(start, end, MONTHS.get(agreement.monitoring_frequency, 3))]
+    return {
+        "authority": authority, "reference": agreement.reference, "kind": agreement.kind.title,
+        "is_grant": agreement.kind is AgreementKind.grant_agreement, "title": agreement.title,
+        "reason": reason, "parties": agreement.parties,
+        "provider": next(p["name"] for p in agreement.parties if p["role"].startswith("The ")
+                         and "Authority" not in p["role"]),
+        "value": format_pounds(data["value_pence"]), "start": start.strftime("%-d %B %Y"),
+        "end": end.strftime("%-d %B %Y"), "extension_options": data["extension_options"] or "None",
+        "specification": {"reference": spec.reference,
+                          "version": agreement.specification_version, "purpose": content.get("purpose", ""),
+                          "outputs": content.get("outputs", ""), "requirements": content.get("requirements", "")},
+        "kpis": data["kpis"],
+        "payments": [{"due": date.fromisoformat(p["due"]).strftime("%-d %B %Y"),
+                      "amount": format_pounds(p["amount_pence"]), "conditional": p["conditional"]}
+                     for p in data["payments"]],
+        "returns": returns, "monitoring": agreement.monitoring_frequency.replace("_", " "),
+        "clauses": numbered,
+        "variations": [{"reference": v.reference, "reason": v.reason, "agreed": v.countersigned_at.strftime(
+            "%-d %B %Y") if v.countersigned_at else ""} for v in agreement.variations
+            if v.status is VariationStatus.agreed],
+        "template_version": f"{TEMPLATE}@1+clauses:{fingerprint}",
+    }
+
+
+def _new_document(agreement, reason, authority, overrides=None):
+    version = (agreement.documents[-1].version + 1) if agreement.documents else 1
+    data = snapshot(agreement, reason, authority, overrides)
+    document = AgreementDocument(agreement=agreement, version=version, reason=reason,
+                                 template_version=data["template_version"], snapshot={**data, "version": version},
+                                 created_at=utcnow())
+    db.session.add(document)
+    db.session.flush()
+    enqueue_task(RENDER_TASK, document_id=document.id)
+    return document
+
+
+def render_document(document_id):
+    """Render and store one document version; a second run (or a retry) finds it done."""
+    from commissioning.pdf import render_pdf_pages
+    query = db.select(AgreementDocument).where(AgreementDocument.id == document_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    document = db.session.scalars(query).first()
+    if document is None or document.file_id is not None:
+        return document
+    pdf, pages = render_pdf_pages(TEMPLATE, document.snapshot)
+    stored = store_file(f"{document.snapshot['reference']}-v{document.version}.pdf", "application/pdf", pdf)
+    document.file_id, document.sha256, document.pages = stored.id, stored.sha256, pages
+    document.rendered_at = utcnow()
+    log_action(document.agreement, "agreement.document_rendered",
+               f"{document.snapshot['reference']} version {document.version} rendered ({pages} pages)",
+               sha256=stored.sha256, template_version=document.template_version)
+    return document
+
+
+def _tell_provider(agreement, subject, template, **context):
+    link = absolute_url("contracts.show", agreement_id=agreement.id)
+    for membership in agreement.organisation.memberships:
+        if membership.user.email:
+            queue_email(membership.user.email, template, subject, template, user_name=membership.user.name,
+                        reference=agreement.reference, title=agreement.title, link=link, **context)
+
+
+# --- the life of an agreement --------------------------------------------------------------
+
+def issue(agreement, by, authority, today=None):
+    today = today or utcnow().astimezone(LONDON).date()
+    if agreement.standstill_end and today <= agreement.standstill_end:
+        raise AgreementError(f"The standstill period runs until {agreement.standstill_end.strftime('%-d %B %Y')}: "
+                             "the contract can be issued from the next day")
+    check_terms(agreement.value_pence, agreement.start_date, agreement.end_date, agreement.payments, agreement.kpis)
+    move(agreement, AgreementStatus.issued, f"issued by {by.name if by else 'the system'}", "An agreement",
+         "agreement.issued")
+    document = _new_document(agreement, "Issued for signature", authority)
+    _tell_provider(agreement, f"Ready to sign: {agreement.title}", "agreement_issued")
+    return document
+
+
+def recall(agreement, by):
+    move(agreement, AgreementStatus.drafted, f"recalled by {by.name} for changes", "An agreement",
+         "agreement.recalled")
+
+
+def _check_seen(document, sha256_seen):
+    if document is None or document.sha256 is None:
+        raise AgreementError("The document is still being prepared: try again in a moment")
+    if sha256_seen != document.sha256:
+        raise AgreementError("The document has changed since you opened it. Open the latest version, read it, "
+                             "then sign")
+
+
+def _check_signatory(agreement, user, name, role):
+    if not any(m.organisation_id == agreement.organisation_id for m in user.memberships):
+        raise AgreementError("Only someone from the provider can sign for it")
+    if not (name or "").strip() or not (role or "").strip():
+        raise AgreementError("Enter your full name and your role")
+
+
+def sign(agreement, user, name, role, sha256_seen):
+    """The provider's authorised signatory accepts the exact PDF they saw."""
+    if agreement.status is not AgreementStatus.issued:
+        raise AgreementError("This agreement is not waiting for a signature")
+    _check_signatory(agreement, user, name, role)
+    _check_seen(agreement.document, sha256_seen)
+    agreement.provider_signatory, agreement.provider_signatory_role = name.strip(), role.strip()
+    agreement.provider_signed_at, agreement.provider_signed_sha256 = utcnow(), sha256_seen
+    move(agreement, AgreementStatus.signed, f"accepted by {name.strip()} ({role.strip()})", "An agreement",
+         "agreement.signed")
+
+
+def upload_signed_copy(agreement, user, name, role, upload):
+    """A wet-signed or otherwise signed copy instead of accepting in the app."""
+    if agreement.status is not AgreementStatus.issued:
+        raise AgreementError("This agreement is not waiting for a signature")
+    _check_signatory(agreement, user, name, role)
+    filename, content_type, data = upload
+    if content_type != "application/pdf":
+        raise AgreementError("Upload the signed copy as a PDF")
+    stored = store_file(filename, content_type, data, user)
+    agreement.signed_copy_file_id = stored.id
+    agreement.provider_signatory, agreement.provider_signatory_role = name.strip(), role.strip()
+    agreement.provider_signed_at = utcnow()
+    agreement.provider_signed_sha256 = agreement.document.sha256 if agreement.document else None
+    move(agreement, AgreementStatus.signed, f"signed copy uploaded by {name.strip()} (sha256 {stored.sha256[:12]})",
+         "An agreement", "agreement.signed")
+
+
+def countersign(agreement, by):
+    if agreement.status is not AgreementStatus.signed:
+        raise AgreementError("The provider has not signed yet")
+    agreement.countersigned_by_id, agreement.countersigned_at = by.id, utcnow()
+    move(agreement, AgreementStatus.active, f"countersigned by {by.name}", "An agreement", "agreement.countersigned")
+    _tell_provider(agreement, f"Signed by both parties: {agreement.title}", "agreement_active")
+
+
+def end(agreement, by, reason, early):
+    if early and not (reason or "").strip():
+        raise AgreementError("Say why the agreement is ending early")
+    agreement.end_reason = (reason or "").strip() or "Reached its end date"
+    move(agreement, AgreementStatus.terminated if early else AgreementStatus.ended, agreement.end_reason,
+         "An agreement", "agreement.terminated" if early else "agreement.ended")
+
+
+# --- variations ----------------------------------------------------------------------------
+
+VARIABLE = ("value_pence", "end_date", "kpis", "payments", "special_conditions")
+
+
+def propose_variation(agreement, by, reason, **new):
+    if agreement.status is not AgreementStatus.active:
+        raise AgreementError("Only an active agreement can be varied")
+    if not (reason or "").strip():
+        raise AgreementError("Say why the agreement needs to change")
+    if any(v.status in (VariationStatus.proposed, VariationStatus.approved, VariationStatus.signed)
+           for v in agreement.variations):
+        raise AgreementError("Finish or withdraw the variation in progress first")
+    changes = {}
+    for key in VARIABLE:
+        if key in new and new[key] is not None:
+            old, value = getattr(agreement, key), new[key]
+            if key == "end_date":
+                old, value = old.isoformat(), value.isoformat()
+            if old != value:
+                changes[key] = {"old": old, "new": value}
+    if not changes:
+        raise AgreementError("Change at least one thing: the value, end date, KPI targets, payments or conditions")
+    merged = {key: new.get(key) if key in changes else getattr(agreement, key) for key in VARIABLE}
+    end_date = new["end_date"] if "end_date" in changes else agreement.end_date
+    check_terms(merged["value_pence"], agreement.start_date, end_date, merged["payments"], merged["kpis"])
+    number = len(agreement.variations) + 1
+    variation = Variation(agreement=agreement, number=number, reference=f"{agreement.reference}-V{number}",
+                          reason=reason.strip(), changes=changes, proposed_by_id=by.id)
+    db.session.add(variation)
+    db.session.flush()
+    log_action(agreement, "agreement.variation_proposed", f"{variation.reference} proposed: {reason.strip()}",
+               changes=sorted(changes))
+    return variation
+
+
+def _applied(variation):
+    out = {}
+    for key, change in variation.changes.items():
+        out[key] = date.fromisoformat(change["new"]) if key == "end_date" else change["new"]
+    return out
+
+
+def approve_variation(variation, by, authority):
+    move(variation, VariationStatus.approved, f"approved by {by.name}", "A variation", "variation.approved")
+    variation.approved_by_id = by.id
+    document = _new_document(variation.agreement, f"Variation {variation.number}: {variation.reason}", authority,
+                             overrides=_applied(variation))
+    variation.document_version = document.version
+    _tell_provider(variation.agreement, f"A change to sign: {variation.agreement.title}", "agreement_variation")
+    return document
+
+
+def sign_variation(variation, user, name, role, sha256_seen):
+    agreement = variation.agreement
+    if variation.status is not VariationStatus.approved:
+        raise AgreementError("This variation is not waiting for a signature")
+    _check_signatory(agreement, user, name, role)
+    document = next((d for d in agreement.documents if d.version == variation.document_version), None)
+    _check_seen(document, sha256_seen)
+    variation.provider_signatory, variation.provider_signed_at = f"{name.strip()} ({role.strip()})", utcnow()
+    variation.provider_signed_sha256 = sha256_seen
+    move(variation, VariationStatus.signed, f"signed by {name.strip()}", "A variation", "variation.signed")
+
+
+def countersign_variation(variation, by):
+    if variation.status is not VariationStatus.signed:
+        raise AgreementError("The provider has not signed this variation yet")
+    agreement = variation.agreement
+    for key, value in _applied(variation).items():
+        setattr(agreement, key, value)
+    variation.countersigned_by_id, variation.countersigned_at = by.id, utcnow()
+    _schedule_returns(agreement)
+    move(variation, VariationStatus.agreed, f"countersigned by {by.name}", "A variation", "variation.agreed")
+    log_action(agreement, "agreement.varied", f"{variation.reference} in force", changes=variation.changes)
+
+
+def withdraw_variation(variation, by):
+    move(variation, VariationStatus.withdrawn, f"withdrawn by {by.name}", "A variation", "variation.withdrawn")

@@ -1,0 +1,66 @@
+"""Reads for agreements: who may see one, the register and its CSV."""
+import csv
+import io
+
+from commissioning.accounts.models import Role
+from commissioning.contracts.models import Agreement, AgreementKind, AgreementStatus, ReturnDue
+from commissioning.core.models import LONDON, utcnow
+from commissioning.extensions import db
+
+
+def can_view(user, agreement):
+    """Commissioners and administrators; the contract's monitor; the provider's own people."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.admin, Role.commissioner):
+        return True
+    if user.has_role(Role.contract_monitor) and agreement.monitor_id == user.id:
+        return True
+    return user.has_role(Role.provider) and any(m.organisation_id == agreement.organisation_id
+                                                for m in user.memberships)
+
+
+def register(user, status=None, kind=None, q=None):
+    """(agreement, next return due) for what ``user`` may see, filtered; two queries whatever the size."""
+    query = db.select(Agreement).order_by(Agreement.reference).options(db.joinedload(Agreement.organisation))
+    if not user.has_role(Role.admin, Role.commissioner):
+        clauses = []
+        if user.has_role(Role.contract_monitor):
+            clauses.append(Agreement.monitor_id == user.id)
+        if user.has_role(Role.provider):
+            clauses.append(Agreement.organisation_id.in_([m.organisation_id for m in user.memberships]))
+        query = query.where(db.or_(*clauses)) if clauses else query.where(db.false())
+    if status:
+        query = query.where(Agreement.status == AgreementStatus(status))
+    if kind:
+        query = query.where(Agreement.kind == AgreementKind(kind))
+    if q:
+        from commissioning.accounts.models import Organisation
+        query = query.join(Organisation, Organisation.id == Agreement.organisation_id).where(
+            db.or_(Organisation.name.ilike(f"%{q}%"), Agreement.title.ilike(f"%{q}%"),
+                   Agreement.reference.ilike(f"%{q}%")))
+    agreements = db.session.scalars(query).unique().all()
+    today = utcnow().astimezone(LONDON).date()
+    next_due = dict(db.session.execute(
+        db.select(ReturnDue.agreement_id, db.func.min(ReturnDue.due_on))
+        .where(ReturnDue.agreement_id.in_([a.id for a in agreements]), ReturnDue.due_on >= today)
+        .group_by(ReturnDue.agreement_id)).all()) if agreements else {}
+    return [(a, next_due.get(a.id)) for a in agreements]
+
+
+def _cell(value):
+    """Text a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def register_csv(rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["reference", "kind", "title", "provider", "value_pounds", "start", "end", "status",
+                     "next_return_due"])
+    for a, due in rows:
+        writer.writerow([a.reference, a.kind.title, _cell(a.title), _cell(a.organisation.name),
+                         f"{a.value_pence / 100:.2f}", a.start_date.isoformat(), a.end_date.isoformat(),
+                         a.status.title, due.isoformat() if due else ""])
+    return out.getvalue()
