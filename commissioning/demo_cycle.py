@@ -510,8 +510,8 @@ def load_panels_demo(created=0):
     return created + 1
 
 
-def _past_award(spec, title, summary, bidder, price, opened_days_ago, notice_days_ago, commissioner):
-    """An opportunity run in the past: one submitted bid, scored and awarded."""
+def _past_award(spec, title, summary, bidders, opened_days_ago, notice_days_ago, commissioner):
+    """An opportunity run in the past: ``bidders`` [(user, price)] submit, are scored and all awarded."""
     from datetime import datetime, timedelta
 
     from commissioning.bids import operations as bid_ops
@@ -528,18 +528,22 @@ def _past_award(spec, title, summary, bidder, price, opened_days_ago, notice_day
                                      eligibility=[{"question": "Is your organisation based in Liverpool?",
                                                    "pass_answer": "yes"}])
     opp_ops.open_opportunity(opp, now=opened)
-    bid = bid_ops.start_bid(opp, bidder.memberships[0].organisation, bidder, now=opened + timedelta(days=1))
-    bid_ops.save_draft(bid, bidder, now=opened + timedelta(days=2),
-                       answers={c["name"]: "Our track record and plan for this work." for c in opp.quality_criteria},
-                       eligibility={"0": "yes"}, price_pence=price, price_breakdown="Staff 80%, venues 20%",
-                       declarations=True)
-    bid_ops.submit_bid(bid, bidder, f"demo-past-{bid.id}", now=deadline - timedelta(days=1))
+    awards = []
+    for bidder, price in bidders:
+        bid = bid_ops.start_bid(opp, bidder.memberships[0].organisation, bidder, now=opened + timedelta(days=1))
+        bid_ops.save_draft(bid, bidder, now=opened + timedelta(days=2),
+                           answers={c["name"]: "Our track record and plan for this work."
+                                    for c in opp.quality_criteria},
+                           eligibility={"0": "yes"}, price_pence=price, price_breakdown="Staff 80%, venues 20%",
+                           declarations=True)
+        bid_ops.submit_bid(bid, bidder, f"demo-past-{bid.id}", now=deadline - timedelta(days=1))
+        awards.append((bid, price))
     opp_ops.close_due()
     ev_ops.start_evaluation(opp)
     ev_ops.run_scoring(ev_ops.request_scoring(opp, commissioner).id)
-    decision = award(opp, commissioner, [(bid, price)], "The only compliant bid, scoring well on quality.",
+    decision = award(opp, commissioner, awards, "Compliant bids scoring well on quality, within the budget.",
                      (now - timedelta(days=notice_days_ago)).date())
-    return decision.awarded[0]
+    return decision.awarded
 
 
 def load_contracts_demo(created=0):
@@ -563,19 +567,21 @@ def load_contracts_demo(created=0):
         return created
     today = utcnow().astimezone(LONDON).date()
     contract_ops.ensure_clauses()
-    awarded = _past_award(specs[1], "Sexual health outreach for young people 2026: light-touch procurement",
-                          "Outreach in the wards with the highest under-18 conception rates.", provider2,
-                          10_400_000, 260, 215, commissioner)
+    (awarded,) = _past_award(specs[1], "Sexual health outreach for young people 2026: light-touch procurement",
+                             "Outreach in the wards with the highest under-18 conception rates.",
+                             [(provider2, 10_400_000)], 260, 215, commissioner)
     contract = contract_ops.create_from_award(awarded, commissioner, authority, start=today - timedelta(days=190))
     contract.monitor_id = monitor.id
     document = contract_ops.issue(contract, commissioner, authority)
     contract_ops.render_document(document.id)
     contract_ops.sign(contract, provider2, "Sam Okafor", "Director", document.sha256)
     contract_ops.countersign(contract, commissioner)
-    awarded = _past_award(specs[0], "Holiday activities in Alt Valley: grant round",
-                          "Grants for holiday activities with food for young people in Croxteth and Norris Green.",
-                          provider, 2_400_000, 60, 12, commissioner)
+    awarded, drafted = _past_award(
+        specs[0], "Holiday activities in Alt Valley: grant round",
+        "Grants for holiday activities with food for young people in Croxteth and Norris Green.",
+        [(provider, 2_400_000), (provider2, 1_800_000)], 60, 12, commissioner)
     grant = contract_ops.create_from_award(awarded, commissioner, authority, start=today + timedelta(days=14))
     grant.monitor_id = monitor.id
     contract_ops.render_document(contract_ops.issue(grant, commissioner, authority).id)
-    return created + 2
+    contract_ops.create_from_award(drafted, commissioner, authority, start=today + timedelta(days=14))
+    return created + 3

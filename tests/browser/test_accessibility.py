@@ -68,6 +68,16 @@ def demo_objects(live_app):
         ids.update(panel=jordan.panel_id, panel_member=jordan.id, draft_round=rounds["Spring ideas"].id,
                    draft_project=rounds["Spring ideas"].projects[0].id, open_round=rounds["Winter ideas"].id,
                    decided_round=rounds["Summer activities"].id)
+        from commissioning.contracts.models import Agreement, AgreementStatus, Clause
+        alt_valley = db.select(Agreement).where(Agreement.organisation_id == org.id)
+        ids.update(agreement=db.session.scalars(alt_valley.where(Agreement.status == AgreementStatus.issued)).first().id,
+                   clause=db.session.scalars(db.select(Clause.id)).first())
+        draft = db.session.scalars(db.select(Agreement).where(Agreement.status == AgreementStatus.drafted)).first()
+        draft.monitor_id = db.session.scalars(db.select(User.id).where(User.email == "monitor@demo.test")).one()
+        # The walk's provider (Alt Valley) sees its own drafts only: hand this one to them.
+        draft.organisation_id = org.id
+        ids["draft_agreement"] = draft.id
+        db.session.commit()
         # The walk's URL builders read `need.options[0].id` too.
         option_id = need.options[0].id
         db.session.remove()
@@ -81,7 +91,8 @@ def demo_objects(live_app):
 NOT_PAGES = {"main.healthz", "needs.evidence_file", "indicators.download", "specifications.pdf",
              "providers.document_file", "bids.attachment", "evaluation.scoring_status",
              "opportunities.submission_file", "evaluation.assessment", "panels.ballots_file",
-             "panels.round_status"}
+             "panels.round_status", "contracts.register_download", "contracts.document_status",
+             "contracts.document_file", "contracts.signed_copy"}
 
 
 def pages_for(role, objects):

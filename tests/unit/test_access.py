@@ -26,6 +26,7 @@ def only(*roles):
 
 NEED_VIEWERS = ("admin", "commissioner", "contract_monitor")
 PANEL_RUNNERS = ("admin", "commissioner", "panel_facilitator")
+CONTRACT_VIEWERS = ("admin", "commissioner", "contract_monitor", "provider")
 
 
 # endpoint -> (url builder taking the fixtures' objects, expected status per role)
@@ -115,6 +116,19 @@ ACCESS = {
     "evaluation.moderation": (lambda o: f"/opportunities/{o['closed'].id}/moderation", only("commissioner")),
     "evaluation.scoring": (lambda o: f"/opportunities/{o['closed'].id}/scoring", only("commissioner")),
     "evaluation.scoring_status": (lambda o: f"/opportunities/{o['closed'].id}/scoring.json", only("commissioner")),
+    "contracts.index": (lambda o: ["/contracts", "/contracts?status=active&kind=contract&q=x"], only(*CONTRACT_VIEWERS)),
+    "contracts.register_download": (lambda o: "/contracts.csv", only(*CONTRACT_VIEWERS)),
+    "contracts.show": (lambda o: [f"/contracts/{o['agreement'].id}", f"/contracts/{o['draft_agreement'].id}"],
+                       only(*CONTRACT_VIEWERS)),
+    "contracts.document_status": (lambda o: f"/contracts/{o['agreement'].id}/document.json",
+                                  only(*CONTRACT_VIEWERS)),
+    "contracts.document_file": (lambda o: f"/contracts/{o['agreement'].id}/documents/1.pdf", only(*CONTRACT_VIEWERS)),
+    "contracts.signed_copy": (lambda o: f"/contracts/{o['agreement'].id}/signed-copy.pdf",
+                              expect(anonymous=302, default=403, **{r: 404 for r in CONTRACT_VIEWERS})),
+    "contracts.edit": (lambda o: f"/contracts/{o['draft_agreement'].id}/edit", only("commissioner")),
+    "contracts.new_variation": (lambda o: f"/contracts/{o['agreement'].id}/variations/new", only("commissioner")),
+    "contracts.clauses": (lambda o: "/admin/clauses", admin_only()),
+    "contracts.edit_clause": (lambda o: f"/admin/clauses/{o['clause'].id}", admin_only()),
     "panels.index": (lambda o: "/panels", only(*PANEL_RUNNERS)),
     "panels.new_panel": (lambda o: "/panels/new", only(*PANEL_RUNNERS)),
     "panels.panel": (lambda o: f"/panels/{o['panel'].id}", only(*PANEL_RUNNERS)),
@@ -141,7 +155,10 @@ POST_ONLY = {"accounts.logout", "evaluation.unassign", "specifications.submit", 
              "opportunities.cancel", "opportunities.toggle_follow", "opportunities.ask", "opportunities.answer",
              "bids.start", "bids.autosave", "bids.attach", "bids.submit", "bids.withdraw", "providers.remove_member", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
              "funding.add_contribution", "panels.record_consent", "panels.add_contribution", "panels.new_code",
-             "panels.remove_project", "panels.open_round", "panels.close_round", "panels.confirm_round"}
+             "panels.remove_project", "panels.open_round", "panels.close_round", "panels.confirm_round",
+             "contracts.create_from_award", "contracts.issue", "contracts.recall", "contracts.countersign",
+             "contracts.sign", "contracts.upload_signed_copy", "contracts.end", "contracts.variation_step",
+             "contracts.sign_variation"}
 
 
 def urls(builder, objects):
@@ -159,7 +176,8 @@ def test_every_page_is_in_the_access_table(app):
 
 @pytest.fixture
 def objects(create_user, create_organisation, create_need, create_indicator, create_provision, create_venue,
-            create_pot, create_locality, create_specification, create_opportunity, give_documents):
+            create_pot, create_locality, create_specification, create_opportunity, give_documents,
+            create_agreement):
     from datetime import timedelta
 
     from commissioning.bids.operations import add_attachment, start_bid, submit_bid
@@ -202,7 +220,16 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     allocation = save_allocation(pot, 100_000, (50, 30, 20))
     panels = _panel_objects(users, pot)
     db.session.commit()
-    return {**panels, "provider_org": provider_org, "users": users, "mail": mail, "need": need, "evidence": evidence,
+    from commissioning.contracts.models import Clause
+    from commissioning.contracts.operations import issue, render_document
+    agreement = create_agreement(provider_org, provider)
+    agreement.monitor_id = users["contract_monitor"].id
+    render_document(issue(agreement, users["commissioner"], "Test Borough Council").id)
+    draft_agreement = create_agreement(provider_org, provider)
+    draft_agreement.monitor_id = users["contract_monitor"].id
+    db.session.commit()
+    return {**panels, "agreement": agreement, "draft_agreement": draft_agreement,
+            "clause": db.session.scalars(db.select(Clause)).first(), "provider_org": provider_org, "users": users, "mail": mail, "need": need, "evidence": evidence,
             "indicator": create_indicator(), "provision": create_provision(organisation=provider_org),
             "venue": create_venue(), "pot": pot, "allocation": allocation, "locality": locality,
             "spec": create_specification(), "opp": opp, "bid": bid, "attachment": attachment, "closed": closed,
