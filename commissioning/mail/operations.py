@@ -14,7 +14,12 @@ SEND_TASK = "mail.send_email"
 
 
 def queue_email(to_address, kind, subject, template, **context):
-    """Render ``templates/emails/<template>.txt`` and queue it to be sent after the commit."""
+    """Render ``templates/emails/<template>.txt`` and queue it to be sent after the commit.
+
+    People without an email address (panel members who joined with a code) get nothing: None.
+    """
+    if not to_address:
+        return None
     context.setdefault("service_name", current_app.config["SERVICE_NAME"])
     context.setdefault("base_url", current_app.config["BASE_URL"])
     body = render_template(f"emails/{template}.txt", **context)

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount, GovCheckboxesInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
 from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from commissioning.core.forms import DayMonthYearField, EmailAddress, EnumRadioField
 from commissioning.core.money import MoneyField
@@ -10,13 +10,27 @@ from commissioning.panels.models import AgeBand, AllocationRule, BallotType
 from commissioning.panels.operations import SUMMARY_MAX_WORDS
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class HoursField(DecimalField):
+    """Hours as a finite decimal: "NaN", "inf" and the like are refused, not passed on."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError("Enter the hours, like 1.5")
+
+
 def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
 class PanelForm(FlaskForm):
-    name = StringField("Panel name", widget=GovTextInput(),
-                       validators=[InputRequired("Enter the panel’s name"), Length(max=200)])
+    name = StringField("Panel name", widget=GovTextInput(), filters=[_strip],
+                       validators=[DataRequired("Enter the panel’s name"), Length(max=200)])
     locality = SelectField("Area it covers", widget=GovSelect(), coerce=_optional_int, validators=[Optional()])
     facilitator = SelectField("Facilitating youth worker", widget=GovSelect(), coerce=int,
                               validators=[InputRequired("Choose the facilitator")])
@@ -25,8 +39,8 @@ class PanelForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     display_name = StringField("Name to show", widget=GovTextInput(),
-                               description="A first name or a nickname is enough",
-                               validators=[InputRequired("Enter a name to show"), Length(max=60)])
+                               description="A first name or a nickname is enough", filters=[_strip],
+                               validators=[DataRequired("Enter a name to show"), Length(max=60)])
     age_band = EnumRadioField("Age", enum=AgeBand, validators=[InputRequired("Choose the member’s age")])
     locality = SelectField("Where they live", widget=GovSelect(), coerce=_optional_int, validators=[Optional()])
     email = StringField("Email address (optional)", widget=GovTextInput(),
@@ -37,8 +51,8 @@ class MemberForm(FlaskForm):
 
 class ConsentForm(FlaskForm):
     note = StringField("Who gave consent, and how", widget=GovTextInput(),
-                       description="For example, ‘Mother, signed form on 3 March’",
-                       validators=[InputRequired("Say who gave consent and how"), Length(max=300)])
+                       description="For example, ‘Mother, signed form on 3 March’", filters=[_strip],
+                       validators=[DataRequired("Say who gave consent and how"), Length(max=300)])
     submit = SubmitField("Record consent", widget=GovSubmitInput())
 
 
@@ -46,16 +60,16 @@ class ContributionForm(FlaskForm):
     on = DayMonthYearField("Date", validators=[InputRequired("Enter the date")])
     activity = StringField("What they did", widget=GovTextInput(),
                            description="For example, panel meeting, visit to a project, training",
-                           validators=[InputRequired("Say what they did"), Length(max=200)])
-    hours = DecimalField("Hours", widget=GovTextInput(), places=2, render_kw={"inputmode": "decimal"},
+                           filters=[_strip], validators=[DataRequired("Say what they did"), Length(max=200)])
+    hours = HoursField("Hours", widget=GovTextInput(), places=2, render_kw={"inputmode": "decimal"},
                          validators=[InputRequired("Enter the hours, like 1.5"),
                                      NumberRange(0.25, 24, "Enter between 0.25 and 24 hours")])
     submit = SubmitField("Record time", widget=GovSubmitInput())
 
 
 class RoundForm(FlaskForm):
-    title = StringField("Round name", widget=GovTextInput(),
-                        validators=[InputRequired("Enter the round’s name"), Length(max=200)])
+    title = StringField("Round name", widget=GovTextInput(), filters=[_strip],
+                        validators=[DataRequired("Enter the round’s name"), Length(max=200)])
     pot = SelectField("Pot the money comes from", widget=GovSelect(), coerce=int,
                       validators=[InputRequired("Choose the pot")])
     budget = MoneyField("Budget, in whole pounds", widget=GovTextInput(), minimum=100,
@@ -79,17 +93,23 @@ class RoundForm(FlaskForm):
 
 
 class ProjectForm(FlaskForm):
-    title = StringField("Project name", widget=GovTextInput(),
-                        validators=[InputRequired("Enter the project’s name"), Length(max=200)])
+    title = StringField("Project name", widget=GovTextInput(), filters=[_strip],
+                        validators=[DataRequired("Enter the project’s name"), Length(max=200)])
     summary = StringField("Summary for young people", widget=GovCharacterCount(),
                           description=f"Plain words, {SUMMARY_MAX_WORDS} at most: what it is, who it is for, "
                                       "what will change",
-                          validators=[InputRequired("Write a summary young people can follow"), Length(max=2000)])
+                          filters=[_strip],
+                          validators=[DataRequired("Write a summary young people can follow"), Length(max=2000)])
     cost = MoneyField("Cost, in whole pounds", widget=GovTextInput(), minimum=0,
                       validators=[InputRequired("Enter the cost")])
     organisation = SelectField("Who would run it (optional)", widget=GovSelect(), coerce=_optional_int,
                                validators=[Optional()])
     submit = SubmitField("Save project", widget=GovSubmitInput())
+
+
+    def validate_summary(self, field):
+        if len((field.data or "").split()) > SUMMARY_MAX_WORDS:
+            raise ValidationError(f"Keep the summary to {SUMMARY_MAX_WORDS} words or fewer")
 
 
 class LinksForm(FlaskForm):

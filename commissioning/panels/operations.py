@@ -84,10 +84,11 @@ def use_joining_code(code):
     return member
 
 
-def record_consent(member, note):
+def record_consent(member, note, by=None):
     if not (note or "").strip():
         raise PanelError("Say who gave consent and how, for example ‘Mother, signed form’")
     member.consent_recorded_at = utcnow()
+    member.consent_recorded_by_id = by.id if by else None
     member.consent_note = note.strip()
     log_action(member, "panel.consent_recorded", f"Parental consent recorded for {member.display_name}",
                note=member.consent_note)
@@ -115,6 +116,16 @@ def set_links(member, organisations, details=None):
         if org.id not in have:
             member.links.append(MemberLink(organisation=org, details=details))
     db.session.flush()
+    # A new link takes the linked projects off the member's ballots in rounds still open.
+    blocked = set(db.session.scalars(db.select(RoundProject.id).join(Round).where(
+        Round.status == RoundStatus.open, RoundProject.organisation_id.in_(wanted or {-1}))))
+    for ballot in db.session.scalars(db.select(Ballot).where(Ballot.member_id == member.id)):
+        kept = [pid for pid in ballot.project_ids if pid not in blocked]
+        if kept != ballot.project_ids:
+            if kept:
+                ballot.project_ids = kept
+            else:
+                db.session.delete(ballot)
     log_action(member, "panel.links_declared", f"{member.display_name} declared {len(wanted)} link(s)",
                organisations=sorted(wanted))
 
@@ -178,6 +189,8 @@ def _check_project(title, summary, cost_pence):
 
 def add_project(rnd, title, summary, cost_pence, organisation=None, bid=None, code=None):
     _ensure_draft(rnd)
+    if rnd.opportunity_id is not None and bid is None:
+        raise PanelError("This round decides between the opportunity’s bids: projects come only from its bids")
     _check_project(title, summary, cost_pence)
     taken = {p.code for p in rnd.projects}
     if code is None:
@@ -195,6 +208,9 @@ def add_project(rnd, title, summary, cost_pence, organisation=None, bid=None, co
 
 def update_project(project, title, summary, cost_pence, organisation=None):
     _ensure_draft(project.round)
+    if project.bid_id is not None:
+        # A bid's bidder and price are what was bid: only the plain-language summary is written here.
+        title, cost_pence, organisation = project.title, project.cost_pence, project.organisation
     _check_project(title, summary, cost_pence)
     project.title, project.summary = title.strip(), (summary or "").strip()
     project.cost_pence, project.organisation = cost_pence, organisation
@@ -401,11 +417,16 @@ def confirm_awards(rnd, by):
         raise PanelError("The votes have not been counted yet")
     if not result.quorum_met:
         raise PanelError("Too few members voted to meet the quorum, so this result cannot be confirmed as it is")
-    if result.confirmed_at:
-        raise PanelError("These awards have already been confirmed")
     funded = [p for p in rnd.projects if p.code in set(result.selected)]
     if not funded:
         raise PanelError("The panel funded no projects, so there is nothing to confirm")
+    # Claim the confirmation in one conditional UPDATE: of two clicks at once, only one commits money.
+    claimed = db.session.execute(
+        db.update(RoundResult).where(RoundResult.id == result.id, RoundResult.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow(), confirmed_by_id=by.id)).rowcount
+    if not claimed:
+        raise PanelError("These awards have already been confirmed")
+    db.session.refresh(result)
     reasons = f"Decided by the young people’s panel {rnd.panel.name} in round {rnd.reference}"
     if rnd.opportunity is not None:
         award(rnd.opportunity, by, [(p.bid, p.cost_pence) for p in funded], reasons, utcnow().date(),
@@ -417,8 +438,6 @@ def confirm_awards(rnd, by):
                              youth_directed=True)
         except InsufficientFunds as exc:
             raise PanelError(str(exc)) from None
-    result.confirmed_at = utcnow()
-    result.confirmed_by_id = by.id
     log_action(rnd, "round.awards_confirmed", f"{len(funded)} award(s) confirmed from {rnd.reference}",
                projects=[p.id for p in funded])
 

@@ -83,7 +83,8 @@ def round_as_pb(rnd):
     rules = rnd.frozen_rules or rules_of(rnd)
     meta = {"description": rnd.title, "country": "United Kingdom", "unit": rnd.panel.area,
             "instance": rnd.reference, "budget": rules["budget_pence"] // 100, "currency": "GBP",
-            "rule": rnd.rule.value, "min_length": rnd.min_projects, "max_length": rnd.max_projects}
+            "rule": rnd.rule.value, "min_length": rnd.min_projects, "max_length": rnd.max_projects,
+            "min_approval_percent": rules.get("min_approval_percent")}
     costs = {code: cost // 100 for code, cost in rules["projects"].items()}
     names = {p.code: p.title for p in rnd.projects}
     ballots = [(i + 1, b) for i, b in enumerate(ballots_for(rnd))]

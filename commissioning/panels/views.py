@@ -137,9 +137,12 @@ def record_consent(member_id):
     member = _member(member_id)
     form = ConsentForm()
     if form.validate_on_submit():
-        operations.record_consent(member, form.note.data)
-        flash(f"Consent recorded: {member.display_name} can now vote.")
-        return redirect(url_for("panels.member", member_id=member.id))
+        try:
+            operations.record_consent(member, form.note.data, current_user)
+            flash(f"Consent recorded: {member.display_name} can now vote.")
+            return redirect(url_for("panels.member", member_id=member.id))
+        except PanelError as exc:
+            form.note.errors.append(str(exc))
     return _member_page(member, consent_form=form, status=400)
 
 
@@ -162,6 +165,9 @@ def new_code(member_id):
     member = _member(member_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if member.user.email:
+        flash(f"{member.display_name} signs in with their email address, so they need no joining code.")
+        return redirect(url_for("panels.member", member_id=member.id))
     code = operations.issue_joining_code(member)
     return render_template("panels/joining_code.html", member=member, code=code)
 
@@ -276,6 +282,14 @@ def _round_fields(form, pots):
                 closes_at=_end_of_day(form.closes.data))
 
 
+def _rule_error(form, exc):
+    """Put a refusal on the field it is about, so the error summary links to it."""
+    text = str(exc)
+    field = (form.budget if "budget" in text else form.closes if "close" in text
+             else form.max_projects if "projects" in text else form.title)
+    field.errors.append(text)
+
+
 @bp.route("/panels/<int:panel_id>/rounds/new", methods=["GET", "POST"])
 @permission_required("can_run_panels")
 def new_round(panel_id):
@@ -287,7 +301,7 @@ def new_round(panel_id):
             flash(f"Round {rnd.reference} created. Now add the projects.")
             return redirect(url_for("panels.round_page", round_id=rnd.id))
         except PanelError as exc:
-            form.title.errors.append(str(exc))
+            _rule_error(form, exc)
     return render_template("panels/round_edit.html", form=form, panel=panel, rnd=None)
 
 
@@ -305,7 +319,7 @@ def edit_round(round_id):
             flash("Rules saved.")
             return redirect(url_for("panels.round_page", round_id=rnd.id))
         except PanelError as exc:
-            form.title.errors.append(str(exc))
+            _rule_error(form, exc)
     return render_template("panels/round_edit.html", form=form, panel=rnd.panel, rnd=rnd)
 
 
@@ -430,6 +444,11 @@ def _decided(round_id):
     rnd = db.session.get(Round, round_id) or abort(404)
     if rnd.result is None:
         abort(404)
+    if rnd.opportunity_id is not None and rnd.result.confirmed_at is None:
+        # Bidders' names and prices stay among the panel and the commissioners until the award.
+        member = member_of(current_user)
+        if not (can_manage_panel(current_user, rnd.panel) or (member and member.panel_id == rnd.panel_id)):
+            abort(404)
     return rnd
 
 
@@ -469,6 +488,9 @@ def send_to_panel(opp_id):
     opp = db.session.get(Opportunity, opp_id) or abort(404)
     if opp.status not in (OpportunityStatus.closed, OpportunityStatus.evaluation):
         flash("Bids can go to a panel once the opportunity has closed.")
+        return redirect(url_for("evaluation.manage", opp_id=opp.id))
+    if opp.kind.value == "procurement" and not opp.lots:
+        flash("A panel chooses between several projects: send grant rounds, or procurements with lots.")
         return redirect(url_for("evaluation.manage", opp_id=opp.id))
     submissions = counted_submissions(opp)
     form = SendToPanelForm()

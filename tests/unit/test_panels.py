@@ -344,3 +344,82 @@ def test_pb_export_and_import_round_trip(panel_setup, app, tmp_path):
     bad.write_text("META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\n1;-5\nVOTES\nvoter_id;vote\n1;1\n")
     result = runner.invoke(args=["pb", "import", str(bad)])
     assert result.exit_code != 0 and "line 6" in result.output and "negative" in result.output
+
+
+def test_declaring_a_link_takes_that_project_off_an_open_ballot(panel_setup, create_organisation):
+    _panel, rnd, projects, (member, *_r), facilitator = panel_setup()
+    org = create_organisation("Linked Youth Club")
+    projects[1].organisation = org
+    ops.open_voting(rnd, facilitator)
+    ballot = ops.cast_ballot(rnd, member, [projects[0].id, projects[1].id])
+    ops.set_links(member, [org])
+    assert ballot.project_ids == [projects[0].id]
+    ops.set_links(member, [])
+    ops.cast_ballot(rnd, member, [projects[1].id])
+    ops.set_links(member, [org])                                   # the only choice: the ballot goes
+    assert ops.ballots_for(rnd) == []
+
+
+def test_opportunity_rounds_take_projects_only_from_bids_and_keep_their_terms(panel_setup, create_opportunity):
+    _panel, rnd, projects, _people, _f = panel_setup()
+    rnd.opportunity = create_opportunity()
+    with pytest.raises(PanelError, match="only from its bids"):
+        ops.add_project(rnd, "Extra", "Not a bid.", 100)
+    projects[0].bid_id = None
+    ops.update_project(projects[0], "Renamed", "New summary.", 100)   # not from a bid: editable
+    assert projects[0].cost_pence == 100
+
+
+def test_members_without_email_get_no_mail_and_nothing_breaks(panel_setup):
+    from commissioning.mail.operations import queue_email
+    assert queue_email(None, "test", "Hello", "password_changed", user_name="Nobody") is None
+
+
+def test_no_joining_code_for_members_who_sign_in_by_email(panel_setup, login, client):
+    panel, _rnd, _projects, _people, facilitator = panel_setup(members=0)
+    member, code = ops.add_member(panel, "Robin", AgeBand.age_18_21, email="robin.panel@example.org")
+    db.session.commit()
+    assert code is None
+    login(facilitator)
+    client.post(f"/panels/members/{member.id}/code")
+    assert member.joining_code_hash is None
+
+
+def test_bad_form_input_is_refused_not_crashed(panel_setup, login, client):
+    panel, _rnd, _projects, (member, *_r), facilitator = panel_setup()
+    login(facilitator)
+    for hours in ("sNaN", "inf", "lots"):
+        response = client.post(f"/panels/members/{member.id}/contributions",
+                               data={"on-day": "1", "on-month": "2", "on-year": "2026", "activity": "Meeting",
+                                     "hours": hours})
+        assert response.status_code == 400, hours
+    assert client.post(f"/panels/{panel.id}/members/new", data={"display_name": "   ", "age_band": "18-21"}
+                       ).status_code == 200
+    assert not [m for m in panel.members if not m.display_name.strip()]
+
+
+def test_a_panel_round_for_an_opportunity_stays_private_until_the_award(panel_setup, create_opportunity, client):
+    _panel, rnd, projects, people, facilitator = panel_setup(members=1)
+    _vote_and_count(rnd, facilitator, people, projects, [(0,)])
+    rnd.opportunity = create_opportunity()
+    db.session.commit()
+    assert client.get(f"/panels/rounds/{rnd.id}/results").status_code == 404
+    rnd.result.confirmed_at = utcnow()
+    db.session.commit()
+    assert client.get(f"/panels/rounds/{rnd.id}/results").status_code == 200
+
+
+def test_the_exported_file_recounts_with_the_minimum_share(panel_setup, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    _panel, rnd, projects, people, facilitator = panel_setup(members=4, min_approval_percent=50,
+                                                             rule=AllocationRule.greedy)
+    result = _vote_and_count(rnd, facilitator, people, projects, [(0, 2), (0,), (0, 1), (1,)])
+    path = tmp_path / "round.pb"
+    path.write_text(round_as_pb(rnd))
+    exe = str(Path(sys.executable).with_name("commissioning"))
+    out = subprocess.run([exe, "pb", "allocate", str(path), "--rule", "greedy"], capture_output=True, text=True,
+                         check=True)
+    assert json.loads(out.stdout)["selected"] == result.selected == ["1", "2"]
