@@ -185,7 +185,7 @@ def edit(agreement_id):
                 return redirect(url_for("contracts.show", agreement_id=agreement.id))
             except AgreementError as exc:
                 form.payments.errors.append(str(exc))
-    return render_template("contracts/edit.html", agreement=agreement, form=form), 400 if form.errors else 200
+    return render_template("contracts/edit.html", agreement=agreement, form=form)
 
 
 def _action(agreement, action):
@@ -298,8 +298,7 @@ def new_variation(agreement_id):
             return redirect(url_for("contracts.show", agreement_id=agreement.id, _anchor="variations"))
         except AgreementError as exc:
             form.reason.errors.append(str(exc))
-    return render_template("contracts/variation_new.html", agreement=agreement, form=form), \
-        400 if form.errors else 200
+    return render_template("contracts/variation_new.html", agreement=agreement, form=form)
 
 
 def _variation(variation_id):

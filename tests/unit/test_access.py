@@ -118,8 +118,7 @@ ACCESS = {
     "evaluation.scoring_status": (lambda o: f"/opportunities/{o['closed'].id}/scoring.json", only("commissioner")),
     "contracts.index": (lambda o: ["/contracts", "/contracts?status=active&kind=contract&q=x"], only(*CONTRACT_VIEWERS)),
     "contracts.register_download": (lambda o: "/contracts.csv", only(*CONTRACT_VIEWERS)),
-    "contracts.show": (lambda o: [f"/contracts/{o['agreement'].id}", f"/contracts/{o['draft_agreement'].id}"],
-                       only(*CONTRACT_VIEWERS)),
+    "contracts.show": (lambda o: f"/contracts/{o['agreement'].id}", only(*CONTRACT_VIEWERS)),
     "contracts.document_status": (lambda o: f"/contracts/{o['agreement'].id}/document.json",
                                   only(*CONTRACT_VIEWERS)),
     "contracts.document_file": (lambda o: f"/contracts/{o['agreement'].id}/documents/1.pdf", only(*CONTRACT_VIEWERS)),
@@ -226,7 +225,6 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     agreement.monitor_id = users["contract_monitor"].id
     render_document(issue(agreement, users["commissioner"], "Test Borough Council").id)
     draft_agreement = create_agreement(provider_org, provider)
-    draft_agreement.monitor_id = users["contract_monitor"].id
     db.session.commit()
     return {**panels, "agreement": agreement, "draft_agreement": draft_agreement,
             "clause": db.session.scalars(db.select(Clause)).first(), "provider_org": provider_org, "users": users, "mail": mail, "need": need, "evidence": evidence,
