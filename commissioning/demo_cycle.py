@@ -570,7 +570,13 @@ def load_contracts_demo(created=0):
     (awarded,) = _past_award(specs[1], "Sexual health outreach for young people 2026: light-touch procurement",
                              "Outreach in the wards with the highest under-18 conception rates.",
                              [(provider2, 10_400_000)], 260, 215, commissioner)
-    contract = contract_ops.create_from_award(awarded, commissioner, authority, start=today - timedelta(days=190))
+    # Monthly returns, started so that one return fell due ten days ago (and the next in about three weeks).
+    start = next(today - timedelta(days=back) for back in range(280, 320)
+                 if any(e + timedelta(days=contract_ops.RETURN_DAYS_AFTER_PERIOD) == today - timedelta(days=10)
+                        for _s, e in contract_ops.periods(today - timedelta(days=back), today, 1)))
+    contract = contract_ops.create_from_award(awarded, commissioner, authority, start=start)
+    contract.monitoring_frequency = "monthly"
+    contract_ops.update_draft(contract, commissioner, monitoring_frequency="monthly")
     contract.monitor_id = monitor.id
     document = contract_ops.issue(contract, commissioner, authority)
     contract_ops.render_document(document.id)
@@ -584,4 +590,44 @@ def load_contracts_demo(created=0):
     grant.monitor_id = monitor.id
     contract_ops.render_document(contract_ops.issue(grant, commissioner, authority).id)
     contract_ops.create_from_award(drafted, commissioner, authority, start=today + timedelta(days=14))
+    _monitoring_demo(contract, provider2, monitor, today)
     return created + 3
+
+
+def _monitoring_demo(contract, provider, monitor, today):
+    """Returns in every state on the active contract, then a reminder sweep (overdue mail in the outbox)."""
+    from datetime import timedelta
+
+    from commissioning.monitoring import operations as monitoring_ops
+    from commissioning.monitoring.models import Rag
+    dues = sorted(contract.returns, key=lambda due: due.due_on)
+    past = [due for due in dues if due.due_on <= today]
+
+    overridden = False
+    for number, due in enumerate(past):
+        ret = monitoring_ops.return_for(due)
+        actual = 400 + (number * 37) % 60 - 35          # around the target of 400, some months short
+        monitoring_ops.save_return(ret, provider, {
+            "kpi-0": str(actual), "spend": "4300", "age-1": str(actual // 2), "age-2": str(actual - actual // 2),
+            "feedback_responses": "24", "feedback_positive": str(18 + number % 5),
+            "feedback_quotes": "The drop-in is somewhere I can ask things without being judged.",
+            "achievements": "Sessions ran in all six wards; two new youth clubs hosted outreach.",
+            "issues": "One venue closed for repairs; sessions moved to the library."})
+        if due is past[-1]:
+            monitoring_ops.submit_return(ret, provider)
+            monitoring_ops.send_back(ret, monitor, "Please split the reach figures by ward.")
+            continue
+        monitoring_ops.submit_return(ret, provider)
+        if due is past[-2]:
+            continue                                   # submitted, waiting for the monitor
+        overall, reason = ret.suggested_rag or Rag.green, None
+        if overall is Rag.amber and not overridden:   # one rating changed by the monitor, with the reason
+            overall, reason, overridden = Rag.green, "Attendance dipped in the school holidays only", True
+        actions = [("Agree a plan for the closed venue", "Sam Okafor", today + timedelta(days=20))] \
+            if number == len(past) - 3 else []
+        monitoring_ops.accept_return(ret, monitor, overall, reason, actions)
+    upcoming = next((due for due in dues if due.due_on > today), None)
+    if upcoming is not None:
+        monitoring_ops.return_for(upcoming)           # started as a draft
+    monitoring_ops.sweep_reminders(today)
+

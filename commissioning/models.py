@@ -21,3 +21,5 @@ from commissioning.panels.models import (  # noqa: F401
     Ballot, MemberLink, Panel, PanelContribution, PanelMember, Round, RoundProject, RoundResult)
 from commissioning.contracts.models import (  # noqa: F401
     Agreement, AgreementDocument, Clause, ReturnDue, Variation)
+from commissioning.monitoring.models import (  # noqa: F401
+    MonitoringReturn, Reminder, ReminderPreference, ReturnAction, ReviewDecision)

@@ -161,13 +161,16 @@ def configure_blueprints(app):
     from commissioning.specifications.views import bp as specifications
     from commissioning.panels.views import bp as panels
     from commissioning.contracts.views import bp as contracts
+    from commissioning.monitoring.views import bp as monitoring
     for blueprint in (main, accounts, admin, needs, indicators, provision, funding, specifications, settings,
-                      opportunities, bids, providers, evaluation, panels, contracts):
+                      opportunities, bids, providers, evaluation, panels, contracts, monitoring):
         app.register_blueprint(blueprint)
     # Later stages tell the need page what they made from a need (see core/downstream.py).
     from commissioning.core import downstream
     from commissioning.specifications.util import specifications_for_need
     downstream.register("Need", "Specifications", specifications_for_need)
+    from commissioning.monitoring.util import latest_rags_for_need
+    downstream.register("Need", "Contracts and their latest RAG", latest_rags_for_need)
 
 
 ERROR_TITLES = {

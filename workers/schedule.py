@@ -1,6 +1,8 @@
 """The whole beat schedule, in one place. Beat runs once; workers scale out."""
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 SCHEDULE = {
     "outbox-dispatch-pending": {
         "task": "outbox.dispatch_pending",
@@ -11,6 +13,16 @@ SCHEDULE = {
         "task": "opportunities.close_due",
         "schedule": timedelta(minutes=1),
         "options": {"expires": 55},
+    },
+    "monitoring-sweep-reminders": {
+        "task": "monitoring.sweep_reminders",
+        "schedule": timedelta(minutes=15),
+        "options": {"expires": 14 * 60},
+    },
+    "monitoring-send-digests": {
+        "task": "monitoring.send_digests",
+        "schedule": crontab(hour=7, minute=0),   # the app's time zone is Europe/London
+        "options": {"expires": 3600},
     },
     "panels-close-due": {
         "task": "panels.close_due",

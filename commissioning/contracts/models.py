@@ -43,7 +43,7 @@ class Agreement(TimestampMixin, db.Model):
     parties = db.Column(db.JSON, nullable=False)          # [{"name", "role"}]
     value_pence = db.Column(db.BigInteger, nullable=False)
     start_date = db.Column(db.Date, nullable=False)
-    end_date = db.Column(db.Date, nullable=False)
+    end_date = db.Column(db.Date, nullable=False, index=True)
     extension_options = db.Column(db.String(300), nullable=False, default="")
     kpis = db.Column(db.JSON, nullable=False)              # [{"name", "unit", "target", "frequency", "trace"}]
     payments = db.Column(db.JSON, nullable=False)          # [{"due": "YYYY-MM-DD", "amount_pence", "conditional"}]

@@ -120,7 +120,8 @@ def _schedule_returns(agreement):
     wanted = {span_end + timedelta(days=RETURN_DAYS_AFTER_PERIOD): (span_start, span_end) for span_start, span_end in
               periods(agreement.start_date, agreement.end_date, MONTHS.get(agreement.monitoring_frequency, 3))}
     for due in list(agreement.returns):
-        if due.due_on not in wanted and due.due_on >= today:
+        # Past dates stay once the agreement is in force (their returns are history); a draft is redone.
+        if due.due_on not in wanted and (due.due_on >= today or agreement.status is AgreementStatus.drafted):
             agreement.returns.remove(due)
     have = {due.due_on for due in agreement.returns}
     for due_on, (span_start, span_end) in sorted(wanted.items()):

@@ -19,6 +19,8 @@ from commissioning.evaluation.models import AwardDecision
 from commissioning.extensions import db
 from commissioning.files.models import StoredFile
 from commissioning.files.util import UploadError, check_upload
+from commissioning.monitoring.operations import released_payments
+from commissioning.monitoring.util import returns_of
 from commissioning.opportunities.models import Opportunity
 
 bp = Blueprint("contracts", __name__)
@@ -95,6 +97,7 @@ def _page(agreement, status=200, **forms):
         sign_form=sign_form, copy_form=forms.get("copy_form") or SignedCopyForm(formdata=None),
         end_form=forms.get("end_form") or EndForm(formdata=None), confirm=ConfirmForm(formdata=None),
         pending=pending, variation_sign_form=variation_form, error=forms.get("error"), form=form,
+        returns=returns_of(agreement), released=released_payments(agreement),
         today=utcnow().astimezone(LONDON).date()), status
 
 

@@ -1,0 +1,1 @@
+"""Monitoring: returns against KPIs with RAG, reminders sent exactly once, review decisions."""

@@ -1,0 +1,84 @@
+"""Reads for monitoring: who may review, KPI history for charts, the latest RAG per contract of a need."""
+from commissioning.accounts.models import Role
+from commissioning.contracts.models import Agreement
+from commissioning.contracts.util import can_view
+from commissioning.extensions import db
+from commissioning.monitoring.models import MonitoringReturn, Reminder, ReturnStatus
+
+
+def can_review(user, agreement):
+    """Commissioners, and the contract's own monitor."""
+    return user.is_authenticated and (user.has_role(Role.commissioner) or (
+        user.has_role(Role.contract_monitor) and agreement.monitor_id == user.id))
+
+
+def can_edit_return(user, agreement):
+    return user.is_authenticated and user.has_role(Role.provider) and any(
+        m.organisation_id == agreement.organisation_id for m in user.memberships)
+
+
+def returns_of(agreement):
+    """{due_id: return} for an agreement (one query)."""
+    return {r.due_id: r for r in db.session.scalars(
+        db.select(MonitoringReturn).where(MonitoringReturn.agreement_id == agreement.id))}
+
+
+def kpi_history(agreement):
+    """Per KPI: its target and [(period end, actual, rag)] from submitted and accepted returns, in order."""
+    rows = {k["name"]: {"kpi": k, "points": []} for k in agreement.kpis}
+    returns = returns_of(agreement)
+    for due in agreement.returns:
+        ret = returns.get(due.id)
+        if ret is None or ret.status not in (ReturnStatus.submitted, ReturnStatus.accepted):
+            continue
+        for name, value in ret.kpi_actuals.items():
+            if name in rows:
+                rag = (ret.kpi_rags or {}).get(name, {}).get("rag")
+                rows[name]["points"].append((due.period_end, value, rag))
+    return list(rows.values())
+
+
+def chart(history, width=560, height=200, pad=40):
+    """Coordinates for an SVG chart of one KPI: actuals as points joined by a line, the target as a rule."""
+    points = history["points"]
+    try:
+        target = float(str(history["kpi"].get("target", "")).replace(",", ""))
+    except ValueError:
+        target = None
+    top = max([v for _d, v, _r in points] + ([target] if target else []) + [1]) * 1.15
+    step = (width - 2 * pad) / max(len(points) - 1, 1)
+
+    def y(value):
+        return round(height - pad - (value / top) * (height - 2 * pad), 1)
+    coords = [(round(pad + i * step, 1), y(v), d, v, r) for i, (d, v, r) in enumerate(points)]
+    return {"width": width, "height": height, "pad": pad, "coords": coords,
+            "line": " ".join(f"{x},{yy}" for x, yy, *_rest in coords),
+            "target_y": y(target) if target else None, "target": target, "top": round(top)}
+
+
+def latest_rags_for_need(need):
+    """For the need page: each contract made from this need and its latest RAG (the golden thread)."""
+    from flask import url_for
+    from commissioning.specifications.models import specification_needs
+    agreements = db.session.scalars(db.select(Agreement).join(
+        specification_needs, specification_needs.c.specification_id == Agreement.specification_id)
+        .where(specification_needs.c.need_id == need.id).order_by(Agreement.reference)).all()
+    rows = []
+    for agreement in agreements:
+        latest = db.session.scalars(db.select(MonitoringReturn).where(
+            MonitoringReturn.agreement_id == agreement.id, MonitoringReturn.status == ReturnStatus.accepted)
+            .order_by(MonitoringReturn.accepted_at.desc())).first()
+        rag = latest.overall_rag.short if latest and latest.overall_rag else "Not rated yet"
+        rows.append({"label": f"{agreement.reference} {agreement.organisation.name}",
+                     "url": url_for("contracts.show", agreement_id=agreement.id),
+                     "status": f"{agreement.status.title}; latest RAG: {rag}"})
+    return rows
+
+
+def notifications_for(user, limit=100):
+    return db.session.scalars(db.select(Reminder).where(Reminder.user_id == user.id)
+                              .order_by(Reminder.created_at.desc()).limit(limit)).all()
+
+
+__all__ = ["can_view", "can_review", "can_edit_return", "returns_of", "kpi_history", "chart",
+           "latest_rags_for_need", "notifications_for"]
