@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
@@ -51,7 +51,8 @@ class SignedCopyForm(FlaskForm):
                        validators=[InputRequired("Enter the name of the person who signed"), Length(max=120)])
     role = StringField("Their role", widget=GovTextInput(), validators=[InputRequired("Enter their role"),
                                                                         Length(max=120)])
-    file = FileField("Signed copy (PDF)", widget=GovFileInput())
+    file = FileField("Signed copy (PDF)", widget=GovFileInput(), validators=[FileRequired("Choose the signed copy")])
+    sha256 = HiddenField()
     submit = SubmitField("Upload signed copy", widget=GovSubmitInput())
 
 

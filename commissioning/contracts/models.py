@@ -93,7 +93,7 @@ class AgreementDocument(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     agreement_id = db.Column(db.ForeignKey("agreements.id", ondelete="CASCADE"), nullable=False, index=True)
     version = db.Column(db.Integer, nullable=False)
-    reason = db.Column(db.String(300), nullable=False)     # "Issued", "Variation 1: ..."
+    reason = db.Column(db.Text, nullable=False)            # "Issued", "Variation 1: ..."
     template_version = db.Column(db.String(80))
     snapshot = db.Column(db.JSON, nullable=False)         # the plain data the PDF is rendered from
     file_id = db.Column(db.ForeignKey("stored_files.id", ondelete="RESTRICT"))
@@ -133,7 +133,7 @@ class Variation(TimestampMixin, db.Model):
     proposed_by_id = db.Column(db.ForeignKey("users.id", ondelete="SET NULL"))
     approved_by_id = db.Column(db.ForeignKey("users.id", ondelete="SET NULL"))
     document_version = db.Column(db.Integer)
-    provider_signatory = db.Column(db.String(120))
+    provider_signatory = db.Column(db.String(260))   # "name (role)", each up to 120 characters
     provider_signed_at = db.Column(UTCDateTime())
     provider_signed_sha256 = db.Column(db.String(64))
     countersigned_by_id = db.Column(db.ForeignKey("users.id", ondelete="SET NULL"))

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from commissioning.audit.operations import log_action
 from commissioning.contracts.models import (
     Agreement, AgreementDocument, AgreementKind, AgreementStatus, Clause, ReturnDue, Variation, VariationStatus)
+from commissioning.core.enums import InvalidTransition
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
@@ -92,11 +93,12 @@ def add_months(day, months):
 
 def periods(start, end, months):
     """(period start, period end) pairs covering start..end in steps of ``months``."""
-    out, current = [], start
+    out, k = [], 0
+    current = start
     while current <= end:
-        following = add_months(current, months)
+        following = add_months(start, (k + 1) * months)   # from the start each time: no drift at month ends
         out.append((current, min(following - timedelta(days=1), end)))
-        current = following
+        current, k = following, k + 1
     return out
 
 
@@ -121,7 +123,8 @@ def _schedule_returns(agreement):
               periods(agreement.start_date, agreement.end_date, MONTHS.get(agreement.monitoring_frequency, 3))}
     for due in list(agreement.returns):
         # Past dates stay once the agreement is in force (their returns are history); a draft is redone.
-        if due.due_on not in wanted and (due.due_on >= today or agreement.status is AgreementStatus.drafted):
+        if due.due_on not in wanted and (due.due_on >= today or agreement.status in (
+                AgreementStatus.drafted, AgreementStatus.issued)):
             agreement.returns.remove(due)
     have = {due.due_on for due in agreement.returns}
     for due_on, (span_start, span_end) in sorted(wanted.items()):
@@ -364,11 +367,12 @@ def sign(agreement, user, name, role, sha256_seen):
          "agreement.signed")
 
 
-def upload_signed_copy(agreement, user, name, role, upload):
-    """A wet-signed or otherwise signed copy instead of accepting in the app."""
+def upload_signed_copy(agreement, user, name, role, upload, sha256_seen):
+    """A wet-signed or otherwise signed copy instead of accepting in the app, of the version on screen."""
     if agreement.status is not AgreementStatus.issued:
         raise AgreementError("This agreement is not waiting for a signature")
     _check_signatory(agreement, user, name, role)
+    _check_seen(agreement.document, sha256_seen)
     filename, content_type, data = upload
     if content_type != "application/pdf":
         raise AgreementError("Upload the signed copy as a PDF")
@@ -376,25 +380,42 @@ def upload_signed_copy(agreement, user, name, role, upload):
     agreement.signed_copy_file_id = stored.id
     agreement.provider_signatory, agreement.provider_signatory_role = name.strip(), role.strip()
     agreement.provider_signed_at = utcnow()
-    agreement.provider_signed_sha256 = agreement.document.sha256 if agreement.document else None
+    agreement.provider_signed_sha256 = sha256_seen
     move(agreement, AgreementStatus.signed, f"signed copy uploaded by {name.strip()} (sha256 {stored.sha256[:12]})",
          "An agreement", "agreement.signed")
 
 
 def countersign(agreement, by):
-    if agreement.status is not AgreementStatus.signed:
+    if agreement.status is not AgreementStatus.signed or not agreement.provider_signed_sha256:
         raise AgreementError("The provider has not signed yet")
     agreement.countersigned_by_id, agreement.countersigned_at = by.id, utcnow()
     move(agreement, AgreementStatus.active, f"countersigned by {by.name}", "An agreement", "agreement.countersigned")
     _tell_provider(agreement, f"Signed by both parties: {agreement.title}", "agreement_active")
 
 
-def end(agreement, by, reason, early):
+def end(agreement, by, reason, early, today=None):
+    """End at the end date, or terminate early with a reason; open variations and future returns go."""
+    today = today or utcnow().astimezone(LONDON).date()
+    target = AgreementStatus.terminated if early else AgreementStatus.ended
+    if not agreement.status.can_become(target):
+        raise InvalidTransition(f"An agreement that is {agreement.status.title.lower()} cannot be "
+                                f"{target.title.lower()}")
     if early and not (reason or "").strip():
         raise AgreementError("Say why the agreement is ending early")
-    agreement.end_reason = (reason or "").strip() or "Reached its end date"
-    move(agreement, AgreementStatus.terminated if early else AgreementStatus.ended, agreement.end_reason,
+    if not early and today < agreement.end_date:
+        raise AgreementError(f"It runs until {agreement.end_date.strftime('%-d %B %Y')}: to stop it before then, "
+                             "terminate it early with a reason")
+    why = (reason or "").strip() or "Reached its end date"
+    move(agreement, AgreementStatus.terminated if early else AgreementStatus.ended, why,
          "An agreement", "agreement.terminated" if early else "agreement.ended")
+    agreement.end_reason = why
+    for variation in agreement.variations:
+        if variation.status in (VariationStatus.proposed, VariationStatus.approved, VariationStatus.signed):
+            variation.status = VariationStatus.withdrawn
+            log_action(agreement, "variation.withdrawn", f"{variation.reference} withdrawn: the agreement ended")
+    for due in list(agreement.returns):
+        if due.due_on > today and due.period_start > today:
+            agreement.returns.remove(due)
 
 
 # --- variations ----------------------------------------------------------------------------
@@ -440,7 +461,13 @@ def _applied(variation):
     return out
 
 
+def _in_force(variation):
+    if variation.agreement.status is not AgreementStatus.active:
+        raise AgreementError("The agreement is no longer active, so this variation cannot go ahead")
+
+
 def approve_variation(variation, by, authority):
+    _in_force(variation)
     move(variation, VariationStatus.approved, f"approved by {by.name}", "A variation", "variation.approved")
     variation.approved_by_id = by.id
     document = _new_document(variation.agreement, f"Variation {variation.number}: {variation.reason}", authority,
@@ -452,6 +479,7 @@ def approve_variation(variation, by, authority):
 
 def sign_variation(variation, user, name, role, sha256_seen):
     agreement = variation.agreement
+    _in_force(variation)
     if variation.status is not VariationStatus.approved:
         raise AgreementError("This variation is not waiting for a signature")
     _check_signatory(agreement, user, name, role)
@@ -463,6 +491,7 @@ def sign_variation(variation, user, name, role, sha256_seen):
 
 
 def countersign_variation(variation, by):
+    _in_force(variation)
     if variation.status is not VariationStatus.signed:
         raise AgreementError("The provider has not signed this variation yet")
     agreement = variation.agreement

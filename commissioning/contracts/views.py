@@ -42,13 +42,19 @@ def _managed(agreement_id):
     return agreement
 
 
+def _filtered(form):
+    """The register through the filters; values outside the choices are refused on the form, not obeyed."""
+    if not form.validate():
+        return register(current_user)
+    return register(current_user, status=form.status.data or None, kind=form.kind.data or None,
+                    q=(form.q.data or "").strip() or None)
+
+
 @bp.route("/contracts")
 @permission_required("can_view_contracts")
 def index():
     form = RegisterFilterForm(request.args)
-    form.validate()
-    rows = register(current_user, status=form.status.data or None, kind=form.kind.data or None,
-                    q=(form.q.data or "").strip() or None)
+    rows = _filtered(form)
     return render_template("contracts/register.html", rows=rows, filter_form=form,
                            today=utcnow().astimezone(LONDON).date())
 
@@ -56,10 +62,7 @@ def index():
 @bp.route("/contracts.csv")
 @permission_required("can_view_contracts")
 def register_download():
-    form = RegisterFilterForm(request.args)
-    form.validate()
-    rows = register(current_user, status=form.status.data or None, kind=form.kind.data or None,
-                    q=(form.q.data or "").strip() or None)
+    rows = _filtered(RegisterFilterForm(request.args))
     return Response(register_csv(rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=contracts-register.csv"})
 
@@ -79,12 +82,15 @@ def create_from_award(opp_id):
     return redirect(url_for("contracts.show", agreement_id=made[0].id))
 
 
-def _page(agreement, status=200, **forms):
+def _page(agreement, status=200, error=None, **forms):
     document = agreement.document
     is_provider = any(m.organisation_id == agreement.organisation_id for m in current_user.memberships)
     sign_form = forms.get("sign_form") or SignForm(formdata=None)
     if document is not None and not forms.get("sign_form"):
         sign_form.sha256.data = document.sha256 or ""
+    copy_form = forms.get("copy_form") or SignedCopyForm(formdata=None, prefix="copy")
+    if document is not None and not forms.get("copy_form"):
+        copy_form.sha256.data = document.sha256 or ""
     pending = next((v for v in agreement.variations if v.status in (
         VariationStatus.proposed, VariationStatus.approved, VariationStatus.signed)), None)
     variation_form = forms.get("variation_sign_form") or SignForm(formdata=None)
@@ -92,9 +98,10 @@ def _page(agreement, status=200, **forms):
         doc = next((d for d in agreement.documents if d.version == pending.document_version), None)
         variation_form.sha256.data = doc.sha256 if doc and doc.sha256 else ""
     form = next((f for f in forms.values() if f is not None and f.errors), None)
+    forms["error"] = error
     return render_template(
         "contracts/agreement.html", agreement=agreement, document=document, is_provider=is_provider,
-        sign_form=sign_form, copy_form=forms.get("copy_form") or SignedCopyForm(formdata=None),
+        sign_form=sign_form, copy_form=copy_form,
         end_form=forms.get("end_form") or EndForm(formdata=None), confirm=ConfirmForm(formdata=None),
         pending=pending, variation_sign_form=variation_form, error=forms.get("error"), form=form,
         returns=returns_of(agreement), released=released_payments(agreement),
@@ -250,11 +257,12 @@ def sign(agreement_id):
 @permission_required("can_view_contracts")
 def upload_signed_copy(agreement_id):
     agreement = _agreement(agreement_id)
-    form = SignedCopyForm()
+    form = SignedCopyForm(prefix="copy")
     if form.validate_on_submit():
         try:
             upload = check_upload(form.file.data)
-            operations.upload_signed_copy(agreement, current_user, form.name.data, form.role.data, upload)
+            operations.upload_signed_copy(agreement, current_user, form.name.data, form.role.data, upload,
+                                          form.sha256.data)
             flash("Signed copy uploaded. The council will countersign.")
             return redirect(url_for("contracts.show", agreement_id=agreement.id))
         except (AgreementError, UploadError) as exc:

@@ -62,7 +62,9 @@ def _number(raw, label, field, whole=False):
     except ValueError:
         raise MonitoringError(f"{label} must be {'a whole number' if whole else 'a number'}, like 12",
                               field) from None
-    if not math.isfinite(value) or value < 0:
+    if not math.isfinite(value):
+        raise MonitoringError(f"{label} must be {'a whole number' if whole else 'a number'}, like 12", field)
+    if value < 0:
         raise MonitoringError(f"{label} cannot be negative", field)
     return value
 
@@ -153,6 +155,9 @@ def accept_return(ret, by, overall, reason, actions):
     for text, owner, due_on in actions:
         if not text.strip() or not owner.strip() or due_on is None:
             raise MonitoringError("Give each action its text, an owner and a due date", "actions")
+        if due_on < ret.due.period_start:
+            raise MonitoringError(f"An action’s due date cannot be before the period it is about, which starts "
+                                  f"{ret.due.period_start.strftime('%-d %B %Y')}", "actions")
         ret.actions.append(ReturnAction(text=text.strip(), owner=owner.strip(), due_on=due_on))
     ret.overall_rag, ret.rag_override_reason = overall, (reason or "").strip() or None
     ret.accepted_at, ret.accepted_by_id = utcnow(), by.id
@@ -161,7 +166,8 @@ def accept_return(ret, by, overall, reason, actions):
 
 
 def released_payments(agreement):
-    """For each payment, whether it can be paid: conditional ones once the return before them is accepted."""
+    """For each payment, whether it can be paid: a conditional one once the return for the period that
+    ended by its due date has been accepted."""
     accepted = {r.due_id for r in db.session.scalars(db.select(MonitoringReturn).where(
         MonitoringReturn.agreement_id == agreement.id, MonitoringReturn.status == ReturnStatus.accepted))}
     out = []
@@ -169,7 +175,8 @@ def released_payments(agreement):
         if not p["conditional"]:
             out.append(True)
             continue
-        before = [d for d in agreement.returns if d.due_on.isoformat() <= p["due"]]
+        before = sorted((d for d in agreement.returns if d.period_end.isoformat() <= p["due"]),
+                        key=lambda d: d.period_end)
         out.append(bool(before) and before[-1].id in accepted)
     return out
 
@@ -187,7 +194,12 @@ def record_decision(agreement, by, decision, reason):
     if decision is Decision.recommission:
         from commissioning.specifications.models import Specification
         from commissioning.specifications.operations import create_specification
+        from commissioning.needs.models import NeedStatus
+        from commissioning.needs.operations import change_need_status
         spec = db.session.get(Specification, agreement.specification_id)
+        for need in spec.needs:
+            if need.status is NeedStatus.specified:
+                change_need_status(need, NeedStatus.prioritised, f"recommissioning {agreement.reference}")
         content = dict(spec.version(agreement.specification_version).content)
         content["title"] = f"{content['title']} (recommissioned)"
         row.specification_id = create_specification(by, list(spec.needs), content).id

@@ -29,7 +29,7 @@ class NeedStatus(StatusEnum):
         "draft": {"evidenced", "closed"},
         "evidenced": {"draft", "prioritised", "closed"},
         "prioritised": {"evidenced", "specified", "closed"},
-        "specified": {"closed"},
+        "specified": {"closed", "prioritised"},   # back to prioritised when a contract is recommissioned
         "closed": {"draft"},
     }
 

@@ -70,8 +70,9 @@ def demo_objects(live_app):
                    decided_round=rounds["Summer activities"].id)
         from commissioning.contracts.models import Agreement, AgreementStatus, Clause
         alt_valley = db.select(Agreement).where(Agreement.organisation_id == org.id)
-        ids.update(agreement=db.session.scalars(alt_valley.where(Agreement.status == AgreementStatus.issued)).first().id,
-                   clause=db.session.scalars(db.select(Clause.id)).first())
+        issued = db.session.scalars(alt_valley.where(Agreement.status == AgreementStatus.issued)).first()
+        ids.update(agreement=issued.id, clause=db.session.scalars(db.select(Clause.id)).first(),
+                   return_due=sorted(issued.returns, key=lambda d: d.due_on)[0].id)
         ids["draft_agreement"] = db.session.scalars(db.select(Agreement.id).where(
             Agreement.status == AgreementStatus.drafted)).first()
         # The walk's URL builders read `need.options[0].id` too.

@@ -128,6 +128,10 @@ ACCESS = {
     "contracts.new_variation": (lambda o: f"/contracts/{o['agreement'].id}/variations/new", only("commissioner")),
     "contracts.clauses": (lambda o: "/admin/clauses", admin_only()),
     "contracts.edit_clause": (lambda o: f"/admin/clauses/{o['clause'].id}", admin_only()),
+    "monitoring.return_page": (lambda o: f"/returns/{o['return_due'].id}", only(*CONTRACT_VIEWERS)),
+    "monitoring.kpis": (lambda o: f"/contracts/{o['agreement'].id}/kpis", only(*CONTRACT_VIEWERS)),
+    "monitoring.review": (lambda o: f"/contracts/{o['agreement'].id}/review", only("commissioner")),
+    "monitoring.notifications": (lambda o: "/notifications", expect(anonymous=302)),
     "panels.index": (lambda o: "/panels", only(*PANEL_RUNNERS)),
     "panels.new_panel": (lambda o: "/panels/new", only(*PANEL_RUNNERS)),
     "panels.panel": (lambda o: f"/panels/{o['panel'].id}", only(*PANEL_RUNNERS)),
@@ -157,7 +161,7 @@ POST_ONLY = {"accounts.logout", "evaluation.unassign", "specifications.submit", 
              "panels.remove_project", "panels.open_round", "panels.close_round", "panels.confirm_round",
              "contracts.create_from_award", "contracts.issue", "contracts.recall", "contracts.countersign",
              "contracts.sign", "contracts.upload_signed_copy", "contracts.end", "contracts.variation_step",
-             "contracts.sign_variation"}
+             "contracts.sign_variation", "monitoring.send_back", "monitoring.accept", "monitoring.action_done"}
 
 
 def urls(builder, objects):
@@ -227,6 +231,7 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     draft_agreement = create_agreement(provider_org, provider)
     db.session.commit()
     return {**panels, "agreement": agreement, "draft_agreement": draft_agreement,
+            "return_due": sorted(agreement.returns, key=lambda d: d.due_on)[0],
             "clause": db.session.scalars(db.select(Clause)).first(), "provider_org": provider_org, "users": users, "mail": mail, "need": need, "evidence": evidence,
             "indicator": create_indicator(), "provision": create_provision(organisation=provider_org),
             "venue": create_venue(), "pot": pot, "allocation": allocation, "locality": locality,

@@ -135,10 +135,14 @@ def test_a_signed_copy_must_be_a_pdf(create_agreement, provider, create_user):
     org = provider.memberships[0].organisation
     agreement = create_agreement(org, provider)
     ops.render_document(ops.issue(agreement, create_user(Role.commissioner), "Test Borough Council").id)
+    sha = agreement.document.sha256
     with pytest.raises(AgreementError, match="as a PDF"):
-        ops.upload_signed_copy(agreement, provider, "Pat", "Chair", ("signed.txt", "text/plain", b"hi"))
-    ops.upload_signed_copy(agreement, provider, "Pat", "Chair", ("signed.pdf", "application/pdf", b"%PDF-1.4 x"))
+        ops.upload_signed_copy(agreement, provider, "Pat", "Chair", ("signed.txt", "text/plain", b"hi"), sha)
+    with pytest.raises(AgreementError, match="changed since you opened it"):
+        ops.upload_signed_copy(agreement, provider, "Pat", "Chair", ("s.pdf", "application/pdf", b"%PDF-1.4 x"), "0")
+    ops.upload_signed_copy(agreement, provider, "Pat", "Chair", ("signed.pdf", "application/pdf", b"%PDF-1.4 x"), sha)
     assert agreement.status is AgreementStatus.signed and agreement.signed_copy_file_id
+    assert agreement.provider_signed_sha256 == sha
 
 
 def _active(create_agreement, provider, commissioner):
@@ -186,8 +190,15 @@ def test_ending_early_needs_a_reason(create_agreement, provider, create_user):
     agreement = _active(create_agreement, provider, commissioner)
     with pytest.raises(AgreementError, match="Say why"):
         ops.end(agreement, commissioner, "", early=True)
+    with pytest.raises(AgreementError, match="terminate it early"):
+        ops.end(agreement, commissioner, "", early=False)
+    variation = ops.propose_variation(agreement, commissioner, "More", value_pence=agreement.value_pence + 100,
+                                      payments=[*agreement.payments[:-1], {**agreement.payments[-1], "amount_pence":
+                                                                          agreement.payments[-1]["amount_pence"] + 100}])
     ops.end(agreement, commissioner, "The provider closed", early=True)
-    assert agreement.status is AgreementStatus.terminated
+    assert agreement.status is AgreementStatus.terminated and variation.status is VariationStatus.withdrawn
+    with pytest.raises(AgreementError, match="no longer active"):
+        ops.approve_variation(variation, commissioner, "Test Borough Council")
     with pytest.raises(InvalidTransition):
         ops.end(agreement, commissioner, "again", early=False)
 
@@ -233,3 +244,29 @@ def test_signing_through_the_page(create_agreement, provider, create_user, login
     ok = client.post(f"/contracts/{agreement.id}/sign",
                      data={"name": "Pat Provider", "role": "Chair", "sha256": document.sha256})
     assert ok.status_code == 302 and agreement.status is AgreementStatus.signed
+
+
+def test_refused_page_actions_show_the_reason_not_a_crash(create_agreement, provider, create_user, login, client):
+    agreement = create_agreement(provider.memberships[0].organisation, provider, route="light_touch",
+                                 max_value_pence=700_000_00, amount_pence=650_000_00)
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    login(commissioner)
+    for action, words in (("issue", "standstill period runs until"), ("recall", "cannot become"),
+                          ("countersign", "not signed yet")):
+        response = client.post(f"/contracts/{agreement.id}/{action}")
+        assert response.status_code == 400 and words in response.get_data(as_text=True), action
+    assert client.get("/contracts?status=bogus&kind=nope").status_code == 200
+    assert client.get("/contracts.csv?status=bogus").status_code == 200
+
+
+def test_party_names_are_escaped_and_month_end_periods_do_not_drift(create_agreement, provider, login, client,
+                                                                   create_user):
+    agreement = create_agreement(provider.memberships[0].organisation, provider)
+    agreement.parties = [*agreement.parties, {"name": 'Evil <b id="injected">X</b>', "role": "Partner"}]
+    db.session.commit()
+    login(create_user(Role.commissioner))
+    page = client.get(f"/contracts/{agreement.id}").get_data(as_text=True)
+    assert 'id="injected"' not in page and "&lt;b id=" in page
+    spans = ops.periods(date(2026, 11, 30), date(2027, 11, 29), 3)
+    assert [s.isoformat() for s, _e in spans] == ["2026-11-30", "2027-02-28", "2027-05-30", "2027-08-30"]
