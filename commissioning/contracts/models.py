@@ -77,8 +77,12 @@ class Agreement(TimestampMixin, db.Model):
 
     @property
     def document(self):
-        """The newest document version, or None before the first issue."""
-        return self.documents[-1] if self.documents else None
+        """The document in force: the newest version that is not a variation still awaiting agreement
+        (or withdrawn); None before the first issue. A pending variation's document is shown with it."""
+        pending = {v.document_version for v in self.variations
+                   if v.document_version and v.status is not VariationStatus.agreed}
+        versions = [d for d in self.documents if d.version not in pending]
+        return versions[-1] if versions else None
 
     def __repr__(self):
         return f"<Agreement {self.reference}>"

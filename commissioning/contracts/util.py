@@ -16,8 +16,9 @@ def can_view(user, agreement):
         return True
     if user.has_role(Role.contract_monitor) and agreement.monitor_id == user.id:
         return True
-    return user.has_role(Role.provider) and any(m.organisation_id == agreement.organisation_id
-                                                for m in user.memberships)
+    # Providers see their agreement from its issue: a draft (perhaps in standstill) is the council's.
+    return (user.has_role(Role.provider) and agreement.status is not AgreementStatus.drafted
+            and any(m.organisation_id == agreement.organisation_id for m in user.memberships))
 
 
 def register(user, status=None, kind=None, q=None):
@@ -28,7 +29,8 @@ def register(user, status=None, kind=None, q=None):
         if user.has_role(Role.contract_monitor):
             clauses.append(Agreement.monitor_id == user.id)
         if user.has_role(Role.provider):
-            clauses.append(Agreement.organisation_id.in_([m.organisation_id for m in user.memberships]))
+            clauses.append(db.and_(Agreement.organisation_id.in_([m.organisation_id for m in user.memberships]),
+                                   Agreement.status != AgreementStatus.drafted))
         query = query.where(db.or_(*clauses)) if clauses else query.where(db.false())
     if status:
         query = query.where(Agreement.status == AgreementStatus(status))

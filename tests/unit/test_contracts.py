@@ -214,6 +214,12 @@ def test_each_sees_only_their_agreements_and_the_csv_is_safe(
     monitor = create_user(Role.contract_monitor)
     theirs.monitor_id = monitor.id
     db.session.commit()
+    assert register(provider) == []                      # a draft is the council's until it is issued
+    login(provider)
+    assert client.get(f"/contracts/{mine.id}").status_code == 403
+    client.post("/logout")
+    ops.issue(mine, create_user(Role.commissioner), "Test Borough Council")
+    db.session.commit()
     assert [a.id for a, _due in register(provider)] == [mine.id]
     assert [a.id for a, _due in register(monitor)] == [theirs.id]
     csv_text = register_csv(register(create_user(Role.commissioner)))
@@ -270,3 +276,16 @@ def test_party_names_are_escaped_and_month_end_periods_do_not_drift(create_agree
     assert 'id="injected"' not in page and "&lt;b id=" in page
     spans = ops.periods(date(2026, 11, 30), date(2027, 11, 29), 3)
     assert [s.isoformat() for s, _e in spans] == ["2026-11-30", "2027-02-28", "2027-05-30", "2027-08-30"]
+
+
+def test_the_document_in_force_ignores_a_pending_or_withdrawn_variation(create_agreement, provider, create_user):
+    commissioner = create_user(Role.commissioner)
+    agreement = _active(create_agreement, provider, commissioner)
+    payments = [*agreement.payments[:-1], {**agreement.payments[-1],
+                                           "amount_pence": agreement.payments[-1]["amount_pence"] + 100}]
+    variation = ops.propose_variation(agreement, commissioner, "Uplift", value_pence=agreement.value_pence + 100,
+                                      payments=payments)
+    ops.render_document(ops.approve_variation(variation, commissioner, "Test Borough Council").id)
+    assert agreement.document.version == 1             # version 2 waits for both signatures
+    ops.withdraw_variation(variation, commissioner)
+    assert agreement.document.version == 1 and len(agreement.documents) == 2
