@@ -10,6 +10,7 @@ from commissioning.core.models import LONDON, utcnow
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
 from commissioning.core.urls import absolute_url
+from commissioning.core.vocabulary import VulnerableGroup
 from commissioning.extensions import db
 from commissioning.mail.operations import queue_email
 from commissioning.monitoring.models import (
@@ -79,11 +80,21 @@ def save_return(ret, user, form):
         value = _number(form.get(f"kpi-{i}"), f"The actual for “{kpi['name']}”", f"kpi-{i}")
         if value is not None:
             actuals[kpi["name"]] = value
-    reach = {"age": {}}
+    reach = {"age": {}, "locality": {}, "group": {}}
     for j, band in enumerate(AGE_BANDS):
         count = _number(form.get(f"age-{j}"), f"The number aged {band.lower()}", f"age-{j}", whole=True)
         if count is not None:
             reach["age"][band] = count
+    for locality in reach_localities(agreement):
+        count = _number(form.get(f"loc-{locality.id}"), f"The number in {locality.name}", f"loc-{locality.id}",
+                        whole=True)
+        if count is not None:
+            reach["locality"][locality.name] = count
+    for group in VulnerableGroup:
+        count = _number(form.get(f"group-{group.value}"), f"The number who are {group.title.lower()}",
+                        f"group-{group.value}", whole=True)
+        if count is not None:
+            reach["group"][group.title] = count
     spend = _number(form.get("spend"), "Spend", "spend")
     spend_pence = round(spend * 100) if spend is not None else None
     if spend_pence is not None and spend_pence > agreement.value_pence:
@@ -101,6 +112,26 @@ def save_return(ret, user, form):
     ret.achievements = (form.get("achievements") or "").strip()[:10000]
     ret.issues = (form.get("issues") or "").strip()[:10000]
     log_action(ret.agreement, "return.saved", f"Return due {ret.due.due_on} saved", user=user, return_id=ret.id)
+
+
+def reach_localities(agreement):
+    """The localities the specification covers, for reach by locality."""
+    from commissioning.localities.models import Locality
+    from commissioning.specifications.models import Specification
+    spec = db.session.get(Specification, agreement.specification_id)
+    ids = spec.version(agreement.specification_version).content.get("locality_ids") or []
+    return db.session.scalars(db.select(Locality).where(Locality.id.in_(ids)).order_by(Locality.name)).all()
+
+
+def attach(ret, user, upload):
+    """One supporting file per return (a register of attendance, photos' consent forms...)."""
+    from commissioning.files.operations import store_file
+    if ret.status not in (ReturnStatus.draft, ReturnStatus.returned):
+        raise MonitoringError("This return has been submitted and is locked")
+    filename, content_type, data = upload
+    ret.attachment_file_id = store_file(filename, content_type, data, user).id
+    log_action(ret.agreement, "return.attachment", f"{filename} attached to the return due {ret.due.due_on}",
+               user=user)
 
 
 def submit_return(ret, user):

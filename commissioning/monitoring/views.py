@@ -10,6 +10,9 @@ from commissioning.core.forms import ConfirmForm
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.permissions import ensure, login_required, permission_required
 from commissioning.extensions import db
+from commissioning.core.vocabulary import VulnerableGroup
+from commissioning.files.models import StoredFile
+from commissioning.files.util import UploadError, check_upload
 from commissioning.monitoring import operations
 from commissioning.monitoring.models import AGE_BANDS, Decision, Rag, ReturnAction, ReturnStatus, ReviewDecision
 from commissioning.monitoring.operations import MonitoringError
@@ -32,6 +35,7 @@ def _page(due, ret, status=200, error=None, values=None):
     agreement = due.agreement
     return render_template(
         "monitoring/return.html", due=due, ret=ret, agreement=agreement, age_bands=AGE_BANDS,
+        localities=operations.reach_localities(agreement), groups=list(VulnerableGroup),
         editable=ret.status in (ReturnStatus.draft, ReturnStatus.returned) and can_edit_return(current_user, agreement),
         reviewer=can_review(current_user, agreement), rags=list(Rag), error=error, values=values or {},
         confirm=ConfirmForm(formdata=None), today=utcnow().astimezone(LONDON).date()), status
@@ -40,6 +44,9 @@ def _page(due, ret, status=200, error=None, values=None):
 def _values(ret):
     values = {f"kpi-{i}": ret.kpi_actuals.get(k["name"], "") for i, k in enumerate(ret.agreement.kpis)}
     values.update({f"age-{j}": ret.reach.get("age", {}).get(band, "") for j, band in enumerate(AGE_BANDS)})
+    values.update({f"loc-{loc.id}": ret.reach.get("locality", {}).get(loc.name, "")
+                   for loc in operations.reach_localities(ret.agreement)})
+    values.update({f"group-{g.value}": ret.reach.get("group", {}).get(g.title, "") for g in VulnerableGroup})
     values.update(spend=f"{ret.spend_pence / 100:.2f}" if ret.spend_pence is not None else "",
                   feedback_responses=ret.feedback_responses if ret.feedback_responses is not None else "",
                   feedback_positive=ret.feedback_positive if ret.feedback_positive is not None else "",
@@ -67,6 +74,12 @@ def return_page(due_id):
     values = {k: request.form.get(k, "") for k in request.form}
     try:
         operations.save_return(ret, current_user, request.form)
+        upload = request.files.get("attachment")
+        if upload is not None and upload.filename:
+            try:
+                operations.attach(ret, current_user, check_upload(upload))
+            except UploadError as exc:
+                raise MonitoringError(str(exc), "attachment") from None
         if request.form.get("action") == "submit":
             operations.submit_return(ret, current_user)
             flash("Return submitted. Your monitor will review it.")
@@ -95,6 +108,19 @@ def _review_action(due_id, action):
         return _page(due, ret, 400, error=(str(exc), getattr(exc, "field", None) or "comments"),
                      values={k: request.form.get(k, "") for k in request.form})
     return redirect(url_for("monitoring.return_page", due_id=due.id))
+
+
+@bp.route("/returns/<int:due_id>/attachment")
+@permission_required("can_view_contracts")
+def attachment(due_id):
+    due = _due(due_id)
+    ret = returns_of(due.agreement).get(due.id)
+    if ret is None or ret.attachment_file_id is None:
+        abort(404)
+    stored = db.session.get(StoredFile, ret.attachment_file_id)
+    from flask import Response
+    return Response(stored.data, mimetype=stored.content_type,
+                    headers={"Content-Disposition": f"attachment; filename={stored.filename}"})
 
 
 @bp.route("/returns/<int:due_id>/send-back", methods=["POST"])

@@ -89,7 +89,8 @@ NOT_PAGES = {"main.healthz", "needs.evidence_file", "indicators.download", "spec
              "providers.document_file", "bids.attachment", "evaluation.scoring_status",
              "opportunities.submission_file", "evaluation.assessment", "panels.ballots_file",
              "panels.round_status", "contracts.register_download", "contracts.document_status",
-             "contracts.document_file", "contracts.signed_copy"}
+             "contracts.document_file", "contracts.signed_copy",
+             "monitoring.attachment"}
 
 
 def pages_for(role, objects):

@@ -129,6 +129,8 @@ ACCESS = {
     "contracts.clauses": (lambda o: "/admin/clauses", admin_only()),
     "contracts.edit_clause": (lambda o: f"/admin/clauses/{o['clause'].id}", admin_only()),
     "monitoring.return_page": (lambda o: f"/returns/{o['return_due'].id}", only(*CONTRACT_VIEWERS)),
+    "monitoring.attachment": (lambda o: f"/returns/{o['return_due'].id}/attachment",
+                              expect(anonymous=302, default=403, **{r: 404 for r in CONTRACT_VIEWERS})),
     "monitoring.kpis": (lambda o: f"/contracts/{o['agreement'].id}/kpis", only(*CONTRACT_VIEWERS)),
     "monitoring.review": (lambda o: f"/contracts/{o['agreement'].id}/review", only("commissioner")),
     "monitoring.notifications": (lambda o: "/notifications", expect(anonymous=302)),

@@ -201,3 +201,25 @@ def test_access_to_returns(active, create_user, login, client):
     bad = client.post(f"/returns/{due.id}", data={"kpi-0": "lots", "action": "save"})
     assert bad.status_code == 400 and 'href="#kpi-0"' in bad.get_data(as_text=True)
     assert client.post(f"/returns/{due.id}/accept", data={"overall": "green"}).status_code == 403
+
+
+def test_reach_by_locality_and_group_and_an_attachment(active, login, client):
+    import io
+    agreement, provider, _m, _c = active()
+    due = _first_due(agreement)
+    locality = ops.reach_localities(agreement)[0]
+    db.session.commit()
+    login(provider)
+    bad = client.post(f"/returns/{due.id}", data={f"loc-{locality.id}": "-1", "action": "save"})
+    assert bad.status_code == 400 and f"The number in {locality.name} cannot be negative" in bad.get_data(as_text=True)
+    refused = client.post(f"/returns/{due.id}", data={"action": "save", "attachment": (io.BytesIO(b"MZ\x90"), "x.exe")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 400
+    ok = client.post(f"/returns/{due.id}", data={f"loc-{locality.id}": "12", "group-neet": "3", "action": "save",
+                                                 "attachment": (io.BytesIO(b"name,sessions\nA,3\n"), "register.csv")},
+                     content_type="multipart/form-data")
+    assert ok.status_code == 302
+    ret = ops.return_for(due)
+    assert ret.reach["locality"] == {locality.name: 12} and list(ret.reach["group"].values()) == [3]
+    download = client.get(f"/returns/{due.id}/attachment")
+    assert download.status_code == 200 and b"sessions" in download.data
