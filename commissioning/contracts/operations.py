@@ -335,6 +335,11 @@ def issue(agreement, by, authority, today=None):
     return document
 
 
+def assign_monitor(agreement, monitor, by):
+    agreement.monitor_id = monitor.id
+    log_action(agreement, "agreement.monitor_assigned", f"{monitor.name} monitors {agreement.reference}", user=by)
+
+
 def recall(agreement, by):
     move(agreement, AgreementStatus.drafted, f"recalled by {by.name} for changes", "An agreement",
          "agreement.recalled")

@@ -105,6 +105,7 @@ def _page(agreement, status=200, error=None, **forms):
         end_form=forms.get("end_form") or EndForm(formdata=None), confirm=ConfirmForm(formdata=None),
         pending=pending, variation_sign_form=variation_form, error=forms.get("error"), form=form,
         returns=returns_of(agreement), released=released_payments(agreement),
+        monitors=_monitors() if current_user.can_manage_contracts() else [],
         today=utcnow().astimezone(LONDON).date()), status
 
 
@@ -206,6 +207,21 @@ def _action(agreement, action):
     except (AgreementError, InvalidTransition) as exc:
         db.session.rollback()
         return _page(db.session.get(Agreement, agreement.id), 400, error=str(exc))
+    return redirect(url_for("contracts.show", agreement_id=agreement.id))
+
+
+@bp.route("/contracts/<int:agreement_id>/monitor", methods=["POST"])
+@permission_required("can_manage_contracts")
+def assign_monitor(agreement_id):
+    """A contract keeps a monitor through its life: reassign when someone leaves."""
+    agreement = _managed(agreement_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    monitor = next((u for u in _monitors() if str(u.id) == request.form.get("monitor")), None)
+    if monitor is None:
+        return _page(agreement, 400, error="Choose a contract monitor")
+    operations.assign_monitor(agreement, monitor, current_user)
+    flash(f"{monitor.name} now monitors {agreement.reference}.")
     return redirect(url_for("contracts.show", agreement_id=agreement.id))
 
 

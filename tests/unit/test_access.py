@@ -163,7 +163,8 @@ POST_ONLY = {"accounts.logout", "evaluation.unassign", "specifications.submit", 
              "panels.remove_project", "panels.open_round", "panels.close_round", "panels.confirm_round",
              "contracts.create_from_award", "contracts.issue", "contracts.recall", "contracts.countersign",
              "contracts.sign", "contracts.upload_signed_copy", "contracts.end", "contracts.variation_step",
-             "contracts.sign_variation", "monitoring.send_back", "monitoring.accept", "monitoring.action_done"}
+             "contracts.sign_variation", "monitoring.send_back", "monitoring.accept", "monitoring.action_done",
+             "contracts.assign_monitor"}
 
 
 def urls(builder, objects):

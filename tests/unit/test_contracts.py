@@ -289,3 +289,15 @@ def test_the_document_in_force_ignores_a_pending_or_withdrawn_variation(create_a
     assert agreement.document.version == 1             # version 2 waits for both signatures
     ops.withdraw_variation(variation, commissioner)
     assert agreement.document.version == 1 and len(agreement.documents) == 2
+
+
+def test_a_live_contract_can_get_a_new_monitor(create_agreement, provider, create_user, login, client):
+    commissioner = create_user(Role.commissioner)
+    agreement = _active(create_agreement, provider, commissioner)
+    first, second = create_user(Role.contract_monitor), create_user(Role.contract_monitor)
+    agreement.monitor_id = first.id
+    db.session.commit()
+    login(commissioner)
+    assert client.post(f"/contracts/{agreement.id}/monitor", data={"monitor": "999999"}).status_code == 400
+    assert client.post(f"/contracts/{agreement.id}/monitor", data={"monitor": str(second.id)}).status_code == 302
+    assert agreement.monitor_id == second.id
