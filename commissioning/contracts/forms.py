@@ -69,7 +69,7 @@ class VariationForm(FlaskForm):
     reason = TextAreaField("Why it needs to change", widget=GovTextArea(),
                            validators=[InputRequired("Say why the agreement needs to change"), Length(max=3000)])
     value = MoneyField("New value (optional)", widget=GovTextInput(), minimum=1,
-                       description="The difference is added to, or taken from, the last payment",
+                       description="Payments not yet due are planned again to add up to it",
                        validators=[Optional()])
     end = DayMonthYearField("New end date (optional)", validators=[Optional()])
     kpis = FieldList(FormField(KpiTargetRow))

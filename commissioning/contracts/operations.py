@@ -194,6 +194,27 @@ def create_from_award(awarded, by, authority, start=None):
     return agreement
 
 
+def replan_payments(agreement, value_pence, end, today=None):
+    """Payments due by today stay; the rest of the value is spread over what is left of the term."""
+    today = today or utcnow().astimezone(LONDON).date()
+    if value_pence == agreement.value_pence and end == agreement.end_date:
+        return [dict(p) for p in agreement.payments]
+    kept = [dict(p) for p in agreement.payments if date.fromisoformat(p["due"]) <= today]
+    remaining = value_pence - sum(p["amount_pence"] for p in kept)
+    if remaining < 0:
+        raise AgreementError(f"{format_pounds(value_pence - remaining)} has already fallen due, more than the new "
+                             f"value {format_pounds(value_pence)}")
+    if remaining == 0:
+        return kept
+    from commissioning.specifications.models import Specification
+    spec = db.session.get(Specification, agreement.specification_id)
+    schedule = spec.version(agreement.specification_version).content.get("payment_schedule")
+    start = max(today + timedelta(days=1), agreement.start_date)
+    if start > end:
+        return kept + [{"due": end.isoformat(), "amount_pence": remaining, "conditional": False}]
+    return kept + payment_plan(remaining, start, end, schedule)
+
+
 def check_terms(value_pence, start, end, payments, kpis):
     if end <= start:
         raise AgreementError("The end date must be after the start date")

@@ -313,11 +313,10 @@ def new_variation(agreement_id):
         form.kpis.append_entry()
     if request.method == "POST" and form.validate_on_submit():
         kpis = [{**k, "target": (row.form.target.data or "").strip()} for k, row in zip(agreement.kpis, form.kpis)]
-        payments = [dict(p) for p in agreement.payments]
         new_value = form.value.data
-        if new_value is not None and new_value != agreement.value_pence:
-            payments[-1]["amount_pence"] += new_value - agreement.value_pence
         try:
+            payments = operations.replan_payments(agreement, new_value or agreement.value_pence,
+                                                  form.end.data or agreement.end_date)
             variation = operations.propose_variation(
                 agreement, current_user, form.reason.data, value_pence=new_value, end_date=form.end.data,
                 kpis=kpis, payments=payments, special_conditions=form.special_conditions.data or "")

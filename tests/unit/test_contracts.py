@@ -301,3 +301,18 @@ def test_a_live_contract_can_get_a_new_monitor(create_agreement, provider, creat
     assert client.post(f"/contracts/{agreement.id}/monitor", data={"monitor": "999999"}).status_code == 400
     assert client.post(f"/contracts/{agreement.id}/monitor", data={"monitor": str(second.id)}).status_code == 302
     assert agreement.monitor_id == second.id
+
+
+def test_a_variation_replans_the_payments_not_yet_due(create_agreement, provider, create_user):
+    commissioner = create_user(Role.commissioner)
+    agreement = _active(create_agreement, provider, commissioner)
+    today = agreement.start_date + timedelta(days=200)
+    paid = [p for p in agreement.payments if date.fromisoformat(p["due"]) <= today]
+    longer = agreement.end_date + timedelta(days=180)
+    plan = ops.replan_payments(agreement, 50_000_00, longer, today=today)
+    assert plan[:len(paid)] == paid and sum(p["amount_pence"] for p in plan) == 50_000_00
+    assert max(p["due"] for p in plan) <= longer.isoformat() and len(plan) > len(agreement.payments)
+    shorter = ops.replan_payments(agreement, 30_000_00, agreement.end_date - timedelta(days=200), today=today)
+    assert sum(p["amount_pence"] for p in shorter) == 30_000_00
+    ops.check_terms(30_000_00, agreement.start_date, agreement.end_date - timedelta(days=200), shorter,
+                    agreement.kpis)
