@@ -162,8 +162,9 @@ def configure_blueprints(app):
     from commissioning.panels.views import bp as panels
     from commissioning.contracts.views import bp as contracts
     from commissioning.monitoring.views import bp as monitoring
+    from commissioning.opendata.views import bp as opendata
     for blueprint in (main, accounts, admin, needs, indicators, provision, funding, specifications, settings,
-                      opportunities, bids, providers, evaluation, panels, contracts, monitoring):
+                      opportunities, bids, providers, evaluation, panels, contracts, monitoring, opendata):
         app.register_blueprint(blueprint)
     # Later stages tell the need page what they made from a need (see core/downstream.py).
     from commissioning.core import downstream
