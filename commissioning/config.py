@@ -39,6 +39,7 @@ SETTINGS = {
     "MAIL_DEFAULT_SENDER": ("Commissioning <no-reply@commissioning.invalid>", str, "From address of outgoing mail"),
     "SERVICE_NAME": ("Commissioning youth services", str, "shown in the header and mail"),
     "AUTHORITY_NAME": ("Liverpool City Council", str, "the commissioning authority named on pages and documents"),
+    "OCDS_PREFIX": ("commissioning", str, "the publisher's OCDS prefix, after 'ocds-', in every ocid"),
     "GRANTS_PREFIX": ("360G-commissioning", str, "the 360Giving identifier prefix for grants published as open data"),
     "BASE_URL": ("http://127.0.0.1:5000", str, "absolute URL used in mail links"),
     "LOGIN_RATE_LIMIT": ("10 per minute", str, "login attempts allowed per address and email"),

@@ -13,6 +13,7 @@ from commissioning.extensions import db
 from commissioning.localities.models import Locality
 from commissioning.opportunities.models import Opportunity, OpportunityKind
 from commissioning.panels.models import Round, RoundProject, RoundResult
+from commissioning.specifications.models import Specification
 
 SCHEMA_VERSION = "1.4"
 
@@ -48,7 +49,8 @@ def grants(prefix, authority_name):
         .join(AwardDecision, AwardDecision.id == AwardedBid.award_id)
         .join(Opportunity, Opportunity.id == AwardDecision.opportunity_id)
         .where(Opportunity.kind == OpportunityKind.grant_round)
-        .options(db.joinedload(AwardedBid.bid), db.joinedload(Opportunity.specification))).unique().all()
+        .options(db.joinedload(AwardedBid.bid),
+                 db.joinedload(Opportunity.specification).selectinload(Specification.versions))).unique().all()
     agreements = {a.awarded_bid_id: a for a in db.session.scalars(db.select(Agreement).where(
         Agreement.awarded_bid_id.in_([a.id for a, _d, _o in awarded])))} if awarded else {}
     organisations = {o.id: o for o in db.session.scalars(db.select(Organisation).where(

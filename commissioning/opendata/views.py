@@ -1,6 +1,9 @@
 """Public open data: the 360Giving file of grants, as JSON and CSV, under the Open Government Licence."""
-from flask import Blueprint, Response, current_app, render_template
+from datetime import date
 
+from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
+
+from commissioning.opendata import ocds
 from commissioning.opendata.grants import as_csv, grants, package
 
 bp = Blueprint("opendata", __name__)
@@ -13,8 +16,31 @@ def _grants():
 @bp.route("/open-data")
 def index():
     records = _grants()
-    return render_template("opendata/index.html", count=len(records),
+    processes = ocds.releases(current_app.config["OCDS_PREFIX"], current_app.config["AUTHORITY_NAME"])
+    return render_template("opendata/index.html", count=len(records), processes=processes,
                            total=sum(r["amountAwarded"] for r in records))
+
+
+@bp.route("/open-data/ocds/releases.json")
+def ocds_releases():
+    """All published procurements; ``?since=YYYY-MM-DD`` keeps those changed on or after that day."""
+    since = request.args.get("since")
+    try:
+        since = date.fromisoformat(since) if since else None
+    except ValueError:
+        return {"error": "since must be a date like 2026-11-25"}, 400
+    name = current_app.config["AUTHORITY_NAME"]
+    found = ocds.releases(current_app.config["OCDS_PREFIX"], name, since)
+    return Response(stream_with_context(ocds.package_chunks(found, request.url, name)), mimetype="application/json")
+
+
+@bp.route("/open-data/ocds/records/<ocid>.json")
+def ocds_record(ocid):
+    name = current_app.config["AUTHORITY_NAME"]
+    release = next((r for r in ocds.releases(current_app.config["OCDS_PREFIX"], name) if r["ocid"] == ocid), None)
+    if release is None:
+        abort(404)
+    return ocds.record_package(release, request.url, name)
 
 
 @bp.route("/open-data/360giving.json")

@@ -90,7 +90,8 @@ NOT_PAGES = {"main.healthz", "needs.evidence_file", "indicators.download", "spec
              "opportunities.submission_file", "evaluation.assessment", "panels.ballots_file",
              "panels.round_status", "contracts.register_download", "contracts.document_status",
              "contracts.document_file", "contracts.signed_copy",
-             "monitoring.attachment", "opendata.grants_json", "opendata.grants_csv"}
+             "monitoring.attachment", "opendata.grants_json", "opendata.grants_csv",
+             "opendata.ocds_releases", "opendata.ocds_record"}
 
 
 def pages_for(role, objects):

@@ -135,6 +135,8 @@ ACCESS = {
     "monitoring.review": (lambda o: f"/contracts/{o['agreement'].id}/review", only("commissioner")),
     "monitoring.notifications": (lambda o: "/notifications", expect(anonymous=302)),
     "opendata.index": (lambda o: "/open-data", expect()),
+    "opendata.ocds_releases": (lambda o: ["/open-data/ocds/releases.json", "/open-data/ocds/releases.json?since=2020-01-01"], expect()),
+    "opendata.ocds_record": (lambda o: f"/open-data/ocds/records/ocds-commissioning-{o['closed'].reference}.json", expect()),
     "opendata.grants_json": (lambda o: "/open-data/360giving.json", expect()),
     "opendata.grants_csv": (lambda o: "/open-data/360giving.csv", expect()),
     "panels.index": (lambda o: "/panels", only(*PANEL_RUNNERS)),

@@ -81,3 +81,105 @@ def test_grants_are_valid_360giving_and_leak_nothing(published, client):
     rows = list(csv.DictReader(io.StringIO(client.get("/open-data/360giving.csv").get_data(as_text=True))))
     assert {r["Identifier"] for r in rows} == {g["id"] for g in data["grants"]}
     assert "Open Government Licence" in client.get("/open-data").get_data(as_text=True)
+
+
+OCDS = Path(__file__).resolve().parents[1] / "schemas" / "ocds-1.1.5"
+CLOSED = {("tag",): "releaseTag", ("tender", "status"): "tenderStatus", ("tender", "procurementMethod"): "method",
+          ("awards", "status"): "awardStatus", ("contracts", "status"): "contractStatus",
+          ("initiationType",): "initiationType"}
+
+
+def ocds_errors(package, kind="release"):
+    """Schema errors (draft 4, offline) plus values outside OCDS's closed codelists."""
+    from jsonschema import Draft4Validator
+    from referencing.jsonschema import DRAFT4
+    schemas = [json.loads((OCDS / f).read_text()) for f in ("release-schema.json", "release-package-schema.json",
+                                                           "record-package-schema.json")]
+    registry = Registry().with_resources([(s["id"], DRAFT4.create_resource(s)) for s in schemas])
+    target = schemas[1] if kind == "release" else schemas[2]
+    errors = [f"{list(e.path)}: {e.message}" for e in Draft4Validator(
+        target, registry=registry, format_checker=FormatChecker()).iter_errors(package)]
+    codes = {name: {row["Code"] for row in csv.DictReader((OCDS / "codelists" / f"{name}.csv").open())}
+             for name in set(CLOSED.values()) | {"currency"}}
+    releases = package.get("releases") or [r["compiledRelease"] for r in package.get("records", [])]
+    for release in releases:
+        for path, codelist in CLOSED.items():
+            values = [release.get(path[0])] if len(path) == 1 else [
+                item.get(path[1]) for item in (release.get(path[0]) if isinstance(release.get(path[0]), list)
+                                               else [release.get(path[0]) or {}])]
+            for value in values:
+                for v in (value if isinstance(value, list) else [value]):
+                    if v is not None and v not in codes[codelist]:
+                        errors.append(f"{path}: {v!r} is not in {codelist}")
+        for money in _money_values(release):
+            if money.get("currency") not in codes["currency"]:
+                errors.append(f"currency {money.get('currency')!r}")
+    return errors
+
+
+def _money_values(obj):
+    if isinstance(obj, dict):
+        if set(obj) == {"amount", "currency"}:
+            yield obj
+        for value in obj.values():
+            yield from _money_values(value)
+    elif isinstance(obj, list):
+        for value in obj:
+            yield from _money_values(value)
+
+
+def test_the_ocds_checker_catches_bad_data():
+    package = {"uri": "x", "version": "1.1", "publishedDate": "yesterday", "publisher": {"name": "x"},
+               "releases": [{"ocid": "o", "id": "1", "date": "2026-01-01T00:00:00Z", "tag": ["finished"],
+                             "initiationType": "tender", "tender": {"id": "t", "status": "open"}}]}
+    errors = ocds_errors(package)
+    assert any("publishedDate" in e for e in errors) and any("releaseTag" in e for e in errors)
+    assert any("tenderStatus" in e for e in errors)
+
+
+def test_procurements_are_valid_ocds_and_leak_nothing(published, client):
+    from commissioning.contracts import operations as contract_ops
+    agreement, loser, loser_user = published
+    document = contract_ops.issue(agreement, create_commissioner(), "Test Borough Council")
+    contract_ops.render_document(document.id)
+    provider = next(m.user for m in agreement.organisation.memberships)
+    contract_ops.sign(agreement, provider, "Pat", "Chair", document.sha256)
+    contract_ops.countersign(agreement, create_commissioner())
+    db.session.commit()
+    response = client.get("/open-data/ocds/releases.json")
+    package = json.loads(response.get_data(as_text=True))
+    assert ocds_errors(package) == []
+    ocid = f"ocds-commissioning-{agreement.opportunity.reference}"
+    release = next(r for r in package["releases"] if r["ocid"] == ocid)
+    assert release["tag"] == ["award", "contract"] and release["contracts"][0]["status"] == "active"
+    assert release["awards"][0]["suppliers"][0]["id"] == "GB-CHC-1100001"
+    assert {m["type"] for m in release["contracts"][0]["implementation"]["milestones"]} == {"reporting"}
+    text = response.get_data(as_text=True)
+    for secret in ("Unlucky Bidders", "Our answer on", "Secret Voter Name", loser_user.email):
+        assert secret not in text
+    record = client.get(f"/open-data/ocds/records/{ocid}.json").get_json()
+    assert ocds_errors(record, kind="record") == [] and record["records"][0]["ocid"] == ocid
+    assert client.get("/open-data/ocds/records/ocds-nope.json").status_code == 404
+    assert client.get("/open-data/ocds/releases.json?since=2999-01-01").get_json()["releases"] == []
+    assert client.get("/open-data/ocds/releases.json?since=soon").status_code == 400
+
+
+def create_commissioner():
+    from commissioning.accounts.operations import create_user
+    from tests.fixtures.factories import _seq
+    return create_user(f"ocds{next(_seq)}@example.org", "Commissioner", "a-long-test-password",
+                       roles=[Role.commissioner])
+
+
+def test_the_feed_costs_the_same_number_of_queries_for_more_procurements(
+        published, count_queries, create_agreement, create_organisation, create_user, give_documents):
+    from commissioning.opendata.ocds import releases
+    with count_queries() as few:
+        small = releases("commissioning", "Test Borough Council")
+    for i in range(3):
+        org = create_organisation(f"Extra Provider {i}")
+        give_documents(org)
+        create_agreement(org, create_user(Role.provider, organisation=org))
+    with count_queries() as more:
+        large = releases("commissioning", "Test Borough Council")
+    assert len(large) == len(small) + 3 and more() == few()
