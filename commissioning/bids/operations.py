@@ -2,6 +2,7 @@ from commissioning.audit.operations import log_action
 from commissioning.bids.models import Bid, BidAttachment, BidStatus, BidSubmission
 from commissioning.bids.util import checklist, eligibility_failures, sha256_of_content
 from commissioning.core.models import LONDON, utcnow
+from commissioning.core.locks import row_locked
 from commissioning.extensions import db
 from commissioning.files.operations import store_file
 from commissioning.mail.operations import queue_email
@@ -72,8 +73,7 @@ def remove_attachment(bid, attachment, user, now=None):
 def _lock(bid):
     """Serialise submissions of one bid (a double click, two colleagues at once)."""
     query = db.select(Bid).where(Bid.id == bid.id).execution_options(populate_existing=True)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = row_locked(query)
     return db.session.scalars(query).one()
 
 

@@ -11,6 +11,7 @@ from commissioning.core.models import LONDON, utcnow
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
 from commissioning.core.urls import absolute_url
+from commissioning.core.locks import row_locked
 from commissioning.extensions import db
 from commissioning.files.operations import store_file
 from commissioning.mail.operations import queue_email
@@ -318,8 +319,7 @@ def render_document(document_id):
     """Render and store one document version; a second run (or a retry) finds it done."""
     from commissioning.pdf import render_pdf_pages
     query = db.select(AgreementDocument).where(AgreementDocument.id == document_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = row_locked(query)
     document = db.session.scalars(query).first()
     if document is None or document.file_id is not None:
         return document

@@ -5,6 +5,7 @@ import io
 from commissioning.accounts.models import Role
 from commissioning.contracts.models import Agreement, AgreementKind, AgreementStatus, ReturnDue
 from commissioning.core.models import LONDON, utcnow
+from commissioning.core.spreadsheets import safe_cell
 from commissioning.extensions import db
 
 
@@ -50,19 +51,13 @@ def register(user, status=None, kind=None, q=None):
     return [(a, next_due.get(a.id)) for a in agreements]
 
 
-def _cell(value):
-    """Text a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def register_csv(rows):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["reference", "kind", "title", "provider", "value_pounds", "start", "end", "status",
                      "next_return_due"])
     for a, due in rows:
-        writer.writerow([a.reference, a.kind.title, _cell(a.title), _cell(a.organisation.name),
+        writer.writerow([a.reference, a.kind.title, safe_cell(a.title), safe_cell(a.organisation.name),
                          f"{a.value_pence / 100:.2f}", a.start_date.isoformat(), a.end_date.isoformat(),
                          a.status.title, due.isoformat() if due else ""])
     return out.getvalue()

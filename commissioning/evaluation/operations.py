@@ -6,6 +6,7 @@ from commissioning.evaluation.models import (
     SheetStatus)
 from commissioning.evaluation.scoring import score_by_lot
 from commissioning.evaluation.util import scoring_inputs, sheets_for
+from commissioning.core.locks import row_locked
 from commissioning.extensions import db
 from commissioning.opportunities.models import OpportunityStatus
 from commissioning.outbox.operations import enqueue_task
@@ -152,8 +153,7 @@ def run_scoring(run_id):
     leaves the run queued and the retry starts afresh.
     """
     query = db.select(ScoringRun).where(ScoringRun.id == run_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = row_locked(query)
     run = db.session.scalars(query).first()
     if run is None or run.status is RunStatus.done:
         return run

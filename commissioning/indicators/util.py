@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import selectinload
 
+from commissioning.core.spreadsheets import safe_cell
 from commissioning.extensions import db
 from commissioning.indicators.models import Indicator
 
@@ -71,10 +72,10 @@ def indicator_csv(indicator):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["indicator", "unit", "year", "financial_year", "kind", "target", "actual", "rag"])
-    writer.writerow([indicator.name, indicator.unit, indicator.baseline_year, "", "baseline", "",
-                     fmt(indicator.baseline_value), ""])
+    name, unit = safe_cell(indicator.name), safe_cell(indicator.unit)
+    writer.writerow([name, unit, indicator.baseline_year, "", "baseline", "", fmt(indicator.baseline_value), ""])
     for row in indicator.years:
         rag = row.rag
-        writer.writerow([indicator.name, indicator.unit, row.year, row.label, "year", fmt(row.target),
-                         fmt(row.actual), rag.value if rag else ""])
+        writer.writerow([name, unit, row.year, row.label, "year", fmt(row.target), fmt(row.actual),
+                         rag.value if rag else ""])
     return out.getvalue()

@@ -6,6 +6,7 @@ from flask import current_app, render_template
 
 from commissioning.audit.operations import log_action
 from commissioning.core.models import utcnow
+from commissioning.core.locks import row_locked
 from commissioning.extensions import db
 from commissioning.mail.models import EmailStatus, OutgoingEmail
 from commissioning.outbox.operations import enqueue_task
@@ -38,8 +39,7 @@ def deliver_email(email_id):
     SMTP errors propagate so the task retries with backoff; the caller commits.
     """
     query = db.select(OutgoingEmail).where(OutgoingEmail.id == email_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = row_locked(query)
     email = db.session.scalars(query).first()
     if email is None or email.status in (EmailStatus.sent, EmailStatus.held):
         return email

@@ -5,7 +5,7 @@ from datetime import timedelta
 from commissioning.accounts.models import Role, User, UserRole
 from commissioning.audit.operations import log_action
 from commissioning.contracts.models import Agreement, AgreementStatus, ReturnDue
-from commissioning.core.locks import try_transaction_lock
+from commissioning.core.locks import row_locked, try_transaction_lock
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
@@ -363,8 +363,7 @@ def send_digests(now=None):
     now = now or utcnow()
     query = (db.select(Reminder).where(Reminder.digest.is_(True), Reminder.digested_at.is_(None))
              .order_by(Reminder.user_id, Reminder.created_at))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    query = row_locked(query, skip_locked=True)
     by_user = {}
     for reminder in db.session.scalars(query):
         by_user.setdefault(reminder.user_id, []).append(reminder)

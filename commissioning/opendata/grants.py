@@ -8,6 +8,7 @@ import io
 
 from commissioning.accounts.models import Organisation
 from commissioning.contracts.models import Agreement
+from commissioning.core.spreadsheets import safe_cell
 from commissioning.evaluation.models import AwardDecision, AwardedBid
 from commissioning.extensions import db
 from commissioning.localities.models import Locality
@@ -122,6 +123,5 @@ def as_csv(records):
     writer = csv.writer(out)
     writer.writerow([title for title, _get in COLUMNS])
     for record in records:
-        row = [str(get(record)) for _title, get in COLUMNS]
-        writer.writerow(["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in row])
+        writer.writerow([safe_cell(get(record)) for _title, get in COLUMNS])
     return out.getvalue()

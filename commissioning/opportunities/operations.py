@@ -1,5 +1,5 @@
 from commissioning.audit.operations import log_action
-from commissioning.core.locks import try_transaction_lock
+from commissioning.core.locks import row_locked, try_transaction_lock
 from commissioning.core.models import utcnow
 from commissioning.core.transitions import move
 from commissioning.extensions import db
@@ -84,8 +84,7 @@ def close_due(now=None):
     now = now or utcnow()
     query = (db.select(Opportunity).where(Opportunity.status == OpportunityStatus.open,
                                           Opportunity.submission_deadline <= now).order_by(Opportunity.id))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    query = row_locked(query, skip_locked=True)
     closed = []
     for opp in db.session.scalars(query):
         opp.closed_at = now

@@ -5,7 +5,7 @@ from flask import current_app
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
-from commissioning.core.locks import try_transaction_lock
+from commissioning.core.locks import row_locked, try_transaction_lock
 from commissioning.core.models import utcnow
 from commissioning.extensions import db
 from commissioning.outbox.models import OutboxTask
@@ -77,8 +77,7 @@ def dispatch_pending(min_age_seconds=5, limit=500):
     query = (db.select(OutboxTask).where(OutboxTask.dispatched_at.is_(None),
                                          OutboxTask.created_at <= cutoff)
              .order_by(OutboxTask.id).limit(limit))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    query = row_locked(query, skip_locked=True)
     rows = db.session.scalars(query).all()
     if not rows:
         return 0

@@ -7,7 +7,7 @@ from datetime import timedelta
 from commissioning.accounts.models import Role
 from commissioning.accounts.operations import create_user, request_password_reset
 from commissioning.audit.operations import log_action
-from commissioning.core.locks import try_transaction_lock
+from commissioning.core.locks import row_locked, try_transaction_lock
 from commissioning.core.models import utcnow
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
@@ -339,8 +339,7 @@ def close_due(now=None):
     now = now or utcnow()
     query = (db.select(Round).where(Round.status == RoundStatus.open, Round.closes_at <= now)
              .order_by(Round.id))
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    query = row_locked(query, skip_locked=True)
     closed = []
     for rnd in db.session.scalars(query):
         close_voting(rnd, None, "the closing time passed")
