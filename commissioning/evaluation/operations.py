@@ -1,5 +1,4 @@
 from commissioning.audit.operations import log_action
-from commissioning.core.enums import InvalidTransition
 from commissioning.core.models import utcnow
 from commissioning.evaluation.models import (
     ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Interest, RunStatus, Score, ScoreSheet, ScoringRun,

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount, GovCheckboxesInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
+    GovCharacterCount, GovCheckboxesInput, GovSelect, GovSubmitInput, GovTextInput)
 from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import ValidationError, DataRequired, InputRequired, Length, NumberRange, Optional
 

@@ -35,7 +35,6 @@ def test_the_checker_catches_a_bad_file():
 @pytest.fixture
 def published(create_agreement, create_organisation, create_user, give_documents, create_pot):
     """A grant-round award with an agreement, an unsuccessful bidder, and a panel's confirmed award."""
-    from commissioning.bids.operations import start_bid, submit_bid
     winner = create_organisation("Winning Youth Trust", charity_number="1100001")
     give_documents(winner)
     provider = create_user(Role.provider, organisation=winner, email="winner.contact@example.org")
