@@ -25,7 +25,7 @@ def test_wrong_password_shows_error_summary_that_focuses_the_field(page, live_se
     page.get_by_label("Password", exact=True).fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    summary.wait_for(state="visible")      # the answer to the POST is a new page: wait for it to load
     summary.get_by_role("link", name="Enter a correct email address and password").click()
     assert page.evaluate("document.activeElement.id") == "email"
     assert page.console_errors == []
