@@ -253,6 +253,12 @@ def open_voting(rnd, by, now=None):
         raise PanelError(f"Write a plain-language summary for {missing[0]} before opening voting")
     if rnd.closes_at <= now:
         raise PanelError("The closing date has passed: set a later one before opening voting")
+    if rnd.min_projects and rnd.min_projects > len(rnd.projects):
+        raise PanelError(f"Members must choose at least {rnd.min_projects} projects, but only "
+                         f"{len(rnd.projects)} are on the ballot")
+    voters = sum(1 for m in rnd.panel.members if m.can_vote)
+    if rnd.quorum and rnd.quorum > voters:
+        raise PanelError(f"The quorum is {rnd.quorum} ballots, but only {voters} members can vote")
     available = balances([rnd.pot_id])[rnd.pot_id].uncommitted
     if rnd.budget_pence > available:
         raise PanelError(f"{rnd.pot.name} has only {format_pounds(available)} uncommitted, less than the budget")

@@ -202,7 +202,7 @@ def me():
     member = _my_membership()
     rounds = rounds_for_member(member)
     ballots = {r.id: ballot_of(r, member) for r in rounds}
-    return render_template("panels/me.html", member=member, rounds=rounds, ballots=ballots)
+    return render_template("panels/me.html", member=member, rounds=rounds, ballots=ballots, now=utcnow())
 
 
 def _member_round(round_id):
@@ -217,6 +217,8 @@ def _member_round(round_id):
 def links(round_id):
     member, rnd = _member_round(round_id)
     organisations = sorted({p.organisation for p in rnd.projects if p.organisation}, key=lambda o: o.name)
+    if not organisations:
+        return redirect(url_for("panels.vote", round_id=rnd.id))   # nothing to declare a link to
     form = LinksForm()
     form.organisations.choices = [(o.id, o.name) for o in organisations]
     if request.method == "GET":

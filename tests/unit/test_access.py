@@ -265,7 +265,8 @@ def _panel_objects(users, pot):
                                      ballot_type=BallotType.within_budget, max_projects=None, min_projects=None,
                                      rule=AllocationRule.equal_shares, quorum=None, min_approval_percent=None,
                                      opens_at=now, closes_at=now + timedelta(days=3))
-        project = panel_ops.add_project(rnd, f"{title} project", "Something good.", 5_000)
+        project = panel_ops.add_project(rnd, f"{title} project", "Something good.", 5_000,
+                                        users["provider"].memberships[0].organisation)
         rounds.append((rnd, project))
     for rnd, _project in rounds[1:]:
         panel_ops.open_voting(rnd, users["panel_facilitator"])

@@ -423,3 +423,23 @@ def test_the_exported_file_recounts_with_the_minimum_share(panel_setup, tmp_path
     out = subprocess.run([exe, "pb", "allocate", str(path), "--rule", "greedy"], capture_output=True, text=True,
                          check=True)
     assert json.loads(out.stdout)["selected"] == result.selected == ["1", "2"]
+
+
+def test_a_round_that_cannot_work_does_not_open(panel_setup):
+    _panel, rnd, _projects, _people, facilitator = panel_setup(
+        members=2, ballot_type=BallotType.up_to_n, max_projects=5, min_projects=4)
+    with pytest.raises(PanelError, match="at least 4 projects, but only 3"):
+        ops.open_voting(rnd, facilitator)
+    rnd.min_projects, rnd.quorum = 1, 3
+    with pytest.raises(PanelError, match="quorum is 3 ballots, but only 2 members can vote"):
+        ops.open_voting(rnd, facilitator)
+
+
+def test_with_no_bidders_on_the_ballot_there_is_no_link_question(panel_setup, client):
+    _panel, rnd, _projects, (member, *_r), facilitator = panel_setup()
+    ops.open_voting(rnd, facilitator)
+    code = ops.issue_joining_code(member)
+    db.session.commit()
+    client.post("/join", data={"code": code})
+    response = client.get(f"/panels/rounds/{rnd.id}/links")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/panels/rounds/{rnd.id}/vote")
