@@ -63,12 +63,15 @@ def latest_rags_for_need(need):
     agreements = db.session.scalars(db.select(Agreement).join(
         specification_needs, specification_needs.c.specification_id == Agreement.specification_id)
         .where(specification_needs.c.need_id == need.id).order_by(Agreement.reference)).all()
+    latest = {}  # one query for all of them, newest first: the first seen per agreement is its latest
+    for ret in db.session.scalars(db.select(MonitoringReturn).where(
+            MonitoringReturn.agreement_id.in_([a.id for a in agreements]),
+            MonitoringReturn.status == ReturnStatus.accepted).order_by(MonitoringReturn.accepted_at.desc())):
+        latest.setdefault(ret.agreement_id, ret)
     rows = []
     for agreement in agreements:
-        latest = db.session.scalars(db.select(MonitoringReturn).where(
-            MonitoringReturn.agreement_id == agreement.id, MonitoringReturn.status == ReturnStatus.accepted)
-            .order_by(MonitoringReturn.accepted_at.desc())).first()
-        rag = latest.overall_rag.short if latest and latest.overall_rag else "Not rated yet"
+        ret = latest.get(agreement.id)
+        rag = ret.overall_rag.short if ret and ret.overall_rag else "Not rated yet"
         rows.append({"label": f"{agreement.reference} {agreement.organisation.name}",
                      "url": url_for("contracts.show", agreement_id=agreement.id),
                      "status": f"{agreement.status.title}; latest RAG: {rag}"})
