@@ -44,6 +44,7 @@ SETTINGS = {
     "BASE_URL": ("http://127.0.0.1:5000", str, "absolute URL used in mail links"),
     "LOGIN_RATE_LIMIT": ("10 per minute", str, "login attempts allowed per address and email"),
     "LOGIN_RATE_LIMIT_PER_ADDRESS": ("60 per minute", str, "login attempts allowed per address, whatever the email"),
+    "API_RATE_LIMIT": ("120 per minute", str, "API requests allowed per token (per address for requests without one)"),
     "PASSWORD_RESET_MAX_AGE": (3600, int, "seconds a password reset link stays valid"),
     "MAX_CONTENT_LENGTH": (10 * 1024 * 1024, int, "largest request body in bytes (413 above it)"),
     "MAX_UPLOAD_BYTES": (5 * 1024 * 1024, int, "largest uploaded file in bytes"),

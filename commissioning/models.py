@@ -23,3 +23,4 @@ from commissioning.contracts.models import (  # noqa: F401
     Agreement, AgreementDocument, Clause, ReturnDue, Variation)
 from commissioning.monitoring.models import (  # noqa: F401
     MonitoringReturn, Reminder, ReminderPreference, ReturnAction, ReviewDecision)
+from commissioning.api.models import ApiToken  # noqa: F401

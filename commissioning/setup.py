@@ -163,9 +163,12 @@ def configure_blueprints(app):
     from commissioning.contracts.views import bp as contracts
     from commissioning.monitoring.views import bp as monitoring
     from commissioning.opendata.views import bp as opendata
+    from commissioning.api.views import bp as api_pages
     for blueprint in (main, accounts, admin, needs, indicators, provision, funding, specifications, settings,
-                      opportunities, bids, providers, evaluation, panels, contracts, monitoring, opendata):
+                      opportunities, bids, providers, evaluation, panels, contracts, monitoring, opendata, api_pages):
         app.register_blueprint(blueprint)
+    from commissioning.api import v1
+    v1.init_app(app)
     # Later stages tell the need page what they made from a need (see core/downstream.py).
     from commissioning.core import downstream
     from commissioning.specifications.util import specifications_for_need
@@ -187,13 +190,17 @@ ERROR_TITLES = {
 
 
 def configure_errors(app):
+    from commissioning.api.v1 import error_payload
+
     def render_error(code, message=None):
         db.session.rollback()
-        wants_json = request.path.startswith("/api/") or request.path == "/healthz"
         title = ERROR_TITLES.get(code, ERROR_TITLES[500])
-        if wants_json:
+        if request.path == "/healthz":
             return {"error": title, "status": code}, code
         return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    def is_api():
+        return request.path.startswith("/api/")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc):
@@ -203,6 +210,9 @@ def configure_errors(app):
     def http_error(exc):
         if exc.code in (301, 302, 303, 307, 308):
             return exc
+        if is_api():
+            db.session.rollback()
+            return error_payload(exc)
         if exc.code == 413:
             limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
             return render_error(413, f"Send no more than {limit_mb} MB at a time.")
@@ -213,6 +223,9 @@ def configure_errors(app):
     @app.errorhandler(Exception)
     def server_error(exc):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if is_api():
+            db.session.rollback()
+            return error_payload(exc)
         return render_error(500)
 
 

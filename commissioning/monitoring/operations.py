@@ -13,6 +13,7 @@ from commissioning.core.urls import absolute_url
 from commissioning.core.vocabulary import VulnerableGroup
 from commissioning.extensions import db
 from commissioning.mail.operations import queue_email
+from commissioning.monitoring.util import reach_localities
 from commissioning.monitoring.models import (
     AGE_BANDS, Decision, MonitoringReturn, Rag, Reminder, ReminderPreference, ReturnAction, ReturnStatus,
     ReviewDecision)
@@ -112,15 +113,6 @@ def save_return(ret, user, form):
     ret.achievements = (form.get("achievements") or "").strip()[:10000]
     ret.issues = (form.get("issues") or "").strip()[:10000]
     log_action(ret.agreement, "return.saved", f"Return due {ret.due.due_on} saved", user=user, return_id=ret.id)
-
-
-def reach_localities(agreement):
-    """The localities the specification covers, for reach by locality."""
-    from commissioning.localities.models import Locality
-    from commissioning.specifications.models import Specification
-    spec = db.session.get(Specification, agreement.specification_id)
-    ids = spec.version(agreement.specification_version).content.get("locality_ids") or []
-    return db.session.scalars(db.select(Locality).where(Locality.id.in_(ids)).order_by(Locality.name)).all()
 
 
 def attach(ret, user, upload):

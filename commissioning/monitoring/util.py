@@ -3,7 +3,8 @@ from commissioning.accounts.models import Role
 from commissioning.contracts.models import Agreement
 from commissioning.contracts.util import can_view
 from commissioning.extensions import db
-from commissioning.monitoring.models import MonitoringReturn, Reminder, ReturnStatus
+from commissioning.core.vocabulary import VulnerableGroup
+from commissioning.monitoring.models import AGE_BANDS, MonitoringReturn, Reminder, ReturnStatus
 
 
 def can_review(user, agreement):
@@ -83,5 +84,29 @@ def notifications_for(user, limit=100):
                               .order_by(Reminder.created_at.desc()).limit(limit)).all()
 
 
+def form_values(ret):
+    """A return as the strings its form shows: what the page fills in, and what the API starts from."""
+    values = {f"kpi-{i}": ret.kpi_actuals.get(k["name"], "") for i, k in enumerate(ret.agreement.kpis)}
+    values.update({f"age-{j}": ret.reach.get("age", {}).get(band, "") for j, band in enumerate(AGE_BANDS)})
+    values.update({f"loc-{loc.id}": ret.reach.get("locality", {}).get(loc.name, "")
+                   for loc in reach_localities(ret.agreement)})
+    values.update({f"group-{g.value}": ret.reach.get("group", {}).get(g.title, "") for g in VulnerableGroup})
+    values.update(spend=f"{ret.spend_pence / 100:.2f}" if ret.spend_pence is not None else "",
+                  feedback_responses=ret.feedback_responses if ret.feedback_responses is not None else "",
+                  feedback_positive=ret.feedback_positive if ret.feedback_positive is not None else "",
+                  feedback_quotes=ret.feedback_quotes, achievements=ret.achievements, issues=ret.issues)
+    return {k: ("" if v is None else str(v)) for k, v in values.items()}
+
+
+def reach_localities(agreement):
+    """The localities the specification covers, for reach by locality."""
+    from commissioning.localities.models import Locality
+    from commissioning.specifications.models import Specification
+    spec = db.session.get(Specification, agreement.specification_id)
+    ids = spec.version(agreement.specification_version).content.get("locality_ids") or []
+    return db.session.scalars(db.select(Locality).where(Locality.id.in_(ids)).order_by(Locality.name)).all()
+
+
 __all__ = ["can_view", "can_review", "can_edit_return", "returns_of", "kpi_history", "chart",
-           "latest_rags_for_need", "notifications_for"]
+           "latest_rags_for_need", "notifications_for", "form_values",
+           "reach_localities"]

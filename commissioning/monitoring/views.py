@@ -17,7 +17,8 @@ from commissioning.monitoring import operations
 from commissioning.monitoring.models import AGE_BANDS, Decision, Rag, ReturnAction, ReturnStatus, ReviewDecision
 from commissioning.monitoring.operations import MonitoringError
 from commissioning.monitoring.util import (
-    can_edit_return, can_review, can_view, chart, kpi_history, notifications_for, returns_of)
+    can_edit_return, can_review, can_view, chart, form_values, kpi_history, notifications_for, reach_localities,
+    returns_of)
 
 bp = Blueprint("monitoring", __name__)
 
@@ -35,23 +36,10 @@ def _page(due, ret, status=200, error=None, values=None):
     agreement = due.agreement
     return render_template(
         "monitoring/return.html", due=due, ret=ret, agreement=agreement, age_bands=AGE_BANDS,
-        localities=operations.reach_localities(agreement), groups=list(VulnerableGroup),
+        localities=reach_localities(agreement), groups=list(VulnerableGroup),
         editable=ret.status in (ReturnStatus.draft, ReturnStatus.returned) and can_edit_return(current_user, agreement),
         reviewer=can_review(current_user, agreement), rags=list(Rag), error=error, values=values or {},
         confirm=ConfirmForm(formdata=None), today=utcnow().astimezone(LONDON).date()), status
-
-
-def _values(ret):
-    values = {f"kpi-{i}": ret.kpi_actuals.get(k["name"], "") for i, k in enumerate(ret.agreement.kpis)}
-    values.update({f"age-{j}": ret.reach.get("age", {}).get(band, "") for j, band in enumerate(AGE_BANDS)})
-    values.update({f"loc-{loc.id}": ret.reach.get("locality", {}).get(loc.name, "")
-                   for loc in operations.reach_localities(ret.agreement)})
-    values.update({f"group-{g.value}": ret.reach.get("group", {}).get(g.title, "") for g in VulnerableGroup})
-    values.update(spend=f"{ret.spend_pence / 100:.2f}" if ret.spend_pence is not None else "",
-                  feedback_responses=ret.feedback_responses if ret.feedback_responses is not None else "",
-                  feedback_positive=ret.feedback_positive if ret.feedback_positive is not None else "",
-                  feedback_quotes=ret.feedback_quotes, achievements=ret.achievements, issues=ret.issues)
-    return {k: ("" if v is None else str(v)) for k, v in values.items()}
 
 
 @bp.route("/returns/<int:due_id>", methods=["GET", "POST"])
@@ -66,7 +54,7 @@ def return_page(due_id):
                 return _page(due, operations.MonitoringReturn(due=due, agreement=agreement, kpi_actuals={},
                                                               reach={}, status=ReturnStatus.draft))
             existing = operations.return_for(due)
-        return _page(due, existing, values=_values(existing))
+        return _page(due, existing, values=form_values(existing))
     ensure(can_edit_return(current_user, agreement))
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -1,0 +1,49 @@
+"""Pages about the API: the reference for developers, and each user's tokens."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from commissioning.api import operations
+from commissioning.api.forms import TokenForm
+from commissioning.api.models import ApiToken
+from commissioning.api.util import tokens_of
+from commissioning.core.forms import ConfirmForm
+from commissioning.core.permissions import ensure, login_required
+from commissioning.extensions import db
+
+bp = Blueprint("api_pages", __name__)
+
+
+@bp.route("/account/api-tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    if form.validate_on_submit():
+        days = None if form.expiry.data == "never" else int(form.expiry.data)
+        token, plain = operations.create_token(current_user, form.name.data, form.scope.data, days)
+        # Shown in this response only: never flashed (the session cookie is signed, not secret), never stored.
+        return render_template("api/token_created.html", token=token, plain=plain)
+    return render_template("api/tokens.html", form=form, tokens=tokens_of(current_user),
+                           revoke_form=ConfirmForm(formdata=None)), 400 if form.errors else 200
+
+
+@bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id):
+    token = db.session.get(ApiToken, token_id) or abort(404)
+    ensure(token.user_id == current_user.id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.revoke_token(token, current_user)
+    flash(f"Token “{token.name}” revoked. Anything still using it will be refused.")
+    return redirect(url_for("api_pages.tokens"))
+
+
+@bp.route("/api")
+def reference():
+    """The API's reference page, listed from the same OpenAPI document the code generates."""
+    spec = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    operations_list = [
+        {"method": method.upper(), "path": path, "summary": op.get("summary", ""), "tag": (op.get("tags") or [""])[0]}
+        for path, item in spec["paths"].items() for method, op in item.items() if method in ("get", "post", "patch")]
+    return render_template("api/reference.html", operations=operations_list, tags=spec.get("tags", []),
+                           rate_limit=current_app.config["API_RATE_LIMIT"])
