@@ -133,8 +133,10 @@ class NeedOut(Schema):
 class NeedIn(Schema):
     title = Text(200, required=True)
     tier = fields.String(required=True, validate=validate.OneOf(_values(Tier)))
-    age_min = fields.Integer(required=True, validate=validate.Range(MIN_AGE, MAX_AGE))
-    age_max = fields.Integer(required=True, validate=validate.Range(MIN_AGE, MAX_AGE))
+    age_min = fields.Integer(required=True, validate=validate.Range(
+        MIN_AGE, MAX_AGE, error=f"The youngest age must be between {MIN_AGE} and {MAX_AGE}"))
+    age_max = fields.Integer(required=True, validate=validate.Range(
+        MIN_AGE, MAX_AGE, error=f"The oldest age must be between {MIN_AGE} and {MAX_AGE}"))
     for_lldd = fields.Boolean(load_default=False, metadata={
         "description": f"Young people with learning difficulties or disabilities: ages above {MAX_AGE_STANDARD} "
                        "are allowed only then."})

@@ -5,6 +5,7 @@ so the API needs no CSRF token and a page cannot be made to call it on a user's 
 """
 import hashlib
 import math
+from functools import wraps
 
 from flask import current_app, g, request
 from flask_login import current_user
@@ -51,8 +52,14 @@ def error_payload(exc):
     errors = data.get("errors") or data.get("messages")
     if errors:
         # webargs nests errors under the location ("json", "query"); people want the fields.
-        if set(errors) <= {"json", "query", "path", "headers", "form"}:
-            errors = {field: problems for location in errors.values() for field, problems in location.items()}
+        if isinstance(errors, dict) and set(errors) <= {"json", "query", "path", "headers", "form"}:
+            flat = {}
+            for location, problems in errors.items():
+                if isinstance(problems, dict):
+                    flat.update(problems)
+                else:
+                    flat[location] = problems
+            errors = flat
         payload["errors"] = errors
     return payload, code, data.get("headers") or {}
 
@@ -105,12 +112,32 @@ def authenticate():
     g._login_user = token.user
 
 
+def check_scope():
+    """Writes need a token, and a read and write one, before any input is even read."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if g.api_token is None:
+        abort(401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    require_write()
+
+
 def require(predicate):
     """A signed-in (token) user for whom ``user.<predicate>()`` is true."""
     if not current_user.is_authenticated:
         abort(401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
     if not getattr(current_user, predicate)():
         abort(403)
+
+
+def permission(predicate):
+    """``require(predicate)`` before the input is parsed: put it between the route and ``arguments``."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            require(predicate)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
 
 
 def require_write():
@@ -121,6 +148,7 @@ def require_write():
 def _blueprint(name, description):
     blp = Blueprint(name, __name__, url_prefix=PREFIX, description=description)
     blp.before_request(authenticate)
+    blp.before_request(check_scope)
     csrf.exempt(blp)
     limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=rate_key)(blp)
     return blp
@@ -145,16 +173,17 @@ needs_bp = _blueprint("Needs", "Needs recorded by commissioners. Commissioners, 
 
 
 @needs_bp.get("/needs")
+@permission("can_view_needs")
 @needs_bp.arguments(schemas.NeedArgs, location="query")
 @needs_bp.response(200, schemas.NeedPage)
 def list_needs(args):
     """List needs"""
-    require("can_view_needs")
     items, total = util.paginate(util.needs_query(args), args["page"], args["per_page"])
     return page_envelope(items, total, args, util.need_dict)
 
 
 @needs_bp.post("/needs")
+@permission("can_record_needs")
 @needs_bp.arguments(schemas.NeedIn)
 @needs_bp.response(201, schemas.NeedOut)
 def create_need(data):
@@ -162,7 +191,6 @@ def create_need(data):
 
     Needs a read and write token of a commissioner.
     """
-    require("can_record_needs")
     require_write()
     ids = sorted(set(data.pop("locality_ids")))
     localities = db.session.scalars(db.select(Locality).where(Locality.id.in_(ids))).all() if ids else []
@@ -178,10 +206,10 @@ def create_need(data):
 
 
 @needs_bp.get("/needs/<int:need_id>")
+@permission("can_view_needs")
 @needs_bp.response(200, schemas.NeedOut)
 def get_need(need_id):
     """One need"""
-    require("can_view_needs")
     need = db.session.scalars(util.needs_query({}).where(db.literal_column("needs.id") == need_id)).first()
     if need is None:
         abort(404)
@@ -244,11 +272,11 @@ contracts_bp = _blueprint("Contracts", "Contracts and grant agreements: commissi
 
 
 @contracts_bp.get("/contracts")
+@permission("can_view_contracts")
 @contracts_bp.arguments(schemas.ContractArgs, location="query")
 @contracts_bp.response(200, schemas.ContractPage)
 def list_contracts(args):
     """List contracts and grant agreements"""
-    require("can_view_contracts")
     items, total = util.paginate(util.contracts_query(current_user, args), args["page"], args["per_page"])
     return page_envelope(items, total, args, util.contract_dict)
 
@@ -263,10 +291,10 @@ def _agreement(agreement_id):
 
 
 @contracts_bp.get("/contracts/<int:contract_id>")
+@permission("can_view_contracts")
 @contracts_bp.response(200, schemas.ContractOut)
 def get_contract(contract_id):
     """One contract or grant agreement"""
-    require("can_view_contracts")
     return util.contract_dict(_agreement(contract_id))
 
 
@@ -274,11 +302,11 @@ returns_bp = _blueprint("Returns", "Monitoring returns, one per period of each c
 
 
 @returns_bp.get("/returns")
+@permission("can_view_contracts")
 @returns_bp.arguments(schemas.ReturnArgs, location="query")
 @returns_bp.response(200, schemas.ReturnPage)
 def list_returns(args):
     """List monitoring returns"""
-    require("can_view_contracts")
     rows, total = util.paginate_rows(util.returns_query(current_user, args), args["page"], args["per_page"])
     return page_envelope(rows, total, args, util.return_dict)
 
@@ -293,15 +321,16 @@ def _due(due_id):
 
 
 @returns_bp.get("/returns/<int:return_id>")
+@permission("can_view_contracts")
 @returns_bp.response(200, schemas.ReturnOut)
 def get_return(return_id):
     """One monitoring return"""
-    require("can_view_contracts")
     due = _due(return_id)
     return util.return_dict(due, returns_of(due.agreement).get(due.id))
 
 
 @returns_bp.patch("/returns/<int:return_id>")
+@permission("can_view_contracts")
 @returns_bp.arguments(schemas.ReturnIn)
 @returns_bp.response(200, schemas.ReturnOut)
 def update_return(data, return_id):
@@ -311,7 +340,6 @@ def update_return(data, return_id):
     Submit button does; every KPI's actual and the spend must then be there. Needs a read
     and write token of someone in the provider's organisation.
     """
-    require("can_view_contracts")
     require_write()
     due = _due(return_id)
     if not can_edit_return(current_user, due.agreement):
