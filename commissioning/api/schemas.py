@@ -1,6 +1,4 @@
 """What the API accepts and returns. The OpenAPI document is generated from these."""
-import unicodedata
-
 import marshmallow as ma
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
@@ -15,25 +13,19 @@ def _values(enum, *extra):
     return [m.value for m in enum] + list(extra)
 
 
-def plain_text(value):
-    """No control characters but line breaks and tabs, and nothing that cannot be stored as UTF-8."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError("Use only characters that can be written in UTF-8.") from None
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in value):
-        raise ValidationError("Remove control characters from the text.")
-
-
-def not_blank(value):
-    if not value.strip():
-        raise ValidationError("Enter some text, not only spaces.")
+#: Control characters (but tab and line breaks) and lone surrogates: nothing a person types,
+#: and PostgreSQL cannot store some of them. As a pattern, so the OpenAPI document says so too.
+_CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff"
+PLAIN = rf"^[^{_CONTROL}]*$"
+PLAIN_NOT_BLANK = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
 
 
 def Text(max_length, required=False, **kwargs):  # noqa: N802 (a field factory, named like a field)
-    validators = [validate.Length(min=1 if required else 0, max=max_length), plain_text]
-    if required:
-        validators.append(not_blank)
+    """A string for people's words: at most ``max_length``, no control characters, and not blank if required."""
+    pattern = validate.Regexp(PLAIN_NOT_BLANK if required else PLAIN, error=(
+        "Enter some text: not only spaces, and no control characters." if required
+        else "Remove control characters from the text."))
+    validators = [validate.Length(min=1 if required else 0, max=max_length), pattern]
     return fields.String(required=required, validate=validators, **kwargs)
 
 
