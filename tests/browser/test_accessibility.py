@@ -91,7 +91,11 @@ NOT_PAGES = {"main.healthz", "needs.evidence_file", "indicators.download", "spec
              "panels.round_status", "contracts.register_download", "contracts.document_status",
              "contracts.document_file", "contracts.signed_copy",
              "monitoring.attachment", "opendata.grants_json", "opendata.grants_csv",
-             "opendata.ocds_releases", "opendata.ocds_record"}
+             "opendata.ocds_releases", "opendata.ocds_record", "api-docs.openapi_json",
+             "Needs.list_needs", "Needs.get_need", "Indicators.list_indicators", "Indicators.get_indicator",
+             "Opportunities.list_opportunities", "Opportunities.get_opportunity", "Contracts.list_contracts",
+             "Contracts.get_contract", "Returns.list_returns", "Returns.get_return", "Panel results.list_results",
+             "Panel results.get_result"}
 
 
 def pages_for(role, objects):
