@@ -10,14 +10,14 @@ from datetime import datetime, time
 
 from commissioning.accounts.models import Organisation
 from commissioning.bids.models import Bid, BidStatus
-from commissioning.contracts.models import Agreement, AgreementStatus
+from commissioning.contracts.models import Agreement, AgreementStatus, ReturnDue
 from commissioning.core.models import LONDON, utcnow
-from commissioning.evaluation.models import AwardDecision
+from commissioning.evaluation.models import AwardDecision, AwardedBid
 from commissioning.extensions import db
 from commissioning.monitoring.models import MonitoringReturn, ReturnStatus
 from commissioning.opendata.grants import org_id
 from commissioning.opportunities.models import Opportunity, OpportunityStatus
-from commissioning.specifications.models import Specification
+from commissioning.specifications.models import SpecificationVersion
 
 LICENCE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 CPV = {"scheme": "CPV", "id": "85312000", "description": "Social work services without accommodation"}
@@ -46,38 +46,66 @@ def _party(org, prefix, roles):
     return {"id": org_id(org, prefix), "name": org.name, "roles": roles}
 
 
-def releases(prefix, authority_name, since=None):
-    """One compiled release per published opportunity (newest change first), optionally changed since a date."""
+def releases(prefix, authority_name, since=None, reference=None):
+    """The compiled releases as a list (for pages and tests); the feed uses iter_releases()."""
+    return list(iter_releases(prefix, authority_name, since, reference))
+
+
+def iter_releases(prefix, authority_name, since=None, reference=None, batch=200):
+    """One compiled release per published opportunity, in the order they were created.
+
+    Eight queries whatever the number of procurements. Awards, contracts and returns are read
+    up front as plain rows (not ORM objects), and the opportunities are streamed from one
+    query in batches, each release built and handed on before the next is read, so memory
+    holds those small rows and one batch, never the whole document.
+    """
     today = utcnow().astimezone(LONDON).date()
     buyer = db.session.scalars(db.select(Organisation).where(Organisation.name == authority_name)).first()
-    query = (db.select(Opportunity).where(Opportunity.opened_at.is_not(None))
-             .options(db.joinedload(Opportunity.specification).selectinload(Specification.versions))
-             .order_by(Opportunity.id))
-    opportunities = db.session.scalars(query).unique().all()
-    ids = [o.id for o in opportunities]
+    published = Opportunity.opened_at.is_not(None)
+    if reference is not None:
+        published = db.and_(published, Opportunity.reference == reference)
+    ids = db.select(Opportunity.id).where(published).scalar_subquery()
     tenderers = dict(db.session.execute(
         db.select(Bid.opportunity_id, db.func.count(Bid.id)).where(
             Bid.opportunity_id.in_(ids), Bid.status == BidStatus.submitted).group_by(Bid.opportunity_id)).all())
-    decisions = {d.opportunity_id: d for d in db.session.scalars(
-        db.select(AwardDecision).where(AwardDecision.opportunity_id.in_(ids))
-        .options(db.selectinload(AwardDecision.awarded)))}
+    awards = {}   # opportunity id -> its award decision's rows, one per awarded bid (none: awarded_id is None)
+    for row in db.session.execute(
+            db.select(AwardDecision.opportunity_id, AwardDecision.created_at, AwardDecision.notice_date,
+                      AwardedBid.id.label("awarded_id"), AwardedBid.amount_pence, Bid.organisation_id)
+            .outerjoin(AwardedBid, AwardedBid.award_id == AwardDecision.id)
+            .outerjoin(Bid, Bid.id == AwardedBid.bid_id)
+            .where(AwardDecision.opportunity_id.in_(ids)).order_by(AwardedBid.id)):
+        awards.setdefault(row.opportunity_id, []).append(row)
+    orgs = {o.id: o for o in db.session.scalars(db.select(Organisation).where(Organisation.id.in_(
+        db.select(Bid.organisation_id).join(AwardedBid, AwardedBid.bid_id == Bid.id)
+        .where(Bid.opportunity_id.in_(ids)))))}
+    in_feed = db.select(Agreement.id).where(Agreement.opportunity_id.in_(ids))
     agreements = {}
-    for a in db.session.scalars(db.select(Agreement).where(Agreement.opportunity_id.in_(ids))
-                                .options(db.selectinload(Agreement.returns))):
-        agreements.setdefault(a.awarded_bid_id, a)
-    accepted = {r.due_id: r for r in db.session.scalars(db.select(MonitoringReturn).where(
-        MonitoringReturn.agreement_id.in_([a.id for a in agreements.values()]),
-        MonitoringReturn.status == ReturnStatus.accepted))} if agreements else {}
-    bid_orgs = {}
-    awarded_bid_ids = [ab.bid_id for d in decisions.values() for ab in d.awarded]
-    if awarded_bid_ids:
-        for bid_id, org in db.session.execute(db.select(Bid.id, Organisation).join(
-                Organisation, Organisation.id == Bid.organisation_id).where(Bid.id.in_(awarded_bid_ids))):
-            bid_orgs[bid_id] = org
-    out = []
-    for opp in opportunities:
+    for row in db.session.execute(
+            db.select(Agreement.awarded_bid_id, Agreement.id, Agreement.reference, Agreement.title, Agreement.status,
+                      Agreement.value_pence, Agreement.start_date, Agreement.end_date, Agreement.countersigned_at,
+                      Agreement.created_at, Agreement.payments)
+            .where(Agreement.id.in_(in_feed)).order_by(Agreement.id)):
+        agreements.setdefault(row.awarded_bid_id, row)
+    returns = {}
+    for row in db.session.execute(db.select(ReturnDue.agreement_id, ReturnDue.id, ReturnDue.due_on)
+                                  .where(ReturnDue.agreement_id.in_(in_feed)).order_by(ReturnDue.due_on, ReturnDue.id)):
+        returns.setdefault(row.agreement_id, []).append(row)
+    accepted = set(db.session.scalars(db.select(MonitoringReturn.due_id).where(
+        MonitoringReturn.agreement_id.in_(in_feed), MonitoringReturn.status == ReturnStatus.accepted)))
+    item_title = SpecificationVersion.content["title"].as_string()
+    stream = db.session.execute(
+        db.select(Opportunity.id, Opportunity.reference, Opportunity.title, Opportunity.summary, Opportunity.kind,
+                  Opportunity.status, Opportunity.max_value_pence, Opportunity.opened_at,
+                  Opportunity.submission_deadline, item_title.label("spec_title"))
+        .outerjoin(SpecificationVersion, db.and_(
+            SpecificationVersion.specification_id == Opportunity.specification_id,
+            SpecificationVersion.number == Opportunity.specification_version))
+        .where(published).order_by(Opportunity.id)
+        .execution_options(yield_per=batch))
+    now = utcnow()
+    for opp in stream:
         ocid = f"ocds-{prefix}-{opp.reference}"
-        content = opp.specification.version(opp.specification_version).content
         parties = [_party(buyer, prefix, ["buyer", "procuringEntity"])] if buyer else []
         changed = [opp.opened_at]
         tender = {
@@ -86,9 +114,9 @@ def releases(prefix, authority_name, since=None):
             "procurementMethodDetails": "Grant round" if opp.kind.value == "grant_round" else "Light-touch or open",
             "mainProcurementCategory": "services", "value": _money(opp.max_value_pence),
             "tenderPeriod": {"startDate": _when(opp.opened_at), "endDate": _when(opp.submission_deadline)},
-            "items": [{"id": "1", "description": content.get("title", opp.title), "classification": CPV}],
+            "items": [{"id": "1", "description": opp.spec_title or opp.title, "classification": CPV}],
         }
-        if opp.is_past_deadline():
+        if now >= opp.submission_deadline:
             tender["numberOfTenderers"] = tenderers.get(opp.id, 0)
         release = {"ocid": ocid, "date": None, "tag": ["tender"], "initiationType": "tender",
                    "parties": parties, "tender": tender, "language": "en"}
@@ -96,24 +124,26 @@ def releases(prefix, authority_name, since=None):
             release["buyer"] = {"id": org_id(buyer, prefix), "name": buyer.name}
         if opp.status is OpportunityStatus.cancelled:
             release["tag"] = ["tenderCancellation"]
-        decision = decisions.get(opp.id)
-        if decision is not None:
+        awarded = awards.get(opp.id)
+        if awarded is not None:
             release["tag"] = ["award"]
             release["awards"], release["contracts"] = [], []
-            changed.append(decision.created_at)
-            for ab in decision.awarded:
-                org = bid_orgs[ab.bid_id]
+            changed.append(awarded[0].created_at)
+            for ab in awarded:
+                if ab.awarded_id is None:
+                    continue
+                org = orgs[ab.organisation_id]
                 if not any(p["id"] == org_id(org, prefix) for p in parties):
                     parties.append(_party(org, prefix, ["supplier"]))
-                release["awards"].append({"id": f"{opp.reference}-award-{ab.id}", "status": "active",
-                                          "date": _when(decision.notice_date), "value": _money(ab.amount_pence),
+                release["awards"].append({"id": f"{opp.reference}-award-{ab.awarded_id}", "status": "active",
+                                          "date": _when(ab.notice_date), "value": _money(ab.amount_pence),
                                           "suppliers": [{"id": org_id(org, prefix), "name": org.name}]})
-                agreement = agreements.get(ab.id)
+                agreement = agreements.get(ab.awarded_id)
                 if agreement is None:
                     continue
                 release["tag"] = ["award", "contract"]
                 changed.append(agreement.countersigned_at or agreement.created_at)
-                contract = {"id": agreement.reference, "awardID": f"{opp.reference}-award-{ab.id}",
+                contract = {"id": agreement.reference, "awardID": f"{opp.reference}-award-{ab.awarded_id}",
                             "title": agreement.title, "status": CONTRACT_STATUS[agreement.status],
                             "value": _money(agreement.value_pence),
                             "period": {"startDate": _when(agreement.start_date), "endDate": _when(agreement.end_date)}}
@@ -132,7 +162,7 @@ def releases(prefix, authority_name, since=None):
                              "type": "reporting", "dueDate": _when(due.due_on),
                              "status": "met" if due.id in accepted else ("notMet" if due.due_on < today
                                                                          else "scheduled")}
-                            for due in agreement.returns]}
+                            for due in returns.get(agreement.id, ())]}
                     for t in contract["implementation"]["transactions"]:
                         if t["payer"] is None:
                             del t["payer"]
@@ -141,12 +171,11 @@ def releases(prefix, authority_name, since=None):
         release["date"] = _when(stamp)
         release["id"] = f"{ocid}-{stamp.astimezone(LONDON).strftime('%Y%m%dT%H%M%S')}"
         if since is None or stamp.astimezone(LONDON).date() >= since:
-            out.append(release)
-    return sorted(out, key=lambda r: r["date"], reverse=True)
+            yield release
 
 
 def package_chunks(releases_list, uri, authority_name):
-    """The release package as pieces of JSON text: the releases are written one at a time."""
+    """The release package as pieces of JSON text: each release is written as it comes."""
     head = {"uri": uri, "version": "1.1", "publishedDate": _when(utcnow()), "license": LICENCE,
             "publisher": {"name": authority_name}}
     yield json.dumps(head)[:-1] + ', "releases": ['

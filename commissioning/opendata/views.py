@@ -16,7 +16,7 @@ def _grants():
 @bp.route("/open-data")
 def index():
     records = _grants()
-    processes = ocds.releases(current_app.config["OCDS_PREFIX"], current_app.config["AUTHORITY_NAME"])
+    processes = ocds.releases(current_app.config["OCDS_PREFIX"], current_app.config["AUTHORITY_NAME"])[::-1]
     return render_template("opendata/index.html", count=len(records), processes=processes,
                            total=sum(r["amountAwarded"] for r in records))
 
@@ -30,14 +30,17 @@ def ocds_releases():
     except ValueError:
         return {"error": "since must be a date like 2026-11-25"}, 400
     name = current_app.config["AUTHORITY_NAME"]
-    found = ocds.releases(current_app.config["OCDS_PREFIX"], name, since)
+    found = ocds.iter_releases(current_app.config["OCDS_PREFIX"], name, since)
     return Response(stream_with_context(ocds.package_chunks(found, request.url, name)), mimetype="application/json")
 
 
 @bp.route("/open-data/ocds/records/<ocid>.json")
 def ocds_record(ocid):
     name = current_app.config["AUTHORITY_NAME"]
-    release = next((r for r in ocds.releases(current_app.config["OCDS_PREFIX"], name) if r["ocid"] == ocid), None)
+    prefix = f"ocds-{current_app.config['OCDS_PREFIX']}-"
+    found = ocds.releases(current_app.config["OCDS_PREFIX"], name, reference=ocid[len(prefix):]) \
+        if ocid.startswith(prefix) else []
+    release = found[0] if found else None
     if release is None:
         abort(404)
     return ocds.record_package(release, request.url, name)
