@@ -98,6 +98,7 @@ class StrictHTMLClient(FlaskClient):
         from flask import g, has_app_context
         if has_app_context():
             g.pop("_login_user", None)
+            g.pop("api_token", None)
         response = super().open(*args, **kwargs)
         if response.mimetype == "text/html" and response.data:
             parser = html5lib.HTMLParser(strict=True)

@@ -1,4 +1,4 @@
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 
 from commissioning.audit.models import AuditEntry
@@ -13,6 +13,9 @@ def log_action(obj, action, summary, user=None, **details):
     """
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
+    token = g.get("api_token") if has_request_context() else None
+    if token is not None:
+        details.setdefault("via_api_token", token.prefix)  # which of the user's tokens made the change
     if isinstance(obj, tuple):
         object_type, object_id = obj
     else:

@@ -303,6 +303,8 @@ def test_a_commissioner_records_a_need_with_a_write_token_only(app, create_user,
     assert [o.title for o in need.options] == ["Do nothing", "Do very little"]
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "need.created")).one()
     assert entry.user_id == commissioner.id
+    token = db.session.scalars(db.select(ApiToken).where(ApiToken.scope == "write")).one()
+    assert entry.details["via_api_token"] == token.prefix
     monitor = bearer(token_for(create_user(Role.contract_monitor), "write"))
     assert_error(client.post("/api/v1/needs", json=NEED, headers=monitor), 403)
 
