@@ -18,6 +18,9 @@ class ApiToken(TimestampMixin, db.Model):
     scope = db.Column(db.Enum(TokenScope, native_enum=False, length=10), nullable=False)
     prefix = db.Column(db.String(16), nullable=False)          # shown, so its owner can tell tokens apart
     token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    # The owner's password as it was (its hash's last characters, as sessions use): a password
+    # reset, as after a lost or stolen account, stops every token made before it.
+    password_stamp = db.Column(db.String(12), nullable=False)
     expires_at = db.Column(UTCDateTime())
     last_used_at = db.Column(UTCDateTime())
     revoked_at = db.Column(UTCDateTime())
@@ -33,12 +36,15 @@ class ApiToken(TimestampMixin, db.Model):
 
     def is_usable(self, now=None):
         now = now or utcnow()
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+        return (self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+                and self.password_stamp == self.user.password_hash[-12:])
 
     @property
     def state(self):
         if self.revoked_at is not None:
             return "Revoked"
+        if self.password_stamp != self.user.password_hash[-12:]:
+            return "Stopped by a password reset"
         return "Expired" if not self.is_usable() else "Active"
 
     @property

@@ -22,7 +22,7 @@ def create_token(user, name, scope, days=None):
     """A new token for ``user``; returns (row, the plain token to show once)."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name.strip(), scope=TokenScope(scope), prefix=plain[:12],
-                     token_hash=hash_token(plain),
+                     token_hash=hash_token(plain), password_stamp=user.password_hash[-12:],
                      expires_at=utcnow() + timedelta(days=days) if days else None)
     db.session.add(token)
     db.session.flush()

@@ -29,6 +29,16 @@ def Text(max_length, required=False, **kwargs):  # noqa: N802 (a field factory, 
     return fields.String(required=required, validate=validators, **kwargs)
 
 
+class WholeNumber(fields.Integer):
+    """A JSON number with no fractional part: 17 and 17.0 pass; 12.5 and "12" are refused, never truncated."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and not value.is_integer()):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class Schema(ma.Schema):
     class Meta:
         ordered = True
@@ -125,9 +135,9 @@ class NeedOut(Schema):
 class NeedIn(Schema):
     title = Text(200, required=True)
     tier = fields.String(required=True, validate=validate.OneOf(_values(Tier)))
-    age_min = fields.Integer(required=True, validate=validate.Range(
+    age_min = WholeNumber(required=True, validate=validate.Range(
         MIN_AGE, MAX_AGE, error=f"The youngest age must be between {MIN_AGE} and {MAX_AGE}"))
-    age_max = fields.Integer(required=True, validate=validate.Range(
+    age_max = WholeNumber(required=True, validate=validate.Range(
         MIN_AGE, MAX_AGE, error=f"The oldest age must be between {MIN_AGE} and {MAX_AGE}"))
     for_lldd = fields.Boolean(load_default=False, metadata={
         "description": f"Young people with learning difficulties or disabilities: ages above {MAX_AGE_STANDARD} "
@@ -136,13 +146,13 @@ class NeedIn(Schema):
     how_identified = Text(10_000)
     desired_outcomes = Text(10_000)
     plan_priorities = Text(10_000)
-    effectiveness_rating = fields.Integer(validate=validate.Range(1, 5), allow_none=True)
-    locality_ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), load_default=list,
-                               validate=validate.Length(max=100))
+    effectiveness_rating = WholeNumber(validate=validate.Range(1, 5), allow_none=True)
+    locality_ids = fields.List(WholeNumber(validate=validate.Range(min=1, max=2**31 - 1)), required=True,
+                               validate=validate.Length(min=1, max=100, error="Choose at least one locality"))
     groups = fields.List(fields.String(validate=validate.OneOf(_values(VulnerableGroup))), load_default=list,
                          validate=validate.Length(max=20))
-    outcomes = fields.List(fields.String(validate=validate.OneOf(_values(EcmOutcome))), load_default=list,
-                           validate=validate.Length(max=10))
+    outcomes = fields.List(fields.String(validate=validate.OneOf(_values(EcmOutcome))), required=True,
+                           validate=validate.Length(min=1, max=10, error="Choose at least one outcome"))
 
     class Meta:
         ordered = True
@@ -249,6 +259,7 @@ class ReturnOut(Schema):
                         required=True)
     feedback_responses = fields.Integer(required=True, allow_none=True)
     feedback_positive = fields.Integer(required=True, allow_none=True)
+    feedback_quotes = fields.String(required=True)
     achievements = fields.String(required=True)
     issues = fields.String(required=True)
     submitted_at = fields.DateTime(required=True, allow_none=True)
@@ -260,14 +271,15 @@ class ReturnOut(Schema):
 
 
 class ReturnIn(Schema):
-    """Only what is sent changes; ``submit`` sends the return for review after saving."""
+    """Only what is sent changes; ``submit`` also sends the return for review, and if it cannot
+    be submitted (a KPI or the spend missing) nothing is saved."""
 
     kpi_actuals = fields.Dict(keys=Text(200), values=fields.Float(validate=validate.Range(min=0, max=1e12)),
                               validate=validate.Length(max=50),
                               metadata={"description": "KPI name (as in the contract) to this period's actual."})
-    spend_pence = fields.Integer(validate=validate.Range(min=0, max=10**13), allow_none=True)
-    feedback_responses = fields.Integer(validate=validate.Range(min=0, max=10**9), allow_none=True)
-    feedback_positive = fields.Integer(validate=validate.Range(min=0, max=10**9), allow_none=True)
+    spend_pence = WholeNumber(validate=validate.Range(min=0, max=10**13), allow_none=True)
+    feedback_responses = WholeNumber(validate=validate.Range(min=0, max=10**9), allow_none=True)
+    feedback_positive = WholeNumber(validate=validate.Range(min=0, max=10**9), allow_none=True)
     feedback_quotes = Text(5000)
     achievements = Text(10_000)
     issues = Text(10_000)

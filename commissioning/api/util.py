@@ -212,6 +212,7 @@ def return_dict(due, ret):
         "reach": {k: dict(v) for k, v in (ret.reach or {}).items()} if ret else {},
         "feedback_responses": ret.feedback_responses if ret else None,
         "feedback_positive": ret.feedback_positive if ret else None,
+        "feedback_quotes": ret.feedback_quotes if ret else "",
         "achievements": ret.achievements if ret else "", "issues": ret.issues if ret else "",
         "submitted_at": ret.submitted_at if ret else None,
         "suggested_rag": ret.suggested_rag.value if ret and ret.suggested_rag else None,
@@ -233,8 +234,10 @@ def results_query(user, args):
     if user.is_authenticated and user.has_role(Role.admin, Role.commissioner):
         pass
     elif user.is_authenticated:
-        own_panels = db.select(Panel.id).where(Panel.facilitator_id == user.id).union(
-            db.select(PanelMember.panel_id).where(PanelMember.user_id == user.id))
+        # As the results page: the panel's facilitator (while they hold the role) and its members.
+        own_panels = db.select(PanelMember.panel_id).where(PanelMember.user_id == user.id)
+        if user.has_role(Role.panel_facilitator):
+            own_panels = own_panels.union(db.select(Panel.id).where(Panel.facilitator_id == user.id))
         query = query.where(db.or_(open_to_all, Round.panel_id.in_(own_panels)))
     else:
         query = query.where(open_to_all)

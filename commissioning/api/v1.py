@@ -3,7 +3,6 @@
 Each request is authenticated by its own bearer token, never by the browser's session,
 so the API needs no CSRF token and a page cannot be made to call it on a user's behalf.
 """
-import hashlib
 import math
 from functools import wraps
 
@@ -85,11 +84,21 @@ def _bearer():
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def _presented_token():
+    """The token row for this request's bearer token, looked up once (the rate limit runs first)."""
+    key = "commissioning.api_token"
+    if key not in request.environ:
+        plain = _bearer()
+        request.environ[key] = util.find_token(plain) if plain else None
+    return request.environ[key]
+
+
 def rate_key():
-    """Per token when one is sent (hashed, so the limiter's store never holds it), else per address."""
-    token = _bearer()
-    if token:
-        return "api-token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    """Per token, once it is known to be valid; otherwise per address, so that made-up tokens
+    share the address's allowance instead of each getting a fresh one."""
+    token = _presented_token()
+    if token is not None and token.is_usable() and token.user.active:
+        return f"api-token:{token.id}"
     return "api-address:" + (get_remote_address() or "unknown")
 
 
@@ -103,9 +112,10 @@ def authenticate():
               headers={"WWW-Authenticate": 'Bearer realm="api"'})
     if plain is None:
         return
-    token = util.find_token(plain)
+    token = _presented_token()
     if token is None or not token.is_usable() or not token.user.active:
-        abort(401, message="This token is not valid: it may be mistyped, revoked or expired.",
+        abort(401, message="This token is not valid: it may be mistyped, revoked or expired, or its owner's "
+                           "password was reset.",
               headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
     touch(token)
     g.api_token = token
@@ -154,17 +164,23 @@ def _blueprint(name, description):
     return blp
 
 
+def _query_value(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def page_envelope(items, total, args, to_dict):
+    """Items with the total and links to the neighbouring pages, built from the parsed filters
+    (never from the raw query string, whose keys could be url_for's own options)."""
     page, per_page = args["page"], args["per_page"]
     pages = max(1, math.ceil(total / per_page))
-    query = {k: v for k, v in request.args.items() if k not in ("page", "per_page")}
+    filters = {k: _query_value(v) for k, v in args.items() if k not in ("page", "per_page") and v is not None}
 
     def link(n):
-        return absolute_url(request.endpoint, **(request.view_args or {}), **query, page=n, per_page=per_page)
+        return absolute_url(request.endpoint, **(request.view_args or {}), **filters, page=n, per_page=per_page)
     return {"items": [to_dict(*item) if isinstance(item, tuple) else to_dict(item) for item in items],
             "page": page, "per_page": per_page, "total": total,
             "links": {"self": link(page), "next": link(page + 1) if page < pages else None,
-                      "prev": link(page - 1) if page > 1 else None}}
+                      "prev": link(min(page - 1, pages)) if page > 1 else None}}
 
 
 # --- needs -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from commissioning.api.forms import TokenForm
 from commissioning.api.models import ApiToken
 from commissioning.api.util import tokens_of
 from commissioning.core.forms import ConfirmForm
-from commissioning.core.permissions import ensure, login_required
+from commissioning.core.permissions import login_required
 from commissioning.extensions import db
 
 bp = Blueprint("api_pages", __name__)
@@ -29,8 +29,9 @@ def tokens():
 @bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id):
-    token = db.session.get(ApiToken, token_id) or abort(404)
-    ensure(token.user_id == current_user.id)
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)   # another person's token is not there for you, not even to be refused
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operations.revoke_token(token, current_user)

@@ -42,8 +42,8 @@ def _money(pence):
     return {"amount": pence / 100, "currency": "GBP"}
 
 
-def _party(org, prefix, roles):
-    return {"id": org_id(org, prefix), "name": org.name, "roles": roles}
+def _party(org, roles):
+    return {**org, "roles": roles}
 
 
 def releases(prefix, authority_name, since=None, reference=None):
@@ -51,16 +51,18 @@ def releases(prefix, authority_name, since=None, reference=None):
     return list(iter_releases(prefix, authority_name, since, reference))
 
 
-def iter_releases(prefix, authority_name, since=None, reference=None, batch=200):
-    """One compiled release per published opportunity, in the order they were created.
+def iter_releases(prefix, authority_name, since=None, reference=None):
+    """One compiled release per published opportunity, in the order they were published.
 
-    Eight queries whatever the number of procurements. Awards, contracts and returns are read
-    up front as plain rows (not ORM objects), and the opportunities are streamed from one
-    query in batches, each release built and handed on before the next is read, so memory
-    holds those small rows and one batch, never the whole document.
+    All reading happens here, before the caller starts its response, in eight queries whatever
+    the number of procurements, and only as plain rows (not ORM objects), so that the releases
+    are then compiled one at a time while the response streams, with no database connection
+    held and no query left to fail half-way through a download. Memory holds those rows,
+    never the whole document.
     """
-    today = utcnow().astimezone(LONDON).date()
-    buyer = db.session.scalars(db.select(Organisation).where(Organisation.name == authority_name)).first()
+    today, now = utcnow().astimezone(LONDON).date(), utcnow()
+    buyer_row = db.session.scalars(db.select(Organisation).where(Organisation.name == authority_name)).first()
+    buyer = {"id": org_id(buyer_row, prefix), "name": buyer_row.name} if buyer_row else None
     published = Opportunity.opened_at.is_not(None)
     if reference is not None:
         published = db.and_(published, Opportunity.reference == reference)
@@ -76,9 +78,10 @@ def iter_releases(prefix, authority_name, since=None, reference=None, batch=200)
             .outerjoin(Bid, Bid.id == AwardedBid.bid_id)
             .where(AwardDecision.opportunity_id.in_(ids)).order_by(AwardedBid.id)):
         awards.setdefault(row.opportunity_id, []).append(row)
-    orgs = {o.id: o for o in db.session.scalars(db.select(Organisation).where(Organisation.id.in_(
-        db.select(Bid.organisation_id).join(AwardedBid, AwardedBid.bid_id == Bid.id)
-        .where(Bid.opportunity_id.in_(ids)))))}
+    orgs = {o.id: {"id": org_id(o, prefix), "name": o.name} for o in db.session.scalars(
+        db.select(Organisation).where(Organisation.id.in_(
+            db.select(Bid.organisation_id).join(AwardedBid, AwardedBid.bid_id == Bid.id)
+            .where(Bid.opportunity_id.in_(ids)))))}
     in_feed = db.select(Agreement.id).where(Agreement.opportunity_id.in_(ids))
     agreements = {}
     for row in db.session.execute(
@@ -94,19 +97,24 @@ def iter_releases(prefix, authority_name, since=None, reference=None, batch=200)
     accepted = set(db.session.scalars(db.select(MonitoringReturn.due_id).where(
         MonitoringReturn.agreement_id.in_(in_feed), MonitoringReturn.status == ReturnStatus.accepted)))
     item_title = SpecificationVersion.content["title"].as_string()
-    stream = db.session.execute(
+    opportunities = db.session.execute(
         db.select(Opportunity.id, Opportunity.reference, Opportunity.title, Opportunity.summary, Opportunity.kind,
                   Opportunity.status, Opportunity.max_value_pence, Opportunity.opened_at,
                   Opportunity.submission_deadline, item_title.label("spec_title"))
         .outerjoin(SpecificationVersion, db.and_(
             SpecificationVersion.specification_id == Opportunity.specification_id,
             SpecificationVersion.number == Opportunity.specification_version))
-        .where(published).order_by(Opportunity.id)
-        .execution_options(yield_per=batch))
-    now = utcnow()
-    for opp in stream:
+        .where(published).order_by(Opportunity.id)).all()
+    return _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards, orgs, agreements, returns,
+                    accepted)
+
+
+def _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards, orgs, agreements, returns,
+             accepted):
+    """The releases, one at a time, from rows already read."""
+    for opp in opportunities:
         ocid = f"ocds-{prefix}-{opp.reference}"
-        parties = [_party(buyer, prefix, ["buyer", "procuringEntity"])] if buyer else []
+        parties = [_party(buyer, ["buyer", "procuringEntity"])] if buyer else []
         changed = [opp.opened_at]
         tender = {
             "id": opp.reference, "title": opp.title, "description": opp.summary,
@@ -121,7 +129,7 @@ def iter_releases(prefix, authority_name, since=None, reference=None, batch=200)
         release = {"ocid": ocid, "date": None, "tag": ["tender"], "initiationType": "tender",
                    "parties": parties, "tender": tender, "language": "en"}
         if buyer:
-            release["buyer"] = {"id": org_id(buyer, prefix), "name": buyer.name}
+            release["buyer"] = dict(buyer)
         if opp.status is OpportunityStatus.cancelled:
             release["tag"] = ["tenderCancellation"]
         awarded = awards.get(opp.id)
@@ -133,11 +141,11 @@ def iter_releases(prefix, authority_name, since=None, reference=None, batch=200)
                 if ab.awarded_id is None:
                     continue
                 org = orgs[ab.organisation_id]
-                if not any(p["id"] == org_id(org, prefix) for p in parties):
-                    parties.append(_party(org, prefix, ["supplier"]))
+                if not any(p["id"] == org["id"] for p in parties):
+                    parties.append(_party(org, ["supplier"]))
                 release["awards"].append({"id": f"{opp.reference}-award-{ab.awarded_id}", "status": "active",
                                           "date": _when(ab.notice_date), "value": _money(ab.amount_pence),
-                                          "suppliers": [{"id": org_id(org, prefix), "name": org.name}]})
+                                          "suppliers": [dict(org)]})
                 agreement = agreements.get(ab.awarded_id)
                 if agreement is None:
                     continue
@@ -154,8 +162,7 @@ def iter_releases(prefix, authority_name, since=None, reference=None, batch=200)
                         "transactions": [
                             {"id": f"{agreement.reference}-payment-{i + 1}", "date": _when(datetime.fromisoformat(
                                 p["due"]).date()), "value": _money(p["amount_pence"]),
-                             "payer": {"id": org_id(buyer, prefix), "name": buyer.name} if buyer else None,
-                             "payee": {"id": org_id(org, prefix), "name": org.name}}
+                             "payer": dict(buyer) if buyer else None, "payee": dict(org)}
                             for i, p in enumerate(agreement.payments) if p["due"] <= today.isoformat()],
                         "milestones": [
                             {"id": f"{agreement.reference}-return-{due.id}", "title": "Monitoring return",
@@ -172,6 +179,15 @@ def iter_releases(prefix, authority_name, since=None, reference=None, batch=200)
         release["id"] = f"{ocid}-{stamp.astimezone(LONDON).strftime('%Y%m%dT%H%M%S')}"
         if since is None or stamp.astimezone(LONDON).date() >= since:
             yield release
+
+
+def recent_processes(prefix, limit=10):
+    """(how many procurements are published, the latest ``limit`` as ocid and title), for the page."""
+    published = Opportunity.opened_at.is_not(None)
+    count = db.session.scalar(db.select(db.func.count(Opportunity.id)).where(published))
+    rows = db.session.execute(db.select(Opportunity.reference, Opportunity.title).where(published)
+                              .order_by(Opportunity.opened_at.desc(), Opportunity.id.desc()).limit(limit))
+    return count, [{"ocid": f"ocds-{prefix}-{r.reference}", "title": r.title} for r in rows]
 
 
 def package_chunks(releases_list, uri, authority_name):

@@ -16,8 +16,9 @@ def _grants():
 @bp.route("/open-data")
 def index():
     records = _grants()
-    processes = ocds.releases(current_app.config["OCDS_PREFIX"], current_app.config["AUTHORITY_NAME"])[::-1]
+    process_count, processes = ocds.recent_processes(current_app.config["OCDS_PREFIX"])
     return render_template("opendata/index.html", count=len(records), processes=processes,
+                           process_count=process_count,
                            total=sum(r["amountAwarded"] for r in records))
 
 

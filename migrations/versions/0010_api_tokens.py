@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('scope', sa.Enum('read', 'write', name='tokenscope', native_enum=False, length=10), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('password_stamp', sa.String(length=12), nullable=False),
     sa.Column('expires_at', commissioning.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_used_at', commissioning.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', commissioning.core.models.UTCDateTime(timezone=True), nullable=True),

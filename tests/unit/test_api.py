@@ -84,7 +84,7 @@ def test_revoking_a_token_stops_it_at_once_and_only_its_owner_can(app, login, cr
     owner, other = create_user(Role.commissioner), create_user(Role.commissioner)
     plain = token_for(owner)
     token = db.session.scalars(db.select(ApiToken)).one()
-    assert signed_in(app, other).post(f"/account/api-tokens/{token.id}/revoke").status_code == 403
+    assert signed_in(app, other).post(f"/account/api-tokens/{token.id}/revoke").status_code == 404
     assert app.test_client().get("/api/v1/needs", headers=bearer(plain)).status_code == 200
     client = login(owner)
     response = client.post(f"/account/api-tokens/{token.id}/revoke")
@@ -111,6 +111,25 @@ def test_expired_malformed_and_deactivated_tokens_are_refused(app, create_user, 
     assert_error(client.get("/api/v1/needs", headers=bearer(plain)), 401)
     for header in ("Basic dXNlcjpwYXNz", "Bearer", "Bearer cmsn_guessed", plain):
         assert_error(client.get("/api/v1/indicators", headers={"Authorization": header}), 401)
+
+
+def test_a_password_reset_stops_every_token(app, login, create_user, token_for):
+    from commissioning.accounts.operations import reset_password
+    user = create_user(Role.commissioner)
+    plain = token_for(user)
+    client = app.test_client()
+    assert client.get("/api/v1/needs", headers=bearer(plain)).status_code == 200
+    reset_password(user, "another-long-password")
+    db.session.commit()
+    assert "password was reset" in assert_error(client.get("/api/v1/needs", headers=bearer(plain)), 401)["message"]
+    page = signed_in_as(app, user, "another-long-password").get("/account/api-tokens").get_data(as_text=True)
+    assert "Stopped by a password reset" in page
+
+
+def signed_in_as(app, user, password):
+    client = app.test_client()
+    assert client.post("/login", data={"email": user.email, "password": password}).status_code == 302
+    return client
 
 
 def test_the_browser_session_does_not_open_the_api(login, create_user):
@@ -226,6 +245,11 @@ def test_a_panel_round_that_decides_an_award_stays_with_the_panel_until_confirme
     assert client.get(f"/api/v1/panel-results/{decided.id}", headers=facilitator).status_code == 200
     assert client.get(f"/api/v1/panel-results/{decided.id}", headers=member).status_code == 200
     assert client.get(f"/api/v1/panel-results/{decided.id}", headers=outsider).status_code == 404
+    from commissioning.accounts.models import UserRole
+    db.session.execute(db.delete(UserRole).where(UserRole.user_id == users["panel_facilitator"].id))
+    db.session.commit()
+    db.session.expire_all()
+    assert client.get(f"/api/v1/panel-results/{decided.id}", headers=facilitator).status_code == 404
     decided.result.confirmed_at = utcnow()
     db.session.commit()
     body = client.get(f"/api/v1/panel-results/{decided.id}").get_json()
@@ -246,7 +270,13 @@ def test_pages_links_and_filters(app, create_user, create_need, token_for):
     assert first["links"]["next"].endswith("/api/v1/needs?tier=universal&page=2&per_page=10")
     last = client.get("/api/v1/needs?per_page=10&page=3", headers=headers).get_json()
     assert len(last["items"]) == 3 and last["links"]["next"] is None and last["links"]["prev"]
-    assert client.get("/api/v1/needs?per_page=10&page=9", headers=headers).get_json()["items"] == []
+    beyond = client.get("/api/v1/needs?per_page=10&page=9", headers=headers).get_json()
+    assert beyond["items"] == [] and beyond["links"]["prev"].endswith("page=3&per_page=10")
+    # Query keys that are url_for's own options are ignored like any unknown key, not obeyed.
+    odd = client.get("/api/v1/needs?_external=1&_scheme=https&_anchor=zz&_method=POST&per_page=10",
+                     headers=headers)
+    assert odd.status_code == 200
+    assert odd.get_json()["links"]["next"].endswith("/api/v1/needs?page=2&per_page=10")
     seen = [n["id"] for page in (1, 2, 3) for n in client.get(
         f"/api/v1/needs?per_page=10&page={page}", headers=headers).get_json()["items"]]
     assert sorted(seen) == sorted(n.id for n in needs) and len(set(seen)) == 23
@@ -294,7 +324,8 @@ def test_a_commissioner_records_a_need_with_a_write_token_only(app, create_user,
     refused = assert_error(client.post("/api/v1/needs", json=NEED, headers=bearer(token_for(commissioner))), 403)
     assert "can only read" in refused["message"]
     write = bearer(token_for(commissioner, "write"))
-    response = client.post("/api/v1/needs", json={**NEED, "locality_ids": [locality.id]}, headers=write)
+    response = client.post("/api/v1/needs", json={**NEED, "age_min": 11.0, "locality_ids": [locality.id]},
+                           headers=write)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     need = db.session.get(Need, body["id"])
@@ -319,10 +350,15 @@ def test_a_commissioner_records_a_need_with_a_write_token_only(app, create_user,
     ({"locality_ids": [987654]}, "locality_ids", "No locality has id 987654"),
     ({"colour": "blue"}, "colour", "Unknown field"),
     ({"title": None}, "title", "Field may not be null"),
+    ({"age_min": 12.5}, "age_min", "Not a valid integer"),          # refused, not truncated to 12
+    ({"age_min": "12"}, "age_min", "Not a valid integer"),
+    ({"locality_ids": []}, "locality_ids", "Choose at least one locality"),
+    ({"outcomes": []}, "outcomes", "Choose at least one outcome"),
 ])
-def test_refused_input_names_the_field(app, create_user, token_for, change, field, words):
+def test_refused_input_names_the_field(app, create_user, create_locality, token_for, change, field, words):
     headers = bearer(token_for(create_user(Role.commissioner), "write"))
-    body = assert_error(app.test_client().post("/api/v1/needs", json={**NEED, **change}, headers=headers), 422)
+    need = {**NEED, "locality_ids": [create_locality().id], **change}
+    body = assert_error(app.test_client().post("/api/v1/needs", json=need, headers=headers), 422)
     assert list(body["errors"]) == [field] and words in " ".join(body["errors"][field])
     assert db.session.scalar(db.select(db.func.count(Need.id))) == 0
 
@@ -357,6 +393,7 @@ def test_a_provider_fills_in_and_submits_a_return(app, world, token_for):
     done = client.patch(url, json={"spend_pence": 250_000, "submit": True}, headers=write).get_json()
     assert done["status"] == "submitted" and done["spend_pence"] == 250_000
     assert done["achievements"] == "All six sessions ran."          # what was not sent stayed
+    assert done["feedback_quotes"] == ""
     assert done["suggested_rag"] in ("green", "amber", "red")
     locked = assert_error(client.patch(url, json={"issues": "late change"}, headers=write), 409)
     assert "locked" in locked["message"]
@@ -397,6 +434,16 @@ def test_the_rate_limit_is_per_token(app, create_user, token_for, monkeypatch):
     body = assert_error(response, 429)
     assert "Too many requests" in body["message"] and response.headers.get("Retry-After")
     assert client.get("/api/v1/needs", headers=second).status_code == 200
+
+
+def test_made_up_tokens_share_the_address_allowance(app, monkeypatch):
+    import secrets
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "3 per minute")
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/api/v1/indicators", headers=bearer("cmsn_" + secrets.token_urlsafe(32))).status_code == 401
+    assert_error(client.get("/api/v1/indicators", headers=bearer("cmsn_" + secrets.token_urlsafe(32))), 429)
+    assert_error(client.get("/api/v1/indicators"), 429)      # the same address, without a token
 
 
 # --- the description ----------------------------------------------------------------------------

@@ -182,3 +182,14 @@ def test_the_feed_costs_the_same_number_of_queries_for_more_procurements(
     with count_queries() as more:
         large = releases("commissioning", "Test Borough Council")
     assert len(large) == len(small) + 3 and more() == few()
+
+
+def test_the_feed_reads_everything_before_it_answers(published, client, count_queries):
+    """No query runs while the body streams: no connection held open for a slow reader, and no
+    error half-way through a download after a 200 was sent."""
+    response = client.get("/open-data/ocds/releases.json", buffered=False)
+    assert response.status_code == 200
+    with count_queries() as during:
+        body = b"".join(response.response)
+    response.close()
+    assert during() == 0 and len(json.loads(body)["releases"]) >= 1
