@@ -119,6 +119,7 @@ class NeedOut(Schema):
     age_max = fields.Integer(required=True)
     for_lldd = fields.Boolean(required=True)
     localities = fields.List(fields.String(), required=True)
+    locality_ids = fields.List(fields.Integer(), required=True)
     groups = fields.List(fields.String(), required=True)
     outcomes = fields.List(fields.String(), required=True)
     need_not_met = fields.String(required=True)
@@ -210,8 +211,17 @@ class OpportunityOut(Schema):
     opened_at = fields.DateTime(required=True, allow_none=True)
     clarification_deadline = fields.DateTime(required=True)
     submission_deadline = fields.DateTime(required=True)
-    award_date = fields.Date(required=True, allow_none=True)
+    planned_award_date = fields.Date(required=True, allow_none=True,
+                                     metadata={"description": "When the award was planned, in the timetable."})
+    awarded_on = fields.Date(required=True, allow_none=True,
+                             metadata={"description": "When the award was announced, once it has been."})
     url = fields.String(required=True)
+
+
+class LocalityOut(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    slug = fields.String(required=True)
 
 
 class KpiOut(Schema):
@@ -270,13 +280,21 @@ class ReturnOut(Schema):
     url = fields.String(required=True)
 
 
+def _at_most_keys(limit):
+    def check(value):
+        if len(value) > limit:
+            raise ValidationError(f"Send at most {limit} entries.")
+    return check
+
+
 class ReturnIn(Schema):
     """Only what is sent changes; ``submit`` also sends the return for review, and if it cannot
     be submitted (a KPI or the spend missing) nothing is saved."""
 
     kpi_actuals = fields.Dict(keys=Text(200), values=fields.Float(validate=validate.Range(min=0, max=1e12)),
-                              validate=validate.Length(max=50),
-                              metadata={"description": "KPI name (as in the contract) to this period's actual."})
+                              validate=_at_most_keys(50),
+                              metadata={"description": "KPI name (as in the contract) to this period's actual.",
+                                        "maxProperties": 50})
     spend_pence = WholeNumber(validate=validate.Range(min=0, max=10**13), allow_none=True)
     feedback_responses = WholeNumber(validate=validate.Range(min=0, max=10**9), allow_none=True)
     feedback_positive = WholeNumber(validate=validate.Range(min=0, max=10**9), allow_none=True)
@@ -324,6 +342,7 @@ OpportunityPage = page_of(OpportunityOut, "OpportunityPage")
 ContractPage = page_of(ContractOut, "ContractPage")
 ReturnPage = page_of(ReturnOut, "ReturnPage")
 PanelResultPage = page_of(PanelResultOut, "PanelResultPage")
+LocalityPage = page_of(LocalityOut, "LocalityPage")
 
 
 class Error(Schema):

@@ -10,7 +10,9 @@ from commissioning.contracts.models import Agreement, AgreementStatus, ReturnDue
 from commissioning.core.models import LONDON
 from commissioning.core.urls import absolute_url
 from commissioning.extensions import db
+from commissioning.evaluation.models import AwardDecision
 from commissioning.indicators.models import Indicator
+from commissioning.localities.models import Locality
 from commissioning.monitoring.models import MonitoringReturn
 from commissioning.needs.models import EvidenceItem, Need
 from commissioning.opportunities.models import Opportunity, OpportunityStatus
@@ -75,7 +77,7 @@ def need_dict(need):
     return {
         "id": need.id, "title": need.title, "status": need.status.value, "tier": need.tier.value,
         "age_min": need.age_min, "age_max": need.age_max, "for_lldd": need.for_lldd,
-        "localities": [loc.name for loc in need.localities], "groups": [g.value for g in need.group_values],
+        "localities": [loc.name for loc in need.localities], "locality_ids": [loc.id for loc in need.localities], "groups": [g.value for g in need.group_values],
         "outcomes": [o.value for o in need.outcome_values], "need_not_met": need.need_not_met,
         "how_identified": need.how_identified, "desired_outcomes": need.desired_outcomes,
         "plan_priorities": need.plan_priorities, "effectiveness_rating": need.effectiveness_rating,
@@ -106,8 +108,19 @@ def indicator_dict(ind):
     }
 
 
+def localities_query(_args):
+    return db.select(Locality).order_by(Locality.id)
+
+
+def locality_dict(locality):
+    return {"id": locality.id, "name": locality.name, "slug": locality.slug}
+
+
 def opportunities_query(args):
-    query = db.select(Opportunity).where(Opportunity.status != OpportunityStatus.draft).order_by(Opportunity.id)
+    """(opportunity, the date its award was announced or None), published ones only."""
+    query = (db.select(Opportunity, AwardDecision.notice_date)
+             .outerjoin(AwardDecision, AwardDecision.opportunity_id == Opportunity.id)
+             .where(Opportunity.status != OpportunityStatus.draft).order_by(Opportunity.id))
     if args.get("status"):
         query = query.where(Opportunity.status == args["status"])
     if args.get("kind"):
@@ -119,13 +132,14 @@ def opportunities_query(args):
     return query
 
 
-def opportunity_dict(opp):
+def opportunity_dict(opp, awarded_on=None):
     return {
         "id": opp.id, "reference": opp.reference or f"OPP-{opp.id:04d}", "title": opp.title, "summary": opp.summary,
         "kind": opp.kind.value, "status": opp.status.value, "max_value_pence": opp.max_value_pence,
         "lots": [{"name": lot["name"], "value_pence": int(lot.get("value_pence") or 0)} for lot in opp.lots or ()],
         "opened_at": opp.opened_at, "clarification_deadline": opp.clarification_deadline,
-        "submission_deadline": opp.submission_deadline, "award_date": opp.award_date,
+        "submission_deadline": opp.submission_deadline, "planned_award_date": opp.award_date,
+        "awarded_on": awarded_on,
         "url": absolute_url("opportunities.show", opp_id=opp.id),
     }
 

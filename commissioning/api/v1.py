@@ -4,6 +4,7 @@ Each request is authenticated by its own bearer token, never by the browser's se
 so the API needs no CSRF token and a page cannot be made to call it on a user's behalf.
 """
 import math
+import re
 from functools import wraps
 
 from flask import current_app, g, request
@@ -25,6 +26,7 @@ from commissioning.core.vocabulary import EcmOutcome, Tier, VulnerableGroup
 from commissioning.extensions import csrf, db, limiter
 from commissioning.localities.models import Locality
 from commissioning.monitoring import operations as monitoring
+from commissioning.monitoring.models import ReturnStatus
 from commissioning.monitoring.operations import MonitoringError
 from commissioning.monitoring.util import can_edit_return, form_values, returns_of
 from commissioning.needs import operations as needs
@@ -60,7 +62,10 @@ def error_payload(exc):
                     flat[location] = problems
             errors = flat
         payload["errors"] = errors
-    return payload, code, data.get("headers") or {}
+    headers = dict(data.get("headers") or {})
+    if getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(exc.valid_methods)
+    return payload, code, headers
 
 
 _MESSAGES = {
@@ -70,6 +75,7 @@ _MESSAGES = {
     404: "There is nothing here, or you are not allowed to see it.",
     405: "This method is not allowed here.",
     413: "The request is too large.",
+    415: "Send the body as JSON, with the header Content-Type: application/json.",
     422: "Some of the input was refused; see errors.",
     429: "Too many requests for this token. Wait a minute, then try again.",
     500: "Sorry, there is a problem with the service.",
@@ -129,6 +135,8 @@ def check_scope():
     if g.api_token is None:
         abort(401, headers={"WWW-Authenticate": 'Bearer realm="api"'})
     require_write()
+    if not request.is_json:
+        abort(415, message="Send the body as JSON, with the header Content-Type: application/json.")
 
 
 def require(predicate):
@@ -146,6 +154,10 @@ def permission(predicate):
         def wrapped(*args, **kwargs):
             require(predicate)
             return view(*args, **kwargs)
+        # The OpenAPI document says so: this operation needs a token (public ones take one or none).
+        apidoc = dict(getattr(view, "_apidoc", {}))
+        apidoc["manual_doc"] = {**apidoc.get("manual_doc", {}), "security": [{"bearerAuth": []}]}
+        wrapped._apidoc = apidoc
         return wrapped
     return decorator
 
@@ -217,8 +229,9 @@ def create_need(data):
     outcomes = [EcmOutcome(v) for v in dict.fromkeys(data.pop("outcomes"))]
     data["tier"] = Tier(data["tier"])
     need = needs.create_need(current_user, localities=localities, groups=groups, outcomes=outcomes, **data)
-    return util.need_dict(db.session.scalars(util.needs_query({}).where(
-        db.literal_column("needs.id") == need.id)).one()), 201
+    body = util.need_dict(db.session.scalars(util.needs_query({}).where(
+        db.literal_column("needs.id") == need.id)).one())
+    return body, 201, {"Location": absolute_url("Needs.get_need", need_id=need.id)}
 
 
 @needs_bp.get("/needs/<int:need_id>")
@@ -256,6 +269,21 @@ def get_indicator(indicator_id):
     return util.indicator_dict(ind)
 
 
+# --- localities ------------------------------------------------------------------------------
+
+localities_bp = _blueprint("Localities", "The areas needs, provision and reach are recorded against: public, no token "
+                                         "needed. Their ids are what a new need's locality_ids take.")
+
+
+@localities_bp.get("/localities")
+@localities_bp.arguments(schemas.PageArgs, location="query")
+@localities_bp.response(200, schemas.LocalityPage)
+def list_localities(args):
+    """List localities"""
+    items, total = util.paginate(util.localities_query(args), args["page"], args["per_page"])
+    return page_envelope(items, total, args, util.locality_dict)
+
+
 # --- opportunities ---------------------------------------------------------------------------
 
 opportunities_bp = _blueprint("Opportunities", "Published calls for bids (public fields only): no token needed.")
@@ -266,19 +294,19 @@ opportunities_bp = _blueprint("Opportunities", "Published calls for bids (public
 @opportunities_bp.response(200, schemas.OpportunityPage)
 def list_opportunities(args):
     """List published opportunities"""
-    items, total = util.paginate(util.opportunities_query(args), args["page"], args["per_page"])
-    return page_envelope(items, total, args, util.opportunity_dict)
+    rows, total = util.paginate_rows(util.opportunities_query(args), args["page"], args["per_page"])
+    return page_envelope(rows, total, args, util.opportunity_dict)
 
 
 @opportunities_bp.get("/opportunities/<int:opportunity_id>")
 @opportunities_bp.response(200, schemas.OpportunityOut)
 def get_opportunity(opportunity_id):
     """One published opportunity"""
-    opp = db.session.scalars(util.opportunities_query({}).where(
+    row = db.session.execute(util.opportunities_query({}).where(
         db.literal_column("opportunities.id") == opportunity_id)).first()
-    if opp is None:
+    if row is None:
         abort(404)
-    return util.opportunity_dict(opp)
+    return util.opportunity_dict(*row)
 
 
 # --- contracts and returns -------------------------------------------------------------------
@@ -299,10 +327,8 @@ def list_contracts(args):
 
 def _agreement(agreement_id):
     agreement = db.session.get(Agreement, agreement_id)
-    if agreement is None:
-        abort(404)
-    if not can_view(current_user, agreement):
-        abort(403)
+    if agreement is None or not can_view(current_user, agreement):
+        abort(404)   # one answer for "not there" and "not yours", so ids cannot be probed
     return agreement
 
 
@@ -329,10 +355,8 @@ def list_returns(args):
 
 def _due(due_id):
     due = db.session.get(ReturnDue, due_id)
-    if due is None:
+    if due is None or not can_view(current_user, due.agreement):
         abort(404)
-    if not can_view(current_user, due.agreement):
-        abort(403)
     return due
 
 
@@ -381,10 +405,22 @@ def update_return(data, return_id):
         monitoring.save_return(ret, current_user, form)
         if data.get("submit"):
             monitoring.submit_return(ret, current_user)
-    except (MonitoringError, InvalidTransition) as exc:
+    except InvalidTransition as exc:
         db.session.rollback()
-        abort(409 if isinstance(exc, InvalidTransition) or "locked" in str(exc) else 422, message=str(exc))
+        abort(409, message=str(exc))
+    except MonitoringError as exc:
+        db.session.rollback()
+        if ret.status not in (ReturnStatus.draft, ReturnStatus.returned):
+            abort(409, message=str(exc))
+        field = _FORM_TO_API.get(re.sub(r"-\d+$", "", exc.field or ""), exc.field or "submit")
+        abort(422, message=str(exc), errors={field: [str(exc)]})
     return util.return_dict(due, ret)
+
+
+#: The return form's field names (operations speak the page's language) to the API's.
+_FORM_TO_API = {"kpi": "kpi_actuals", "spend": "spend_pence", "feedback_responses": "feedback_responses",
+                "feedback_positive": "feedback_positive", "feedback_quotes": "feedback_quotes",
+                "achievements": "achievements", "issues": "issues"}
 
 
 # --- panel results ---------------------------------------------------------------------------
@@ -413,7 +449,7 @@ def get_result(round_id):
     return util.result_dict(rnd)
 
 
-BLUEPRINTS = (needs_bp, indicators_bp, opportunities_bp, contracts_bp, returns_bp, results_bp)
+BLUEPRINTS = (needs_bp, localities_bp, indicators_bp, opportunities_bp, contracts_bp, returns_bp, results_bp)
 
 
 def init_app(app):

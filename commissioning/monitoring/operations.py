@@ -74,7 +74,7 @@ def _number(raw, label, field, whole=False):
 def save_return(ret, user, form):
     """Save a draft from the submitted form fields (a dict of strings); errors name the field."""
     if ret.status not in (ReturnStatus.draft, ReturnStatus.returned):
-        raise MonitoringError("This return has been submitted and is locked")
+        raise MonitoringError(f"This return is {ret.status.title.lower()} and locked")
     agreement = ret.agreement
     actuals = {}
     for i, kpi in enumerate(agreement.kpis):
@@ -119,7 +119,7 @@ def attach(ret, user, upload):
     """One supporting file per return (a register of attendance, photos' consent forms...)."""
     from commissioning.files.operations import store_file
     if ret.status not in (ReturnStatus.draft, ReturnStatus.returned):
-        raise MonitoringError("This return has been submitted and is locked")
+        raise MonitoringError(f"This return is {ret.status.title.lower()} and locked")
     filename, content_type, data = upload
     ret.attachment_file_id = store_file(filename, content_type, data, user).id
     log_action(ret.agreement, "return.attachment", f"{filename} attached to the return due {ret.due.due_on}",

@@ -92,7 +92,7 @@ NOT_PAGES = {"main.healthz", "needs.evidence_file", "indicators.download", "spec
              "contracts.document_file", "contracts.signed_copy",
              "monitoring.attachment", "opendata.grants_json", "opendata.grants_csv",
              "opendata.ocds_releases", "opendata.ocds_record", "api-docs.openapi_json",
-             "Needs.list_needs", "Needs.get_need", "Indicators.list_indicators", "Indicators.get_indicator",
+             "Needs.list_needs", "Needs.get_need", "Localities.list_localities", "Indicators.list_indicators", "Indicators.get_indicator",
              "Opportunities.list_opportunities", "Opportunities.get_opportunity", "Contracts.list_contracts",
              "Contracts.get_contract", "Returns.list_returns", "Returns.get_return", "Panel results.list_results",
              "Panel results.get_result"}

@@ -91,7 +91,7 @@ def test_every_operation_answers_as_documented(api_server):
             run()
         except Exception as exc:  # noqa: BLE001 (every operation is tried; all failures are reported)
             failures.append(f"{tried[-1]}: {exc}")
-    assert len(tried) == 14, tried
+    assert len(tried) == 15, tried
     assert failures == [], "\n\n".join(failures)
 
 

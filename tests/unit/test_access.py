@@ -167,6 +167,7 @@ ACCESS = {
     "Needs.list_needs": (lambda o: "/api/v1/needs", expect(anonymous=401, default=401)),
     "Needs.get_need": (lambda o: f"/api/v1/needs/{o['need'].id}", expect(anonymous=401, default=401)),
     "Indicators.list_indicators": (lambda o: "/api/v1/indicators", expect()),
+    "Localities.list_localities": (lambda o: "/api/v1/localities", expect()),
     "Indicators.get_indicator": (lambda o: f"/api/v1/indicators/{o['indicator'].id}", expect()),
     "Opportunities.list_opportunities": (lambda o: "/api/v1/opportunities?status=open", expect()),
     "Opportunities.get_opportunity": (lambda o: f"/api/v1/opportunities/{o['opp'].id}", expect()),

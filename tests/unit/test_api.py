@@ -174,7 +174,8 @@ def api_table(default, **per_role):
 def test_each_role_gets_what_the_pages_give_it(app, world):
     w = world
     viewers = dict(admin=200, commissioner=200, contract_monitor=200)
-    on_contract = dict(admin=200, commissioner=200, contract_monitor=200, provider=200, other_provider=403)
+    # Another organisation's contract is "not there" (404), as an unknown id is: ids cannot be probed.
+    on_contract = dict(admin=200, commissioner=200, contract_monitor=200, provider=200, other_provider=404)
     table = {
         "/api/v1/needs": api_table(403, anonymous=401, **viewers),
         f"/api/v1/needs/{w['need'].id}": api_table(403, anonymous=401, **viewers),
@@ -183,7 +184,8 @@ def test_each_role_gets_what_the_pages_give_it(app, world):
         "/api/v1/opportunities": api_table(200),
         "/api/v1/contracts": api_table(403, anonymous=401, **{**on_contract, "other_provider": 200}),
         f"/api/v1/contracts/{w['agreement'].id}": api_table(403, anonymous=401, **on_contract),
-        f"/api/v1/contracts/{w['drafted'].id}": api_table(403, anonymous=401, admin=200, commissioner=200),
+        f"/api/v1/contracts/{w['drafted'].id}": api_table(403, anonymous=401, admin=200, commissioner=200,
+                                                          provider=404, contract_monitor=404, other_provider=404),
         "/api/v1/returns": api_table(403, anonymous=401, **{**on_contract, "other_provider": 200}),
         f"/api/v1/returns/{w['due'].id}": api_table(403, anonymous=401, **on_contract),
         "/api/v1/panel-results": api_table(200),
@@ -223,7 +225,9 @@ def test_opportunities_show_public_fields_and_never_drafts(app, create_opportuni
     items = app.test_client().get("/api/v1/opportunities").get_json()["items"]
     assert [o["id"] for o in items] == [published.id]
     assert set(items[0]) == {"id", "reference", "title", "summary", "kind", "status", "max_value_pence", "lots",
-                             "opened_at", "clarification_deadline", "submission_deadline", "award_date", "url"}
+                             "opened_at", "clarification_deadline", "submission_deadline", "planned_award_date",
+                             "awarded_on", "url"}
+    assert items[0]["awarded_on"] is None
     assert_error(app.test_client().get(f"/api/v1/opportunities/{draft.id}"), 404)
 
 
@@ -330,7 +334,11 @@ def test_a_commissioner_records_a_need_with_a_write_token_only(app, create_user,
     body = response.get_json()
     need = db.session.get(Need, body["id"])
     assert need.status is NeedStatus.draft and need.created_by_id == commissioner.id
-    assert body["localities"] == [locality.name] and body["groups"] == ["young_carers"]
+    assert body["localities"] == [locality.name] and body["locality_ids"] == [locality.id]
+    assert body["groups"] == ["young_carers"]
+    assert response.headers["Location"].endswith(f"/api/v1/needs/{body['id']}")
+    listed = client.get("/api/v1/localities?per_page=100").get_json()["items"]
+    assert {"id": locality.id, "name": locality.name, "slug": locality.slug} in listed
     assert [o.title for o in need.options] == ["Do nothing", "Do very little"]
     entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "need.created")).one()
     assert entry.user_id == commissioner.id
@@ -377,26 +385,31 @@ def test_a_provider_fills_in_and_submits_a_return(app, world, token_for):
     write = bearer(token_for(world["users"]["provider"], "write"))
     assert_error(client.patch(url, json={"spend_pence": 100}, headers=bearer(world["tokens"]["provider"])), 403)
     assert_error(client.patch(url, json={"spend_pence": 100}, headers=bearer(token_for(world["other_provider"],
-                                                                                      "write"))), 403)
+                                                                                      "write"))), 404)
     kpi = world["agreement"].kpis[0]["name"]
     saved = client.patch(url, json={"kpi_actuals": {kpi: 130}, "achievements": "All six sessions ran."},
                          headers=write)
     assert saved.status_code == 200, saved.get_json()
     assert saved.get_json()["status"] == "draft" and saved.get_json()["kpi_actuals"] == {kpi: 130.0}
     missing = assert_error(client.patch(url, json={"submit": True}, headers=write), 422)
-    assert "Enter the spend" in missing["message"]
+    assert "Enter the spend" in missing["message"] and list(missing["errors"]) == ["spend_pence"]
     unknown = assert_error(client.patch(url, json={"kpi_actuals": {"Smiles": 3}}, headers=write), 422)
     assert "no KPI called “Smiles”" in unknown["errors"]["kpi_actuals"][0]
     too_much = assert_error(client.patch(url, json={"spend_pence": world["agreement"].value_pence + 1},
                                          headers=write), 422)
-    assert "more than the agreement" in too_much["message"]
+    assert "more than the agreement" in too_much["message"] and list(too_much["errors"]) == ["spend_pence"]
+    feedback = assert_error(client.patch(url, json={"feedback_responses": 3, "feedback_positive": 4}, headers=write),
+                            422)
+    assert list(feedback["errors"]) == ["feedback_positive"]
+    as_form = client.patch(url, data="spend_pence=5", headers={**write, "Content-Type": "application/x-www-form-urlencoded"})
+    assert "Content-Type: application/json" in assert_error(as_form, 415)["message"]
     done = client.patch(url, json={"spend_pence": 250_000, "submit": True}, headers=write).get_json()
     assert done["status"] == "submitted" and done["spend_pence"] == 250_000
     assert done["achievements"] == "All six sessions ran."          # what was not sent stayed
     assert done["feedback_quotes"] == ""
     assert done["suggested_rag"] in ("green", "amber", "red")
     locked = assert_error(client.patch(url, json={"issues": "late change"}, headers=write), 409)
-    assert "locked" in locked["message"]
+    assert locked["message"] == "This return is submitted and locked"
     from commissioning.monitoring.models import MonitoringReturn
     ret = db.session.scalars(db.select(MonitoringReturn).where(MonitoringReturn.due_id == due.id)).one()
     assert ret.status is ReturnStatus.submitted and ret.issues == ""
@@ -411,7 +424,9 @@ def test_a_provider_fills_in_and_submits_a_return(app, world, token_for):
 def test_every_error_has_the_same_shape(app, monkeypatch):
     client = app.test_client()
     assert_error(client.get("/api/v1/nothing-here"), 404)
-    assert_error(client.delete("/api/v1/indicators"), 405)
+    not_allowed = assert_error(client.delete("/api/v1/indicators"), 405)
+    assert not_allowed["status"] == "Method Not Allowed"
+    assert set(client.delete("/api/v1/indicators").headers["Allow"].split(", ")) >= {"GET"}
     from commissioning.api import util
 
     def broken(_args):
