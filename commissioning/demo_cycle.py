@@ -569,9 +569,10 @@ def load_contracts_demo(created=0):
     contract_ops.ensure_clauses()
     (awarded,) = _past_award(specs[1], "Sexual health outreach for young people 2026: light-touch procurement",
                              "Outreach in the wards with the highest under-18 conception rates.",
-                             [(provider2, 10_400_000)], 260, 215, commissioner)
-    # Monthly returns, started so that one return fell due ten days ago (and the next in about three weeks).
-    start = next(today - timedelta(days=back) for back in range(280, 320)
+                             [(provider2, 10_400_000)], 340, 300, commissioner)
+    # Monthly returns, started after the award so that one return fell due ten days ago (the next in about
+    # three weeks).
+    start = next(today - timedelta(days=back) for back in range(262, 299)
                  if any(e + timedelta(days=contract_ops.RETURN_DAYS_AFTER_PERIOD) == today - timedelta(days=10)
                         for _s, e in contract_ops.periods(today - timedelta(days=back), today, 1)))
     contract = contract_ops.create_from_award(awarded, commissioner, authority, start=start)

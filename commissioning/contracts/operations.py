@@ -124,9 +124,15 @@ def _schedule_returns(agreement):
               periods(agreement.start_date, agreement.end_date, MONTHS.get(agreement.monitoring_frequency, 3))}
     for due in list(agreement.returns):
         # Past dates stay once the agreement is in force (their returns are history); a draft is redone.
-        if due.due_on not in wanted and (due.due_on >= today or agreement.status in (
-                AgreementStatus.drafted, AgreementStatus.issued)):
+        if not (due.due_on >= today or agreement.status in (AgreementStatus.drafted, AgreementStatus.issued)):
+            continue
+        span = wanted.get(due.due_on)
+        if span is None:
             agreement.returns.remove(due)
+        elif (due.period_start, due.period_end) != span:
+            # The same due date under another frequency (a quarter's end is also a month's): the period
+            # changes in place, since a delete and insert of one date would collide in a single flush.
+            due.period_start, due.period_end = span
     have = {due.due_on for due in agreement.returns}
     for due_on, (span_start, span_end) in sorted(wanted.items()):
         if due_on not in have:

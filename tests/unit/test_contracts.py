@@ -47,6 +47,22 @@ def test_a_draft_from_an_award_has_parties_kpis_payments_and_returns(create_agre
         ops.update_draft(agreement, None, kpis=[{**agreement.kpis[0], "target": " "}])
 
 
+def test_a_new_monitoring_frequency_replaces_the_returns_without_overlaps(create_agreement, provider):
+    """A quarter's due date is also a month's: the quarterly period must not survive under it."""
+    agreement = create_agreement(provider.memberships[0].organisation, provider)
+    assert len(agreement.returns) == 8                                   # quarterly over 24 months
+    ops.update_draft(agreement, None, monitoring_frequency="monthly")
+    db.session.commit()
+    dues = sorted(agreement.returns, key=lambda d: d.due_on)
+    assert len(dues) == 24
+    assert all((d.period_end - d.period_start).days in range(27, 31) for d in dues)
+    assert all(later.period_start == earlier.period_end + timedelta(days=1) for earlier, later in zip(dues, dues[1:]))
+    ops.update_draft(agreement, None, monitoring_frequency="quarterly")
+    db.session.commit()
+    assert len(agreement.returns) == 8 and all(
+        (d.period_end - d.period_start).days > 85 for d in agreement.returns)
+
+
 def test_pooled_budgets_name_the_joint_commissioners(create_agreement, provider, create_pot, create_organisation):
     from commissioning.funding.models import ContributionKind, PotKind
     from commissioning.funding.operations import add_contribution
