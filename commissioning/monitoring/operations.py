@@ -127,6 +127,10 @@ def attach(ret, user, upload):
 
 
 def submit_return(ret, user):
+    if _today() <= ret.due.period_end:
+        after = ret.due.period_end + timedelta(days=1)
+        raise MonitoringError(f"This return covers the period to {ret.due.period_end.strftime('%-d %B %Y')}: "
+                              f"submit it from {after.strftime('%-d %B %Y')}, when the period has ended")
     missing = [k["name"] for k in ret.agreement.kpis if k["name"] not in ret.kpi_actuals]
     if missing:
         raise MonitoringError(f"Enter the actual for “{missing[0]}” before submitting", "kpi-0")

@@ -11,7 +11,9 @@ def test_a_return_from_draft_to_accepted(page, browser, live_server):
     sign_in(provider, base, "provider2@demo.test")
     provider.get_by_role("navigation", name="Menu").get_by_role("link", name="Contracts").click()
     provider.get_by_role("link", name="CON-0001").click()
-    provider.get_by_role("table", name=re.compile("Returns due")).get_by_role("link").last.click()
+    # The return sent back for changes, now overdue: its period has ended, so it can be submitted.
+    provider.get_by_role("table", name=re.compile("Returns due")).get_by_role("row").filter(
+        has_text="Overdue").get_by_role("link").first.click()
     url = provider.url
     provider.get_by_label(re.compile("actual for the period")).fill("-5")
     provider.get_by_role("button", name="Submit the return").click()

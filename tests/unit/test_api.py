@@ -413,6 +413,12 @@ def test_a_provider_fills_in_and_submits_a_return(app, world, token_for):
     from commissioning.monitoring.models import MonitoringReturn
     ret = db.session.scalars(db.select(MonitoringReturn).where(MonitoringReturn.due_id == due.id)).one()
     assert ret.status is ReturnStatus.submitted and ret.issues == ""
+    from commissioning.core.models import LONDON
+    today = utcnow().astimezone(LONDON).date()
+    future = next(d for d in sorted(world["agreement"].returns, key=lambda d: d.due_on) if d.period_end >= today)
+    early = assert_error(client.patch(f"/api/v1/returns/{future.id}", json={
+        "kpi_actuals": {kpi: 10}, "spend_pence": 100, "submit": True}, headers=write), 422)
+    assert list(early["errors"]) == ["submit"] and "when the period has ended" in early["message"]
     monitor_view = client.get(url, headers=bearer(world["tokens"]["contract_monitor"])).get_json()
     assert monitor_view["status"] == "submitted"
     submitted = client.get("/api/v1/returns?status=submitted", headers=bearer(world["tokens"]["commissioner"]))

@@ -64,6 +64,18 @@ def test_bad_figures_get_clear_errors_naming_the_field(active):
         assert caught.value.field == field
 
 
+def test_a_return_is_submitted_only_once_its_period_has_ended(active, login):
+    agreement, provider, _m, _c = active()
+    future = [d for d in sorted(agreement.returns, key=lambda d: d.due_on) if d.period_end >= TODAY][0]
+    ret = ops.return_for(future)
+    _fill(ret, provider)
+    with pytest.raises(MonitoringError, match="submit it from"):
+        ops.submit_return(ret, provider)
+    assert ret.status is ReturnStatus.draft
+    page = login(provider).get(f"/returns/{future.id}").get_data(as_text=True)
+    assert "you can submit the return from the day after" in page and "Submit the return" not in page
+
+
 def test_a_submitted_return_is_locked_until_sent_back(active):
     agreement, provider, monitor, _c = active()
     ret = ops.return_for(_first_due(agreement))
