@@ -1,4 +1,4 @@
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from flask_login import current_user
 
 from commissioning.core.permissions import login_required
@@ -29,3 +29,9 @@ def healthz():
 @bp.route("/accessibility")
 def accessibility():
     return render_template("main/accessibility.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for this on pages that name no icon (JSON, files): answer with the service's icon."""
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86400)

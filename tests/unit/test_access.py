@@ -34,6 +34,7 @@ ACCESS = {
     "main.home": (lambda o: "/", expect()),
     "main.accessibility": (lambda o: "/accessibility", expect()),
     "main.healthz": (lambda o: "/healthz", expect()),
+    "main.favicon": (lambda o: "/favicon.ico", expect()),
     "main.dashboard": (lambda o: "/dashboard", expect(anonymous=302)),
     "accounts.login": (lambda o: "/login", expect(anonymous=200, default=302)),
     "accounts.request_reset": (lambda o: "/password-reset", expect()),
