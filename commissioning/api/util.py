@@ -6,7 +6,8 @@ from sqlalchemy.orm import selectinload
 from commissioning.accounts.models import Role
 from commissioning.api.models import ApiToken
 from commissioning.api.operations import TOKEN_PREFIX, hash_token
-from commissioning.contracts.models import Agreement, AgreementStatus, ReturnDue
+from commissioning.contracts.models import Agreement, ReturnDue
+from commissioning.contracts.util import visible_contracts
 from commissioning.core.models import LONDON
 from commissioning.core.urls import absolute_url
 from commissioning.extensions import db
@@ -50,18 +51,22 @@ def london_day_after(day):
     return london_day_start(day) + _DAY
 
 
-def paginate(query, page, per_page):
-    """(items, total): one COUNT and one page query, whatever the size of the table."""
+def paginate(query, page, per_page, rows=False):
+    """(items, total): one COUNT and one page query, whatever the size of the table. With ``rows``,
+    each item is the tuple of what the query selects (an object and its extras), else the object."""
     total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return items, total
+    page_query = query.limit(per_page).offset((page - 1) * per_page)
+    if rows:
+        return [tuple(r) for r in db.session.execute(page_query).unique().all()], total
+    return db.session.scalars(page_query).unique().all(), total
 
 
-def needs_query(args):
-
+def needs_query(args, only_id=None):
     query = db.select(Need).options(
         selectinload(Need.localities), selectinload(Need.groups), selectinload(Need.outcomes),
         selectinload(Need.evidence).load_only(EvidenceItem.id, EvidenceItem.need_id)).order_by(Need.id)
+    if only_id is not None:
+        query = query.where(Need.id == only_id)
     if args.get("status"):
         query = query.where(Need.status == args["status"])
     if args.get("tier"):
@@ -77,7 +82,8 @@ def need_dict(need):
     return {
         "id": need.id, "title": need.title, "status": need.status.value, "tier": need.tier.value,
         "age_min": need.age_min, "age_max": need.age_max, "for_lldd": need.for_lldd,
-        "localities": [loc.name for loc in need.localities], "locality_ids": [loc.id for loc in need.localities], "groups": [g.value for g in need.group_values],
+        "localities": [loc.name for loc in need.localities], "locality_ids": [loc.id for loc in need.localities],
+        "groups": [g.value for g in need.group_values],
         "outcomes": [o.value for o in need.outcome_values], "need_not_met": need.need_not_met,
         "how_identified": need.how_identified, "desired_outcomes": need.desired_outcomes,
         "plan_priorities": need.plan_priorities, "effectiveness_rating": need.effectiveness_rating,
@@ -86,9 +92,11 @@ def need_dict(need):
     }
 
 
-def indicators_query(_args):
-
-    return db.select(Indicator).options(selectinload(Indicator.years)).order_by(Indicator.id)
+def indicators_query(_args, only_id=None):
+    query = db.select(Indicator).options(selectinload(Indicator.years)).order_by(Indicator.id)
+    if only_id is not None:
+        query = query.where(Indicator.id == only_id)
+    return query
 
 
 def _num(value):
@@ -116,11 +124,13 @@ def locality_dict(locality):
     return {"id": locality.id, "name": locality.name, "slug": locality.slug}
 
 
-def opportunities_query(args):
+def opportunities_query(args, only_id=None):
     """(opportunity, the date its award was announced or None), published ones only."""
     query = (db.select(Opportunity, AwardDecision.notice_date)
              .outerjoin(AwardDecision, AwardDecision.opportunity_id == Opportunity.id)
              .where(Opportunity.status != OpportunityStatus.draft).order_by(Opportunity.id))
+    if only_id is not None:
+        query = query.where(Opportunity.id == only_id)
     if args.get("status"):
         query = query.where(Opportunity.status == args["status"])
     if args.get("kind"):
@@ -142,20 +152,6 @@ def opportunity_dict(opp, awarded_on=None):
         "awarded_on": awarded_on,
         "url": absolute_url("opportunities.show", opp_id=opp.id),
     }
-
-
-def visible_contracts(user):
-    """The contracts register's rules, as a WHERE clause: everything for commissioners and
-    administrators, their own for monitors, their organisation's once issued for providers."""
-    if user.has_role(Role.admin, Role.commissioner):
-        return db.true()
-    clauses = []
-    if user.has_role(Role.contract_monitor):
-        clauses.append(Agreement.monitor_id == user.id)
-    if user.has_role(Role.provider):
-        clauses.append(db.and_(Agreement.organisation_id.in_([m.organisation_id for m in user.memberships]),
-                               Agreement.status != AgreementStatus.drafted))
-    return db.or_(*clauses) if clauses else db.false()
 
 
 def contracts_query(user, args):
@@ -209,13 +205,6 @@ def returns_query(user, args):
     return query
 
 
-def paginate_rows(query, page, per_page):
-    """As paginate(), for queries that return several entities per row."""
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return [tuple(r) for r in rows], total
-
-
 def return_dict(due, ret):
     return {
         "id": due.id, "contract_id": due.agreement_id, "contract_reference": due.agreement.reference,
@@ -237,13 +226,15 @@ def return_dict(due, ret):
     }
 
 
-def results_query(user, args):
+def results_query(user, args, only_id=None):
     """Counted rounds; a round that sent bids to the panel stays among the panel until its award."""
 
     query = (db.select(Round).join(RoundResult, RoundResult.round_id == Round.id)
              .options(db.contains_eager(Round.result), db.joinedload(Round.panel),
                       selectinload(Round.projects).joinedload(RoundProject.organisation))
              .order_by(Round.id))
+    if only_id is not None:
+        query = query.where(Round.id == only_id)
     open_to_all = db.or_(Round.opportunity_id.is_(None), RoundResult.confirmed_at.is_not(None))
     if user.is_authenticated and user.has_role(Role.admin, Role.commissioner):
         pass

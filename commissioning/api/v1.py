@@ -229,8 +229,7 @@ def create_need(data):
     outcomes = [EcmOutcome(v) for v in dict.fromkeys(data.pop("outcomes"))]
     data["tier"] = Tier(data["tier"])
     need = needs.create_need(current_user, localities=localities, groups=groups, outcomes=outcomes, **data)
-    body = util.need_dict(db.session.scalars(util.needs_query({}).where(
-        db.literal_column("needs.id") == need.id)).one())
+    body = util.need_dict(db.session.scalars(util.needs_query({}, only_id=need.id)).one())
     return body, 201, {"Location": absolute_url("Needs.get_need", need_id=need.id)}
 
 
@@ -239,7 +238,7 @@ def create_need(data):
 @needs_bp.response(200, schemas.NeedOut)
 def get_need(need_id):
     """One need"""
-    need = db.session.scalars(util.needs_query({}).where(db.literal_column("needs.id") == need_id)).first()
+    need = db.session.scalars(util.needs_query({}, only_id=need_id)).first()
     if need is None:
         abort(404)
     return util.need_dict(need)
@@ -263,7 +262,7 @@ def list_indicators(args):
 @indicators_bp.response(200, schemas.IndicatorOut)
 def get_indicator(indicator_id):
     """One indicator"""
-    ind = db.session.scalars(util.indicators_query({}).where(db.literal_column("indicators.id") == indicator_id)).first()
+    ind = db.session.scalars(util.indicators_query({}, only_id=indicator_id)).first()
     if ind is None:
         abort(404)
     return util.indicator_dict(ind)
@@ -294,7 +293,7 @@ opportunities_bp = _blueprint("Opportunities", "Published calls for bids (public
 @opportunities_bp.response(200, schemas.OpportunityPage)
 def list_opportunities(args):
     """List published opportunities"""
-    rows, total = util.paginate_rows(util.opportunities_query(args), args["page"], args["per_page"])
+    rows, total = util.paginate(util.opportunities_query(args), args["page"], args["per_page"], rows=True)
     return page_envelope(rows, total, args, util.opportunity_dict)
 
 
@@ -302,8 +301,7 @@ def list_opportunities(args):
 @opportunities_bp.response(200, schemas.OpportunityOut)
 def get_opportunity(opportunity_id):
     """One published opportunity"""
-    row = db.session.execute(util.opportunities_query({}).where(
-        db.literal_column("opportunities.id") == opportunity_id)).first()
+    row = db.session.execute(util.opportunities_query({}, only_id=opportunity_id)).first()
     if row is None:
         abort(404)
     return util.opportunity_dict(*row)
@@ -349,7 +347,8 @@ returns_bp = _blueprint("Returns", "Monitoring returns, one per period of each c
 @returns_bp.response(200, schemas.ReturnPage)
 def list_returns(args):
     """List monitoring returns"""
-    rows, total = util.paginate_rows(util.returns_query(current_user, args), args["page"], args["per_page"])
+    rows, total = util.paginate(util.returns_query(current_user, args), args["page"], args["per_page"],
+                                 rows=True)
     return page_envelope(rows, total, args, util.return_dict)
 
 
@@ -442,8 +441,7 @@ def list_results(args):
 @results_bp.response(200, schemas.PanelResultOut)
 def get_result(round_id):
     """One counted panel round"""
-    rnd = db.session.scalars(util.results_query(current_user, {}).where(
-        db.literal_column("panel_rounds.id") == round_id)).first()
+    rnd = db.session.scalars(util.results_query(current_user, {}, only_id=round_id)).first()
     if rnd is None:
         abort(404)
     return util.result_dict(rnd)
