@@ -51,6 +51,17 @@ def london_day_after(day):
     return london_day_start(day) + _DAY
 
 
+def within_days(query, column, args, name):
+    """Apply the inclusive ``<name>_from`` / ``<name>_to`` day filters to a date or a UTC time column."""
+    start, end = args.get(f"{name}_from"), args.get(f"{name}_to")
+    stamped = not isinstance(column.type, db.Date)
+    if start:
+        query = query.where(column >= (london_day_start(start) if stamped else start))
+    if end:
+        query = query.where(column < london_day_after(end) if stamped else column <= end)
+    return query
+
+
 def paginate(query, page, per_page, rows=False):
     """(items, total): one COUNT and one page query, whatever the size of the table. With ``rows``,
     each item is the tuple of what the query selects (an object and its extras), else the object."""
@@ -71,10 +82,7 @@ def needs_query(args, only_id=None):
         query = query.where(Need.status == args["status"])
     if args.get("tier"):
         query = query.where(Need.tier == args["tier"])
-    if args.get("updated_from"):
-        query = query.where(Need.updated_at >= london_day_start(args["updated_from"]))
-    if args.get("updated_to"):
-        query = query.where(Need.updated_at < london_day_after(args["updated_to"]))
+    query = within_days(query, Need.updated_at, args, "updated")
     return query
 
 
@@ -135,10 +143,7 @@ def opportunities_query(args, only_id=None):
         query = query.where(Opportunity.status == args["status"])
     if args.get("kind"):
         query = query.where(Opportunity.kind == args["kind"])
-    if args.get("closing_from"):
-        query = query.where(Opportunity.submission_deadline >= london_day_start(args["closing_from"]))
-    if args.get("closing_to"):
-        query = query.where(Opportunity.submission_deadline < london_day_after(args["closing_to"]))
+    query = within_days(query, Opportunity.submission_deadline, args, "closing")
     return query
 
 
@@ -162,10 +167,7 @@ def contracts_query(user, args):
         query = query.where(Agreement.status == args["status"])
     if args.get("kind"):
         query = query.where(Agreement.kind == args["kind"])
-    if args.get("ending_from"):
-        query = query.where(Agreement.end_date >= args["ending_from"])
-    if args.get("ending_to"):
-        query = query.where(Agreement.end_date <= args["ending_to"])
+    query = within_days(query, Agreement.end_date, args, "ending")
     return query
 
 
@@ -198,10 +200,7 @@ def returns_query(user, args):
         query = query.where(MonitoringReturn.id.is_(None))
     elif args.get("status"):
         query = query.where(MonitoringReturn.status == args["status"])
-    if args.get("due_from"):
-        query = query.where(ReturnDue.due_on >= args["due_from"])
-    if args.get("due_to"):
-        query = query.where(ReturnDue.due_on <= args["due_to"])
+    query = within_days(query, ReturnDue.due_on, args, "due")
     return query
 
 
@@ -246,10 +245,7 @@ def results_query(user, args, only_id=None):
         query = query.where(db.or_(open_to_all, Round.panel_id.in_(own_panels)))
     else:
         query = query.where(open_to_all)
-    if args.get("decided_from"):
-        query = query.where(RoundResult.computed_at >= london_day_start(args["decided_from"]))
-    if args.get("decided_to"):
-        query = query.where(RoundResult.computed_at < london_day_after(args["decided_to"]))
+    query = within_days(query, RoundResult.computed_at, args, "decided")
     return query
 
 
