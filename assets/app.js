@@ -8,9 +8,13 @@ for (const form of document.querySelectorAll('form[data-autosave-url]')) {
   const status = form.querySelector('.app-autosave-status')
   let timer = null
   const save = async () => {
+    // A draft saved again is the same draft: autosave leaves the form's request key for the
+    // button, which must still count once however often it is pressed.
+    const body = new FormData(form)
+    body.delete('request_key')
     try {
       const response = await fetch(form.dataset.autosaveUrl, {
-        method: 'POST', body: new FormData(form), credentials: 'same-origin', headers: { Accept: 'application/json' }
+        method: 'POST', body, credentials: 'same-origin', headers: { Accept: 'application/json' }
       })
       const result = await response.json()
       if (status) {

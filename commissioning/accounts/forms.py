@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length
@@ -6,7 +6,7 @@ from wtforms.validators import EqualTo, InputRequired, Length
 from commissioning.core.forms import ConfirmForm, EmailAddress
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email address", widget=GovTextInput(),
                        validators=[InputRequired("Enter your email address"),
                                    EmailAddress()])
@@ -15,14 +15,14 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(Form):
     email = EmailField("Email address", widget=GovTextInput(),
                        validators=[InputRequired("Enter your email address"),
                                    EmailAddress()])
     submit = SubmitField("Send reset link", widget=GovSubmitInput())
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField(
         "New password", widget=GovPasswordInput(),
         description="Use at least 12 characters. A few unrelated words work well.",

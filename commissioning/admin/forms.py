@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import Optional, ValidationError
@@ -12,7 +12,7 @@ def _sensible_year(form, field):
         raise ValidationError("Enter a date between 2000 and 2100")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """A GET form: filters live in the query string so that results can be bookmarked."""
 
     class Meta:

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -13,7 +13,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField("Name", widget=GovTextInput(), filters=[_strip],
                        description="Say what will use it, like “Finance system nightly import”",
                        validators=[DataRequired("Enter a name for the token"),

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovFileInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import BooleanField, HiddenField, SubmitField, TextAreaField
@@ -7,7 +7,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from commissioning.core.money import MoneyField
 
 
-class BidForm(FlaskForm):
+class BidForm(Form):
     """Fixed fields; the answers and eligibility questions vary and are read from the request."""
 
     price = MoneyField("Your price, in pounds", widget=GovTextInput(), validators=[Optional()])
@@ -17,11 +17,11 @@ class BidForm(FlaskForm):
     save = SubmitField("Save draft", widget=GovSubmitInput())
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     file = FileField("Attach a file", widget=GovFileInput(), description="PDF, Word, spreadsheet, CSV, text or image, up to 5 MB")
     submit = SubmitField("Attach", widget=GovSubmitInput())
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(Form):
     token = HiddenField(validators=[InputRequired(), Length(min=16, max=64)])
     submit = SubmitField("Submit the bid", widget=GovSubmitInput())

@@ -2,7 +2,7 @@ from commissioning.audit.operations import log_action
 from commissioning.bids.models import Bid, BidAttachment, BidStatus, BidSubmission
 from commissioning.bids.util import checklist, eligibility_failures, sha256_of_content
 from commissioning.core.models import LONDON, utcnow
-from commissioning.core.locks import row_locked
+from commissioning.core.locks import lock_row, row_locked
 from commissioning.extensions import db
 from commissioning.files.operations import store_file
 from commissioning.mail.operations import queue_email
@@ -79,6 +79,7 @@ def _lock(bid):
 
 def submit_bid(bid, user, token, now=None):
     """Submit the draft as a new immutable version. The same token twice gives the same version."""
+    lock_row(bid)  # once only: a second request waits, then sees the new state
     bid = _lock(bid)
     now = now or utcnow()
     opp = bid.opportunity
@@ -117,6 +118,7 @@ def submit_bid(bid, user, token, now=None):
 
 
 def withdraw_bid(bid, user, now=None):
+    lock_row(bid)  # once only: a second request waits, then sees the new state
     bid = _lock(bid)
     now = now or utcnow()
     _still_open(bid.opportunity, now)

@@ -1,8 +1,9 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import Form as RowForm
+from wtforms import BooleanField, FieldList, FormField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from commissioning.contracts.models import AgreementKind, AgreementStatus
@@ -12,17 +13,17 @@ from commissioning.core.money import MoneyField
 EXTRA_PAYMENT_ROWS = 2
 
 
-class KpiTargetRow(Form):
+class KpiTargetRow(RowForm):
     target = StringField("Target", widget=GovTextInput(), validators=[Optional(), Length(max=60)])
 
 
-class PaymentRow(Form):
+class PaymentRow(RowForm):
     due = DayMonthYearField("Due", validators=[Optional()])
     amount = MoneyField("Amount", widget=GovTextInput(), validators=[Optional()])
     conditional = BooleanField("Only after the previous return is accepted", widget=GovCheckboxInput())
 
 
-class DraftForm(FlaskForm):
+class DraftForm(Form):
     start = DayMonthYearField("Start date", validators=[InputRequired("Enter the start date")])
     end = DayMonthYearField("End date", validators=[InputRequired("Enter the end date")])
     extension_options = StringField("Extension options", widget=GovTextInput(), validators=[Optional(), Length(max=300)])
@@ -37,7 +38,7 @@ class DraftForm(FlaskForm):
     submit = SubmitField("Save draft", widget=GovSubmitInput())
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     name = StringField("Your full name", widget=GovTextInput(),
                        validators=[InputRequired("Enter your full name"), Length(max=120)])
     role = StringField("Your role", widget=GovTextInput(), description="For example, Chief Executive",
@@ -46,7 +47,7 @@ class SignForm(FlaskForm):
     submit = SubmitField("Accept and sign", widget=GovSubmitInput())
 
 
-class SignedCopyForm(FlaskForm):
+class SignedCopyForm(Form):
     name = StringField("Name of the person who signed", widget=GovTextInput(),
                        validators=[InputRequired("Enter the name of the person who signed"), Length(max=120)])
     role = StringField("Their role", widget=GovTextInput(), validators=[InputRequired("Enter their role"),
@@ -56,7 +57,7 @@ class SignedCopyForm(FlaskForm):
     submit = SubmitField("Upload signed copy", widget=GovSubmitInput())
 
 
-class EndForm(FlaskForm):
+class EndForm(Form):
     early = RadioField("How is it ending?", widget=GovRadioInput(),
                        choices=[("no", "It has reached its end date"), ("yes", "It is being terminated early")],
                        validators=[InputRequired("Choose how it is ending")])
@@ -65,7 +66,7 @@ class EndForm(FlaskForm):
     submit = SubmitField("End the agreement", widget=GovSubmitInput())
 
 
-class VariationForm(FlaskForm):
+class VariationForm(Form):
     reason = TextAreaField("Why it needs to change", widget=GovTextArea(),
                            validators=[InputRequired("Say why the agreement needs to change"), Length(max=3000)])
     value = MoneyField("New value (optional)", widget=GovTextInput(), minimum=1,
@@ -78,14 +79,14 @@ class VariationForm(FlaskForm):
     submit = SubmitField("Propose the variation", widget=GovSubmitInput())
 
 
-class ClauseForm(FlaskForm):
+class ClauseForm(Form):
     title = StringField("Title", widget=GovTextInput(), validators=[InputRequired("Enter the title"), Length(max=200)])
     body = TextAreaField("Text", widget=GovTextArea(), validators=[InputRequired("Enter the clause’s text"),
                                                                     Length(max=10000)])
     submit = SubmitField("Save clause", widget=GovSubmitInput())
 
 
-class RegisterFilterForm(FlaskForm):
+class RegisterFilterForm(Form):
     class Meta:
         csrf = False
 

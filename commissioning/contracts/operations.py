@@ -11,7 +11,7 @@ from commissioning.core.models import LONDON, utcnow
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
 from commissioning.core.urls import absolute_url
-from commissioning.core.locks import row_locked
+from commissioning.core.locks import lock_row, row_locked
 from commissioning.extensions import db
 from commissioning.files.operations import store_file
 from commissioning.mail.operations import queue_email
@@ -350,6 +350,7 @@ def _tell_provider(agreement, subject, template, **context):
 # --- the life of an agreement --------------------------------------------------------------
 
 def issue(agreement, by, authority, today=None):
+    lock_row(agreement)  # once only: a second request waits, then sees the new state
     today = today or utcnow().astimezone(LONDON).date()
     if agreement.standstill_end and today <= agreement.standstill_end:
         raise AgreementError(f"The standstill period runs until {agreement.standstill_end.strftime('%-d %B %Y')}: "
@@ -389,6 +390,7 @@ def _check_signatory(agreement, user, name, role):
 
 def sign(agreement, user, name, role, sha256_seen):
     """The provider's authorised signatory accepts the exact PDF they saw."""
+    lock_row(agreement)  # once only: a second request waits, then sees the new state
     if agreement.status is not AgreementStatus.issued:
         raise AgreementError("This agreement is not waiting for a signature")
     _check_signatory(agreement, user, name, role)
@@ -401,6 +403,7 @@ def sign(agreement, user, name, role, sha256_seen):
 
 def upload_signed_copy(agreement, user, name, role, upload, sha256_seen):
     """A wet-signed or otherwise signed copy instead of accepting in the app, of the version on screen."""
+    lock_row(agreement)  # once only: a second request waits, then sees the new state
     if agreement.status is not AgreementStatus.issued:
         raise AgreementError("This agreement is not waiting for a signature")
     _check_signatory(agreement, user, name, role)
@@ -418,6 +421,7 @@ def upload_signed_copy(agreement, user, name, role, upload, sha256_seen):
 
 
 def countersign(agreement, by):
+    lock_row(agreement)  # once only: a second request waits, then sees the new state
     if agreement.status is not AgreementStatus.signed or not agreement.provider_signed_sha256:
         raise AgreementError("The provider has not signed yet")
     agreement.countersigned_by_id, agreement.countersigned_at = by.id, utcnow()
@@ -427,6 +431,7 @@ def countersign(agreement, by):
 
 def end(agreement, by, reason, early, today=None):
     """End at the end date, or terminate early with a reason; open variations and future returns go."""
+    lock_row(agreement)  # once only: a second request waits, then sees the new state
     today = today or utcnow().astimezone(LONDON).date()
     target = AgreementStatus.terminated if early else AgreementStatus.ended
     if not agreement.status.can_become(target):
@@ -510,6 +515,7 @@ def approve_variation(variation, by, authority):
 
 
 def sign_variation(variation, user, name, role, sha256_seen):
+    lock_row(variation)  # once only: a second request waits, then sees the new state
     agreement = variation.agreement
     _in_force(variation)
     if variation.status is not VariationStatus.approved:
@@ -523,6 +529,7 @@ def sign_variation(variation, user, name, role, sha256_seen):
 
 
 def countersign_variation(variation, by):
+    lock_row(variation)  # once only: a second request waits, then sees the new state
     _in_force(variation)
     if variation.status is not VariationStatus.signed:
         raise AgreementError("The provider has not signed this variation yet")
@@ -536,4 +543,5 @@ def countersign_variation(variation, by):
 
 
 def withdraw_variation(variation, by):
+    lock_row(variation)  # once only: a second request waits, then sees the new state
     move(variation, VariationStatus.withdrawn, f"withdrawn by {by.name}", "A variation", "variation.withdrawn")

@@ -4,8 +4,83 @@ from datetime import date
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
+from markupsafe import Markup
 from wtforms import DateField, SelectField, SelectMultipleField
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import ValidationError
+
+from commissioning.core.inputs import CONTROL_MESSAGE, has_control_characters, strip_controls
+
+
+class _KeyedCSRFTokenField(CSRFTokenField):
+    """The CSRF token, rendered with a fresh request key beside it.
+
+    Every template already renders ``form.csrf_token``, so every form sends a key without
+    a template knowing: see ``commissioning.idempotency`` for what the key does.
+    """
+
+    def __call__(self, **kwargs):
+        from commissioning.idempotency.operations import FIELD, new_key
+        return Markup(f'{super().__call__(**kwargs)}'
+                      f'<input type="hidden" name="{FIELD}" value="{new_key()}">')
+
+
+class _KeyedCSRF(_FlaskFormCSRF):
+    field_class = _KeyedCSRFTokenField
+
+
+def request_key_input():
+    """For the rare template that writes its CSRF input by hand."""
+    from commissioning.idempotency.operations import FIELD, new_key
+    return Markup(f'<input type="hidden" name="{FIELD}" value="{new_key()}">')
+
+
+class Form(FlaskForm):
+    """The base of every form: a request key beside the CSRF token, and the one input policy.
+
+    Text fields refuse control characters (newlines and tabs only in text areas) with an
+    error on the field, before any validator or the database sees them.
+    """
+
+    class Meta:
+        csrf_class = _KeyedCSRF
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators=extra_validators)
+        return self._refuse_controls(self) and ok
+
+    @staticmethod
+    def _refuse_controls(form):
+        ok = True
+        for field in form:
+            entries = getattr(field, "entries", None)
+            sub = getattr(field, "form", None)
+            if entries is not None:
+                for entry in entries:
+                    inner = getattr(entry, "form", None)
+                    ok = (Form._refuse_controls(inner) if inner is not None else _check_field(entry)) and ok
+            elif sub is not None and hasattr(sub, "_fields"):
+                ok = Form._refuse_controls(sub) and ok
+            else:
+                ok = _check_field(field) and ok
+        return ok
+
+
+def _check_field(field):
+    if field.type in ("CSRFTokenField", "_KeyedCSRFTokenField", "FileField", "MultipleFileField"):
+        return True
+    values = field.raw_data or []
+    multiline = field.type == "TextAreaField" or type(field.widget).__name__ in ("GovTextArea", "GovCharacterCount")
+    if any(has_control_characters(v, multiline=multiline) for v in values if isinstance(v, str)):
+        message = CONTROL_MESSAGE.format(label=field.label.text)
+        field.errors = [message, *[e for e in field.errors if e != message]] if isinstance(field.errors, list) \
+            else [message]
+        if hasattr(field, "data") and isinstance(field.data, str):
+            field.data = strip_controls(field.data)  # shown back without them
+        return False
+    return True
+
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -91,7 +166,7 @@ class EnumRadioField(SelectField):
             raise ValueError("Choose from the options shown") from None
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """No fields: a button that posts with a CSRF token (sign out, remove, confirm)."""
 
 
@@ -131,3 +206,4 @@ class FiniteNumber:
     def __call__(self, form, field):
         if field.data is not None and (not field.data.is_finite() or abs(field.data) >= self.limit):
             raise ValidationError(f"{field.label.text} must be a number smaller than {self.limit:,}")
+

@@ -5,7 +5,7 @@ from commissioning.evaluation.models import (
     SheetStatus)
 from commissioning.evaluation.scoring import score_by_lot
 from commissioning.evaluation.util import scoring_inputs, sheets_for
-from commissioning.core.locks import row_locked
+from commissioning.core.locks import lock_row, row_locked
 from commissioning.extensions import db
 from commissioning.opportunities.models import OpportunityStatus
 from commissioning.outbox.operations import enqueue_task
@@ -135,6 +135,7 @@ def moderate(bid, moderator, criterion, score, reason):
 
 
 def request_scoring(opp, by):
+    lock_row(opp)  # once only: a second request waits, then sees the new state
     _evaluable(opp)
     run = ScoringRun(opportunity_id=opp.id, status=RunStatus.queued, requested_by_id=by.id if by else None)
     db.session.add(run)

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
@@ -9,7 +9,7 @@ from commissioning.core.vocabulary import Tier
 from commissioning.funding.models import ContributionKind, PotKind
 
 
-class PotForm(FlaskForm):
+class PotForm(Form):
     name = StringField("Name", widget=GovTextInput(), validators=[InputRequired("Enter the pot’s name"), Length(max=200)])
     kind = EnumRadioField("Kind", enum=PotKind, validators=[InputRequired("Choose the kind of pot")])
     funder = SelectField("Funder or lead partner", widget=GovSelect(), coerce=int,
@@ -34,7 +34,7 @@ class PotForm(FlaskForm):
         return valid
 
 
-class ContributionForm(FlaskForm):
+class ContributionForm(Form):
     organisation = SelectField("Partner", widget=GovSelect(), coerce=int, validators=[InputRequired("Choose the partner")])
     kind = EnumRadioField("Kind of contribution", enum=ContributionKind,
                           validators=[InputRequired("Choose cash or what is given in kind")])
@@ -46,7 +46,7 @@ class ContributionForm(FlaskForm):
     submit = SubmitField("Add contribution", widget=GovSubmitInput())
 
 
-class AllocationForm(FlaskForm):
+class AllocationForm(Form):
     amount = MoneyField("Amount to share, in pounds", widget=GovTextInput(), validators=[InputRequired("Enter the amount to share")])
     weight_young_people = IntegerField("Weight for the number of young people (%)", widget=GovTextInput(),
                                        validators=[InputRequired("Enter a weight"), NumberRange(0, 100, "Enter a whole number from 0 to 100")])
@@ -66,7 +66,7 @@ class AllocationForm(FlaskForm):
             raise ValidationError(f"The three weights must add up to 100%: they add up to {sum(self.weights())}%")
 
 
-class LocalityFiguresForm(FlaskForm):
+class LocalityFiguresForm(Form):
     young_people = IntegerField("Number of young people", widget=GovTextInput(), render_kw={"inputmode": "numeric"},
                                 validators=[InputRequired("Enter the number of young people"),
                                             NumberRange(0, 10_000_000, "Enter a whole number, 0 or more")])

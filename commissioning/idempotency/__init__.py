@@ -1,1 +1,6 @@
 """Exactly-once requests: every state-changing request carries a key, done once, answered twice."""
+
+
+def init_app(app):
+    from commissioning.idempotency.operations import init_app as init
+    init(app)

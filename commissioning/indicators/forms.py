@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import BooleanField, DecimalField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -9,7 +9,7 @@ from commissioning.indicators.models import Polarity
 YEARS = NumberRange(1990, 2100, "Enter a year between 1990 and 2100, like 2008")
 
 
-class IndicatorForm(FlaskForm):
+class IndicatorForm(Form):
     name = StringField("Name", widget=GovTextInput(),
                        validators=[InputRequired("Enter the indicator’s name"), Length(max=200)])
     unit = StringField("Unit", widget=GovTextInput(), description="For example, % of 16 to 18 year olds, or rate per 1,000",
@@ -31,7 +31,7 @@ class IndicatorForm(FlaskForm):
     submit = SubmitField("Save indicator", widget=GovSubmitInput())
 
 
-class YearForm(FlaskForm):
+class YearForm(Form):
     year = IntegerField("Year", widget=GovTextInput(), description="The first year of the financial year: 2008 for 2008/09",
                         render_kw={"inputmode": "numeric"}, validators=[InputRequired("Enter the year"), YEARS])
     target = DecimalField("Target", widget=GovTextInput(), places=None, validators=[Optional(), FiniteNumber()])

@@ -5,7 +5,7 @@ from datetime import timedelta
 from commissioning.accounts.models import Role, User, UserRole
 from commissioning.audit.operations import log_action
 from commissioning.contracts.models import Agreement, AgreementStatus, ReturnDue
-from commissioning.core.locks import row_locked, try_transaction_lock
+from commissioning.core.locks import lock_row, row_locked, try_transaction_lock
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
@@ -127,6 +127,7 @@ def attach(ret, user, upload):
 
 
 def submit_return(ret, user):
+    lock_row(ret)  # once only: a second request waits, then sees the new state
     if _today() <= ret.due.period_end:
         after = ret.due.period_end + timedelta(days=1)
         raise MonitoringError(f"This return covers the period to {ret.due.period_end.strftime('%-d %B %Y')}: "
@@ -161,6 +162,7 @@ def suggest(agreement, actuals):
 
 
 def send_back(ret, by, comments):
+    lock_row(ret)  # once only: a second request waits, then sees the new state
     if not (comments or "").strip():
         raise MonitoringError("Say what needs changing", "comments")
     ret.monitor_comments = comments.strip()
@@ -174,6 +176,7 @@ def send_back(ret, by, comments):
 
 def accept_return(ret, by, overall, reason, actions):
     """``actions``: [(text, owner, due_on)]. A different overall RAG from the suggestion needs a reason."""
+    lock_row(ret)  # once only: a second request waits, then sees the new state
     if ret.status is not ReturnStatus.submitted:
         raise MonitoringError("Only a submitted return can be accepted")
     if ret.suggested_rag is not None and overall is not ret.suggested_rag and not (reason or "").strip():

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput, GovCheckboxInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
@@ -16,7 +16,7 @@ def _text(label, hint=None, required=None):
                          validators=validators + [Length(max=10000, message=f"{label} must be 10,000 characters or fewer")])
 
 
-class NeedForm(FlaskForm):
+class NeedForm(Form):
     title = StringField("Name of the proposed service or need", widget=GovTextInput(),
                         validators=[InputRequired("Enter a name for the need"),
                                     Length(max=200, message="The name must be 200 characters or fewer")])
@@ -63,7 +63,7 @@ class NeedForm(FlaskForm):
         return int(self.effectiveness_rating.data) if self.effectiveness_rating.data else None
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     source = EnumRadioField("Where does the evidence come from?", enum=EvidenceSource,
                             validators=[InputRequired("Choose where the evidence comes from")])
     date = DayMonthYearField("Date of the evidence", description="For example, 27 3 2026",
@@ -79,7 +79,7 @@ class EvidenceForm(FlaskForm):
     submit = SubmitField("Add evidence", widget=GovSubmitInput())
 
 
-class OptionForm(FlaskForm):
+class OptionForm(Form):
     title = StringField("Option", widget=GovTextInput(),
                         validators=[InputRequired("Enter a name for the option"),
                                     Length(max=200, message="The name must be 200 characters or fewer")])
@@ -97,7 +97,7 @@ class OptionForm(FlaskForm):
     submit = SubmitField("Save option", widget=GovSubmitInput())
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField("Move to", widget=GovSelect(), validators=[InputRequired("Choose a status")])
     reason = StringField("Reason (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=300)])
     submit = SubmitField("Change status", widget=GovSubmitInput())
@@ -107,13 +107,13 @@ class StatusForm(FlaskForm):
                                if need.status.can_become(s) and s is not NeedStatus.specified]
 
 
-class ProvisionLinkForm(FlaskForm):
+class ProvisionLinkForm(Form):
     provision = SelectMultipleField("Existing provision that meets part of this need", coerce=int,
                                     widget=GovCheckboxesInput(), validators=[Optional()])
     submit = SubmitField("Save existing provision", widget=GovSubmitInput())
 
 
-class NeedFilterForm(FlaskForm):
+class NeedFilterForm(Form):
     class Meta:
         csrf = False
 

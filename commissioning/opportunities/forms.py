@@ -1,7 +1,7 @@
 import re
 from datetime import datetime, time
 
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
@@ -24,7 +24,7 @@ def london_datetime(day, clock):
     return datetime.combine(day, time(hours, minutes), LONDON)
 
 
-class OpportunityForm(FlaskForm):
+class OpportunityForm(Form):
     title = StringField("Title", widget=GovTextInput(), validators=[InputRequired("Enter a title"), Length(max=200)])
     summary = TextAreaField("Summary for bidders", widget=GovTextArea(),
                             validators=[InputRequired("Write a summary for bidders"), Length(max=10000)])
@@ -77,14 +77,14 @@ class OpportunityForm(FlaskForm):
         return questions
 
 
-class ClarificationForm(FlaskForm):
+class ClarificationForm(Form):
     question = TextAreaField("Your question", widget=GovTextArea(),
                              description="Only the council sees who asked. If the answer is published, your question is shown without your name.",
                              validators=[InputRequired("Enter your question"), Length(max=3000)])
     submit = SubmitField("Send question", widget=GovSubmitInput())
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     published_question = TextAreaField("Question as published (anonymised)", widget=GovTextArea(),
                                        description="Leave empty to answer only the organisation that asked",
                                        validators=[Optional(), Length(max=3000)])
@@ -92,7 +92,7 @@ class AnswerForm(FlaskForm):
     submit = SubmitField("Send answer", widget=GovSubmitInput())
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = StringField("Reason", widget=GovTextInput(), validators=[InputRequired("Say why the opportunity is cancelled"),
                                                                      Length(max=500)])
     submit = SubmitField("Cancel the opportunity", widget=GovSubmitInput())

@@ -1,5 +1,5 @@
 from commissioning.audit.operations import log_action
-from commissioning.core.locks import row_locked, try_transaction_lock
+from commissioning.core.locks import lock_row, row_locked, try_transaction_lock
 from commissioning.core.models import utcnow
 from commissioning.core.transitions import move
 from commissioning.extensions import db
@@ -62,6 +62,7 @@ def update_opportunity(opp, **fields):
 
 def open_opportunity(opp, now=None):
     """Publish: freeze the criteria from the approved specification and accept bids until the deadline."""
+    lock_row(opp)  # once only: a second request waits, then sees the new state
     now = now or utcnow()
     if opp.submission_deadline <= now:
         raise OpportunityError("Set a submission deadline in the future before opening")
@@ -95,6 +96,7 @@ def close_due(now=None):
 
 
 def cancel_opportunity(opp, reason):
+    lock_row(opp)  # once only: a second request waits, then sees the new state
     if not (reason or "").strip():
         raise OpportunityError("Say why the opportunity is cancelled")
     _move(opp, OpportunityStatus.cancelled, reason)
@@ -102,6 +104,7 @@ def cancel_opportunity(opp, reason):
 
 
 def follow(opp, user):
+    lock_row(opp)  # once only: a second request waits, then sees the new state
     exists = db.session.scalar(db.select(Follow.id).where(Follow.opportunity_id == opp.id, Follow.user_id == user.id))
     if not exists:
         db.session.add(Follow(opportunity_id=opp.id, user_id=user.id))
@@ -109,6 +112,7 @@ def follow(opp, user):
 
 
 def unfollow(opp, user):
+    lock_row(opp)  # once only: a second request waits, then sees the new state
     row = db.session.scalars(db.select(Follow).where(Follow.opportunity_id == opp.id, Follow.user_id == user.id)).first()
     if row:
         db.session.delete(row)

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount, GovCheckboxesInput, GovSelect, GovSubmitInput, GovTextInput)
 from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
@@ -28,7 +28,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class PanelForm(FlaskForm):
+class PanelForm(Form):
     name = StringField("Panel name", widget=GovTextInput(), filters=[_strip],
                        validators=[DataRequired("Enter the panel’s name"), Length(max=200)])
     locality = SelectField("Area it covers", widget=GovSelect(), coerce=_optional_int, validators=[Optional()])
@@ -37,7 +37,7 @@ class PanelForm(FlaskForm):
     submit = SubmitField("Save panel", widget=GovSubmitInput())
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     display_name = StringField("Name to show", widget=GovTextInput(),
                                description="A first name or a nickname is enough", filters=[_strip],
                                validators=[DataRequired("Enter a name to show"), Length(max=60)])
@@ -49,14 +49,14 @@ class MemberForm(FlaskForm):
     submit = SubmitField("Add member", widget=GovSubmitInput())
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     note = StringField("Who gave consent, and how", widget=GovTextInput(),
                        description="For example, ‘Mother, signed form on 3 March’", filters=[_strip],
                        validators=[DataRequired("Say who gave consent and how"), Length(max=300)])
     submit = SubmitField("Record consent", widget=GovSubmitInput())
 
 
-class ContributionForm(FlaskForm):
+class ContributionForm(Form):
     on = DayMonthYearField("Date", validators=[InputRequired("Enter the date")])
     activity = StringField("What they did", widget=GovTextInput(),
                            description="For example, panel meeting, visit to a project, training",
@@ -67,7 +67,7 @@ class ContributionForm(FlaskForm):
     submit = SubmitField("Record time", widget=GovSubmitInput())
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     title = StringField("Round name", widget=GovTextInput(), filters=[_strip],
                         validators=[DataRequired("Enter the round’s name"), Length(max=200)])
     pot = SelectField("Pot the money comes from", widget=GovSelect(), coerce=int,
@@ -92,7 +92,7 @@ class RoundForm(FlaskForm):
     submit = SubmitField("Save round", widget=GovSubmitInput())
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(Form):
     title = StringField("Project name", widget=GovTextInput(), filters=[_strip],
                         validators=[DataRequired("Enter the project’s name"), Length(max=200)])
     summary = StringField("Summary for young people", widget=GovCharacterCount(),
@@ -112,21 +112,21 @@ class ProjectForm(FlaskForm):
             raise ValidationError(f"Keep the summary to {SUMMARY_MAX_WORDS} words or fewer")
 
 
-class LinksForm(FlaskForm):
+class LinksForm(Form):
     organisations = SelectMultipleField("Groups you have a link to", widget=GovCheckboxesInput(), coerce=int,
                                         description="For example, you go there, you help out, or family work there",
                                         validators=[Optional()])
     submit = SubmitField("Save and continue", widget=GovSubmitInput())
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     code = StringField("Joining code", widget=GovTextInput(),
                        description="The 8 letters and numbers your youth worker gave you, like ABCD-2345",
                        validators=[InputRequired("Enter your joining code"), Length(max=20)])
     submit = SubmitField("Join", widget=GovSubmitInput())
 
 
-class SendToPanelForm(FlaskForm):
+class SendToPanelForm(Form):
     panel = SelectField("Panel", widget=GovSelect(), coerce=int, validators=[InputRequired("Choose a panel")])
     bids = SelectMultipleField("Shortlisted bids to put to the panel", widget=GovCheckboxesInput(), coerce=int,
                                validators=[InputRequired("Choose at least one bid")])

@@ -7,7 +7,7 @@ from datetime import timedelta
 from commissioning.accounts.models import Role
 from commissioning.accounts.operations import create_user, request_password_reset
 from commissioning.audit.operations import log_action
-from commissioning.core.locks import row_locked, try_transaction_lock
+from commissioning.core.locks import lock_row, row_locked, try_transaction_lock
 from commissioning.core.models import utcnow
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
@@ -244,6 +244,7 @@ def rules_of(rnd):
 
 
 def open_voting(rnd, by, now=None):
+    lock_row(rnd)  # once only: a second request waits, then sees the new state
     now = now or utcnow()
     _ensure_draft(rnd)
     if not rnd.projects:
@@ -312,6 +313,7 @@ def check_ballot(rnd, member, project_ids):
 
 
 def cast_ballot(rnd, member, project_ids, now=None):
+    lock_row(member)  # one ballot per member: a second vote at once waits, then replaces
     now = now or utcnow()
     if rnd.status is RoundStatus.open and rnd.closes_at <= now:
         raise PanelError("Voting has closed for this round")
@@ -334,6 +336,7 @@ def cast_ballot(rnd, member, project_ids, now=None):
 
 
 def close_voting(rnd, by, why):
+    lock_row(rnd)  # once only: a second request waits, then sees the new state
     move(rnd, RoundStatus.closed, why, "A round", "round.closed")
     enqueue_task(COUNT_TASK, round_id=rnd.id)
 
@@ -416,6 +419,7 @@ def count_round(round_id):
 
 def confirm_awards(rnd, by):
     """Turn the panel's funded projects into awards, counted as money young people directed."""
+    lock_row(rnd)  # once only: a second request waits, then sees the new state
     from commissioning.evaluation.award import award
     result = rnd.result
     if rnd.status is not RoundStatus.decided or result is None:

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovFileInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
@@ -8,7 +8,7 @@ from commissioning.core.forms import DayMonthYearField, EmailAddress, EnumRadioF
 from commissioning.providers.models import DocumentKind, OrganisationSize
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField("Legal name", widget=GovTextInput(), validators=[InputRequired("Enter the legal name"), Length(max=200)])
     charity_number = StringField("Charity number", widget=GovTextInput(), validators=[Optional(), Length(max=20)])
     company_number = StringField("Company number", widget=GovTextInput(), validators=[Optional(), Length(max=20)])
@@ -22,7 +22,7 @@ class ProfileForm(FlaskForm):
     submit = SubmitField("Save profile", widget=GovSubmitInput())
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     kind = EnumRadioField("Kind of document", enum=DocumentKind, validators=[InputRequired("Choose the kind of document")])
     title = StringField("Title", widget=GovTextInput(), validators=[InputRequired("Enter a title"), Length(max=200)])
     expires_on = DayMonthYearField("Valid until", description="For a policy, the date it is next reviewed",
@@ -31,7 +31,7 @@ class DocumentForm(FlaskForm):
     submit = SubmitField("Upload document", widget=GovSubmitInput())
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     name = StringField("Name", widget=GovTextInput(), validators=[InputRequired("Enter their name"), Length(max=120)])
     email = StringField("Email address", widget=GovTextInput(),
                         validators=[InputRequired("Enter their email address"), EmailAddress(), Length(max=254)])

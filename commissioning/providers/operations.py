@@ -5,6 +5,7 @@ from commissioning.accounts.operations import create_user
 from commissioning.accounts.util import make_reset_token, user_by_email
 from commissioning.audit.operations import log_action
 from commissioning.core.urls import absolute_url
+from commissioning.core.locks import lock_row
 from commissioning.extensions import db
 from commissioning.files.operations import store_file
 from commissioning.mail.operations import queue_email
@@ -42,6 +43,7 @@ def upload_document(organisation, user, kind, title, expires_on, upload):
 
 def invite_member(organisation, inviter, email, name):
     """Add a person to the organisation; a new person gets a link to set their password."""
+    lock_row(organisation)  # once only: a second request waits, then sees the new state
     user = user_by_email(email)
     if user is not None and any(m.organisation_id == organisation.id for m in user.memberships):
         raise MemberError(f"{email} is already a member of {organisation.name}")

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
@@ -10,7 +10,7 @@ from commissioning.core.vocabulary import Tier
 from commissioning.provision.models import Weekday
 
 
-class ProvisionForm(FlaskForm):
+class ProvisionForm(Form):
     organisation = SelectField("Provider", widget=GovSelect(), coerce=int,
                                validators=[InputRequired("Choose the provider")])
     name = StringField("Name of the service or activity", widget=GovTextInput(),
@@ -49,7 +49,7 @@ class ProvisionForm(FlaskForm):
         return valid
 
 
-class VenueForm(FlaskForm):
+class VenueForm(Form):
     name = StringField("Name", widget=GovTextInput(), validators=[InputRequired("Enter the venue’s name"), Length(max=200)])
     address = TextAreaField("Address", widget=GovTextArea(), validators=[InputRequired("Enter the address"), Length(max=1000)])
     postcode = StringField("Postcode", widget=GovTextInput(), validators=[Optional(), Length(max=10)])
@@ -65,7 +65,7 @@ class VenueForm(FlaskForm):
     submit = SubmitField("Save venue", widget=GovSubmitInput())
 
 
-class WhatsOnForm(FlaskForm):
+class WhatsOnForm(Form):
     class Meta:
         csrf = False
 

@@ -1,8 +1,9 @@
-from flask_wtf import FlaskForm
+from commissioning.core.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput, GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
+from wtforms import Form as RowForm
 from wtforms import (
-    BooleanField, FieldList, Form, FormField, IntegerField, SelectField, SelectMultipleField, StringField,
+    BooleanField, FieldList, FormField, IntegerField, SelectField, SelectMultipleField, StringField,
     SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -14,7 +15,7 @@ from commissioning.specifications.models import CriterionKind, Frequency, Paymen
 OUTCOME_ROWS, KPI_ROWS, CRITERIA_ROWS = 5, 6, 10
 
 
-class OutcomeRow(Form):
+class OutcomeRow(RowForm):
     text = StringField("Outcome", widget=GovTextInput(), validators=[Optional(), Length(max=500)])
     trace = SelectField("Traced to", widget=GovSelect(), validators=[Optional()])
 
@@ -26,7 +27,7 @@ class OutcomeRow(Form):
         return valid
 
 
-class KpiRow(Form):
+class KpiRow(RowForm):
     name = StringField("KPI", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
     unit = StringField("Unit", widget=GovTextInput(), validators=[Optional(), Length(max=60)])
     target = StringField("Target", widget=GovTextInput(), validators=[Optional(), Length(max=60)])
@@ -41,7 +42,7 @@ class KpiRow(Form):
         return valid
 
 
-class CriterionRow(Form):
+class CriterionRow(RowForm):
     name = StringField("Criterion", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
     kind = SelectField("Kind", widget=GovSelect(), choices=CriterionKind.choices(), default="quality")
     weight = IntegerField("Weight (%)", widget=GovTextInput(), validators=[Optional(), NumberRange(0, 100, "Enter a weight from 0 to 100")])
@@ -57,7 +58,7 @@ class CriterionRow(Form):
         return valid
 
 
-class SpecificationForm(FlaskForm):
+class SpecificationForm(Form):
     needs = SelectMultipleField("Prioritised needs it meets", coerce=int, widget=GovCheckboxesInput(),
                                 validators=[InputRequired("Choose at least one prioritised need")])
     title = StringField("Title", widget=GovTextInput(), validators=[InputRequired("Enter a title"), Length(max=200)])
@@ -94,14 +95,14 @@ class SpecificationForm(FlaskForm):
             raise ValidationError("The oldest age must be the same as or more than the youngest age")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = SelectField("Decision", widget=GovRadioInput(), choices=[("approve", "Approve"), ("send_back", "Send back")],
                            validators=[InputRequired("Choose approve or send back")])
     comment = TextAreaField("Comment", widget=GovTextArea(), validators=[Optional(), Length(max=5000)])
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
 
-class ThresholdsForm(FlaskForm):
+class ThresholdsForm(Form):
     threshold_light_touch = MoneyField("Light-touch services threshold", widget=GovTextInput(), validators=[InputRequired("Enter the threshold")])
     threshold_goods_services = MoneyField("Goods and services threshold (sub-central authorities)", widget=GovTextInput(),
                                           validators=[InputRequired("Enter the threshold")])

@@ -1,0 +1,454 @@
+"""Every state-changing route, sent twice at once with the same form, does its work once.
+
+The app runs over real HTTP on PostgreSQL with the demo data in a database of its own (the
+requests change it), CSRF on, as a browser sees it. For each POST route of the URL map the
+test signs in as the person who would use it, opens the page that holds its form, fills
+it as a person would, and fires the same request twice from two threads released together.
+One of the two must do the work and the other must be answered with its outcome
+("You sent this twice...") without running the view again; neither may be a server error.
+
+A POST route that has no entry in SCENARIOS fails ``test_every_post_route_has_a_scenario``,
+so a new route cannot skip the mechanism.
+"""
+import threading
+import uuid
+from collections import Counter
+from datetime import date, timedelta
+from urllib.parse import urljoin, urlsplit
+
+import html5lib
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from commissioning import create_app
+from commissioning.extensions import db, limiter
+from tests import services
+
+PASSWORD = "demo-password"
+
+
+@pytest.fixture(scope="module")
+def server(live_app, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from commissioning.demo import load_demo_data
+    name, url = services.create_database("commissioning_once")
+    app = create_app({
+        "APP_ENV": "test", "SECRET_KEY": "once-test-secret", "DATABASE_URL": url, "REDIS_URL": "",
+        "OUTBOX_DISPATCH": "hold", "MAIL_BACKEND": "outbox",
+        "BROKER_DIR": str(tmp_path_factory.mktemp("once-broker")),
+        "LOGIN_RATE_LIMIT": "10000 per minute", "LOGIN_RATE_LIMIT_PER_ADDRESS": "10000 per minute",
+    })
+    with app.app_context():
+        upgrade()
+        load_demo_data()
+        db.session.commit()
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    srv.url, srv.app, srv.people = f"http://127.0.0.1:{srv.server_port}", app, {}
+    yield srv
+    srv.shutdown()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    services.drop_database(name)
+    limiter.init_app(live_app)
+
+
+# --- a small browser: pages, forms, and two identical posts at once -------------------------
+
+def parse(html):
+    return html5lib.parse(html, namespaceHTMLElements=False)
+
+
+def form_fields(form, button=None):
+    """The fields a browser would send for ``form``, as a list of (name, value)."""
+    fields = []
+    for el in form.iter():
+        name = el.get("name")
+        if not name or el.get("disabled") is not None:
+            continue
+        if el.tag == "input":
+            kind = (el.get("type") or "text").lower()
+            if kind in ("submit", "button", "image"):
+                if button is not None and (el.get("value") == button or name == button):
+                    fields.append((name, el.get("value", "")))
+                continue
+            if kind == "file":
+                continue
+            if kind in ("checkbox", "radio") and el.get("checked") is None:
+                continue
+            fields.append((name, el.get("value", "on" if kind in ("checkbox", "radio") else "")))
+        elif el.tag == "textarea":
+            fields.append((name, el.text or ""))
+        elif el.tag == "select":
+            options = el.findall(".//option")
+            chosen = [o for o in options if o.get("selected") is not None] or options[:1]
+            for o in chosen:
+                fields.append((name, o.get("value", o.text or "")))
+        elif el.tag == "button" and button is not None and (el.get("value") == button or name == button):
+            fields.append((name, el.get("value", "")))
+    return fields
+
+
+class Person:
+    def __init__(self, server, email):
+        self.server, self.email = server, email
+        self.http = requests.Session()
+        if email:
+            page = self.get("/login")
+            data = dict(self.fields(page, "/login"))
+            data.update(email=email, password=PASSWORD)
+            answer = self.http.post(self.url("/login"), data=data, allow_redirects=False)
+            assert answer.status_code in (302, 303), f"{email} could not sign in: {answer.status_code}"
+
+    def url(self, path):
+        return urljoin(self.server.url, path)
+
+    def get(self, path):
+        answer = self.http.get(self.url(path), allow_redirects=True)
+        assert answer.status_code == 200, f"GET {path} as {self.email}: {answer.status_code}"
+        return answer.text
+
+    def forms(self, html, page_path):
+        for form in parse(html).iter("form"):
+            if (form.get("method") or "get").lower() != "post":
+                continue
+            action = urlsplit(urljoin(self.url(page_path), form.get("action") or page_path)).path
+            yield action, form
+
+    def fields(self, html, action_path, button=None, page_path=None):
+        found = [f for a, f in self.forms(html, page_path or action_path) if a == action_path]
+        assert found, f"no form posting to {action_path} on the page"
+        return form_fields(found[0], button)
+
+    def twice(self, action_path, data, files=None):
+        """Send the same request from two connections released at the same moment."""
+        cookies = self.http.cookies.get_dict()
+        barrier = threading.Barrier(2)
+        answers = [None, None]
+
+        def send(i):
+            with requests.Session() as http:
+                http.cookies.update(cookies)
+                barrier.wait()
+                answers[i] = http.post(self.url(action_path), data=data, files=files, allow_redirects=False,
+                                       timeout=60)
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return answers
+
+
+def person(server, email):
+    if email not in server.people:
+        server.people[email] = Person(server, email)
+    return server.people[email]
+
+
+def query(server, fn):
+    with server.app.app_context():
+        try:
+            return fn()
+        finally:
+            db.session.rollback()
+
+
+def audit_ids(server):
+    from commissioning.audit.models import AuditEntry
+    return query(server, lambda: db.session.scalar(db.select(db.func.max(AuditEntry.id))) or 0)
+
+
+def audit_after(server, after):
+    from commissioning.audit.models import AuditEntry
+    return query(server, lambda: [a for (a,) in db.session.execute(
+        db.select(AuditEntry.action).where(AuditEntry.id > after).order_by(AuditEntry.id))])
+
+
+# --- the scenarios: who, which page holds the form, what a person types ----------------------
+
+FIRST = object()  # fill a radio or checkbox with its first choice
+
+
+class Step:
+    """``endpoint`` sent twice by ``who`` from the form on ``page`` that posts to it.
+
+    ``page`` is a path, or a callable run in the app context that returns one (to find a
+    record in the state the step needs). ``fill`` maps field names to what a person enters:
+    a string, a list for repeated names (the three boxes of a date), FIRST, or None to leave
+    it out. ``writes=False`` marks a request that changes no data (so nothing is kept).
+    """
+
+    def __init__(self, endpoint, who, page, fill=None, files=None, writes=True, button=None, nth=0):
+        self.endpoint, self.who, self.page, self.fill = endpoint, who, page, fill or {}
+        self.files, self.writes, self.button, self.nth = files, writes, button, nth
+
+    def __repr__(self):
+        return self.endpoint
+
+
+C, P, P2, A = "commissioner@demo.test", "provider@demo.test", "provider2@demo.test", "admin@demo.test"
+F, M, MON, E = "facilitator@demo.test", "member@demo.test", "monitor@demo.test", "evaluator@demo.test"
+U = uuid.uuid4().hex[:6]
+
+
+def date3(d):
+    return [str(d.day), str(d.month), str(d.year)]
+
+
+def first_id(model_path, *conditions):
+    """A callable: the lowest id of a model (``'contracts.models:Agreement'``) matching ``conditions(m)``."""
+    module, name = model_path.split(":")
+
+    def find():
+        import importlib
+        model = getattr(importlib.import_module(f"commissioning.{module}"), name)
+        q = db.select(model.id).order_by(model.id)
+        for condition in conditions:
+            q = q.where(condition(model))
+        found = db.session.scalar(q)
+        assert found is not None, f"the demo has no {name} in the state this step needs"
+        return found
+    return find
+
+
+def page(template, **finders):
+    def build():
+        return template.format(**{k: f() for k, f in finders.items()})
+    return build
+
+
+def _agreement(status):
+    from commissioning.contracts.models import AgreementStatus
+    return first_id("contracts.models:Agreement", lambda m: m.status == getattr(AgreementStatus, status))
+
+
+def _return(status):
+    from commissioning.monitoring.models import ReturnStatus
+    return first_id("monitoring.models:MonitoringReturn", lambda m: m.status == getattr(ReturnStatus, status))
+
+
+def _due_of_return(status):
+    def find():
+        from commissioning.monitoring.models import MonitoringReturn
+        return db.session.get(MonitoringReturn, _return(status)()).due_id
+    return find
+
+
+def _round(status):
+    from commissioning.panels.models import RoundStatus
+    return first_id("panels.models:Round", lambda m: m.status == getattr(RoundStatus, status))
+
+
+def _reset_token():
+    from commissioning.accounts.models import User
+    from commissioning.accounts.operations import make_reset_token
+    user = db.session.scalars(db.select(User).where(User.email == "evaluator2@demo.test")).one()
+    return make_reset_token(user)
+
+
+PDF = ("Southside’s plan – Q3.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
+LATER = date.today() + timedelta(days=60)
+
+STEPS = [
+    # Identify need
+    Step("needs.new", C, "/needs/new", {"title": f"Safe spaces after school {U}", "age_min": "11", "age_max": "18",
+                                        "need_not_met": "No open space after 6pm", "how_identified": "Youth survey",
+                                        "desired_outcomes": "Young people feel safe", "tier": FIRST,
+                                        "localities": FIRST}),
+    Step("needs.edit", C, "/needs/2/edit"),
+    Step("needs.add_evidence", C, "/needs/2/evidence/new", {"date": date3(date.today() - timedelta(days=3)),
+                                                            "summary": f"Survey of 120 pupils {U}", "source": FIRST}),
+    Step("needs.remove_evidence", C, "/needs/2"),
+    Step("needs.option", C, "/needs/2/options/4"),
+    Step("needs.provision", C, "/needs/2/provision"),
+    Step("needs.change_status", C, "/needs/2", {"status": FIRST, "reason": "Reviewed at the needs panel"}),
+    Step("indicators.edit", C, "/indicators/2/edit"),
+    Step("indicators.set_year", C, "/indicators/2", {"year": "2030/31", "target": "12", "actual": ""}),
+    Step("provision.edit", C, page("/provision/{p}/edit", p=first_id("provision.models:Provision"))),
+    Step("provision.edit_venue", C, page("/venues/{v}/edit", v=first_id("provision.models:Venue"))),
+    Step("funding.edit_pot", C, "/funding/pots/4/edit"),
+    Step("funding.add_contribution", C, "/funding/pots/4", {"description": f"Extra grant {U}", "value": "1000",
+                                                            "organisation": FIRST, "kind": FIRST}),
+    Step("funding.allocate_pot", C, "/funding/pots/3/allocate", {"amount": "1000", "note": "Twice test"}),
+    Step("funding.locality_figures", C, "/localities/1/figures"),
+    Step("settings.thresholds", A, "/admin/settings"),
+    # Specify and call for bids
+    Step("specifications.new", C, "/specifications/new", {"title": f"Detached youth work {U}",
+                                                          "purpose": "Reach young people on the streets"}),
+    Step("opportunities.edit", C, "/opportunities/1/edit"),
+    Step("opportunities.toggle_follow", P2, "/opportunities/1"),
+    Step("opportunities.ask", P, "/opportunities/1", {"question": f"Can a consortium bid? {U}"}),
+    Step("providers.profile", P, "/organisations/1/profile"),
+    Step("providers.documents", P, "/organisations/1/documents",
+         {"title": f"Insurance {U}", "expires_on": date3(LATER), "kind": FIRST}, files={"file": PDF}),
+    Step("providers.members", P, "/organisations/1/members", {"email": f"colleague-{U}@demo.test",
+                                                              "name": "A New Colleague"}),
+    Step("providers.remove_member", P, "/organisations/1/members"),
+    Step("bids.edit", P, "/bids/1", button="save"),
+    Step("bids.attach", P, "/bids/1", files={"file": PDF}),
+    Step("bids.submit", P, "/bids/1"),
+    # Evaluate and award
+    Step("evaluation.score", E, "/evaluation/bids/3"),
+    Step("evaluation.manage", C, "/opportunities/4/evaluation"),
+    Step("evaluation.unassign", C, "/opportunities/2/evaluation"),
+    Step("evaluation.moderation", C, "/opportunities/2/moderation", {"score": "3", "reason": "Agreed again"}),
+    Step("evaluation.scoring", C, "/opportunities/4/scoring"),
+    Step("contracts.create_from_award", C, "/opportunities/4/award"),
+    # Contracts
+    Step("contracts.edit", C, page("/contracts/{a}/edit", a=_agreement("draft"))),
+    Step("contracts.assign_monitor", C, "/contracts/1", {"monitor": FIRST}),
+    Step("contracts.sign", P, page("/contracts/{a}", a=_agreement("issued")),
+         {"name": "Priya Shah", "role": "Chief executive"}),
+    Step("contracts.countersign", C, page("/contracts/{a}", a=_agreement("signed"))),
+    Step("contracts.issue", C, page("/contracts/{a}", a=_agreement("draft"))),
+    Step("contracts.recall", C, page("/contracts/{a}", a=_agreement("issued"))),
+    Step("contracts.new_variation", C, "/contracts/1/variations/new", {"reason": "More sessions in the summer",
+                                                                      "value": ""}),
+    Step("contracts.end", C, page("/contracts/{a}", a=_agreement("active")), {"reason": ""}, writes=True),
+    # Monitor
+    Step("monitoring.return_page", P, page("/returns/{d}", d=_due_of_return("draft")), button="save"),
+    Step("monitoring.send_back", C, page("/returns/{d}", d=_due_of_return("submitted")),
+         {"comments": "Please add the spend for June"}),
+    Step("monitoring.accept", C, page("/returns/{d}", d=_due_of_return("submitted")),
+         {"overall": FIRST, "reason": "Agreed at the review meeting", "action-0-text": "Recruit two volunteers",
+          "action-0-owner": "Provider"}),
+    Step("monitoring.action_done", C, "/returns/2"),
+    Step("monitoring.review", C, "/contracts/1/review", {"decision": FIRST, "reason": "Performing well"}),
+    Step("monitoring.notifications", A, "/notifications"),
+    # Young people decide
+    Step("panels.new_panel", F, "/panels/new", {"name": f"Norris Green panel {U}"}),
+    Step("panels.new_member", F, "/panels/1/members/new", {"display_name": f"Member {U}", "age_band": FIRST}),
+    Step("panels.record_consent", F, "/panels/members/10", {"note": "Signed form from a parent"}),
+    Step("panels.add_contribution", F, "/panels/members/2", {"activity": "Panel meeting", "hours": "2",
+                                                            "on": date3(date.today() - timedelta(days=1))}),
+    Step("panels.new_code", F, "/panels/members/2"),
+    Step("panels.new_round", F, "/panels/1/rounds/new", {"title": f"Summer fund {U}", "budget": "4000",
+                                                        "pot": FIRST, "quorum": "1"}),
+    Step("panels.edit_round", F, "/panels/rounds/3/edit"),
+    Step("panels.edit_project", F, "/panels/rounds/3/projects/new", {"title": f"Street art {U}",
+                                                                   "summary": "Murals with young artists",
+                                                                   "cost": "500"}),
+    Step("panels.remove_project", F, "/panels/rounds/3"),
+    Step("panels.open_round", F, "/panels/rounds/3"),
+    Step("panels.links", M, "/panels/rounds/2/links"),
+    Step("panels.close_round", F, "/panels/rounds/2"),
+    Step("panels.confirm_round", C, "/panels/rounds/1/results"),
+    # Accounts
+    Step("api_pages.tokens", C, "/account/api-tokens", {"name": f"Twice {U}"}),
+    Step("api_pages.revoke", C, "/account/api-tokens"),
+    Step("opportunities.cancel", C, "/opportunities/2", {"reason": "The service is no longer needed"}),
+    Step("accounts.request_reset", None, "/password-reset", {"email": "evaluator3@demo.test"}),
+    Step("accounts.reset_password", None, page("/password-reset/{t}", t=_reset_token),
+         {"password": "a-new-long-password-1", "confirm": "a-new-long-password-1"}),
+    Step("accounts.login", None, "/login", {"email": "evaluator@demo.test", "password": PASSWORD}),
+    Step("accounts.logout", C, "/dashboard", writes=False),
+]
+
+#: POST routes the demo cannot reach in one step from its own state, and why.
+UNREACHABLE = {
+    "bids.autosave": "posted by script without the form's key: saving the same draft again is the same draft",
+    "bids.start": "every demo provider already has a bid on each open opportunity",
+    "bids.attachment": "needs a bid with an attachment and an open opportunity (covered after bids.attach)",
+    "bids.withdraw": "needs a submitted bid on an open opportunity",
+    "contracts.edit_clause": "clause library page",
+    "contracts.sign_variation": "needs an approved variation",
+    "contracts.variation_step": "needs a proposed variation",
+    "contracts.upload_signed_copy": "the only issued agreement is signed by contracts.sign",
+    "evaluation.award": "needs a scored opportunity without an award",
+    "evaluation.declare": "every demo evaluator has declared",
+    "opportunities.answer": "needs an unanswered clarification",
+    "opportunities.open_for_bids": "needs a draft opportunity",
+    "panels.join": "needs a joining code",
+    "panels.send_to_panel": "needs a closed opportunity not yet sent",
+    "panels.vote": "needs a round open for voting",
+    "specifications.decide": "needs a specification in review",
+    "specifications.edit": "needs a draft specification",
+    "specifications.submit": "needs a draft specification",
+}
+
+
+def problems(html):
+    """The error summary of a page, to say why a step did nothing."""
+    tree = parse(html)
+    found = [" ".join("".join(li.itertext()).split()) for div in tree.iter("div")
+             if "govuk-error-summary" in (div.get("class") or "") for li in div.iter("li")]
+    return found or " ".join("".join(parse(html).find(".//main").itertext()).split())[:300] if tree.find(".//main") is not None else html[:200]
+
+
+def post_endpoints(app):
+    return sorted({r.endpoint for r in app.url_map.iter_rules()
+                   if "POST" in r.methods and not r.rule.startswith("/api/")})
+
+
+def test_every_post_route_has_a_scenario(live_app):
+    named = [s.endpoint for s in STEPS] + list(UNREACHABLE)
+    assert sorted(set(named)) == post_endpoints(live_app), (
+        "every POST route needs a Step (or a reason in UNREACHABLE): "
+        f"missing {sorted(set(post_endpoints(live_app)) - set(named))}, unknown {sorted(set(named) - set(post_endpoints(live_app)))}")
+    assert len(named) == len(set(named)), "one entry per route"
+
+
+def _data(form, step):
+    fields = form_fields(form, step.button)
+    for name, value in step.fill.items():
+        fields = [(n, v) for n, v in fields if n != name]
+        if value is None:
+            continue
+        if value is FIRST:
+            choices = [el.get("value") for el in form.iter("input") if el.get("name") == name] or \
+                      [o.get("value") for sel in form.iter("select") if sel.get("name") == name
+                       for o in sel.iter("option") if o.get("value")]
+            assert choices, f"no choices for {name}"
+            fields.append((name, choices[0]))
+        elif isinstance(value, list):
+            fields.extend((name, v) for v in value)
+        else:
+            fields.append((name, value))
+    return fields
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[s.endpoint for s in STEPS])
+def test_a_double_submit_does_the_work_once(server, step):
+    who = Person(server, step.who) if step.who in (None, "accounts.logout") or step.endpoint.startswith(
+        "accounts.") else person(server, step.who)
+    path = query(server, step.page) if callable(step.page) else step.page
+    html = who.get(path)
+    adapter = server.app.url_map.bind("127.0.0.1")
+    forms = []
+    for action, form in who.forms(html, path):
+        try:
+            endpoint, _args = adapter.match(action, method="POST")
+        except Exception:
+            continue
+        if endpoint == step.endpoint:
+            forms.append((action, form))
+    assert forms, f"no form for {step.endpoint} on {path} as {step.who}"
+    action, form = forms[step.nth]
+    keys = [el.get("value") for el in form.iter("input") if el.get("name") == "request_key"]
+    assert len(keys) == 1 and len(keys[0]) >= 16, "every form carries one request key"
+    data = _data(form, step)
+    before = audit_ids(server)
+    answers = who.twice(action, data, files=step.files)
+    codes = [a.status_code for a in answers]
+    assert all(c < 500 for c in codes), f"{step.endpoint}: {codes}"
+    replayed = [a for a in answers if a.headers.get("Idempotent-Replayed") == "true"]
+    actions = audit_after(server, before)
+    if not step.writes:
+        assert not replayed and codes[0] == codes[1], f"{step.endpoint}: {codes}"
+        return
+    assert actions, f"{step.endpoint} did nothing: {codes} {[problems(a.text) for a in answers]}"
+    assert len(replayed) == 1, f"{step.endpoint}: one answer replays the other, got {codes} {actions}"
+    doubled = [a for a, n in Counter(actions).items() if n > 1 and not a.startswith("mail.")]
+    assert not doubled, f"{step.endpoint} did {doubled} twice: {actions}"
+    again = replayed[0]
+    assert again.status_code == 303
+    with requests.Session() as http:
+        http.cookies.update(who.http.cookies.get_dict())
+        http.cookies.update(again.cookies.get_dict())
+        shown = http.get(urljoin(who.server.url, again.headers["Location"]))
+    assert shown.status_code == 200 and "It was done once" in shown.text, step.endpoint
