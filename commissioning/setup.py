@@ -37,6 +37,8 @@ def configure_database(app):
     @app.after_request
     def commit_session(response):
         """One commit per request: writes flush, and a successful request commits them."""
+        from commissioning.idempotency.operations import note_outcome
+        note_outcome(response)  # the request key commits (or rolls back) with the writes
         if response.status_code < 400:
             db.session.commit()
         else:
@@ -62,6 +64,8 @@ def configure_security(app):
         return user
 
     limiter.init_app(app)
+    from commissioning import idempotency
+    idempotency.init_app(app)  # after CSRF and the limiter: a refused request claims no key
     production = app.config["APP_ENV"] == "production"
     talisman.init_app(
         app,
@@ -117,6 +121,8 @@ def configure_templates(app):
     app.jinja_env.filters["london"] = _london
     from commissioning.core.forms import error_summary_items
     app.jinja_env.globals["error_summary_items"] = error_summary_items
+    from commissioning.core.forms import request_key_input
+    app.jinja_env.globals["request_key_input"] = request_key_input
     app.jinja_env.globals["config"] = app.config
 
     @app.context_processor

@@ -6,6 +6,7 @@ from commissioning.accounts.models import Role, User, UserRole
 from commissioning.bids.models import Bid
 from commissioning.bids.util import counted_submissions
 from commissioning.core.forms import ConfirmForm
+from commissioning.core.inputs import arg_id, to_id
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.evaluation import operations
 from commissioning.evaluation.models import EvaluatorAssignment, Interest, SheetStatus
@@ -185,7 +186,8 @@ def moderation(opp_id):
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        bid = db.session.get(Bid, _int(request.form.get("bid")) or 0)
+        bid_id = arg_id("bid", request.form)
+        bid = db.session.get(Bid, bid_id) if bid_id else None
         if bid is None or bid.id not in bid_ids:
             abort(404)
         try:
@@ -208,7 +210,11 @@ def scoring(opp_id):
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        operations.request_scoring(opp, current_user)
+        try:
+            operations.request_scoring(opp, current_user)
+        except operations.EvaluationError as exc:
+            flash(str(exc), "info")
+            return redirect(url_for("evaluation.scoring", opp_id=opp.id))
         flash("Scoring has started. This page updates when it is done.")
         return redirect(url_for("evaluation.scoring", opp_id=opp.id))
     return render_template("evaluation/scoring.html", opp=opp, run=latest_run(opp.id),
@@ -242,7 +248,7 @@ def award(opp_id):
             abort(400)
         chosen = []
         for bid_id in request.form.getlist("bids"):
-            if _int(bid_id) not in submissions:
+            if to_id(bid_id) not in submissions:
                 abort(400)
             raw = request.form.get(f"amount-{bid_id}", "")
             try:
@@ -250,7 +256,7 @@ def award(opp_id):
             except ValueError:
                 error = "Enter each amount in pounds, like 45000"
                 break
-            chosen.append((submissions[_int(bid_id)].bid, amount))
+            chosen.append((submissions[to_id(bid_id)].bid, amount))
         try:
             day, month, year = (int(request.form.get(k, "0") or 0) for k in ("notice-day", "notice-month", "notice-year"))
             notice = date(year, month, day)
@@ -272,17 +278,13 @@ def award(opp_id):
 @bp.route("/bids/<int:bid_id>/assessment.pdf")
 @permission_required("can_bid")
 def assessment(bid_id):
-    from io import BytesIO
-
-    from flask import send_file
-
     from commissioning.evaluation.models import AssessmentSummary
     from commissioning.files.models import StoredFile
+    from commissioning.files.util import send_download
     bid = db.session.get(Bid, bid_id) or abort(404)
     ensure(bid.is_bidder(current_user))
     summary = db.session.scalars(db.select(AssessmentSummary).where(AssessmentSummary.bid_id == bid.id)).first()
     if summary is None:
         abort(404)
     stored = db.session.get(StoredFile, summary.file_id)
-    return send_file(BytesIO(stored.data), mimetype="application/pdf", as_attachment=True,
-                     download_name=stored.filename)
+    return send_download(stored.data, stored.filename, "application/pdf")
