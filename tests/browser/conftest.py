@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.fixtures.tiers import _rollback, marker_hook  # noqa: F401  (overrides the unit tier's)
 
@@ -12,6 +13,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+#: How long every `expect()` keeps retrying. Playwright's default (5 s) is too short on a busy CI
+#: machine, where the app, the Celery worker and Chromium share the cores; a passing check
+#: returns as soon as it holds, so only a failing one waits this long.
+EXPECT_TIMEOUT_MS = 15_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -58,4 +64,5 @@ def sign_in(page, base_url, email, password="demo-password"):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/dashboard")
+    expect(page).to_have_url(f"{base_url}/dashboard")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello", use_inner_text=True)
