@@ -1,4 +1,8 @@
 """Evaluation clicked through: a recused evaluator, and a scoring run with progress then result."""
+import re
+
+from playwright.sync_api import expect
+
 from tests.browser.conftest import sign_in
 
 
@@ -6,8 +10,10 @@ def test_recused_evaluator_sees_only_the_bid_they_may_score(page, live_server):
     sign_in(page, live_server.url, "evaluator3@demo.test")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Evaluations").click()
     page.get_by_role("link", name="Sexual health outreach for young people: light-touch procurement").click()
-    main = page.inner_text("main")
-    assert "Alt Valley Youth Partnership" in main and "Southside" not in main
+    expect(page).to_have_url(re.compile(r"/evaluation/\d+$"))
+    main = page.locator("main")
+    expect(main).to_contain_text("Alt Valley Youth Partnership", use_inner_text=True)
+    expect(main).not_to_contain_text("Southside", use_inner_text=True)    # after the positive wait: the settled page
     assert page.console_errors == []
 
 
@@ -16,12 +22,13 @@ def test_commissioner_calculates_totals_and_sees_the_ranking(page, live_server):
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Opportunities").click()
     page.get_by_role("link", name="Sexual health outreach for young people: light-touch procurement").click()
     page.get_by_role("link", name="Evaluation", exact=True).click()
-    assert "recused" in page.inner_text("main")
+    expect(page).to_have_url(re.compile(r"/opportunities/\d+/evaluation$"))
+    expect(page.locator("main")).to_contain_text("recused", use_inner_text=True)
     page.get_by_role("link", name="Totals and ranking").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Totals and ranking", use_inner_text=True)
     page.get_by_role("button", name="Calculate totals and ranking").click()
     # The page shows progress, then reloads itself with the result once the worker is done.
-    page.get_by_role("table").wait_for(timeout=30000)
-    rows = page.locator("tbody tr")
-    assert rows.count() == 2
-    assert "Calculated" in page.inner_text("main")
+    expect(page.get_by_role("table")).to_be_visible(timeout=30_000)
+    expect(page.locator("tbody tr")).to_have_count(2)
+    expect(page.locator("main")).to_contain_text("Calculated", use_inner_text=True)
     assert page.console_errors == []

@@ -2,6 +2,8 @@
 import re
 from datetime import date, timedelta
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import sign_in
 
 
@@ -16,7 +18,9 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
     page.get_by_label("Name to show").fill("Sky")
     page.get_by_label("18 to 21").check()
     page.get_by_role("button", name="Add member").click()
-    code = page.locator(".app-joining-code").inner_text().strip()
+    shown = page.locator(".app-joining-code")
+    expect(shown).to_have_text(re.compile(r"^\s*[A-Z2-9]{4}-[A-Z2-9]{4}\s*$"), use_inner_text=True)
+    code = shown.inner_text().strip()    # read once the page shows it
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
 
     # A round with two projects; the rules are checked as the form is sent.
@@ -32,14 +36,20 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
     page.get_by_label("Month").fill(str(closes.month))
     page.get_by_label("Year").fill(str(closes.year))
     page.get_by_role("button", name="Save round").click()
+    round_heading = page.get_by_role("heading", level=1)
     for title, cost in (("Bike repair club", "6000"), ("Film nights", "5000")):
+        expect(round_heading).to_have_text("Journey round", use_inner_text=True)    # back on the round's page
         page.get_by_role("link", name="Add a project").click()
+        expect(round_heading).to_have_text("Add a project", use_inner_text=True)
         page.get_by_label("Project name").fill(title)
         page.get_by_label("Summary for young people").fill(f"{title}: free, every week, for 11 to 19 year olds.")
         page.get_by_label("Cost, in whole pounds").fill(cost)
         page.get_by_role("button", name="Save project").click()
+    expect(round_heading).to_have_text("Journey round", use_inner_text=True)
+    expect(page.locator("main")).to_contain_text("Film nights", use_inner_text=True)    # with the second project
     page.get_by_role("button", name="Open voting").click()
-    assert "Voting open" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Voting open", use_inner_text=True)
+    expect(page).to_have_url(re.compile(r"/panels/rounds/\d+$"))
     round_url = page.url
 
     # The member joins with the code on a phone-sized screen and votes, watching the running total.
@@ -48,28 +58,36 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
     member.goto(f"{base}/join")
     member.get_by_label("Joining code").fill(code.lower())
     member.get_by_role("button", name="Join").click()
-    assert "Hello, Sky" in member.inner_text("main")
+    expect(member.locator("main")).to_contain_text("Hello, Sky", use_inner_text=True)
     member.get_by_role("link", name=re.compile("Vote now.*Journey round")).click()
     # No bidder on this ballot, so there is no link to declare: straight to the ballot.
+    expect(member.get_by_role("heading", level=1)).to_have_text("Choose the projects you want", use_inner_text=True)
     member.get_by_label(re.compile("Bike repair club")).check()
     member.get_by_label(re.compile("Film nights")).check()
     total = member.locator(".app-ballot-total")
-    assert "£1,000 too much" in total.inner_text()
+    expect(total).to_contain_text("£1,000 too much", use_inner_text=True)
     member.get_by_role("button", name="Send my vote").click()
-    assert "there is only £10,000 to spend" in member.inner_text("main")     # refused in plain words
+    # The refusal is a new page: wait for it (its error summary) before touching its boxes.
+    expect(member.locator(".govuk-error-summary")).to_be_visible()
+    # Refused in plain words.
+    expect(member.locator("main")).to_contain_text("there is only £10,000 to spend", use_inner_text=True)
     member.get_by_label(re.compile("Film nights")).uncheck()
-    assert "£4,000 left" in total.inner_text()
+    expect(total).to_contain_text("£4,000 left", use_inner_text=True)    # the new page's script fills the total in
     member.get_by_role("button", name="Send my vote").click()
-    assert "Your vote is saved" in member.inner_text("main")
+    expect(member.locator("main")).to_contain_text("Your vote is saved", use_inner_text=True)
     phone.close()
 
     # The facilitator closes voting; the page shows progress, then the worker's count.
     page.goto(round_url)
     page.get_by_role("button", name="Close voting now and count").click()
-    page.get_by_role("link", name="See the results").wait_for(timeout=30000)
+    expect(page.get_by_role("link", name="See the results")).to_be_visible(timeout=30_000)
     page.get_by_role("link", name="See the results").click()
-    main = page.inner_text("main")
-    assert "You said, we did" in main and "Money used\t£6,000" in main
+    expect(page).to_have_url(re.compile(r"/panels/rounds/\d+/results$"))
+    main = page.locator("main")
+    expect(main).to_contain_text("You said, we did", use_inner_text=True)
+    # A pattern, not a string, so the tab between the row's key and value (innerText) is kept, not normalised.
+    expect(main).to_contain_text(re.compile("Money used\t£6,000"), use_inner_text=True)
     page.get_by_role("link", name="Bike repair club").click()
-    assert "1 of 1 people who voted chose it." in page.inner_text("main")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bike repair club", use_inner_text=True)
+    expect(page.locator("main")).to_contain_text("1 of 1 people who voted chose it.", use_inner_text=True)
     assert page.console_errors == []
