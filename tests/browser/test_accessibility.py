@@ -3,6 +3,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import expect
 
 from commissioning.accounts.models import Organisation, Role, User
 from commissioning.bids.models import Bid
@@ -115,6 +116,7 @@ def test_no_wcag_violations_on_any_page(role, axe_page, live_server, demo_object
     for path in pages_for(role, demo_objects):
         response = axe_page.goto(live_server.url + path)
         assert response.status == 200, path
+        expect(axe_page.get_by_role("heading", level=1).first, path).to_be_visible()
         violations = run_axe(axe_page)
         if violations:
             problems[path] = violations
@@ -124,13 +126,16 @@ def test_no_wcag_violations_on_any_page(role, axe_page, live_server, demo_object
 def test_no_wcag_violations_on_error_states(axe_page, live_server):
     axe_page.goto(live_server.url + "/login")
     axe_page.get_by_role("button", name="Sign in").click()
-    axe_page.wait_for_selector(".govuk-error-summary")
+    expect(axe_page.locator(".govuk-error-summary")).to_be_visible()
+    expect(axe_page.get_by_role("heading", level=1)).to_be_visible()
     assert run_axe(axe_page) == []
     response = axe_page.goto(live_server.url + "/no-such-page")
     assert response.status == 404
+    expect(axe_page.get_by_role("heading", level=1)).to_be_visible()
     assert run_axe(axe_page) == []
     response = axe_page.goto(live_server.url + "/password-reset/not-a-real-token")
     assert response.status == 400
+    expect(axe_page.get_by_role("heading", level=1)).to_be_visible()
     assert run_axe(axe_page) == []
 
 
@@ -139,5 +144,6 @@ def test_axe_reports_a_real_violation(axe_page):
     axe_page.set_content('<html lang="en"><head><title>t</title></head><body><main>'
                          '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input type="text">'
                          '</main></body></html>')
+    expect(axe_page.locator("main input")).to_be_attached()
     ids = {v["id"] for v in run_axe(axe_page)}
     assert {"image-alt", "label"} <= ids
