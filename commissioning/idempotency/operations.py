@@ -67,10 +67,11 @@ def claim():
     key = _digest(raw)
     user_id = current_user.id if current_user.is_authenticated and not request.path.startswith("/api/") else None
     try:
-        with db.session.begin_nested():
-            db.session.execute(insert(RequestKey).values(
-                key=key, user_id=user_id, method=request.method, path=request.path[:500],
-                messages=[], created_at=utcnow()))
+        # No savepoint: on SQLite (pysqlite) a savepoint outside BEGIN commits at once, and the
+        # key must commit with the request's work or not at all. Nothing was written before.
+        db.session.execute(insert(RequestKey).values(
+            key=key, user_id=user_id, method=request.method, path=request.path[:500],
+            messages=[], created_at=utcnow()))
     except IntegrityError:
         # The first request with this key has committed (we waited for it): answer as it did.
         db.session.rollback()
@@ -106,9 +107,18 @@ def _replay(first):
     if first.messages:
         note += " " + " ".join(m for _c, m in first.messages if m)
     flash(note, "info")
-    response = redirect(first.location or request.path, 303)
+    response = redirect(first.location or _back(), 303)
     response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+def _back():
+    """Where a form's page was, for a first answer that was a page rather than a redirect."""
+    from urllib.parse import urlsplit
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path:
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return request.path if request.url_rule is not None and "GET" in request.url_rule.methods else "/dashboard"
 
 
 def note_outcome(response):
@@ -116,6 +126,7 @@ def note_outcome(response):
     key = g.pop("request_key", None)
     if key is None or response.status_code >= 400:
         return
+    db.session.flush()  # a view may leave its changes for the commit: count them now
     if not db.session.info.pop(_WROTE, False):
         db.session.execute(delete(RequestKey).where(RequestKey.key == key))
         return
