@@ -438,6 +438,45 @@ def _data(form, step):
     return fields
 
 
+# --- two tabs (two keys) at once: where the domain says once, it is once ---------------------
+
+def test_two_tabs_voting_at_once_leave_one_ballot(server):
+    """Different keys: no replay, so the row lock on the member keeps one ballot (a 500 before)."""
+    from commissioning.accounts.models import User
+    from commissioning.panels.models import Ballot, PanelMember
+    rnd = query(server, _round("open"))
+    member = person(server, M)
+    step = Step("panels.vote", M, f"/panels/rounds/{rnd}/vote", {"project": FIRST})
+    tabs = []
+    for _ in range(2):
+        html = member.get(step.page)
+        form = next(f for a, f in member.forms(html, step.page) if a == step.page)
+        tabs.append(_data(form, step))
+    assert tabs[0] != tabs[1], "each tab has its own key"
+    cookies = member.http.cookies.get_dict()
+    barrier = threading.Barrier(2)
+    answers = [None, None]
+
+    def send(i):
+        with requests.Session() as http:
+            http.cookies.update(cookies)
+            barrier.wait()
+            answers[i] = http.post(member.url(step.page), data=tabs[i], allow_redirects=False, timeout=60)
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [a.status_code for a in answers] == [302, 302], [a.status_code for a in answers]
+    assert not any(a.headers.get("Idempotent-Replayed") for a in answers)
+
+    def ballots():
+        who = db.select(PanelMember.id).join(User, PanelMember.user_id == User.id).where(User.email == M)
+        return db.session.scalar(db.select(db.func.count()).where(Ballot.round_id == rnd,
+                                                                  Ballot.member_id.in_(who)))
+    assert query(server, ballots) == 1
+
+
 @pytest.mark.parametrize("step", STEPS, ids=[s.endpoint for s in STEPS])
 def test_a_double_submit_does_the_work_once(server, step):
     who = Person(server, step.who) if step.who in (None, "accounts.logout") or step.endpoint.startswith(
@@ -478,3 +517,65 @@ def test_a_double_submit_does_the_work_once(server, step):
         http.cookies.update(again.cookies.get_dict())
         shown = http.get(urljoin(who.server.url, again.headers["Location"]))
     assert shown.status_code == 200 and "It was done once" in shown.text, step.endpoint
+
+
+# --- the API: an Idempotency-Key header makes a write once ---------------------------------
+
+def _write_token(server, email):
+    from commissioning.accounts.models import User
+    from commissioning.api.operations import create_token
+    with server.app.app_context():
+        user = db.session.scalars(db.select(User).where(User.email == email)).one()
+        plain = create_token(user, f"once {uuid.uuid4().hex[:4]}", "write")[1]
+        db.session.commit()
+        return plain
+
+
+def _twice_json(server, method, path, token, body, key):
+    barrier = threading.Barrier(2)
+    answers = [None, None]
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+
+    def send(i):
+        barrier.wait()
+        answers[i] = requests.request(method, urljoin(server.url, path), json=body, headers=headers, timeout=60)
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
+def test_an_api_write_sent_twice_with_one_key_records_one_need(server):
+    from commissioning.localities.models import Locality
+    from commissioning.needs.models import Need
+    token = _write_token(server, "commissioner@demo.test")
+    locality = query(server, lambda: db.session.scalar(db.select(Locality.id).order_by(Locality.id)))
+    title = f"Nowhere to go on Sunday afternoons {uuid.uuid4().hex[:6]}"
+    body = {"title": title, "tier": "universal", "age_min": 11, "age_max": 19, "locality_ids": [locality],
+            "outcomes": ["enjoy_and_achieve"], "need_not_met": "Nothing is open on Sundays"}
+    answers = _twice_json(server, "POST", "/api/v1/needs", token, body, uuid.uuid4().hex)
+    assert [a.status_code for a in answers] == [201, 201], [a.text[:300] for a in answers]
+    assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert query(server, lambda: db.session.scalar(db.select(db.func.count()).where(Need.title == title))) == 1
+    # The same key from another token is that token's own key: it does its own work.
+    other = _write_token(server, "commissioner@demo.test")
+    again = _twice_json(server, "POST", "/api/v1/needs", other, body, "k" * 20)
+    assert {a.status_code for a in again} == {201}
+    assert query(server, lambda: db.session.scalar(db.select(db.func.count()).where(Need.title == title))) == 2
+
+
+def test_a_key_is_not_reused_for_another_route(server):
+    token = _write_token(server, "commissioner@demo.test")
+    key = uuid.uuid4().hex
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    first = requests.post(urljoin(server.url, "/api/v1/needs"), json={"title": "x"}, headers=headers, timeout=30)
+    assert first.status_code == 422  # refused: nothing kept, so the key is still free
+    bad = requests.post(urljoin(server.url, "/api/v1/needs"), json={}, headers={**headers, "Idempotency-Key": "short"},
+                        timeout=30)
+    assert bad.status_code == 400 and "safely" in bad.json()["message"]
+
+
