@@ -10,10 +10,11 @@ from commissioning.bids.forms import AttachmentForm, BidForm, SubmitForm
 from commissioning.bids.models import Bid, BidAttachment
 from commissioning.bids.util import bids_of, checklist, word_count
 from commissioning.core.forms import ConfirmForm
+from commissioning.core.inputs import has_control_characters
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.extensions import db
 from commissioning.files.models import StoredFile
-from commissioning.files.util import UploadError, check_upload
+from commissioning.files.util import UploadError, check_upload, send_download
 from commissioning.opportunities.util import load_opportunity
 
 bp = Blueprint("bids", __name__)
@@ -50,6 +51,10 @@ def start(opp_id):
 def _fields_from_request(bid, form):
     opp = bid.opportunity
     answers = {c["name"]: request.form.get(f"answer-{i}", "")[:50000] for i, c in enumerate(opp.quality_criteria)}
+    hidden = [name for name, text in answers.items() if has_control_characters(text, multiline=True)]
+    if hidden:  # the answers are read here, not by the form, so the input policy is applied here
+        raise operations.BidError(f"Your answer to “{hidden[0]}” contains hidden control characters. "
+                                  "Type it again without them")
     eligibility = {str(i): request.form[f"eligibility-{i}"] for i in range(len(opp.eligibility))
                    if request.form.get(f"eligibility-{i}") in ("yes", "no")}
     return dict(answers=answers, eligibility=eligibility, price_pence=form.price.data,
