@@ -9,6 +9,7 @@ from commissioning.api.util import tokens_of
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.permissions import login_required
 from commissioning.extensions import db
+from commissioning.idempotency.operations import set_replay_note
 
 bp = Blueprint("api_pages", __name__)
 
@@ -21,6 +22,9 @@ def tokens():
         days = None if form.expiry.data == "never" else int(form.expiry.data)
         token, plain = operations.create_token(current_user, form.name.data, form.scope.data, days)
         # Shown in this response only: never flashed (the session cookie is signed, not secret), never stored.
+        # A second click gets the first click's answer, which cannot hold the token again: say so.
+        set_replay_note(f"Your token “{token.name}” was made once, by your first click, and can only be "
+                        "shown once. If you did not copy it, revoke it below and create another.")
         return render_template("api/token_created.html", token=token, plain=plain)
     return render_template("api/tokens.html", form=form, tokens=tokens_of(current_user),
                            revoke_form=ConfirmForm(formdata=None)), 400 if form.errors else 200
