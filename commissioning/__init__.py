@@ -12,6 +12,7 @@ def create_app(config=None):
                                                   "interval_step": 0.5, "interval_max": 1})
     from commissioning import setup
     setup.configure_database(app)
+    setup.configure_inputs(app)  # first: a query string with control characters is refused before anything reads it
     setup.configure_security(app)
     setup.configure_templates(app)
     setup.configure_celery(app)

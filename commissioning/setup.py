@@ -183,6 +183,19 @@ def configure_blueprints(app):
     downstream.register("Need", "Contracts and their latest RAG", latest_rags_for_need)
 
 
+def configure_inputs(app):
+    """The one input policy (core/inputs.py) for what no form sees: the query string, first of all."""
+    from commissioning.core import inputs
+    inputs.configure(app)
+
+
+def _described(exc):
+    """What ``abort(400, description="...")`` said was wrong, for the error page; None for werkzeug's
+    stock sentences (class attributes, or a property's backing value as in BadRequestKeyError)."""
+    stock = {vars(cls).get(name) for cls in type(exc).__mro__ for name in ("description", "_description")}
+    return exc.description if isinstance(exc.description, str) and exc.description not in stock else None
+
+
 ERROR_TITLES = {
     400: "There was a problem with your request",
     403: "You do not have permission to see this page",
@@ -224,7 +237,7 @@ def configure_errors(app):
             return render_error(413, f"Send no more than {limit_mb} MB at a time.")
         if exc.code == 429:
             return render_error(429, "You have tried too many times. Wait a minute, then try again.")
-        return render_error(exc.code or 500)
+        return render_error(exc.code or 500, _described(exc))
 
     @app.errorhandler(Exception)
     def server_error(exc):

@@ -3,6 +3,7 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from commissioning.contracts.models import AgreementKind, AgreementStatus
+from commissioning.core.inputs import MAX_ID, has_control_characters, text_pattern
 from commissioning.core.vocabulary import EcmOutcome, Tier, VulnerableGroup
 from commissioning.monitoring.models import ReturnStatus
 from commissioning.needs.models import MAX_AGE, MAX_AGE_STANDARD, MIN_AGE, NeedStatus
@@ -13,20 +14,42 @@ def _values(enum, *extra):
     return [m.value for m in enum] + list(extra)
 
 
-#: Control characters (but tab and line breaks) and lone surrogates: nothing a person types,
-#: and PostgreSQL cannot store some of them. As a pattern, so the OpenAPI document says so too.
-_CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff"
-PLAIN = rf"^[^{_CONTROL}]*$"
-PLAIN_NOT_BLANK = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+class PlainText(validate.Regexp):
+    """The input policy (core/inputs.py) for an API string: no control characters, and tab and
+    line breaks only in ``multiline`` text. A Regexp, so the OpenAPI document gives the same rule
+    as a pattern; the check itself is the policy's own ``has_control_characters``."""
+
+    def __init__(self, multiline=False, not_blank=False):
+        super().__init__(text_pattern(multiline, not_blank), error=(
+            "Remove the control characters from the text." if multiline else
+            "Remove the control characters from the text: no tabs or line breaks here either."))
+        self.multiline, self.not_blank = multiline, not_blank
+
+    def __call__(self, value):
+        if not isinstance(value, str):
+            return value
+        if has_control_characters(value, multiline=self.multiline):
+            raise ValidationError(self.error)
+        if self.not_blank and not value.strip():
+            raise ValidationError("Enter some text: not only spaces.")
+        return value
 
 
-def Text(max_length, required=False, **kwargs):  # noqa: N802 (a field factory, named like a field)
-    """A string for people's words: at most ``max_length``, no control characters, and not blank if required."""
-    pattern = validate.Regexp(PLAIN_NOT_BLANK if required else PLAIN, error=(
-        "Enter some text: not only spaces, and no control characters." if required
-        else "Remove control characters from the text."))
-    validators = [validate.Length(min=1 if required else 0, max=max_length), pattern]
+def Text(max_length, required=False, multiline=False, **kwargs):  # noqa: N802 (a field factory, named like a field)
+    """A string for people's words: at most ``max_length``, no control characters (tab and line
+    breaks only if ``multiline``), and not blank if required."""
+    validators = [validate.Length(min=1 if required else 0, max=max_length),
+                  PlainText(multiline=multiline, not_blank=required)]
     return fields.String(required=required, validate=validators, **kwargs)
+
+
+def _strings_in(field):
+    """``field`` and the fields inside it (a list's items, a dict's keys and values)."""
+    yield field
+    for inner in (getattr(field, "inner", None), getattr(field, "key_field", None),
+                  getattr(field, "value_field", None), *(getattr(field, "tuple_fields", None) or ())):
+        if inner is not None:
+            yield from _strings_in(inner)
 
 
 class WholeNumber(fields.Integer):
@@ -44,9 +67,22 @@ class Schema(ma.Schema):
         ordered = True
 
 
+class InputSchema(Schema):
+    """What the API reads (bodies and queries): every string field follows the input policy.
+
+    A string field declared without ``Text`` (or a fixed list of choices) still gets the
+    single-line rule, so a new field cannot forget it."""
+
+    def on_bind_field(self, field_name, field_obj):
+        for field in _strings_in(field_obj):
+            if isinstance(field, fields.String) and not any(
+                    isinstance(v, (PlainText, validate.OneOf)) for v in field.validators):
+                field.validators.append(PlainText())
+
+
 # --- queries --------------------------------------------------------------------------------
 
-class PageArgs(Schema):
+class PageArgs(InputSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000),
                           metadata={"description": "Page number, from 1."})
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100),
@@ -81,7 +117,7 @@ class ContractArgs(PageArgs):
 
 class ReturnArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(_values(ReturnStatus, "not_started")))
-    contract_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    contract_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     due_from = _date("Due on or after this day")
     due_to = _date("Due on or before this day")
 
@@ -133,7 +169,7 @@ class NeedOut(Schema):
     url = fields.String(required=True, metadata={"description": "The need's page in the service."})
 
 
-class NeedIn(Schema):
+class NeedIn(InputSchema):
     title = Text(200, required=True)
     tier = fields.String(required=True, validate=validate.OneOf(_values(Tier)))
     age_min = WholeNumber(required=True, validate=validate.Range(
@@ -143,12 +179,12 @@ class NeedIn(Schema):
     for_lldd = fields.Boolean(load_default=False, metadata={
         "description": f"Young people with learning difficulties or disabilities: ages above {MAX_AGE_STANDARD} "
                        "are allowed only then."})
-    need_not_met = Text(10_000, required=True)
-    how_identified = Text(10_000)
-    desired_outcomes = Text(10_000)
-    plan_priorities = Text(10_000)
+    need_not_met = Text(10_000, required=True, multiline=True)
+    how_identified = Text(10_000, multiline=True)
+    desired_outcomes = Text(10_000, multiline=True)
+    plan_priorities = Text(10_000, multiline=True)
     effectiveness_rating = WholeNumber(validate=validate.Range(1, 5), allow_none=True)
-    locality_ids = fields.List(WholeNumber(validate=validate.Range(min=1, max=2**31 - 1)), required=True,
+    locality_ids = fields.List(WholeNumber(validate=validate.Range(min=1, max=MAX_ID)), required=True,
                                validate=validate.Length(min=1, max=100, error="Choose at least one locality"))
     groups = fields.List(fields.String(validate=validate.OneOf(_values(VulnerableGroup))), load_default=list,
                          validate=validate.Length(max=20))
@@ -287,7 +323,7 @@ def _at_most_keys(limit):
     return check
 
 
-class ReturnIn(Schema):
+class ReturnIn(InputSchema):
     """Only what is sent changes; ``submit`` also sends the return for review, and if it cannot
     be submitted (a KPI or the spend missing) nothing is saved."""
 
@@ -298,9 +334,9 @@ class ReturnIn(Schema):
     spend_pence = WholeNumber(validate=validate.Range(min=0, max=10**13), allow_none=True)
     feedback_responses = WholeNumber(validate=validate.Range(min=0, max=10**9), allow_none=True)
     feedback_positive = WholeNumber(validate=validate.Range(min=0, max=10**9), allow_none=True)
-    feedback_quotes = Text(5000)
-    achievements = Text(10_000)
-    issues = Text(10_000)
+    feedback_quotes = Text(5000, multiline=True)
+    achievements = Text(10_000, multiline=True)
+    issues = Text(10_000, multiline=True)
     submit = fields.Boolean(load_default=False)
 
     class Meta:
