@@ -1,8 +1,7 @@
 """A provider's bids: draft with autosave, attachments, checklist, submit, amend, withdraw."""
 import secrets
-from io import BytesIO
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.bids import operations
@@ -145,8 +144,7 @@ def attachment(bid_id, attachment_id):
             flash(str(exc))
         return redirect(url_for("bids.edit", bid_id=bid.id, _anchor="attachments"))
     stored = db.session.get(StoredFile, item.file_id)
-    return send_file(BytesIO(stored.data), mimetype=stored.content_type, as_attachment=True,
-                     download_name=stored.filename)
+    return send_download(stored.data, stored.filename, stored.content_type)
 
 
 @bp.route("/bids/<int:bid_id>/submit", methods=["POST"])

@@ -1,7 +1,7 @@
 """Agreements: the register, drafting, issue, signing, countersigning, variations, the clause library."""
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.accounts.models import Role, User, UserRole
@@ -18,7 +18,7 @@ from commissioning.core.permissions import ensure, permission_required
 from commissioning.evaluation.models import AwardDecision
 from commissioning.extensions import db
 from commissioning.files.models import StoredFile
-from commissioning.files.util import UploadError, check_upload
+from commissioning.files.util import UploadError, check_upload, send_download
 from commissioning.monitoring.operations import released_payments
 from commissioning.monitoring.util import returns_of
 from commissioning.opportunities.models import Opportunity
@@ -63,8 +63,7 @@ def index():
 @permission_required("can_view_contracts")
 def register_download():
     rows = _filtered(RegisterFilterForm(request.args))
-    return Response(register_csv(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=contracts-register.csv"})
+    return send_download(register_csv(rows), "contracts-register.csv", "text/csv")
 
 
 @bp.route("/opportunities/<int:opp_id>/agreements", methods=["POST"])
@@ -131,9 +130,8 @@ def document_file(agreement_id, version):
     if document is None or document.file_id is None:
         abort(404)
     stored = db.session.get(StoredFile, document.file_id)
-    return Response(stored.data, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename={agreement.reference}-v{version}.pdf",
-        "X-Content-SHA256": stored.sha256})
+    return send_download(stored.data, f"{agreement.reference}-v{version}.pdf", "application/pdf", inline=True,
+                         headers={"X-Content-SHA256": stored.sha256})
 
 
 @bp.route("/contracts/<int:agreement_id>/signed-copy.pdf")
@@ -143,8 +141,7 @@ def signed_copy(agreement_id):
     if agreement.signed_copy_file_id is None:
         abort(404)
     stored = db.session.get(StoredFile, agreement.signed_copy_file_id)
-    return Response(stored.data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={agreement.reference}-signed.pdf"})
+    return send_download(stored.data, f"{agreement.reference}-signed.pdf", "application/pdf")
 
 
 def _monitors():

@@ -1,9 +1,10 @@
 """Indicators and trajectories: public charts and tables, edited by commissioners."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.core.permissions import permission_required
 from commissioning.extensions import db
+from commissioning.files.util import send_download
 from commissioning.indicators import operations
 from commissioning.indicators.forms import IndicatorForm, YearForm
 from commissioning.indicators.util import chart, fmt, indicator_csv, list_indicators, load_indicator
@@ -28,8 +29,7 @@ def show(indicator_id):
 def download(indicator_id):
     indicator = load_indicator(indicator_id) or abort(404)
     filename = "".join(c if c.isalnum() else "-" for c in indicator.name.lower()).strip("-")[:60] or "indicator"
-    return Response(indicator_csv(indicator), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    return send_download(indicator_csv(indicator), f"{filename}.csv", "text/csv")
 
 
 def _need_choices(form):

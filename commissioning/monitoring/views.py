@@ -12,7 +12,7 @@ from commissioning.core.permissions import ensure, login_required, permission_re
 from commissioning.extensions import db
 from commissioning.core.vocabulary import VulnerableGroup
 from commissioning.files.models import StoredFile
-from commissioning.files.util import UploadError, check_upload
+from commissioning.files.util import UploadError, check_upload, send_download
 from commissioning.monitoring import operations
 from commissioning.monitoring.models import AGE_BANDS, Decision, Rag, ReturnAction, ReturnStatus, ReviewDecision
 from commissioning.monitoring.operations import MonitoringError
@@ -106,9 +106,7 @@ def attachment(due_id):
     if ret is None or ret.attachment_file_id is None:
         abort(404)
     stored = db.session.get(StoredFile, ret.attachment_file_id)
-    from flask import Response
-    return Response(stored.data, mimetype=stored.content_type,
-                    headers={"Content-Disposition": f"attachment; filename={stored.filename}"})
+    return send_download(stored.data, stored.filename, stored.content_type)
 
 
 @bp.route("/returns/<int:due_id>/send-back", methods=["POST"])

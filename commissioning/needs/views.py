@@ -1,7 +1,5 @@
 """The needs register: list, record, evidence, options appraisal, status."""
-from io import BytesIO
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.core.downstream import downstream_of
@@ -11,7 +9,7 @@ from commissioning.core.pagination import page_args
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.extensions import db
 from commissioning.files.models import StoredFile
-from commissioning.files.util import UploadError, check_upload
+from commissioning.files.util import UploadError, check_upload, send_download
 from commissioning.localities.util import all_localities
 from commissioning.needs import operations
 from commissioning.needs.forms import EvidenceForm, NeedFilterForm, NeedForm, OptionForm, ProvisionLinkForm, StatusForm
@@ -158,8 +156,7 @@ def evidence_file(need_id, item_id):
     if item is None or item.need_id != need_id or item.file_id is None:
         abort(404)
     stored = db.session.get(StoredFile, item.file_id)
-    return send_file(BytesIO(stored.data), mimetype=stored.content_type, as_attachment=True,
-                     download_name=stored.filename)
+    return send_download(stored.data, stored.filename, stored.content_type)
 
 
 @bp.route("/<int:need_id>/evidence/<int:item_id>/remove", methods=["POST"])

@@ -3,6 +3,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 
+from commissioning.files.util import send_download
 from commissioning.opendata import ocds
 from commissioning.opendata.grants import as_csv, grants, package
 
@@ -54,5 +55,4 @@ def grants_json():
 
 @bp.route("/open-data/360giving.csv")
 def grants_csv():
-    return Response(as_csv(_grants()), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=360giving-grants.csv"})
+    return send_download(as_csv(_grants()), "360giving-grants.csv", "text/csv")

@@ -5,6 +5,7 @@ from flask_login import current_user
 from commissioning.bids.util import bid_count, counted_submissions, eligibility_failures
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
+from commissioning.core.inputs import arg_id
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.permissions import ensure, login_required, permission_required
 from commissioning.extensions import db
@@ -60,7 +61,8 @@ def show(opp_id):
 @permission_required("can_manage_opportunities")
 def edit(opp_id=None):
     opp = load_opportunity(opp_id) or abort(404) if opp_id else None
-    spec = opp.specification if opp else db.session.get(Specification, request.args.get("spec", type=int) or 0)
+    spec_id = None if opp else arg_id("spec")
+    spec = opp.specification if opp else (db.session.get(Specification, spec_id) if spec_id else None)
     if spec is None or (opp is None and spec.status not in (SpecStatus.approved, SpecStatus.published)):
         flash("Choose an approved specification to publish as an opportunity.")
         return redirect(url_for("specifications.index"))
@@ -201,12 +203,9 @@ def bids(opp_id):
 @login_required
 def submission_file(opp_id, submission_id, file_id):
     """A file as it was submitted: kept even if the bidder later removes it from the draft."""
-    from io import BytesIO
-
-    from flask import send_file
-
     from commissioning.bids.models import BidSubmission
     from commissioning.files.models import StoredFile
+    from commissioning.files.util import send_download
     opp = load_opportunity(opp_id) or abort(404)
     item = db.session.get(BidSubmission, submission_id)
     if item is None or item.bid.opportunity_id != opp.id:
@@ -215,8 +214,7 @@ def submission_file(opp_id, submission_id, file_id):
     if file_id not in {a.get("file_id") for a in item.content.get("attachments", [])}:
         abort(404)
     stored = db.session.get(StoredFile, file_id) or abort(404)
-    return send_file(BytesIO(stored.data), mimetype=stored.content_type, as_attachment=True,
-                     download_name=stored.filename)
+    return send_download(stored.data, stored.filename, stored.content_type)
 
 
 @bp.route("/<int:opp_id>/bids/<int:submission_id>")

@@ -6,7 +6,7 @@ are public once counted: anyone can see what was funded and why, and recompute i
 """
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from commissioning.accounts.models import Organisation
@@ -16,6 +16,7 @@ from commissioning.core.models import LONDON, utcnow
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.evaluation.operations import start_evaluation
 from commissioning.extensions import db, limiter
+from commissioning.files.util import send_download
 from commissioning.funding.models import Pot
 from commissioning.funding.util import balances
 from commissioning.localities.util import all_localities
@@ -31,6 +32,7 @@ from commissioning.panels.util import (
     ballot_count, ballot_of, can_manage_panel, explain, facilitators, member_of, panels_for, round_as_pb,
     rounds_for_member)
 from commissioning.core.forms import ConfirmForm
+from commissioning.core.inputs import to_id
 
 bp = Blueprint("panels", __name__)
 
@@ -244,10 +246,8 @@ def vote(round_id):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        try:
-            picked = [int(v) for v in request.form.getlist("project")]
-        except ValueError:
-            picked = [-1]
+        # A value that is no id is a choice that is not on the ballot (0 never is).
+        picked = [to_id(v) or 0 for v in request.form.getlist("project")]
         chosen = set(picked)
         try:
             operations.cast_ballot(rnd, member, picked)
@@ -478,8 +478,7 @@ def project_result(round_id, code):
 @bp.route("/panels/rounds/<int:round_id>/ballots.pb")
 def ballots_file(round_id):
     rnd = _decided(round_id)
-    return Response(round_as_pb(rnd), mimetype="text/plain",
-                    headers={"Content-Disposition": f"attachment; filename={rnd.reference}.pb"})
+    return send_download(round_as_pb(rnd), f"{rnd.reference}.pb", "text/plain")
 
 
 # --- from an opportunity: shortlisted bids to a panel ---------------------------------------

@@ -1,7 +1,5 @@
 """A provider organisation's profile, document vault and members."""
-from io import BytesIO
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.accounts.models import Membership, Organisation
@@ -10,7 +8,7 @@ from commissioning.core.forms import ConfirmForm
 from commissioning.core.permissions import ensure, login_required
 from commissioning.extensions import db
 from commissioning.files.models import StoredFile
-from commissioning.files.util import UploadError, check_upload
+from commissioning.files.util import UploadError, check_upload, send_download
 from commissioning.localities.models import Locality
 from commissioning.localities.util import all_localities
 from commissioning.providers import operations
@@ -93,8 +91,7 @@ def document_file(org_id, doc_id):
     if doc is None or doc.organisation_id != org.id:
         abort(404)
     stored = db.session.get(StoredFile, doc.file_id)
-    return send_file(BytesIO(stored.data), mimetype=stored.content_type, as_attachment=True,
-                     download_name=stored.filename)
+    return send_download(stored.data, stored.filename, stored.content_type)
 
 
 @bp.route("/members", methods=["GET", "POST"])

@@ -1,12 +1,14 @@
 """Specifications: write from prioritised needs, save versions, compare, approve, export."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
+from commissioning.core.inputs import arg_id, arg_ids
 from commissioning.core.money import format_pounds
 from commissioning.core.permissions import permission_required
 from commissioning.extensions import db
+from commissioning.files.util import send_download
 from commissioning.funding.models import Pot
 from commissioning.funding.util import balances
 from commissioning.indicators.models import Indicator
@@ -137,7 +139,7 @@ def new():
     form.needs.choices = [(n.id, n.title) for n in prioritised]
     _choices(form, prioritised)
     if request.method == "GET":
-        form.needs.data = [int(i) for i in request.args.getlist("need", type=int)]
+        form.needs.data = arg_ids("need")
         chosen = [n for n in prioritised if n.id in form.needs.data]
         if chosen:
             form.title.data = chosen[0].title
@@ -222,8 +224,8 @@ def show(spec_id, number=None):
 def compare(spec_id):
     spec = _spec_or_404(spec_id)
     newest = spec.current.number
-    old = spec.version(request.args.get("from", max(newest - 1, 1), type=int))
-    new = spec.version(request.args.get("to", newest, type=int))
+    old = spec.version(arg_id("from") or max(newest - 1, 1))
+    new = spec.version(arg_id("to") or newest)
     if old is None or new is None:
         abort(404)
     return render_template("specifications/compare.html", spec=spec, old=old, new=new,
@@ -273,5 +275,4 @@ def pdf(spec_id, number):
     data = _context(spec, version)
     data["authority"] = current_app.config["AUTHORITY_NAME"]
     document = render_pdf("pdf/specification.html", data)
-    return Response(document, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{spec.reference}-v{number}.pdf"'})
+    return send_download(document, f"{spec.reference}-v{number}.pdf", "application/pdf")
