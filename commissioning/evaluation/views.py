@@ -260,7 +260,7 @@ def award(opp_id):
         try:
             day, month, year = (int(request.form.get(k, "0") or 0) for k in ("notice-day", "notice-month", "notice-year"))
             notice = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # a year of 30 digits is not a date either
             error = error or "Enter the award notice date, like 27 3 2026"
         if error is None:
             try:
