@@ -23,8 +23,15 @@ def celery_config(config):
         "worker_hijack_root_logger": False,
     }
     if redis_url:
+        # A task taken by a worker that dies (kill -9, lost machine) goes back to the queue once it has
+        # gone unacknowledged for visibility_timeout seconds. It must be longer than the longest task
+        # and than the longest retry delay (workers.base.RETRY_BACKOFF_MAX; a retry waits unacknowledged
+        # in the worker), or live work is handed out twice. Kombu looks for such tasks every
+        # unacked_restore_interval seconds when the throttle is 1 (the default scans every tenth time).
         settings.update(broker_url=redis_url, result_backend=redis_url,
-                        broker_transport_options={"visibility_timeout": 3600})
+                        broker_transport_options={"visibility_timeout": config["BROKER_VISIBILITY_TIMEOUT"],
+                                                  "unacked_restore_interval": 10,
+                                                  "unacked_restore_throttle": 1})
     else:
         folder = Path(config["BROKER_DIR"])
         for sub in ("queue", "processed", "results"):
