@@ -9,6 +9,11 @@ SCHEDULE = {
         "schedule": timedelta(seconds=15),
         "options": {"expires": 14},
     },
+    "outbox-clean-up": {
+        "task": "outbox.clean_up",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 3600},
+    },
     "opportunities-close-due": {
         "task": "opportunities.close_due",
         "schedule": timedelta(minutes=1),

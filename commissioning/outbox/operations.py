@@ -3,7 +3,7 @@ import zlib
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, select, text, update
+from sqlalchemy import delete, event, select, text, update
 from sqlalchemy.orm import Session
 
 from commissioning.core.locks import row_locked, try_transaction_lock
@@ -16,6 +16,9 @@ _PENDING = "outbox_pending"
 _TASK_ID_PREFIX = "outbox-"
 #: First key of the PostgreSQL advisory lock a task holds on its row while it runs (the row id is the second).
 _RUNNING = zlib.crc32(b"outbox_tasks.running") & 0x7FFFFFFF
+#: Completed rows and request keys are kept this long, then the daily clean-up deletes them.
+KEEP_COMPLETED_DAYS = 30
+KEEP_REQUEST_KEYS_DAYS = 7
 
 
 def enqueue_task(task_name, **kwargs):
@@ -213,3 +216,18 @@ def _redeliver_unfinished(app, now, limit):
             row.last_error = "broker unavailable"
     return len(sent)
 
+
+def clean_up(now=None, keep_completed_days=KEEP_COMPLETED_DAYS, keep_request_keys_days=KEEP_REQUEST_KEYS_DAYS):
+    """Delete completed outbox rows and request keys past their keeping time; the caller commits.
+
+    Rows not completed (waiting, or given up) are kept for people to see. Returns what was deleted.
+    """
+    from commissioning.idempotency.models import RequestKey
+    now = now or utcnow()
+    tasks = db.session.execute(delete(OutboxTask).where(
+        OutboxTask.completed_at < now - timedelta(days=keep_completed_days))
+        .execution_options(synchronize_session=False)).rowcount
+    keys = db.session.execute(delete(RequestKey).where(
+        RequestKey.created_at < now - timedelta(days=keep_request_keys_days))
+        .execution_options(synchronize_session=False)).rowcount
+    return {"outbox_tasks": tasks, "request_keys": keys}

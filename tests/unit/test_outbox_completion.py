@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from commissioning.core.models import utcnow
 from commissioning.extensions import db
+from commissioning.idempotency.models import RequestKey
 from commissioning.mail.models import EmailStatus, OutgoingEmail
 from commissioning.mail.operations import queue_email
 from commissioning.outbox import operations as outbox
@@ -200,3 +201,34 @@ def test_outbox_tasks_sent_outside_the_outbox_run_as_before():
     assert outbox.outbox_row_id("outbox-42") == 42
     assert [outbox.outbox_row_id(x) for x in (None, "outbox-", "outbox-x1", "d3b07384-d9a0", "42")] == [None] * 5
 
+
+def test_outbox_clean_up_deletes_only_old_completed_rows_and_old_request_keys(app, broker):
+    now = utcnow()
+    old_done = _row(sent_ago=40 * 86400, completed=True)
+    old_done.completed_at = now - timedelta(days=31)
+    recent_done = _row(sent_ago=20 * 86400, completed=True)
+    recent_done.completed_at = now - timedelta(days=29)
+    old_open, old_given_up = _row(sent_ago=40 * 86400), _row(sent_ago=40 * 86400)
+    old_given_up.gave_up_at = now - timedelta(days=35)
+    never_sent = _row(created_ago=40 * 86400)
+    keys = {}
+    for name, age in (("old", 8), ("recent", 6)):
+        keys[name] = RequestKey(key=f"{name}-{now.timestamp()}".ljust(64, "0")[:64], method="POST", path="/x",
+                                messages=[], created_at=now - timedelta(days=age))
+        db.session.add(keys[name])
+    db.session.flush()
+    ids, deleted = {r.id for r in (old_done, recent_done, old_open, old_given_up, never_sent)}, old_done.id
+    old_key, recent_key = keys["old"].key, keys["recent"].key
+    result = outbox.clean_up()
+    assert result["outbox_tasks"] == 1 and result["request_keys"] >= 1
+    db.session.expire_all()
+    left = set(db.session.scalars(db.select(OutboxTask.id).where(OutboxTask.id.in_(ids))))
+    assert left == ids - {deleted}
+    assert db.session.get(RequestKey, old_key) is None
+    assert db.session.get(RequestKey, recent_key) is not None
+
+
+def test_outbox_clean_up_is_one_beat_entry():
+    from workers import schedule
+    entries = [e for e in schedule.SCHEDULE.values() if e["task"] == "outbox.clean_up"]
+    assert len(entries) == 1
