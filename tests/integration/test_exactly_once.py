@@ -105,6 +105,28 @@ def form_fields(form, button=None):
     return fields
 
 
+def at_once(send):
+    """Run ``send(0)`` and ``send(1)`` in two threads released together; return both answers."""
+    barrier = threading.Barrier(2)
+    answers = [None, None]
+
+    def run(i):
+        barrier.wait()
+        answers[i] = send(i)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
+def post_as(cookies, url, data, files=None, headers=None):
+    with requests.Session() as http:
+        http.cookies.update(cookies)
+        return http.post(url, data=data, files=files, allow_redirects=False, timeout=60, headers=headers)
+
+
 class Person:
     def __init__(self, server, email):
         self.server, self.email = server, email
@@ -140,21 +162,8 @@ class Person:
     def twice(self, action_path, data, files=None):
         """Send the same request from two connections released at the same moment."""
         cookies = self.http.cookies.get_dict()
-        barrier = threading.Barrier(2)
-        answers = [None, None]
-
-        def send(i):
-            with requests.Session() as http:
-                http.cookies.update(cookies)
-                barrier.wait()
-                answers[i] = http.post(self.url(action_path), data=data, files=files, allow_redirects=False,
-                                       timeout=60, headers={"Referer": self.url(self.last_page)})
-        threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        return answers
+        return at_once(lambda _i: post_as(cookies, self.url(action_path), data, files,
+                                          headers={"Referer": self.url(self.last_page)}))
 
 
 def person(server, email):
@@ -455,19 +464,7 @@ def test_two_tabs_voting_at_once_leave_one_ballot(server):
         tabs.append(_data(form, step))
     assert tabs[0] != tabs[1], "each tab has its own key"
     cookies = member.http.cookies.get_dict()
-    barrier = threading.Barrier(2)
-    answers = [None, None]
-
-    def send(i):
-        with requests.Session() as http:
-            http.cookies.update(cookies)
-            barrier.wait()
-            answers[i] = http.post(member.url(step.page), data=tabs[i], allow_redirects=False, timeout=60)
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(lambda i: post_as(cookies, member.url(step.page), tabs[i]))
     assert [a.status_code for a in answers] == [302, 302], [a.status_code for a in answers]
     assert not any(a.headers.get("Idempotent-Replayed") for a in answers)
 
@@ -533,19 +530,9 @@ def _write_token(server, email):
 
 
 def _twice_json(server, method, path, token, body, key):
-    barrier = threading.Barrier(2)
-    answers = [None, None]
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
-
-    def send(i):
-        barrier.wait()
-        answers[i] = requests.request(method, urljoin(server.url, path), json=body, headers=headers, timeout=60)
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return answers
+    return at_once(lambda _i: requests.request(method, urljoin(server.url, path), json=body, headers=headers,
+                                               timeout=60))
 
 
 def test_an_api_write_sent_twice_with_one_key_records_one_need(server):
