@@ -95,6 +95,12 @@ def load_config(overrides=None):
         WTF_CSRF_TIME_LIMIT=None if env != "production" else 8 * 3600,
         RATELIMIT_STORAGE_URI=cfg["REDIS_URL"] or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down is "degraded, not down": limits are counted per process in memory until it is
+        # back (Flask-Limiter logs the switch each way), and any other storage error lets the request
+        # through rather than answering 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_STORAGE_OPTIONS=({"socket_connect_timeout": 1, "socket_timeout": 1} if cfg["REDIS_URL"] else {}),
         TESTING=env == "test",
     )
     return cfg

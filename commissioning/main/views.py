@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from commissioning.core.permissions import login_required
 from commissioning.localities.util import all_localities
-from commissioning.main.util import broker_status, database_status
+from commissioning.main.util import broker_status, database_status, rate_limit_status
 
 bp = Blueprint("main", __name__)
 
@@ -21,9 +21,14 @@ def dashboard():
 
 @bp.route("/healthz")
 def healthz():
-    status = {"database": database_status(), "broker": broker_status()}
-    ok = all(v == "ok" for v in status.values())
-    return jsonify(status=("ok" if ok else "degraded"), **status), (200 if ok else 503)
+    """200 "ok"; 200 "degraded" while Redis is down (pages, sign-in and the API still work, work waits
+    in the outbox, limits are per process), so a load balancer keeps a process that can still serve;
+    503 "down" only when the database is unreachable and nothing can be served."""
+    parts = {"database": database_status(), "broker": broker_status(), "rate_limits": rate_limit_status()}
+    if parts["database"] != "ok":
+        return jsonify(status="down", **parts), 503
+    ok = all(value in ("ok", "off") for value in parts.values())
+    return jsonify(status="ok" if ok else "degraded", **parts), 200
 
 
 @bp.route("/accessibility")
