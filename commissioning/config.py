@@ -83,7 +83,11 @@ def load_config(overrides=None):
     if cfg["DATABASE_URL"].startswith("postgresql://"):
         cfg["DATABASE_URL"] = "postgresql+psycopg://" + cfg["DATABASE_URL"][len("postgresql://"):]
     cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    # A pooled connection is tested before each checkout, so one PostgreSQL cut (a restart, a
+    # terminated backend) costs a reconnect, not an error; an unreachable server fails in seconds.
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    if cfg["DATABASE_URL"].startswith("postgresql"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] = {"connect_timeout": 5}
     secure = env == "production"
     cfg.update(
         SESSION_COOKIE_HTTPONLY=True,

@@ -210,6 +210,7 @@ ERROR_TITLES = {
 
 def configure_errors(app):
     from commissioning.api.v1 import error_payload
+    from commissioning.main import outages
 
     def render_error(code, message=None):
         db.session.rollback()
@@ -229,6 +230,9 @@ def configure_errors(app):
     def http_error(exc):
         if exc.code in (301, 302, 303, 307, 308):
             return exc
+        lost = outages.unavailable(exc)  # a 500 from the request's commit on a cut connection: 503
+        if lost is not None:
+            return lost
         if is_api():
             db.session.rollback()
             return error_payload(exc)
@@ -241,11 +245,16 @@ def configure_errors(app):
 
     @app.errorhandler(Exception)
     def server_error(exc):
+        lost = outages.unavailable(exc)  # a cut database connection: a read runs once more, else 503
+        if lost is not None:
+            return lost
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if is_api():
             db.session.rollback()
             return error_payload(exc)
         return render_error(500)
+
+    outages.init_app(app)
 
 
 def configure_cli(app):
