@@ -34,7 +34,7 @@ def celery_config(config):
                                                   "unacked_restore_throttle": 1})
     else:
         folder = Path(config["BROKER_DIR"])
-        for sub in ("queue", "processed", "results"):
+        for sub in ("queue", "processed", "results", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         settings.update(
             broker_url="filesystem://",
@@ -42,6 +42,8 @@ def celery_config(config):
                 "data_folder_in": str(folder / "queue"),
                 "data_folder_out": str(folder / "queue"),
                 "processed_folder": str(folder / "processed"),
+                # kombu's default is ./control, which left exchange files in the working tree.
+                "control_folder": str(folder / "control"),
                 "store_processed": False,
             },
             result_backend=f"file://{folder / 'results'}",
