@@ -1,6 +1,5 @@
 """Indicators and trajectories: public charts and tables, edited by commissioners."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from commissioning.core.permissions import permission_required
 from commissioning.extensions import db

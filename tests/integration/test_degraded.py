@@ -4,74 +4,26 @@ The machine's shared Redis (6379) is never touched: the test starts its own redi
 free loopback port, builds an app whose REDIS_URL points at it, and terminates that process.
 """
 import logging
-import socket
-import subprocess
 import time
 import uuid
 
 import pytest
-import redis
 
 from commissioning.accounts.models import Role
 from commissioning.api.operations import create_token
 from commissioning.extensions import db
 from commissioning.mail.models import OutgoingEmail
 from commissioning.outbox.models import OutboxTask
+from tests import services
 
 LIMIT = 4          # login attempts per address and email, in this test's app
 API_LIMIT = 5      # API requests per address, in this test's app
 PASSWORD = "a-long-test-password"
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class PrivateRedis:
-    """A redis-server subprocess of this test's own, on one port for its whole life."""
-
-    def __init__(self, folder):
-        self.port = _free_port()
-        self.folder = folder
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 15
-        while True:
-            try:
-                if redis.Redis.from_url(self.url, socket_timeout=1).ping():
-                    return
-            except redis.RedisError:
-                pass
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"the private redis-server on port {self.port} did not start")
-            time.sleep(0.05)
-
-    def stop(self):
-        if self.proc is None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=15)
-        self.proc = None
-
-    def keys(self, pattern):
-        return redis.Redis.from_url(self.url, socket_timeout=1).keys(pattern)
-
-
 @pytest.fixture
 def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
+    server = services.PrivateRedis(tmp_path)
     server.start()
     yield server
     server.stop()
@@ -190,7 +142,7 @@ def test_redis_down_is_degraded_not_down(make_app, private_redis, people, limite
 
 
 def test_healthz_is_503_only_when_the_database_is_down(make_app):
-    app = make_app(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/nothing")
+    app = make_app(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{services.free_port()}/nothing")
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "down" and response.get_json()["database"] == "unavailable"

@@ -266,7 +266,6 @@ def _due_of_return(status):
 
 
 def _org(name):
-    from commissioning.accounts.models import Organisation
     return first_id("accounts.models:Organisation", lambda m: m.name == name)
 
 

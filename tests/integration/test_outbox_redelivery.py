@@ -7,7 +7,6 @@ BROKER_VISIBILITY_TIMEOUT keep the waits short; production's are 300 s each.
 """
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-import redis
 
 from commissioning.audit.models import AuditEntry
 from commissioning.extensions import db
@@ -23,51 +21,12 @@ from commissioning.mail.models import EmailStatus, OutgoingEmail
 from commissioning.mail.operations import queue_email
 from commissioning.outbox.models import OutboxTask
 from tests.fixtures.live import ROOT
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class PrivateRedis:
-    """A redis-server without persistence: a restart empties it, as a Redis restart does in the issue."""
-
-    def __init__(self, folder):
-        self.folder, self.port, self.proc = folder, _free_port(), None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = self.client()
-        deadline = time.time() + 20
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError(f"redis-server on port {self.port} did not start")
-                time.sleep(0.1)
-
-    def stop(self):
-        self.proc.kill()
-        self.proc.wait(timeout=10)
-
-    def restart(self):
-        self.stop()
-        self.start()
-
-    def client(self):
-        return redis.Redis.from_url(self.url, socket_timeout=5)
+from tests import services
 
 
 @pytest.fixture
 def private_redis(tmp_path):
-    server = PrivateRedis(tmp_path)
+    server = services.PrivateRedis(tmp_path)
     server.start()
     yield server
     server.stop()
