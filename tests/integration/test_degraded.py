@@ -22,14 +22,6 @@ PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture
-def private_redis(tmp_path):
-    server = services.PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def people(live_context):
     """A commissioner of this test's own, with a read token, committed to the live database."""
     from commissioning.accounts.operations import create_user

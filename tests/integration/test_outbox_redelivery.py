@@ -21,15 +21,6 @@ from commissioning.mail.models import EmailStatus, OutgoingEmail
 from commissioning.mail.operations import queue_email
 from commissioning.outbox.models import OutboxTask
 from tests.fixtures.live import ROOT
-from tests import services
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = services.PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 class Worker:
