@@ -2,10 +2,13 @@
 
 Every setting can be overridden by an environment variable of the same name (or with a
 ``COMMISSIONING_`` prefix, which wins). In production (``APP_ENV=production``) the
-secret key and database URL must come from the environment, or start-up stops.
+secret key, database URL, BASE_URL and the open data prefixes must come from the environment,
+or start-up stops.
 """
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -43,9 +46,9 @@ SETTINGS = {
     "MAIL_DEFAULT_SENDER": ("Commissioning <no-reply@commissioning.invalid>", str, "From address of outgoing mail"),
     "SERVICE_NAME": ("Commissioning youth services", str, "shown in the header and mail"),
     "AUTHORITY_NAME": ("Liverpool City Council", str, "the commissioning authority named on pages and documents"),
-    "OCDS_PREFIX": ("commissioning", str, "the publisher's OCDS prefix, after 'ocds-', in every ocid"),
-    "GRANTS_PREFIX": ("360G-commissioning", str, "the 360Giving identifier prefix for grants published as open data"),
-    "BASE_URL": ("http://127.0.0.1:5000", str, "absolute URL used in mail links"),
+    "OCDS_PREFIX": ("commissioning", str, "the publisher's OCDS prefix, after 'ocds-', in every ocid; required in production (the six characters the Open Contracting Partnership registers for you)"),
+    "GRANTS_PREFIX": ("360G-commissioning", str, "the 360Giving identifier prefix for grants published as open data; required in production (360Giving issues one)"),
+    "BASE_URL": ("http://127.0.0.1:5000", str, "the address people use, for links in mail; required in production"),
     "LOGIN_RATE_LIMIT": ("10 per minute", str, "login attempts allowed per address and email"),
     "LOGIN_RATE_LIMIT_PER_ADDRESS": ("60 per minute", str, "login attempts allowed per address, whatever the email"),
     "API_RATE_LIMIT": ("120 per minute", str, "API requests allowed per token (per address for requests without one)"),
@@ -59,6 +62,39 @@ SETTINGS = {
 }
 
 
+#: Settings production will not start without: the secrets, and the service's public identity
+#: (where mail links point, and the identifiers its open data is published under).
+PRODUCTION_REQUIRED = ("SECRET_KEY", "DATABASE_URL", "BASE_URL", "OCDS_PREFIX", "GRANTS_PREFIX")
+
+
+def _check_production(cfg, overrides):
+    """Stop start-up when production would run on development values.
+
+    Without its own BASE_URL every mail link points at 127.0.0.1; without its own prefixes
+    every council would publish open data under the same identifiers.
+    """
+    missing = [key for key in PRODUCTION_REQUIRED
+               if not overrides.get(key) and not os.environ.get(f"COMMISSIONING_{key}", os.environ.get(key))]
+    if missing:
+        listed = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+        raise ConfigError(f"Cannot start in production: set {listed} in the environment "
+                          "(see the README's configuration table).")
+    if cfg["SECRET_KEY"] == SETTINGS["SECRET_KEY"][0] or len(cfg["SECRET_KEY"]) < 32:
+        raise ConfigError("Cannot start in production: SECRET_KEY must be a long random value (32 characters or "
+                          "more), not the development default.")
+    url = urlsplit(cfg["BASE_URL"])
+    if url.scheme not in ("http", "https") or not url.hostname or url.path.strip("/") or url.query:
+        raise ConfigError("Cannot start in production: BASE_URL must be the service's address, such as "
+                          "https://youth.example.gov.uk, with no path.")
+    if not re.fullmatch(r"[a-z0-9]{6}", cfg["OCDS_PREFIX"]):
+        raise ConfigError("Cannot start in production: OCDS_PREFIX must be the six-character prefix the Open "
+                          "Contracting Partnership registered for you (the part after 'ocds-', such as b5fd17).")
+    if cfg["GRANTS_PREFIX"] == SETTINGS["GRANTS_PREFIX"][0] or not re.fullmatch(r"360G-[A-Za-z0-9_-]+",
+                                                                                   cfg["GRANTS_PREFIX"]):
+        raise ConfigError("Cannot start in production: GRANTS_PREFIX must be the prefix 360Giving issued to "
+                          "you, such as 360G-examplecouncil, not the demo's.")
+
+
 def load_config(overrides=None):
     """Build the config dict from defaults, environment and explicit overrides."""
     cfg = {}
@@ -68,16 +104,7 @@ def load_config(overrides=None):
     cfg.update(overrides or {})
     env = cfg["APP_ENV"]
     if env == "production":
-        missing = [key for key in ("SECRET_KEY", "DATABASE_URL")
-                   if not (overrides or {}).get(key)
-                   and not os.environ.get(f"COMMISSIONING_{key}", os.environ.get(key))]
-        if missing:
-            raise ConfigError(
-                "Cannot start in production: set " + " and ".join(missing)
-                + " in the environment (see the README's configuration table).")
-    if env == "production" and (cfg["SECRET_KEY"] == SETTINGS["SECRET_KEY"][0] or len(cfg["SECRET_KEY"]) < 32):
-        raise ConfigError("Cannot start in production: SECRET_KEY must be a long random value (32 characters or "
-                          "more), not the development default.")
+        _check_production(cfg, overrides or {})
     if cfg["DATABASE_URL"].startswith("postgres://"):
         cfg["DATABASE_URL"] = "postgresql://" + cfg["DATABASE_URL"][len("postgres://"):]
     if cfg["DATABASE_URL"].startswith("postgresql://"):

@@ -4,21 +4,65 @@ from commissioning import create_app
 from commissioning.config import ConfigError, load_config
 
 
-def test_production_without_secret_or_database_stops_with_a_clear_message(monkeypatch):
-    for key in ("SECRET_KEY", "DATABASE_URL", "COMMISSIONING_SECRET_KEY", "COMMISSIONING_DATABASE_URL"):
+PRODUCTION_IDENTITY = {"BASE_URL": "https://youth.example.gov.uk", "OCDS_PREFIX": "a1b2c3",
+                       "GRANTS_PREFIX": "360G-examplecouncil"}
+
+
+def _clear(monkeypatch, *keys):
+    for key in keys:
         monkeypatch.delenv(key, raising=False)
+        monkeypatch.delenv(f"COMMISSIONING_{key}", raising=False)
+
+
+def test_production_without_secret_or_database_stops_with_a_clear_message(monkeypatch):
+    _clear(monkeypatch, "SECRET_KEY", "DATABASE_URL", *PRODUCTION_IDENTITY)
     monkeypatch.setenv("APP_ENV", "production")
-    with pytest.raises(ConfigError, match="SECRET_KEY and DATABASE_URL"):
+    with pytest.raises(ConfigError, match="set SECRET_KEY, DATABASE_URL, BASE_URL, OCDS_PREFIX and GRANTS_PREFIX"):
         create_app()
+
+
+@pytest.mark.parametrize("key", sorted(PRODUCTION_IDENTITY))
+def test_production_without_its_publishing_identity_stops(monkeypatch, key):
+    """Seen: production started without them, so mail pointed at 127.0.0.1 and every council shared ids."""
+    _clear(monkeypatch, *PRODUCTION_IDENTITY)
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/commissioning")
+    for other, value in PRODUCTION_IDENTITY.items():
+        if other != key:
+            monkeypatch.setenv(other, value)
+    with pytest.raises(ConfigError, match=f"Cannot start in production: set {key} in the environment"):
+        create_app()
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("BASE_URL", "youth.example.gov.uk", "BASE_URL must be the service's address"),
+    ("BASE_URL", "https://youth.example.gov.uk/somewhere", "with no path"),
+    ("OCDS_PREFIX", "commissioning", "six-character prefix"),
+    ("OCDS_PREFIX", "ocds-a1b2c3", "the part after 'ocds-'"),
+    ("GRANTS_PREFIX", "360G-commissioning", "not the demo's"),
+    ("GRANTS_PREFIX", "examplecouncil", "GRANTS_PREFIX must be the prefix 360Giving issued"),
+])
+def test_production_refuses_publishing_identity_it_cannot_use(monkeypatch, key, value, message):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/commissioning")
+    for name, good in PRODUCTION_IDENTITY.items():
+        monkeypatch.setenv(name, value if name == key else good)
+    with pytest.raises(ConfigError, match=message):
+        load_config()
 
 
 def test_production_with_required_keys_has_secure_cookies(monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db/commissioning")
+    for name, value in PRODUCTION_IDENTITY.items():
+        monkeypatch.setenv(name, value)
     cfg = load_config()
     assert cfg["SESSION_COOKIE_SECURE"] is True
     assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/commissioning"
+    assert (cfg["BASE_URL"], cfg["OCDS_PREFIX"], cfg["GRANTS_PREFIX"]) == tuple(PRODUCTION_IDENTITY.values())
 
 
 def test_environment_overrides_defaults_and_prefix_wins(monkeypatch):

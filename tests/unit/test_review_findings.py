@@ -34,6 +34,9 @@ def test_production_refuses_the_development_secret_key(monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/x")
     monkeypatch.setenv("SECRET_KEY", "dev-insecure-key-change-me")
+    for name, value in {"BASE_URL": "https://youth.example.gov.uk", "OCDS_PREFIX": "a1b2c3",
+                        "GRANTS_PREFIX": "360G-examplecouncil"}.items():
+        monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match="long random value"):
         load_config()
 
