@@ -1,5 +1,6 @@
 from commissioning.audit.operations import log_action
 from commissioning.core.enums import InvalidTransition
+from commissioning.core.locks import lock_row
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
 from commissioning.extensions import db
@@ -7,7 +8,7 @@ from commissioning.funding.util import balances
 from commissioning.needs.models import NeedStatus
 from commissioning.needs.operations import mark_need_specified
 from commissioning.specifications.models import ApprovalDecision, SpecStatus, Specification, SpecificationVersion
-from commissioning.specifications.util import approval_chain, criteria_problems
+from commissioning.specifications.util import approval_chain, criteria_problems, decision_refusal
 
 
 class SpecificationError(ValueError):
@@ -72,15 +73,23 @@ def submit_for_review(spec):
 
 
 def decide(spec, user, approved, comment=None):
-    """Record the current stage's decision; the last approval approves the specification."""
+    """Record the current stage's decision; the last approval approves the specification.
+
+    Refused to anyone who wrote it or decided an earlier stage of this round (see ``decision_refusal``).
+    """
+    lock_row(spec)  # two approvers at once: the second waits, then sees the stage the first decided
+    db.session.expire(spec, ["decisions", "versions"])
     if spec.status is not SpecStatus.in_review:
         raise InvalidTransition("Only a specification in review can be approved or sent back")
+    refusal = decision_refusal(spec, user)
+    if refusal:
+        raise SpecificationError(refusal)
     if not approved and not (comment or "").strip():
         raise SpecificationError("Say why it is sent back")
     stages = approval_chain(spec.current.content["max_value_pence"])
     stage = stages[spec.review_stage]
-    db.session.add(ApprovalDecision(specification_id=spec.id, version=spec.current.number, stage=stage,
-                                    approved=approved, comment=comment, decided_by_id=user.id if user else None))
+    spec.decisions.append(ApprovalDecision(version=spec.current.number, stage=stage, approved=approved,
+                                           comment=comment, decided_by_id=user.id if user else None))
     log_action(spec, "specification.decision", f"{stage} {'approved' if approved else 'sent back'} "
                f"{spec.reference} version {spec.current.number}", stage=stage, approved=approved, comment=comment)
     if not approved:

@@ -1,6 +1,7 @@
 """Reads and rules for specifications: route suggestion, criteria checks, approval chain, diffs."""
 from sqlalchemy.orm import selectinload
 
+from commissioning.accounts.models import Role, User, UserRole
 from commissioning.core.money import format_pounds
 from commissioning.extensions import db
 from commissioning.settings.util import get_setting
@@ -75,6 +76,54 @@ def approval_chain(max_value_pence):
     if max_value_pence >= get_setting("key_decision_pence"):
         stages.append(get_setting("key_decision_stage"))
     return stages
+
+
+def stage_deciders(spec):
+    """The ids of the people who approved the earlier stages of this round of review.
+
+    Each approval moves the review one stage on and a send-back ends the round, so the
+    round's approvals are exactly the last ``review_stage`` decisions.
+    """
+    if spec.review_stage <= 0:
+        return set()
+    return {d.decided_by_id for d in spec.decisions[-spec.review_stage:] if d.decided_by_id is not None}
+
+
+def authors(spec):
+    """Everyone who wrote the specification: its author and whoever saved any version of it."""
+    ids = {v.created_by_id for v in spec.versions} | {spec.created_by_id}
+    return ids - {None}
+
+
+def decision_refusal(spec, user):
+    """Why ``user`` may not decide the current approval stage, in words for the page; None if they may.
+
+    Duties apart: nobody approves what they wrote, and one person decides at most one stage of a
+    round, so each stage is a second pair of eyes. A decision recorded without a person (set-up
+    scripts) has nobody to compare and is not refused here.
+    """
+    if user is None:
+        return None
+    if user.id in authors(spec):
+        return ("You wrote or edited this specification, so you cannot decide any of its approval stages. "
+                "Another commissioner who has not worked on it must decide.")
+    if user.id in stage_deciders(spec):
+        return ("You decided an earlier approval stage of this version, so you cannot decide this one too. "
+                "Another commissioner must decide it.")
+    return None
+
+
+def can_decide(spec, user):
+    return decision_refusal(spec, user) is None
+
+
+def eligible_deciders(spec):
+    """Names of the people who may decide the current stage, for the page that refuses someone."""
+    barred = authors(spec) | stage_deciders(spec)
+    people = db.session.scalars(db.select(User).join(UserRole, UserRole.user_id == User.id)
+                                .where(UserRole.role == Role.commissioner, User.active.is_(True))
+                                .order_by(User.name)).unique().all()
+    return [p.name for p in people if p.id not in barred]
 
 
 def diff_versions(old, new):

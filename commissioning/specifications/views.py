@@ -19,8 +19,8 @@ from commissioning.specifications import operations
 from commissioning.specifications.forms import DecisionForm, SpecificationForm
 from commissioning.specifications.models import DEFAULT_DESCRIPTORS, CriterionKind, Route, SpecStatus
 from commissioning.specifications.util import (
-    FIELD_TITLES, approval_chain, diff_versions, list_specifications, load_specification, social_value_weight,
-    suggest_route)
+    FIELD_TITLES, approval_chain, decision_refusal, diff_versions, eligible_deciders, list_specifications,
+    load_specification, social_value_weight, suggest_route)
 
 bp = Blueprint("specifications", __name__, url_prefix="/specifications")
 
@@ -213,10 +213,17 @@ def show(spec_id, number=None):
     version = spec.version(number) if number else spec.current
     if version is None:
         abort(404)
-    stages = approval_chain(version.content["max_value_pence"])
-    return render_template("specifications/show.html", spec=spec, version=version, data=_context(spec, version),
-                           stages=stages, decision_form=DecisionForm(formdata=None), confirm=ConfirmForm(formdata=None),
-                           SpecStatus=SpecStatus)
+    return render_template("specifications/show.html", **_page(spec, version, DecisionForm(formdata=None)))
+
+
+def _page(spec, version, decision_form):
+    """The show page's variables; in review, why this person may not decide and who may."""
+    in_review = spec.status is SpecStatus.in_review
+    return {"spec": spec, "version": version, "data": _context(spec, version),
+            "stages": approval_chain(version.content["max_value_pence"]), "decision_form": decision_form,
+            "refusal": decision_refusal(spec, current_user) if in_review else None,
+            "deciders": eligible_deciders(spec) if in_review else [],
+            "confirm": ConfirmForm(formdata=None), "SpecStatus": SpecStatus}
 
 
 @bp.route("/<int:spec_id>/compare")
@@ -260,10 +267,7 @@ def decide(spec_id):
         else:
             flash("Decision recorded." + (" The specification is approved." if spec.status is SpecStatus.approved else ""))
             return redirect(url_for("specifications.show", spec_id=spec.id))
-    version = spec.current
-    return render_template("specifications/show.html", spec=spec, version=version, data=_context(spec, version),
-                           stages=approval_chain(version.content["max_value_pence"]), decision_form=form,
-                           form=form, confirm=ConfirmForm(formdata=None), SpecStatus=SpecStatus), 400
+    return render_template("specifications/show.html", form=form, **_page(spec, spec.current, form)), 400
 
 
 @bp.route("/<int:spec_id>/versions/<int:number>.pdf")

@@ -61,6 +61,7 @@ def test_each_save_is_a_version_and_approval_specifies_the_needs(create_specific
     spec = create_specification()
     need = spec.needs[0]
     user = create_user(Role.commissioner)
+    first, second = create_user(Role.commissioner), create_user(Role.commissioner)
     content = dict(spec.current.content, purpose="A better purpose")
     save_version(spec, user, content)
     assert [v.number for v in spec.versions] == [1, 2]
@@ -70,10 +71,10 @@ def test_each_save_is_a_version_and_approval_specifies_the_needs(create_specific
     with pytest.raises(InvalidTransition):
         save_version(spec, user, content)
     with pytest.raises(SpecificationError, match="Say why"):
-        decide(spec, user, approved=False)
-    decide(spec, user, approved=True)
+        decide(spec, first, approved=False)
+    decide(spec, first, approved=True)
     assert spec.status is SpecStatus.in_review and spec.review_stage == 1
-    decide(spec, user, approved=True, comment="Agreed at the executive")
+    decide(spec, second, approved=True, comment="Agreed at the executive")
     assert spec.status is SpecStatus.approved and spec.approved_version == 2
     assert need.status is NeedStatus.specified
     # Approved: a change supersedes it with a new draft version, the approved one stays recorded.
@@ -161,3 +162,77 @@ def test_admin_changes_thresholds_with_validation(login, create_user):
         "key_decision_stage": "Executive board"})
     assert ok.status_code == 302
     assert suggest_route(680_000_00)[0] is Route.grant_round
+
+
+# --- duties apart: nobody approves their own specification, or two stages of it -------------------
+
+@pytest.fixture
+def authored(prioritised_need, create_pot, create_user):
+    """A specification in review written by one commissioner and edited by another."""
+    from commissioning.specifications.operations import create_specification
+    author, editor = create_user(Role.commissioner, name="Alex Author"), create_user(Role.commissioner, name="Ed Editor")
+    need = prioritised_need()
+    spec = create_specification(author, [need], spec_content(create_pot(amount_pence=100_000_00),
+                                                             [loc.id for loc in need.localities]))
+    save_version(spec, editor, dict(spec.current.content, outputs="50 sessions"))
+    submit_for_review(spec)
+    db.session.commit()
+    return spec, author, editor
+
+
+def test_the_author_and_an_editor_cannot_decide_any_stage(authored, create_user):
+    spec, author, editor = authored
+    for person in (author, editor):
+        for approved in (True, False):
+            with pytest.raises(SpecificationError, match="you cannot decide any of its approval stages"):
+                decide(spec, person, approved=approved, comment="Fine by me")
+    assert spec.status is SpecStatus.in_review and spec.review_stage == 0 and spec.decisions == []
+    decide(spec, create_user(Role.commissioner), approved=True)
+    assert spec.review_stage == 1
+
+
+def test_one_person_cannot_decide_two_stages(authored, create_user):
+    spec, _author, _editor = authored
+    first = create_user(Role.commissioner)
+    decide(spec, first, approved=True)
+    with pytest.raises(SpecificationError, match="You decided an earlier approval stage"):
+        decide(spec, first, approved=True)
+    assert spec.status is SpecStatus.in_review and spec.review_stage == 1
+    decide(spec, create_user(Role.commissioner), approved=True)
+    assert spec.status is SpecStatus.approved
+    assert len({d.decided_by_id for d in spec.decisions}) == 2
+
+
+def test_a_new_round_after_sending_back_starts_afresh(authored, create_user):
+    spec, _author, _editor = authored
+    first, second = create_user(Role.commissioner), create_user(Role.commissioner)
+    decide(spec, first, approved=True)
+    decide(spec, second, approved=False, comment="Add the safeguarding lead")
+    submit_for_review(spec)  # sent again: the first stage is open to the first approver once more
+    decide(spec, first, approved=True)
+    with pytest.raises(SpecificationError, match="earlier approval stage"):
+        decide(spec, first, approved=True)
+
+
+def _signed_in(app, user):
+    client = app.test_client()
+    assert client.post("/login", data={"email": user.email, "password": "a-long-test-password"}).status_code == 302
+    return client
+
+
+def test_the_page_says_why_the_decision_form_is_missing_and_who_can_decide(app, authored, create_user):
+    spec, author, _editor = authored
+    approver = create_user(Role.commissioner, name="Pat Approver")
+    writer = _signed_in(app, author)
+    page = writer.get(f"/specifications/{spec.id}").get_data(as_text=True)
+    assert "you cannot decide any of its approval stages" in page and "Record the decision" not in page
+    assert "Pat Approver" in page.split("Who can decide this stage:")[1].split("</p>")[0]
+    assert "Alex Author" not in page.split("Who can decide this stage:")[1].split("</p>")[0]
+    refused = writer.post(f"/specifications/{spec.id}/decision", data={"decision": "approve"})
+    assert refused.status_code == 400 and "Another commissioner who has not worked on it" in refused.get_data(as_text=True)
+    assert spec.decisions == []
+    client = _signed_in(app, approver)
+    assert "Record the decision" in client.get(f"/specifications/{spec.id}").get_data(as_text=True)
+    assert client.post(f"/specifications/{spec.id}/decision", data={"decision": "approve"}).status_code == 302
+    second_stage = client.get(f"/specifications/{spec.id}").get_data(as_text=True)
+    assert "You decided an earlier approval stage" in second_stage and "Record the decision" not in second_stage
