@@ -29,7 +29,12 @@ class EvaluatorAssignment(TimestampMixin, db.Model):
 
 
 class ConflictDeclaration(TimestampMixin, db.Model):
-    """Made before seeing any bid, per bidding organisation; an interest recuses the evaluator."""
+    """Made before seeing any bid, per bidding organisation.
+
+    An interest takes the evaluator off that bidder's lot (the whole competition when there are
+    no lots): scoring a rival is judging the bidder too. The commissioner may allow them to score
+    the rivals all the same, recording why; the bidder's own bid they never score.
+    """
 
     __tablename__ = "conflict_declarations"
     __table_args__ = (db.UniqueConstraint("opportunity_id", "evaluator_id", "organisation_id"),)
@@ -40,9 +45,21 @@ class ConflictDeclaration(TimestampMixin, db.Model):
     organisation_id = db.Column(db.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False)
     interest = db.Column(db.Enum(Interest, native_enum=False, length=20), nullable=False)
     details = db.Column(db.Text)
+    allowed_at = db.Column(UTCDateTime())  # the commissioner let them score the rivals in spite of it
+    allowed_by_id = db.Column(db.ForeignKey("users.id", ondelete="SET NULL"))
+    allowed_reason = db.Column(db.Text)
 
-    evaluator = db.relationship("User")
+    evaluator = db.relationship("User", foreign_keys=[evaluator_id])
+    allowed_by = db.relationship("User", foreign_keys=[allowed_by_id])
     organisation = db.relationship("Organisation")
+
+    @property
+    def has_interest(self):
+        return self.interest is not Interest.none
+
+    @property
+    def is_allowed(self):
+        return self.allowed_at is not None
 
     def __repr__(self):
         return f"<ConflictDeclaration {self.evaluator_id} {self.organisation_id} {self.interest.value}>"

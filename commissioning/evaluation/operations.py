@@ -4,7 +4,7 @@ from commissioning.evaluation.models import (
     ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Interest, RunStatus, Score, ScoreSheet, ScoringRun,
     SheetStatus)
 from commissioning.evaluation.scoring import score_by_lot
-from commissioning.evaluation.util import scoring_inputs, sheets_for
+from commissioning.evaluation.util import recusal, scoring_inputs, sheets_for
 from commissioning.core.locks import lock_row, row_locked
 from commissioning.extensions import db
 from commissioning.opportunities.models import OpportunityStatus
@@ -71,10 +71,42 @@ def declare(opp, evaluator, organisation, interest, details=None):
     return row
 
 
+def allow_interest(declaration, by, reason):
+    """Let an evaluator with a declared interest score the rival bids all the same, saying why.
+
+    The bidder they declared against stays out of their reach whatever is decided here.
+    """
+    from commissioning.opportunities.models import Opportunity
+    opp = db.session.get(Opportunity, declaration.opportunity_id)
+    _evaluable(opp)
+    if not declaration.has_interest:
+        raise EvaluationError("This declaration has no interest: there is nothing to allow")
+    if declaration.is_allowed:
+        raise EvaluationError("This has already been allowed")
+    if not (reason or "").strip():
+        raise EvaluationError(f"Say why {declaration.evaluator.name} can still score the other bids fairly")
+    declaration.allowed_at = utcnow()
+    declaration.allowed_by_id = by.id if by else None
+    declaration.allowed_reason = reason.strip()
+    db.session.flush()
+    log_action(opp, "evaluation.interest_allowed",
+               f"{declaration.evaluator.name} allowed to score the rivals of {declaration.organisation.name} "
+               f"despite a {declaration.interest.title.lower()} interest", user=by, declaration_id=declaration.id,
+               evaluator_id=declaration.evaluator_id, organisation_id=declaration.organisation_id,
+               reason=declaration.allowed_reason)
+    return declaration
+
+
 def save_scores(bid, evaluator, scores, submit=False):
-    """``scores``: {criterion: (score, justification)}. Submitted sheets never change."""
+    """``scores``: {criterion: (score, justification)}. Submitted sheets never change.
+
+    Refused to an evaluator with an interest in this bidder or, unless allowed, in a rival in its lot.
+    """
     opp = bid.opportunity
     _evaluable(opp)
+    refusal = recusal(bid, evaluator.id)
+    if refusal:
+        raise EvaluationError(refusal)
     sheet = db.session.scalars(db.select(ScoreSheet).where(ScoreSheet.bid_id == bid.id,
                                                            ScoreSheet.evaluator_id == evaluator.id)).first()
     if sheet is None:

@@ -7,7 +7,7 @@ from sqlalchemy import func
 from commissioning.bids.models import Bid
 from commissioning.bids.util import counted_submissions
 from commissioning.evaluation.models import (
-    ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Interest, Score, ScoreSheet, ScoringRun, SheetStatus)
+    ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Score, ScoreSheet, ScoringRun, SheetStatus)
 from commissioning.extensions import db
 
 
@@ -26,20 +26,75 @@ def has_declared_all(opportunity, evaluator_id):
     return all(org.id in declared for org in bidding_organisations(opportunity))
 
 
+def recusals(opportunity, evaluator_id):
+    """{bid_id: why, in words for the evaluator} for each counted bid this evaluator may not score.
+
+    An interest in a bidder takes the evaluator off every bid in that bidder's lot (the whole
+    competition without lots): marking its rivals is marking it. When the commissioner allowed
+    the declaration, only the bidder's own bid stays out of reach.
+    """
+    declared = declarations_of(opportunity.id, evaluator_id)
+    interests = [d for d in declared.values() if d.has_interest]
+    if not interests:
+        return {}
+    bids = [s.bid for s in counted_submissions(opportunity)]
+    lots_of = defaultdict(set)
+    for bid in bids:
+        lots_of[bid.organisation_id].add(bid.lot)
+    why = {}
+    for bid in bids:
+        own = declared.get(bid.organisation_id)
+        if own is not None and own.has_interest:
+            why[bid.id] = f"You declared an interest in {bid.organisation.name}, so you cannot score its bid."
+            continue
+        blocking = sorted(d.organisation.name for d in interests
+                          if not d.is_allowed and bid.lot in lots_of[d.organisation_id])
+        if blocking:
+            where = f"lot “{bid.lot}”" if bid.lot else "this competition"
+            why[bid.id] = (f"You declared an interest in {' and '.join(blocking)}, which bid in {where}, so you are "
+                           f"off {where}: you cannot score any bid in it. If you believe you can still score the "
+                           f"other bids fairly, ask the commissioner, who can allow it and record why.")
+    return why
+
+
+def recusal(bid, evaluator_id):
+    """Why this evaluator may not score this bid, or None (see ``recusals``)."""
+    return recusals(bid.opportunity, evaluator_id).get(bid.id)
+
+
 def is_recused(bid, evaluator_id):
-    declaration = db.session.scalars(db.select(ConflictDeclaration).where(
-        ConflictDeclaration.opportunity_id == bid.opportunity_id, ConflictDeclaration.evaluator_id == evaluator_id,
-        ConflictDeclaration.organisation_id == bid.organisation_id)).first()
-    return declaration is not None and declaration.interest is not Interest.none
+    return recusal(bid, evaluator_id) is not None
 
 
 def can_evaluate(bid, user):
-    """Assigned, declared for every bidder, and no interest in this one."""
+    """Assigned, declared for every bidder, and neither this bidder nor a rival in its lot declared against."""
     if not user.has_role("evaluator"):
         return False
     assigned = db.session.scalar(db.select(EvaluatorAssignment.id).where(EvaluatorAssignment.bid_id == bid.id,
                                                                          EvaluatorAssignment.evaluator_id == user.id))
     return bool(assigned) and has_declared_all(bid.opportunity, user.id) and not is_recused(bid, user.id)
+
+
+def interest_notes(opportunity, evaluator_id):
+    """What each declared interest did, in words for the evaluator's list of bids."""
+    notes = []
+    lots_of = defaultdict(set)
+    for s in counted_submissions(opportunity):
+        lots_of[s.bid.organisation_id].add(s.bid.lot)
+    for d in sorted(declarations_of(opportunity.id, evaluator_id).values(), key=lambda d: d.organisation.name):
+        if not d.has_interest:
+            continue
+        lots = sorted(lot for lot in lots_of[d.organisation_id] if lot)
+        where = (("lot " if len(lots) == 1 else "lots ") + " and ".join(f"“{lot}”" for lot in lots)
+                 if lots else "this competition")
+        if d.is_allowed:
+            notes.append(f"You declared an interest in {d.organisation.name}. You cannot score its bid, but the "
+                         f"commissioner allowed you to score the other bids in {where}: “{d.allowed_reason}”")
+        else:
+            notes.append(f"You declared an interest in {d.organisation.name}, so you are off {where}: you cannot "
+                         f"score any bid in it. If you believe you can still score the other bids fairly, ask the "
+                         f"commissioner, who can allow it and record why.")
+    return notes
 
 
 def assigned_bids(opportunity_id, evaluator_id):
@@ -118,3 +173,31 @@ def scoring_inputs(opportunity):
 def latest_run(opportunity_id):
     return db.session.scalars(db.select(ScoringRun).where(ScoringRun.opportunity_id == opportunity_id)
                               .order_by(ScoringRun.id.desc())).first()
+
+
+def min_evaluations():
+    """Completed evaluations each bid needs before an award (the MIN_EVALUATORS_PER_BID setting)."""
+    from flask import current_app
+    return current_app.config["MIN_EVALUATORS_PER_BID"]
+
+
+def evaluation_counts(opportunity):
+    """{bid_id: submitted score sheets} for each counted bid, none counted as 0."""
+    submissions = counted_submissions(opportunity)
+    counts = dict(db.session.execute(
+        db.select(ScoreSheet.bid_id, func.count(ScoreSheet.id))
+        .where(ScoreSheet.bid_id.in_([s.bid_id for s in submissions]), ScoreSheet.status == SheetStatus.submitted)
+        .group_by(ScoreSheet.bid_id)).all())
+    return {s.bid_id: counts.get(s.bid_id, 0) for s in submissions}
+
+
+def evaluation_shortfall(opportunity):
+    """[(organisation name, lot, completed)] for the bids with fewer completed evaluations than the minimum.
+
+    A ranking is only as fair as the marking under it: every bid in the competition, not only the
+    winner, needs the minimum, or a bid scored by nobody is compared with one scored by three.
+    """
+    minimum = min_evaluations()
+    counts = evaluation_counts(opportunity)
+    return [(s.bid.organisation.name, s.bid.lot, counts[s.bid_id]) for s in counted_submissions(opportunity)
+            if counts[s.bid_id] < minimum]

@@ -12,7 +12,7 @@ from commissioning.evaluation import operations
 from commissioning.evaluation.models import EvaluatorAssignment, Interest, SheetStatus
 from commissioning.evaluation.util import (
     assigned_bids, bidding_organisations, can_evaluate, declarations_of, evaluator_opportunities, has_declared_all,
-    latest_consensus, latest_run, sheet_of, sheets_for, workload)
+    evaluation_counts, interest_notes, latest_consensus, latest_run, recusal, recusals, sheet_of, sheets_for, workload)
 from commissioning.extensions import db
 from commissioning.opportunities.util import load_opportunity
 
@@ -74,17 +74,20 @@ def bids(opp_id):
     opp = _assigned_opportunity(opp_id)
     if not has_declared_all(opp, current_user.id):
         return redirect(url_for("evaluation.declare", opp_id=opp.id))
-    declared = declarations_of(opp.id, current_user.id)
-    mine = [b for b in assigned_bids(opp.id, current_user.id)
-            if declared[b.organisation_id].interest is Interest.none]
+    off = recusals(opp, current_user.id)
+    mine = [b for b in assigned_bids(opp.id, current_user.id) if b.id not in off]
     sheets = {b.id: sheet_of(b.id, current_user.id) for b in mine}
-    return render_template("evaluation/bids.html", opp=opp, bids=mine, sheets=sheets)
+    return render_template("evaluation/bids.html", opp=opp, bids=mine, sheets=sheets,
+                           notes=interest_notes(opp, current_user.id))
 
 
 @bp.route("/evaluation/bids/<int:bid_id>", methods=["GET", "POST"])
 @permission_required("can_evaluate")
 def score(bid_id):
     bid = db.session.get(Bid, bid_id) or abort(404)
+    refusal = recusal(bid, current_user.id)
+    if refusal:
+        abort(403, description=refusal)  # their own declaration, so they may be told what it did
     ensure(can_evaluate(bid, current_user))  # assigned, declared, not recused: otherwise 403
     opp = bid.opportunity
     submission = next((s for s in counted_submissions(opp) if s.bid_id == bid.id), None) or abort(404)
@@ -156,10 +159,14 @@ def manage(opp_id):
                                                db.joinedload(ConflictDeclaration.organisation))).unique().all()
     from flask import current_app
     minimum = current_app.config["MIN_EVALUATORS_PER_BID"]
-    per_bid = {s.bid_id: sum(1 for a in assignments if a.bid_id == s.bid_id) for s in submissions}
+    off = {e_id: recusals(opp, e_id) for e_id in {a.evaluator_id for a in assignments}}
+    per_bid = {s.bid_id: sum(1 for a in assignments if a.bid_id == s.bid_id and s.bid_id not in off[a.evaluator_id])
+               for s in submissions}
+    completed = evaluation_counts(opp)
     return render_template("evaluation/manage.html", opp=opp, evaluators=evaluators, submissions=submissions,
                            assignments=assignments, declarations=declarations, load=workload(opp.id),
-                           per_bid=per_bid, minimum=minimum, confirm=ConfirmForm(formdata=None))
+                           per_bid=per_bid, off=off, completed=completed, minimum=minimum,
+                           confirm=ConfirmForm(formdata=None))
 
 
 @bp.route("/opportunities/<int:opp_id>/evaluation/assignments/<int:assignment_id>/remove", methods=["POST"])
@@ -174,6 +181,25 @@ def unassign(opp_id, assignment_id):
     operations.unassign(assignment, current_user)
     flash("Evaluator taken off the bid.")
     return redirect(url_for("evaluation.manage", opp_id=opp.id))
+
+
+@bp.route("/opportunities/<int:opp_id>/evaluation/declarations/<int:declaration_id>/allow", methods=["POST"])
+@permission_required("can_run_evaluations")
+def allow_interest(opp_id, declaration_id):
+    from commissioning.evaluation.models import ConflictDeclaration
+    opp = _managed(opp_id)
+    declaration = db.session.get(ConflictDeclaration, declaration_id)
+    if declaration is None or declaration.opportunity_id != opp.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.allow_interest(declaration, current_user, request.form.get("reason", "")[:2000])
+    except operations.EvaluationError as exc:
+        flash(str(exc))
+    else:
+        flash(f"{declaration.evaluator.name} can now score the other bids. The reason is recorded.")
+    return redirect(url_for("evaluation.manage", opp_id=opp.id, _anchor=f"declaration-{declaration.id}"))
 
 
 @bp.route("/opportunities/<int:opp_id>/moderation", methods=["GET", "POST"])

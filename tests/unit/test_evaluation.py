@@ -55,14 +55,13 @@ def test_a_declared_interest_recuses_the_evaluator_on_every_route(app, closed_ro
     declare(opp, conflicted, bid_b.organisation, Interest.none)
     db.session.commit()
     listing = client.get(f"/evaluation/{opp.id}").get_data(as_text=True)
-    assert bid_b.organisation.name in listing and bid_a.organisation.name not in listing
+    assert f'href="/evaluation/bids/{bid_a.id}"' not in listing
     submission = bid_a.submissions[-1]
     for method, url in [("get", f"/evaluation/bids/{bid_a.id}"), ("post", f"/evaluation/bids/{bid_a.id}"),
                         ("get", f"/opportunities/{opp.id}/bids/{submission.id}"),
                         ("get", f"/opportunities/{opp.id}/bids"), ("get", f"/opportunities/{opp.id}/moderation"),
                         ("get", f"/opportunities/{opp.id}/scoring")]:
         assert getattr(client, method)(url).status_code == 403, url
-    assert client.get(f"/evaluation/bids/{bid_b.id}").status_code == 200
 
 
 def test_an_interest_needs_details(closed_round):
@@ -172,3 +171,77 @@ def test_a_scoring_run_that_dies_half_way_leaves_no_partial_result(closed_round,
     monkeypatch.undo()
     run_scoring(run_id)  # the retry completes it
     assert db.session.get(ScoringRun, run_id).status is RunStatus.done
+
+
+# --- duties apart: an interest in one bidder takes the evaluator off its competition ---------------
+
+def _signed_in(app, user):
+    client = app.test_client()
+    assert client.post("/login", data={"email": user.email, "password": "a-long-test-password"}).status_code == 302
+    return client
+
+
+def test_an_interest_in_one_bidder_takes_the_evaluator_off_its_rivals_too(app, closed_round):
+    opp, (bid_a, bid_b), (conflicted, *_others) = closed_round()
+    declare(opp, conflicted, bid_a.organisation, Interest.trustee, "I am a trustee")
+    declare(opp, conflicted, bid_b.organisation, Interest.none)
+    db.session.commit()
+    with pytest.raises(EvaluationError, match="off this competition"):
+        save_scores(bid_b, conflicted, _full(opp), submit=True)
+    client = _signed_in(app, conflicted)
+    listing = client.get(f"/evaluation/{opp.id}").get_data(as_text=True)
+    assert f'href="/evaluation/bids/{bid_b.id}"' not in listing and "No bids for you to score" in listing
+    assert f"You declared an interest in {bid_a.organisation.name}, so you are off this competition" in listing
+    refused = client.get(f"/evaluation/bids/{bid_b.id}")
+    assert refused.status_code == 403 and "so you are off this competition" in refused.get_data(as_text=True)
+    assert client.post(f"/evaluation/bids/{bid_b.id}", data={"score-0": "3"}).status_code == 403
+
+
+def test_the_commissioner_may_allow_it_and_the_reason_is_recorded(app, closed_round, create_user):
+    from commissioning.audit.models import AuditEntry
+    from commissioning.evaluation.models import ConflictDeclaration
+    opp, (bid_a, bid_b), (conflicted, *_others) = closed_round()
+    declaration = declare(opp, conflicted, bid_a.organisation, Interest.employment, "I worked there in 2019")
+    declare(opp, conflicted, bid_b.organisation, Interest.none)
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    boss = _signed_in(app, commissioner)
+    page = boss.get(f"/opportunities/{opp.id}/evaluation").get_data(as_text=True)
+    assert "Off this competition" in page and "Allow and record why" in page
+    url = f"/opportunities/{opp.id}/evaluation/declarations/{declaration.id}/allow"
+    boss.post(url, data={"reason": ""})
+    assert db.session.get(ConflictDeclaration, declaration.id).allowed_at is None
+    assert boss.post(url, data={"reason": "Left five years ago; no continuing link"}).status_code == 302
+    entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "evaluation.interest_allowed")).one()
+    assert entry.details["reason"] == "Left five years ago; no continuing link" and entry.user_id == commissioner.id
+    save_scores(bid_b, conflicted, _full(opp), submit=True)  # the rival, now allowed
+    with pytest.raises(EvaluationError, match="cannot score its bid"):
+        save_scores(bid_a, conflicted, _full(opp))  # never the bidder declared against
+    listing = _signed_in(app, conflicted).get(f"/evaluation/{opp.id}").get_data(as_text=True)
+    assert "the commissioner allowed you to score the other bids" in listing
+    assert "Left five years ago; no continuing link" in listing and f'href="/evaluation/bids/{bid_b.id}"' in listing
+
+
+def test_with_lots_an_interest_takes_the_evaluator_off_that_lot_only(
+        create_opportunity, create_organisation, create_user, give_documents):
+    past = utcnow() - timedelta(days=10)
+    opp = create_opportunity(deadline_in=timedelta(days=-1), opened_at=past)
+    opp.lots = [{"name": "North"}, {"name": "South"}]
+    bids = []
+    for lot in ("North", "North", "South"):
+        org = create_organisation()
+        give_documents(org)
+        user = create_user(Role.provider, organisation=org)
+        bid = start_bid(opp, org, user, lot=lot, now=past)
+        complete_bid(bid, user, now=past)
+        submit_bid(bid, user, f"tok-{bid.id}-lots-duties", now=past)
+        bids.append(bid)
+    close_due()
+    evaluator = create_user(Role.evaluator)
+    assign(opp, bids, [evaluator], None)
+    declare(opp, evaluator, bids[0].organisation, Interest.family, "My brother runs it")
+    for bid in bids[1:]:
+        declare(opp, evaluator, bid.organisation, Interest.none)
+    with pytest.raises(EvaluationError, match="off lot “North”"):
+        save_scores(bids[1], evaluator, _full(opp), submit=True)
+    assert save_scores(bids[2], evaluator, _full(opp), submit=True).status.value == "submitted"
