@@ -6,7 +6,8 @@ from commissioning.core.urls import absolute_url
 from commissioning.evaluation.models import AssessmentSummary, AwardDecision, AwardedBid, RunStatus
 from commissioning.evaluation.operations import EvaluationError
 from commissioning.evaluation.standstill import STANDSTILL_WORKING_DAYS, add_working_days
-from commissioning.evaluation.util import latest_consensus, latest_run
+from commissioning.evaluation.util import (
+    evaluation_shortfall, latest_consensus, latest_run, min_evaluations, sheets_for)
 from commissioning.extensions import db
 from commissioning.files.operations import store_file
 from commissioning.funding.models import Pot
@@ -15,6 +16,7 @@ from commissioning.mail.operations import queue_email
 from commissioning.opportunities.models import OpportunityKind, OpportunityStatus
 from commissioning.outbox.operations import enqueue_task
 from commissioning.settings.util import get_setting
+from commissioning.specifications.models import PriceFormula
 
 SUMMARY_TASK = "evaluation.assessment_summary"
 
@@ -39,6 +41,10 @@ def award(opp, user, awards, reasons, notice_date, panel_round=None):
     run = latest_run(opp.id)
     if panel_round is None and (run is None or run.status is not RunStatus.done):
         raise EvaluationError("Calculate the totals and ranking before awarding")
+    if panel_round is None:  # a panel's vote is the decision method instead of the evaluators' marks
+        problem = shortfall_message(evaluation_shortfall(opp))
+        if problem:
+            raise EvaluationError(problem)
     if not (reasons or "").strip():
         raise EvaluationError("Give the reasons for the award")
     counted = {s.bid_id for s in counted_submissions(opp)}
@@ -83,27 +89,63 @@ def award(opp, user, awards, reasons, notice_date, panel_round=None):
     return decision
 
 
+def shortfall_message(short):
+    """The refusal for bids with too few completed evaluations, saying what to do; None when there are none."""
+    if not short:
+        return None
+    minimum = min_evaluations()
+    bids = "; ".join(f"{name}{f' ({lot})' if lot else ''}: {done}" for name, lot, done in short)
+    return (f"Each bid needs at least {minimum} completed evaluation{'s' if minimum != 1 else ''} before the award. "
+            f"Completed so far: {bids}. Assign more evaluators on the evaluation page and ask them to submit "
+            f"their scores, then calculate the totals again.")
+
+
+def format_number(value, places):
+    """As people write a score: 4 not 4.0, 2.7 not 2.6666666666666665."""
+    if value is None:
+        return None
+    text = f"{round(float(value), places):.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def summary_context(bid, authority):
-    """Plain data for one bidder's summary: their own scores and reasons, nobody else's content."""
+    """Plain data for one bidder's summary: their own scores and reasons, nobody else's content.
+
+    Each quality criterion's reasons are the agreed (moderated) reason where there is one, and
+    otherwise each evaluator's own justification; ranks and the winning total are within the lot.
+    """
     opp = bid.opportunity
     run = latest_run(opp.id)
-    row = next(r for r in run.result["bids"] if r["bid_id"] == bid.id)
-    consensus = latest_consensus([bid.id])
     decision = db.session.scalars(db.select(AwardDecision).where(AwardDecision.opportunity_id == opp.id)).first()
     awarded_ids = {a.bid_id for a in decision.awarded} if decision else set()
+    rows = run.result["bids"] if run is not None and run.result else []
+    row = next((r for r in rows if r["bid_id"] == bid.id), None)
+    rivals = [r for r in rows if row is not None and r.get("lot", "") == row.get("lot", "")]
+    consensus = latest_consensus([bid.id])
+    sheets = sheets_for([bid.id]).get(bid.id, [])
     lines = []
-    for line in row["lines"]:
-        agreed = consensus.get((bid.id, line["criterion"]))
+    for line in (row["lines"] if row else []):
         criterion = next((c for c in opp.criteria if c["name"] == line["criterion"]), {})
+        if criterion.get("kind") == "price":
+            formula = criterion.get("price_formula")
+            title = PriceFormula(formula).title if formula in {f.value for f in PriceFormula} else "the published formula"
+            reasons = [f"Scored from your price by the published formula: {title}"]
+        else:
+            agreed = consensus.get((bid.id, line["criterion"]))
+            reasons = [agreed.reason] if agreed else [
+                f"Evaluator {i}: {score.justification}" for i, score in enumerate(
+                    (sheet.score_for(line["criterion"]) for sheet in sheets), start=1) if score is not None]
         lines.append({"criterion": line["criterion"], "weight": line["weight"],
                       "max_score": criterion.get("scale_max") if criterion.get("kind") != "price" else None,
-                      "score": line["score"], "points": line["points"],
-                      "reason": agreed.reason if agreed else ("Scored by the price formula" if line["score"] is None
-                                                              else "Average of the evaluators’ scores")})
-    winning = max(r["total"] for r in run.result["bids"])
+                      "score": format_number(line["score"], 1), "points": format_number(line["points"], 2),
+                      "reasons": reasons})
+    winning = max((r["total"] for r in rivals), default=None)
     return {"authority": authority, "opportunity": opp.title, "reference": opp.reference,
-            "organisation": bid.organisation.name, "lines": lines, "total": row["total"], "rank": row["rank"],
-            "bidders": len(run.result["bids"]), "successful": bid.id in awarded_ids, "winning_total": winning,
+            "organisation": bid.organisation.name, "lot": row.get("lot", "") if row else bid.lot, "lines": lines,
+            "scored": row is not None, "total": format_number(row["total"], 2) if row else None,
+            "rank": row["rank"] if row else None, "bidders": len(rivals),
+            "successful": bid.id in awarded_ids, "winning_total": format_number(winning, 2),
+            "by_panel": bool(decision and decision.panel_round_id),
             "reasons": decision.reasons if decision else "",
             "standstill_end": decision.standstill_end.strftime("%-d %B %Y") if decision and decision.standstill_end else None}
 

@@ -12,7 +12,7 @@ from commissioning.evaluation import operations
 from commissioning.evaluation.models import EvaluatorAssignment, Interest, SheetStatus
 from commissioning.evaluation.util import (
     assigned_bids, bidding_organisations, can_evaluate, declarations_of, evaluator_opportunities, has_declared_all,
-    evaluation_counts, interest_notes, latest_consensus, latest_run, recusal, recusals, sheet_of, sheets_for, workload)
+    evaluation_counts, evaluation_shortfall, interest_notes, latest_consensus, latest_run, recusal, recusals, sheet_of, sheets_for, workload)
 from commissioning.extensions import db
 from commissioning.opportunities.util import load_opportunity
 
@@ -296,8 +296,10 @@ def award(opp_id):
             else:
                 flash("Award recorded. Assessment summaries are being prepared and will be emailed to every bidder.")
                 return redirect(url_for("evaluation.award", opp_id=opp.id))
+    from commissioning.evaluation.award import shortfall_message
+    shortfall = shortfall_message(evaluation_shortfall(opp)) if decision is None else None
     return render_template("evaluation/award.html", opp=opp, run=run, decision=decision, submissions=submissions,
-                           error=error, standstill=standstill_applies(opp), today=date.today(),
+                           error=error, shortfall=shortfall, standstill=standstill_applies(opp), today=date.today(),
                            confirm=ConfirmForm(formdata=None)), 400 if error else 200
 
 

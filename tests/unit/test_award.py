@@ -29,7 +29,8 @@ def test_standstill_is_eight_working_days_without_bank_holidays():
 
 @pytest.fixture
 def scored_round(create_opportunity, create_user, create_organisation, give_documents):
-    def factory(**spec_overrides):
+    """Two bids, each scored by three evaluators (the minimum), moderated unless ``moderated=False``."""
+    def factory(marks=((4, 2),) * 3, moderated=True, **spec_overrides):
         past = utcnow() - timedelta(days=10)
         opp = create_opportunity(deadline_in=timedelta(days=-1), opened_at=past, **spec_overrides)
         bids = []
@@ -43,14 +44,18 @@ def scored_round(create_opportunity, create_user, create_organisation, give_docu
             submit_bid(bid, user, f"tok-{bid.id}-abcdefghij", now=past)
             bids.append(bid)
         close_due()
-        evaluator = create_user(Role.evaluator)
         commissioner = create_user(Role.commissioner)
-        assign(opp, bids, [evaluator], commissioner)
-        for bid, value in zip(bids, (4, 2)):
-            declare(opp, evaluator, bid.organisation, Interest.none)
-            save_scores(bid, evaluator, {c["name"]: (value, "Evidence") for c in opp.quality_criteria}, submit=True)
-            for c in opp.quality_criteria:
-                moderate(bid, commissioner, c["name"], value, f"Agreed {value} for clear reasons")
+        evaluators = [create_user(Role.evaluator) for _ in marks]
+        assign(opp, bids, evaluators, commissioner)  # none: evaluation starts with nobody assigned
+        for n, (evaluator, values) in enumerate(zip(evaluators, marks), start=1):
+            for bid, value in zip(bids, values):
+                declare(opp, evaluator, bid.organisation, Interest.none)
+                save_scores(bid, evaluator, {c["name"]: (value, f"Evaluator {n} saw evidence for {value}")
+                                             for c in opp.quality_criteria}, submit=True)
+        if moderated and evaluators:
+            for bid, value in zip(bids, marks[0]):
+                for c in opp.quality_criteria:
+                    moderate(bid, commissioner, c["name"], value, f"Agreed {value} for clear reasons")
         run = request_scoring(opp, commissioner)
         run_scoring(run.id)
         db.session.commit()
@@ -122,3 +127,45 @@ def test_award_page_records_the_decision(login, scored_round):
                                                              "notice-month": "11", "notice-year": "2026"})
     assert ok.status_code == 302
     assert "No standstill period applies" in client.get(f"/opportunities/{opp.id}/award").get_data(as_text=True)
+
+
+# --- duties apart: an award needs the evaluations; the summary gives the evaluators' reasons -------
+
+def test_an_award_with_no_evaluations_at_all_is_refused(scored_round):
+    opp, (winner, _), commissioner = scored_round(marks=())
+    with pytest.raises(EvaluationError, match="needs at least 3 completed evaluations"):
+        award(opp, commissioner, [(winner, 40_000_00)], "Best", date(2026, 11, 2))
+    assert opp.status is OpportunityStatus.evaluation
+
+
+def test_an_award_needs_the_minimum_completed_evaluations_for_every_bid(login, scored_round):
+    opp, (winner, runner_up), commissioner = scored_round(marks=((4, 2), (4, 2)))
+    with pytest.raises(EvaluationError, match=f"Winner Youth Trust {opp.id}: 2; Runner Up CIC {opp.id}: 2"):
+        award(opp, commissioner, [(winner, 40_000_00)], "Best", date(2026, 11, 2))
+    client = login(commissioner)
+    page = client.get(f"/opportunities/{opp.id}/award").get_data(as_text=True)
+    assert "needs at least 3 completed evaluations" in page and "Record the award" not in page
+    refused = client.post(f"/opportunities/{opp.id}/award", data={
+        "bids": [str(winner.id)], f"amount-{winner.id}": "40000", "reasons": "Best total", "notice-day": "2",
+        "notice-month": "11", "notice-year": "2026"})
+    assert refused.status_code == 400 and "Assign more evaluators" in refused.get_data(as_text=True)
+    assert opp.status is OpportunityStatus.evaluation
+
+
+def test_the_summary_gives_each_evaluators_reasons_and_scores_as_people_write_them(scored_round):
+    from commissioning.evaluation.award import summary_context
+    opp, (winner, runner_up), commissioner = scored_round(marks=((3, 3), (3, 3), (2, 2)), moderated=False)
+    award(opp, commissioner, [(winner, 40_000_00)], "The best price for equal quality", date(2026, 11, 2))
+    context = summary_context(runner_up, "Test Council")
+    quality = next(line for line in context["lines"] if line["criterion"] == "Quality")
+    assert quality["score"] == "2.7" and quality["reasons"] == [
+        "Evaluator 1: Evaluator 1 saw evidence for 3", "Evaluator 2: Evaluator 2 saw evidence for 3",
+        "Evaluator 3: Evaluator 3 saw evidence for 2"]
+    assert all("Average" not in r for line in context["lines"] for r in line["reasons"])
+    make_assessment_summary(runner_up.id)
+    db.session.commit()
+    summary = db.session.scalars(db.select(AssessmentSummary).where(AssessmentSummary.bid_id == runner_up.id)).one()
+    from commissioning.files.models import StoredFile
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(db.session.get(StoredFile, summary.file_id).data)).pages)
+    assert "2.7 of 5" in text and "Evaluator 3 saw evidence for 2" in text and "Average of the" not in text
+    assert "2.6666" not in text and "ranked 2 of 2" in text
