@@ -53,11 +53,12 @@ def test_award_makes_assessment_summaries_in_the_worker(live_context, celery_wor
         submit_bid(bid, user, f"tok-{bid.id}-worker-award", now=past)
         bids.append(bid)
     close_due()
-    evaluator, commissioner = create_user(Role.evaluator), create_user(Role.commissioner)
-    assign(opp, bids, [evaluator], commissioner)
+    evaluators, commissioner = [create_user(Role.evaluator) for _ in range(3)], create_user(Role.commissioner)
+    assign(opp, bids, evaluators, commissioner)  # an award needs three completed evaluations of each bid
     for bid, value in zip(bids, (4, 3)):
-        declare(opp, evaluator, bid.organisation, Interest.none)
-        save_scores(bid, evaluator, {c["name"]: (value, "Evidence") for c in opp.quality_criteria}, submit=True)
+        for evaluator in evaluators:
+            declare(opp, evaluator, bid.organisation, Interest.none)
+            save_scores(bid, evaluator, {c["name"]: (value, "Evidence") for c in opp.quality_criteria}, submit=True)
         moderate(bid, commissioner, opp.quality_criteria[0]["name"], value, "Agreed")
     run = request_scoring(opp, commissioner)
     run_scoring(run.id)
