@@ -18,6 +18,7 @@ from commissioning.monitoring.models import MonitoringReturn
 from commissioning.needs.models import EvidenceItem, Need
 from commissioning.opportunities.models import Opportunity, OpportunityStatus
 from commissioning.panels.models import Panel, PanelMember, Round, RoundProject, RoundResult
+from commissioning.panels.util import published_results
 
 _DAY = timedelta(days=1)
 _EARLIEST, _LATEST = date(1900, 1, 1), date(2999, 12, 31)
@@ -225,8 +226,12 @@ def return_dict(due, ret):
     }
 
 
-def results_query(user, args, only_id=None):
-    """Counted rounds; a round that sent bids to the panel stays among the panel until its award."""
+def results_query(user, args, only_id=None, withheld_too=False):
+    """Counted rounds; a round that sent bids to the panel stays among the panel until its award.
+
+    A round with too few ballots for its result to be shown is left out, unless ``withheld_too``
+    (to say why it is not shown).
+    """
 
     query = (db.select(Round).join(RoundResult, RoundResult.round_id == Round.id)
              .options(db.contains_eager(Round.result), db.joinedload(Round.panel),
@@ -246,7 +251,7 @@ def results_query(user, args, only_id=None):
     else:
         query = query.where(open_to_all)
     query = within_days(query, RoundResult.computed_at, args, "decided")
-    return query
+    return query if withheld_too else published_results(query)
 
 
 def result_dict(rnd):

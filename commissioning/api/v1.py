@@ -30,6 +30,7 @@ from commissioning.monitoring.models import ReturnStatus
 from commissioning.monitoring.operations import MonitoringError
 from commissioning.monitoring.util import can_edit_return, form_values, returns_of
 from commissioning.needs import operations as needs
+from commissioning.panels.util import withheld_reason
 
 PREFIX = "/api/v1"
 
@@ -441,9 +442,12 @@ def list_results(args):
 @results_bp.response(200, schemas.PanelResultOut)
 def get_result(round_id):
     """One counted panel round"""
-    rnd = db.session.scalars(util.results_query(current_user, {}, only_id=round_id)).first()
+    rnd = db.session.scalars(util.results_query(current_user, {}, only_id=round_id, withheld_too=True)).first()
     if rnd is None:
         abort(404)
+    withheld = withheld_reason(rnd)
+    if withheld:
+        abort(404, message=f"The results of this round are not shown. {withheld}")
     return util.result_dict(rnd)
 
 

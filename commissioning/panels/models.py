@@ -3,8 +3,10 @@
 Members' records hold the least that works: a display name, an age band, a locality and,
 only if they have one and want to use it, an email address (on their user account).
 """
+import secrets
+
 from commissioning.core.enums import StatusEnum, TitledEnum
-from commissioning.core.models import TimestampMixin, UTCDateTime
+from commissioning.core.models import TimestampMixin, UTCDateTime, utcnow
 from commissioning.extensions import db
 
 
@@ -185,16 +187,43 @@ class RoundProject(TimestampMixin, db.Model):
     bid = db.relationship("Bid")
 
 
-class Ballot(TimestampMixin, db.Model):
-    """One per member per round; replaced, not added to, when the member changes their mind."""
+class BallotChannel(TitledEnum):
+    online = "online", "Voted online"
+    imported = "imported", "Imported from a .pb file"
+
+
+def _ballot_id():
+    """Random, so the order of ballot ids says nothing about the order people voted in."""
+    return secrets.token_hex(16)
+
+
+class Ballot(db.Model):
+    """A secret ballot: what was chosen, never by whom or when.
+
+    No member and no timestamp, so a ballot cannot be matched to a row of ``VoteCast``.
+    Ids are random and closing a round writes its ballots again in a random order, so
+    neither ids nor the order rows are stored in follows the order people voted in.
+    """
 
     __tablename__ = "panel_ballots"
+
+    id = db.Column(db.String(32), primary_key=True, default=_ballot_id)
+    round_id = db.Column(db.ForeignKey("panel_rounds.id", ondelete="CASCADE"), nullable=False, index=True)
+    project_ids = db.Column(db.JSON, nullable=False, default=list)  # RoundProject ids, sorted
+    channel = db.Column(db.Enum(BallotChannel, native_enum=False, length=20), nullable=False,
+                        default=BallotChannel.online)
+
+
+class VoteCast(db.Model):
+    """Who has voted in a round, never how: one each, and the turnout the quorum counts."""
+
+    __tablename__ = "panel_votes_cast"
     __table_args__ = (db.UniqueConstraint("round_id", "member_id"),)
 
     id = db.Column(db.Integer, primary_key=True)
     round_id = db.Column(db.ForeignKey("panel_rounds.id", ondelete="CASCADE"), nullable=False, index=True)
-    member_id = db.Column(db.ForeignKey("panel_members.id", ondelete="CASCADE"))  # empty: imported from a file
-    project_ids = db.Column(db.JSON, nullable=False, default=list)  # RoundProject ids, sorted
+    member_id = db.Column(db.ForeignKey("panel_members.id", ondelete="CASCADE"), nullable=False, index=True)
+    voted_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
 
     member = db.relationship("PanelMember")
 

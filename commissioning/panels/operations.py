@@ -1,6 +1,7 @@
 """Every write for panels, members and rounds; each leaves an audit entry."""
 import hashlib
 import json
+import random
 import secrets
 from datetime import timedelta
 
@@ -19,8 +20,9 @@ from commissioning.mail.operations import queue_email
 from commissioning.outbox.operations import enqueue_task
 from commissioning.panels import allocation
 from commissioning.panels.models import (
-    AllocationRule, Ballot, BallotType, PanelContribution, MemberLink, Panel, PanelMember, Round, RoundProject,
-    RoundResult, RoundStatus)
+    AllocationRule, Ballot, BallotChannel, BallotType, PanelContribution, MemberLink, Panel, PanelMember, Round,
+    RoundProject, RoundResult, RoundStatus, VoteCast)
+from commissioning.panels.util import has_voted, withheld_reason
 
 COUNT_TASK = "panels.count_round"
 RULE_VERSION = "commissioning-allocation/1"
@@ -31,6 +33,19 @@ CODE_LIFETIME = timedelta(days=14)
 
 class PanelError(ValueError):
     """A refusal worded for the person who asked."""
+
+
+class AlreadyVoted(PanelError):
+    """The member has voted in this round; a secret ballot cannot be found again to change."""
+
+
+class _Nobody:
+    """An audit entry's user that is no one: log_action would otherwise name the signed-in voter."""
+
+    id = None
+
+
+NOBODY = _Nobody()
 
 
 def create_panel(name, locality, facilitator):
@@ -106,7 +121,11 @@ def add_contribution(member, on, activity, minutes, by):
 
 
 def set_links(member, organisations, details=None):
-    """Replace the member's declared links with ``organisations``."""
+    """Replace the member's declared links with ``organisations``.
+
+    Members are asked before they vote. A ballot already cast is secret and cannot be found
+    again, so a link declared afterwards counts from the member's next vote.
+    """
     wanted = {o.id for o in organisations}
     for link in list(member.links):
         if link.organisation_id not in wanted:
@@ -116,16 +135,6 @@ def set_links(member, organisations, details=None):
         if org.id not in have:
             member.links.append(MemberLink(organisation=org, details=details))
     db.session.flush()
-    # A new link takes the linked projects off the member's ballots in rounds still open.
-    blocked = set(db.session.scalars(db.select(RoundProject.id).join(Round).where(
-        Round.status == RoundStatus.open, RoundProject.organisation_id.in_(wanted or {-1}))))
-    for ballot in db.session.scalars(db.select(Ballot).where(Ballot.member_id == member.id)):
-        kept = [pid for pid in ballot.project_ids if pid not in blocked]
-        if kept != ballot.project_ids:
-            if kept:
-                ballot.project_ids = kept
-            else:
-                db.session.delete(ballot)
     log_action(member, "panel.links_declared", f"{member.display_name} declared {len(wanted)} link(s)",
                organisations=sorted(wanted))
 
@@ -312,32 +321,57 @@ def check_ballot(rnd, member, project_ids):
     return chosen
 
 
-def cast_ballot(rnd, member, project_ids, now=None):
-    lock_row(member)  # one ballot per member: a second vote at once waits, then replaces
+def preview_ballot(rnd, member, project_ids, now=None):
+    """The projects a member would vote for, checked as the vote will be; nothing is stored.
+
+    For the check-your-answers page: once sent, a secret ballot cannot be changed.
+    """
     now = now or utcnow()
     if rnd.status is RoundStatus.open and rnd.closes_at <= now:
         raise PanelError("Voting has closed for this round")
-    chosen = check_ballot(rnd, member, project_ids)
-    ballot = db.session.scalars(db.select(Ballot).where(Ballot.round_id == rnd.id,
-                                                        Ballot.member_id == member.id)).first()
-    ids = sorted(p.id for p in chosen)
-    if ballot is None:
-        ballot = Ballot(round_id=rnd.id, member_id=member.id, project_ids=ids)
-        db.session.add(ballot)
-        changed = False
-    else:
-        ballot.project_ids = ids
-        changed = True
+    if has_voted(rnd, member):
+        raise AlreadyVoted("You have already voted in this round. Your vote is secret, so nobody can find it to "
+                           "change it, and your first vote is the one that counts")
+    return check_ballot(rnd, member, project_ids)
+
+
+def cast_ballot(rnd, member, project_ids, now=None):
+    """Record that the member voted, and their ballot apart from it, so the two cannot be matched.
+
+    The ballot has no member, no time and a random id; the audit entry says a ballot was cast,
+    not by whom, and not what it chose.
+    """
+    lock_row(member)  # one vote each: a second vote at once waits here, then finds the first
+    now = now or utcnow()
+    chosen = preview_ballot(rnd, member, project_ids, now)
+    db.session.add(VoteCast(round_id=rnd.id, member_id=member.id, voted_at=now))
+    ballot = Ballot(round_id=rnd.id, project_ids=sorted(p.id for p in chosen), channel=BallotChannel.online)
+    db.session.add(ballot)
     db.session.flush()
-    # The audit says that a member voted, never what they chose: ballots are secret.
-    log_action(rnd, "round.ballot_changed" if changed else "round.ballot_cast",
-               f"A ballot was {'changed' if changed else 'cast'} on {rnd.reference}", user=member.user)
+    log_action(rnd, "round.ballot_cast", f"A ballot was cast on {rnd.reference}", user=NOBODY)
     return ballot
+
+
+def _shuffle_ballots(rnd):
+    """Store the round's ballots again, in a random order with new ids.
+
+    Rows are kept in the order they were written (PostgreSQL's heap, SQLite's rowid), which is
+    the order people voted in, as ``panel_votes_cast`` records it; rewriting them breaks that.
+    """
+    rows = db.session.scalars(db.select(Ballot).where(Ballot.round_id == rnd.id)).all()
+    kept = [(list(b.project_ids), b.channel) for b in rows]
+    for ballot in rows:
+        db.session.delete(ballot)
+    db.session.flush()
+    random.SystemRandom().shuffle(kept)
+    db.session.add_all(Ballot(round_id=rnd.id, project_ids=ids, channel=channel) for ids, channel in kept)
+    db.session.flush()
 
 
 def close_voting(rnd, by, why):
     lock_row(rnd)  # once only: a second request waits, then sees the new state
     move(rnd, RoundStatus.closed, why, "A round", "round.closed")
+    _shuffle_ballots(rnd)
     enqueue_task(COUNT_TASK, round_id=rnd.id)
 
 
@@ -406,11 +440,24 @@ def count_round(round_id):
                          spent_pence=outcome["spent_pence"], projects=outcome["projects"])
     db.session.add(result)
     move(rnd, RoundStatus.decided, "the votes were counted", "A round", "round.decided")
-    log_action(rnd, "round.counted", f"{rnd.reference}: {len(outcome['selected'])} project(s) funded, "
-               f"{outcome['ballots']} ballot(s)", selected=outcome["selected"], digest=result.ballots_digest,
-               quorum_met=outcome["quorum_met"])
+    withheld = withheld_reason(rnd)
+    if withheld:
+        # With so few ballots, what was funded, the count or even the digest (tried against every
+        # possible ballot) could show how someone voted: the audit keeps none of them.
+        log_action(rnd, "round.counted", f"{rnd.reference} counted: too few ballots for the result to be shown",
+                   shown=False)
+    else:
+        log_action(rnd, "round.counted", f"{rnd.reference}: {len(outcome['selected'])} project(s) funded, "
+                   f"{outcome['ballots']} ballot(s)", selected=outcome["selected"], digest=result.ballots_digest,
+                   quorum_met=outcome["quorum_met"], shown=True)
     for member in rnd.panel.members:
-        if member.user.email:
+        if not member.user.email:
+            continue
+        if withheld:
+            queue_email(member.user.email, "panel_results", f"Voting has closed: {rnd.title}",
+                        "panel_results_withheld", name=member.display_name, round=rnd.title,
+                        link=absolute_url("panels.me"))
+        else:
             queue_email(member.user.email, "panel_results", f"The results are in: {rnd.title}", "panel_results",
                         name=member.display_name, round=rnd.title,
                         link=absolute_url("panels.results", round_id=rnd.id))
@@ -426,6 +473,9 @@ def confirm_awards(rnd, by):
         raise PanelError("The votes have not been counted yet")
     if not result.quorum_met:
         raise PanelError("Too few members voted to meet the quorum, so this result cannot be confirmed as it is")
+    if withheld_reason(rnd):
+        raise PanelError("Too few people voted for this result to be shown, so it cannot be confirmed: "
+                         "confirming would publish what was funded")
     funded = [p for p in rnd.projects if p.code in set(result.selected)]
     if not funded:
         raise PanelError("The panel funded no projects, so there is nothing to confirm")
@@ -471,8 +521,8 @@ def import_round(panel, pot, data, by=None, rule=None, title=None):
     db.session.flush()
     rnd.frozen_rules = rules_of(rnd)
     rnd.status = RoundStatus.closed
-    db.session.add_all(Ballot(round_id=rnd.id, member_id=None, project_ids=sorted(projects[c].id for c in b))
-                       for b in data["ballots"])
+    db.session.add_all(Ballot(round_id=rnd.id, project_ids=sorted(projects[c].id for c in b),
+                              channel=BallotChannel.imported) for b in data["ballots"])
     db.session.flush()
     log_action(rnd, "round.imported", f"{rnd.reference} imported with {len(data['ballots'])} ballots",
                projects=len(projects), rule=rule)

@@ -1,8 +1,11 @@
 """Reads for panels: who manages what, a member's view of a round, and plain-language explanations."""
+from flask import current_app
+
 from commissioning.accounts.models import Role, User
 from commissioning.core.money import format_pounds
 from commissioning.extensions import db
-from commissioning.panels.models import AllocationRule, Ballot, Panel, PanelMember, Round, RoundStatus
+from commissioning.panels.models import (
+    AllocationRule, Ballot, Panel, PanelMember, Round, RoundResult, RoundStatus, VoteCast)
 
 
 def can_manage_panel(user, panel):
@@ -31,9 +34,10 @@ def member_of(user):
     return db.session.scalars(db.select(PanelMember).where(PanelMember.user_id == user.id)).first()
 
 
-def ballot_of(rnd, member):
-    return db.session.scalars(db.select(Ballot).where(Ballot.round_id == rnd.id,
-                                                      Ballot.member_id == member.id)).first()
+def has_voted(rnd, member):
+    """Whether the member has voted in the round; what they chose is not stored with them."""
+    return db.session.scalar(db.select(VoteCast.id).where(VoteCast.round_id == rnd.id,
+                                                          VoteCast.member_id == member.id)) is not None
 
 
 def rounds_for_member(member):
@@ -44,6 +48,40 @@ def rounds_for_member(member):
 
 def ballot_count(rnd):
     return db.session.scalar(db.select(db.func.count(Ballot.id)).where(Ballot.round_id == rnd.id)) or 0
+
+
+def votes_cast(rnd):
+    """How many members have voted: the turnout a facilitator may follow while voting is open."""
+    return db.session.scalar(db.select(db.func.count(VoteCast.id)).where(VoteCast.round_id == rnd.id)) or 0
+
+
+def min_ballots():
+    return current_app.config["PANEL_MIN_BALLOTS"]
+
+
+def withheld_reason(rnd):
+    """Why a counted round's results are not shown to anyone, in plain words; None when they are.
+
+    With few ballots, the vote counts, what was funded or the .pb file can show how one
+    person voted. So they are shown only when the quorum was met and at least
+    PANEL_MIN_BALLOTS people voted.
+    """
+    result = rnd.result
+    if result is None:
+        return None
+    if not result.quorum_met:
+        return (f"Fewer than {rnd.quorum} people voted, and this round needed {rnd.quorum} votes to count. So "
+                "there is no result, and we do not show the votes: with so few, someone could work out how a "
+                "person voted.")
+    if result.ballots < min_ballots():
+        return (f"Fewer than {min_ballots()} people voted. We only show results when at least {min_ballots()} "
+                "people have voted, so that nobody can work out how someone voted.")
+    return None
+
+
+def published_results(query):
+    """``query`` of rounds joined to their results, kept to those whose results may be shown."""
+    return query.where(RoundResult.quorum_met.is_(True), RoundResult.ballots >= min_ballots())
 
 
 def explain(rnd, project):

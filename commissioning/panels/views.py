@@ -2,7 +2,11 @@
 
 Facilitators run their own panels; commissioners and administrators all of them. Members see
 only their own panel's rounds. Results, with their explanations and the anonymous ballots,
-are public once counted: anyone can see what was funded and why, and recompute it.
+are public once counted: anyone can see what was funded and why, and recompute it. A round
+with too few ballots shows none of them, only why (see ``util.withheld_reason``).
+
+Ballots are secret, so a vote cannot be changed once sent: the member checks their choices
+on a page that says so, then sends.
 """
 from datetime import datetime, time, timedelta
 
@@ -27,10 +31,10 @@ from commissioning.panels.forms import (
     SendToPanelForm)
 from commissioning.panels.models import (
     AllocationRule, BallotType, Panel, PanelMember, Round, RoundProject, RoundStatus)
-from commissioning.panels.operations import PanelError
+from commissioning.panels.operations import AlreadyVoted, PanelError
 from commissioning.panels.util import (
-    ballot_count, ballot_of, can_manage_panel, explain, facilitators, member_of, panels_for, round_as_pb,
-    rounds_for_member)
+    can_manage_panel, explain, facilitators, has_voted, member_of, panels_for, round_as_pb, rounds_for_member,
+    votes_cast, withheld_reason)
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import to_id
 
@@ -203,8 +207,10 @@ def _my_membership():
 def me():
     member = _my_membership()
     rounds = rounds_for_member(member)
-    ballots = {r.id: ballot_of(r, member) for r in rounds}
-    return render_template("panels/me.html", member=member, rounds=rounds, ballots=ballots, now=utcnow())
+    voted = {r.id: has_voted(r, member) for r in rounds}
+    withheld = {r.id: withheld_reason(r) for r in rounds}
+    return render_template("panels/me.html", member=member, rounds=rounds, voted=voted, withheld=withheld,
+                           now=utcnow())
 
 
 def _member_round(round_id):
@@ -219,8 +225,8 @@ def _member_round(round_id):
 def links(round_id):
     member, rnd = _member_round(round_id)
     organisations = sorted({p.organisation for p in rnd.projects if p.organisation}, key=lambda o: o.name)
-    if not organisations:
-        return redirect(url_for("panels.vote", round_id=rnd.id))   # nothing to declare a link to
+    if not organisations or has_voted(rnd, member):
+        return redirect(url_for("panels.vote", round_id=rnd.id))   # nothing to declare a link to, or too late
     form = LinksForm()
     form.organisations.choices = [(o.id, o.name) for o in organisations]
     if request.method == "GET":
@@ -237,12 +243,10 @@ def links(round_id):
 @bp.route("/panels/rounds/<int:round_id>/vote", methods=["GET", "POST"])
 @permission_required("can_vote_on_panels")
 def vote(round_id):
+    """Choose, check, send: the choices come back on a check page, and only "send" casts the ballot."""
     member, rnd = _member_round(round_id)
     form = ConfirmForm()
-    ballot = ballot_of(rnd, member)
-    chosen = set(ballot.project_ids) if ballot else set()
-    error = None
-    status = 200
+    chosen, error, status = set(), None, 200
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
@@ -250,14 +254,22 @@ def vote(round_id):
         picked = [to_id(v) or 0 for v in request.form.getlist("project")]
         chosen = set(picked)
         try:
-            operations.cast_ballot(rnd, member, picked)
-            flash("Your vote is saved. You can change it until voting closes.")
+            if request.form.get("send"):
+                operations.cast_ballot(rnd, member, picked)
+                flash("Your vote is sent. Thank you. It is secret: nobody, not even your youth worker, can see "
+                      "what you chose.")
+                return redirect(url_for("panels.me"))
+            if not request.form.get("change"):
+                projects = operations.preview_ballot(rnd, member, picked)
+                return render_template("panels/vote_check.html", rnd=rnd, form=form, projects=projects)
+        except AlreadyVoted as exc:
+            flash(str(exc))
             return redirect(url_for("panels.me"))
         except PanelError as exc:
             error, status = str(exc), 400
     linked = {link.organisation_id for link in member.links}
     return render_template("panels/vote.html", rnd=rnd, member=member, form=form, chosen=chosen, error=error,
-                           linked=linked, ballot=ballot, now=utcnow()), status
+                           linked=linked, voted=has_voted(rnd, member), now=utcnow()), status
 
 
 # --- rounds (facilitators and commissioners) ------------------------------------------------
@@ -330,8 +342,8 @@ def edit_round(round_id):
 def round_page(round_id):
     rnd = _round(round_id)
     balance = balances([rnd.pot_id])[rnd.pot_id]
-    return render_template("panels/round.html", rnd=rnd, balance=balance, ballots=ballot_count(rnd),
-                           action_form=ConfirmForm(formdata=None),
+    return render_template("panels/round.html", rnd=rnd, balance=balance, voted=votes_cast(rnd),
+                           withheld=withheld_reason(rnd), action_form=ConfirmForm(formdata=None),
                            voters=sum(1 for m in rnd.panel.members if m.can_vote))
 
 
@@ -399,8 +411,8 @@ def _round_action(round_id, action):
         db.session.rollback()
         rnd = _round(round_id)
         balance = balances([rnd.pot_id])[rnd.pot_id]
-        return render_template("panels/round.html", rnd=rnd, balance=balance, ballots=ballot_count(rnd),
-                               action_form=ConfirmForm(formdata=None), error=str(exc),
+        return render_template("panels/round.html", rnd=rnd, balance=balance, voted=votes_cast(rnd),
+                               withheld=withheld_reason(rnd), action_form=ConfirmForm(formdata=None), error=str(exc),
                                voters=sum(1 for m in rnd.panel.members if m.can_vote)), 400
     return redirect(url_for("panels.round_page", round_id=rnd.id))
 
@@ -454,9 +466,17 @@ def _decided(round_id):
     return rnd
 
 
+def _withheld_page(rnd, status=200):
+    """Instead of a result with too few ballots: why nothing is shown."""
+    return render_template("panels/withheld.html", rnd=rnd, reason=withheld_reason(rnd),
+                           member=member_of(current_user)), status
+
+
 @bp.route("/panels/rounds/<int:round_id>/results")
 def results(round_id):
     rnd = _decided(round_id)
+    if withheld_reason(rnd):
+        return _withheld_page(rnd)
     result = rnd.result
     explanations = {p.code: explain(rnd, p) for p in rnd.projects}
     member = member_of(current_user)
@@ -469,6 +489,8 @@ def results(round_id):
 @bp.route("/panels/rounds/<int:round_id>/results/<code>")
 def project_result(round_id, code):
     rnd = _decided(round_id)
+    if withheld_reason(rnd):
+        return _withheld_page(rnd)
     project = next((p for p in rnd.projects if p.code == code), None) or abort(404)
     said, did = explain(rnd, project)
     return render_template("panels/project_result.html", rnd=rnd, project=project, said=said, did=did,
@@ -478,6 +500,8 @@ def project_result(round_id, code):
 @bp.route("/panels/rounds/<int:round_id>/ballots.pb")
 def ballots_file(round_id):
     rnd = _decided(round_id)
+    if withheld_reason(rnd):
+        return _withheld_page(rnd, 404)
     return send_download(round_as_pb(rnd), f"{rnd.reference}.pb", "text/plain")
 
 

@@ -39,6 +39,8 @@ ACCESS = {
     "accounts.login": (lambda o: "/login", expect(anonymous=200, default=302)),
     "accounts.request_reset": (lambda o: "/password-reset", expect()),
     "accounts.reset_password": (lambda o: "/password-reset/not-a-token", expect(anonymous=400, default=400)),
+    "accounts.account": (lambda o: "/account", expect(anonymous=302)),
+    "accounts.change_password": (lambda o: "/account/password", expect(anonymous=302)),
     "admin.audit_log": (lambda o: "/admin/audit", admin_only()),
     "admin.mail_outbox": (lambda o: "/admin/mail", admin_only()),
     "admin.mail_message": (lambda o: f"/admin/mail/{o['mail'].id}", admin_only()),
@@ -180,7 +182,7 @@ ACCESS = {
     "Panel results.get_result": (lambda o: f"/api/v1/panel-results/{o['decided_round'].id}", expect()),
 }
 
-POST_ONLY = {"api_pages.revoke", "Needs.create_need", "Returns.update_return", "accounts.logout", "evaluation.unassign", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
+POST_ONLY = {"api_pages.revoke", "Needs.create_need", "Returns.update_return", "accounts.logout", "accounts.sign_out_device", "accounts.sign_out_everywhere", "evaluation.unassign", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
              "opportunities.cancel", "opportunities.toggle_follow", "opportunities.ask", "opportunities.answer",
              "bids.start", "bids.autosave", "bids.attach", "bids.submit", "bids.withdraw", "providers.remove_member", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
              "funding.add_contribution", "panels.record_consent", "panels.add_contribution", "panels.new_code",
@@ -291,6 +293,9 @@ def _panel_objects(users, pot):
         panel_ops.open_voting(rnd, users["panel_facilitator"])
     decided, project = rounds[2]
     panel_ops.cast_ballot(decided, member, [project.id])
+    for i in range(4):   # five ballots in all: fewer and no result is shown (PANEL_MIN_BALLOTS)
+        other, _code = panel_ops.add_member(panel, f"Walker {i}", AgeBand.age_18_21)
+        panel_ops.cast_ballot(decided, other, [project.id])
     panel_ops.close_voting(decided, None, "walk")
     panel_ops.count_round(decided.id)
     return {"panel": panel, "panel_member": member, "draft_round": rounds[0][0], "draft_project": rounds[0][1],

@@ -257,7 +257,7 @@ def test_a_panel_round_that_decides_an_award_stays_with_the_panel_until_confirme
     decided.result.confirmed_at = utcnow()
     db.session.commit()
     body = client.get(f"/api/v1/panel-results/{decided.id}").get_json()
-    assert body["confirmed_at"] and body["projects"][0]["approvals"] == 1 and body["projects"][0]["funded"]
+    assert body["confirmed_at"] and body["projects"][0]["approvals"] == 5 and body["projects"][0]["funded"]
 
 
 # --- pagination and filters ---------------------------------------------------------------------

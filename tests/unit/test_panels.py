@@ -135,12 +135,15 @@ def test_ballots_outside_the_rules_are_refused_in_plain_words(panel_setup, creat
     ops.set_links(member, [org])
     with pytest.raises(PanelError, match="link to Youth Club Ltd"):
         ops.cast_ballot(rnd, member, [projects[2].id])
-    first = ops.cast_ballot(rnd, member, [projects[0].id])
-    again = ops.cast_ballot(rnd, member, [projects[1].id, projects[0].id])
-    assert first.id == again.id and again.project_ids == sorted([projects[0].id, projects[1].id])
+    first = ops.cast_ballot(rnd, member, [projects[1].id, projects[0].id])
+    assert first.project_ids == sorted([projects[0].id, projects[1].id])
+    # A secret ballot cannot be found again to replace: the first one sent is final.
+    with pytest.raises(ops.AlreadyVoted, match="already voted"):
+        ops.cast_ballot(rnd, member, [projects[0].id])
+    assert ops.ballots_for(rnd) == [["1", "2"]]
     rnd.closes_at = utcnow() - timedelta(seconds=1)
     with pytest.raises(PanelError, match="closed"):
-        ops.cast_ballot(rnd, member, [projects[0].id])
+        ops.cast_ballot(rnd, _rest[0], [projects[0].id])
 
 
 def test_up_to_n_ballots_count_projects_not_money(panel_setup):
@@ -196,8 +199,8 @@ def test_minimum_approval_share_keeps_weakly_supported_projects_out(panel_setup)
 
 
 def test_confirming_a_standalone_round_commits_youth_directed_money(panel_setup, create_user):
-    _panel, rnd, projects, people, facilitator = panel_setup(members=2)
-    _vote_and_count(rnd, facilitator, people, projects, [(0, 1), (0,)])
+    _panel, rnd, projects, people, facilitator = panel_setup(members=5)
+    _vote_and_count(rnd, facilitator, people, projects, [(0, 1), (0,), (0, 1), (0,), (1,)])
     before = balances([rnd.pot_id])[rnd.pot_id]
     ops.confirm_awards(rnd, create_user(Role.commissioner))
     after = balances([rnd.pot_id])[rnd.pot_id]
@@ -210,19 +213,20 @@ def test_confirming_a_standalone_round_commits_youth_directed_money(panel_setup,
 
 
 def test_results_are_public_only_once_counted(panel_setup, client):
-    _panel, rnd, projects, people, facilitator = panel_setup(members=2)
+    _panel, rnd, projects, people, facilitator = panel_setup(members=5)
     ops.open_voting(rnd, facilitator)
     db.session.commit()
     assert client.get(f"/panels/rounds/{rnd.id}/results").status_code == 404
     assert client.get(f"/panels/rounds/{rnd.id}/ballots.pb").status_code == 404
-    ops.cast_ballot(rnd, people[0], [projects[0].id])
+    for member in people:
+        ops.cast_ballot(rnd, member, [projects[0].id])
     ops.close_voting(rnd, facilitator, "test")
     ops.count_round(rnd.id)
     db.session.commit()
     page = client.get(f"/panels/rounds/{rnd.id}/results").get_data(as_text=True)
     assert "You said, we did" in page and rnd.result.ballots_digest in page
     detail = client.get(f"/panels/rounds/{rnd.id}/results/1").get_data(as_text=True)
-    assert "1 of 1 people who voted chose it." in detail
+    assert "5 of 5 people who voted chose it." in detail
     pb = client.get(f"/panels/rounds/{rnd.id}/ballots.pb")
     assert pb.status_code == 200 and "Member" not in pb.get_data(as_text=True)  # no names in the ballots
     assert client.get(f"/panels/rounds/{rnd.id}/results/99").status_code == 404
@@ -242,8 +246,10 @@ def test_voting_through_the_page_with_a_running_total(panel_setup, client):
                            data={"project": [str(projects[0].id), str(projects[2].id)]})
     assert too_much.status_code == 400
     assert "Untick something to get under £8,000" in too_much.get_data(as_text=True)
-    ok = client.post(f"/panels/rounds/{rnd.id}/vote", data={"project": [str(projects[0].id)]})
-    assert ok.status_code == 302
+    check = client.post(f"/panels/rounds/{rnd.id}/vote", data={"project": [str(projects[0].id)]})
+    assert check.status_code == 200 and "Check your vote" in check.get_data(as_text=True)
+    sent = client.post(f"/panels/rounds/{rnd.id}/vote", data={"project": [str(projects[0].id)], "send": "yes"})
+    assert sent.status_code == 302
     assert "You have voted" in client.get("/panels/me").get_data(as_text=True)
 
 
@@ -294,7 +300,7 @@ def test_a_panel_result_becomes_the_award_counted_as_youth_directed(
     commissioner = create_user(Role.commissioner)
     facilitator = create_user(Role.panel_facilitator)
     panel = ops.create_panel("Grant panel", None, facilitator)
-    voters = [ops.add_member(panel, f"Voter {i}", AgeBand.age_18_21)[0] for i in range(3)]
+    voters = [ops.add_member(panel, f"Voter {i}", AgeBand.age_18_21)[0] for i in range(5)]
     db.session.commit()
     login(commissioner)
     form = client.get(f"/opportunities/{opp.id}/panel")
@@ -310,7 +316,7 @@ def test_a_panel_result_becomes_the_award_counted_as_youth_directed(
         p.summary = f"What {p.title} would do, in plain words."
     ops.open_voting(rnd, facilitator)
     by_bid = {p.bid_id: p for p in rnd.projects}
-    for voter, choice in zip(voters, ((0, 1), (0, 2), (1,))):
+    for voter, choice in zip(voters, ((0, 1), (0, 2), (1,), (0, 1), (1, 0))):
         ops.cast_ballot(rnd, voter, [by_bid[bids[i].id].id for i in choice])
     ops.close_voting(rnd, facilitator, "test")
     result = ops.count_round(rnd.id)
@@ -346,18 +352,24 @@ def test_pb_export_and_import_round_trip(panel_setup, app, tmp_path):
     assert result.exit_code != 0 and "line 6" in result.output and "negative" in result.output
 
 
-def test_declaring_a_link_takes_that_project_off_an_open_ballot(panel_setup, create_organisation):
-    _panel, rnd, projects, (member, *_r), facilitator = panel_setup()
+def test_links_are_declared_before_voting_and_a_sent_ballot_is_not_touched(panel_setup, create_organisation,
+                                                                             client):
+    _panel, rnd, projects, (member, other, *_r), facilitator = panel_setup()
     org = create_organisation("Linked Youth Club")
     projects[1].organisation = org
     ops.open_voting(rnd, facilitator)
-    ballot = ops.cast_ballot(rnd, member, [projects[0].id, projects[1].id])
+    ops.set_links(other, [org])
+    with pytest.raises(PanelError, match="link to Linked Youth Club"):
+        ops.cast_ballot(rnd, other, [projects[1].id])
+    ops.cast_ballot(rnd, member, [projects[0].id, projects[1].id])
+    # Declared afterwards, a link cannot change a secret ballot: nobody can find it. It counts next time.
     ops.set_links(member, [org])
-    assert ballot.project_ids == [projects[0].id]
-    ops.set_links(member, [])
-    ops.cast_ballot(rnd, member, [projects[1].id])
-    ops.set_links(member, [org])                                   # the only choice: the ballot goes
-    assert ops.ballots_for(rnd) == []
+    assert ops.ballots_for(rnd) == [["1", "2"]]
+    code = ops.issue_joining_code(member)
+    db.session.commit()
+    client.post("/join", data={"code": code})
+    response = client.get(f"/panels/rounds/{rnd.id}/links")          # no link question after voting
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/panels/rounds/{rnd.id}/vote")
 
 
 def test_opportunity_rounds_take_projects_only_from_bids_and_keep_their_terms(panel_setup, create_opportunity):
@@ -399,14 +411,14 @@ def test_bad_form_input_is_refused_not_crashed(panel_setup, login, client):
 
 
 def test_a_panel_round_for_an_opportunity_stays_private_until_the_award(panel_setup, create_opportunity, client):
-    _panel, rnd, projects, people, facilitator = panel_setup(members=1)
-    _vote_and_count(rnd, facilitator, people, projects, [(0,)])
+    _panel, rnd, projects, people, facilitator = panel_setup(members=5)
+    _vote_and_count(rnd, facilitator, people, projects, [(0,)] * 5)
     rnd.opportunity = create_opportunity()
     db.session.commit()
     assert client.get(f"/panels/rounds/{rnd.id}/results").status_code == 404
     rnd.result.confirmed_at = utcnow()
     db.session.commit()
-    assert client.get(f"/panels/rounds/{rnd.id}/results").status_code == 200
+    assert "You said, we did" in client.get(f"/panels/rounds/{rnd.id}/results").get_data(as_text=True)
 
 
 def test_the_exported_file_recounts_with_the_minimum_share(panel_setup, tmp_path):
