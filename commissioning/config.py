@@ -53,6 +53,8 @@ SETTINGS = {
     "LOGIN_RATE_LIMIT_PER_ADDRESS": ("60 per minute", str, "login attempts allowed per address, whatever the email"),
     "API_RATE_LIMIT": ("120 per minute", str, "API requests allowed per token (per address for requests without one)"),
     "PASSWORD_RESET_MAX_AGE": (3600, int, "seconds a password reset link stays valid"),
+    "SESSION_IDLE_MINUTES": (30, int, "minutes without a request after which a sign-in ends (the person signs in again); each session's last use is noted at most once a minute"),
+    "SESSION_MAX_HOURS": (12, int, "hours after signing in that a session ends however busy it is, so a shared or stolen browser does not stay signed in for days"),
     "MAX_CONTENT_LENGTH": (10 * 1024 * 1024, int, "largest request body in bytes (413 above it)"),
     "MAX_UPLOAD_BYTES": (5 * 1024 * 1024, int, "largest uploaded file in bytes"),
     "YOUTH_DIRECTED_TARGET_PERCENT": (25, int, "share of the universal-services budget meant to be directed by young people"),

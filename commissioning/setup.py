@@ -52,16 +52,40 @@ def configure_security(app):
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Sign in to see this page."
     login_manager.login_message_category = "info"
-    from commissioning.accounts.models import AnonymousUser, User
+    from commissioning.accounts.models import AnonymousUser
     login_manager.anonymous_user = AnonymousUser
+
+    # login_user() asks the user for this instead of get_id(): every sign-in, by any path (the
+    # login form, a panel joining code), starts a server-side session row.
+    login_manager.id_attribute = "begin_session"
 
     @login_manager.user_loader
     def load_user(session_id):
-        user_id, _, stamp = str(session_id).partition(":")
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 12 else None
-        if user is None or not user.active or user.password_hash[-12:] != stamp:
+        """The cookie (or a remember cookie, never set) names a session row: it signs someone in only
+        while the row is not revoked, idle or too old, and its person is active."""
+        from commissioning.accounts.operations import touch_session
+        from commissioning.accounts.util import session_for_secret, session_limits
+        from commissioning.core.models import utcnow
+        row = session_for_secret(session_id)
+        now = utcnow()
+        if row is None or row.ended(now, *session_limits()) or not row.user.active:
             return None
+        touch_session(row, now)
+        user = row.user
+        user.current_session, user._session_secret = row, session_id
         return user
+
+    from flask import session
+    from flask_login import user_logged_in, user_logged_out
+
+    def new_csrf_secret(*_args, **_kwargs):
+        """A new CSRF secret at each sign-in and sign-out, so a token seen before does not carry over."""
+        from flask import g
+        session.pop("csrf_token", None)
+        g.pop("csrf_token", None)
+
+    user_logged_in.connect(new_csrf_secret, app, weak=False)
+    user_logged_out.connect(new_csrf_secret, app, weak=False)
 
     limiter.init_app(app)
     from commissioning import idempotency

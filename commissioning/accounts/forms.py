@@ -37,3 +37,18 @@ class PasswordResetForm(Form):
 
 #: Sign-out is a POST with a CSRF token, so another site cannot sign people out.
 LogoutForm = ConfirmForm
+
+
+class ChangePasswordForm(Form):
+    current = PasswordField("Current password", widget=GovPasswordInput(),
+                            validators=[InputRequired("Enter your current password")])
+    password = PasswordField(
+        "New password", widget=GovPasswordInput(),
+        description="Use at least 12 characters. A few unrelated words work well.",
+        validators=[InputRequired("Enter a new password"),
+                    Length(min=12, max=200, message="Your password must be between 12 and 200 characters")])
+    confirm = PasswordField(
+        "Confirm new password", widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your new password again"),
+                    EqualTo("password", "The passwords do not match")])
+    submit = SubmitField("Change password", widget=GovSubmitInput())

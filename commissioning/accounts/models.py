@@ -218,9 +218,20 @@ class User(PermissionsMixin, UserMixin, TimestampMixin, db.Model):
     def is_active(self):
         return self.active
 
+    #: The UserSession this request was signed in with, and its plain identifier (set by the user
+    #: loader, or by ``begin_session`` at sign-in); None for API token requests.
+    current_session = None
+    _session_secret = None
+
     def get_id(self):
-        """The session names the password too, so changing the password ends other sessions."""
-        return f"{self.id}:{self.password_hash[-12:]}"
+        """The sign-in's session identifier, not the user id: the cookie names one revocable row."""
+        return self._session_secret
+
+    def begin_session(self):
+        """Flask-Login's ``id_attribute``: every ``login_user`` call starts a server-side session."""
+        from commissioning.accounts.operations import start_session
+        start_session(self)
+        return self._session_secret
 
     @property
     def role_set(self):
@@ -229,3 +240,48 @@ class User(PermissionsMixin, UserMixin, TimestampMixin, db.Model):
     @property
     def organisations(self):
         return [m.organisation for m in self.memberships]
+
+
+class SessionEnd(TitledEnum):
+    signed_out = "signed_out", "Signed out"
+    signed_out_everywhere = "signed_out_everywhere", "Signed out everywhere"
+    signed_out_by_person = "signed_out_by_person", "Signed out from the account page"
+    password_changed = "password_changed", "Password changed"
+    password_reset = "password_reset", "Password reset"
+    deactivated = "deactivated", "Account deactivated"
+    revoked_by_admin = "revoked_by_admin", "Signed out by an administrator"
+
+
+class UserSession(db.Model):
+    """One sign-in on one device. The cookie carries a random identifier; only its hash is kept,
+    so a copied database cannot be turned into a signed-in browser."""
+
+    __tablename__ = "user_sessions"
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    secret_hash = db.Column(db.String(64), nullable=False, unique=True)
+    device = db.Column(db.String(120), nullable=False)
+    created_at = db.Column(UTCDateTime(), nullable=False)
+    last_seen_at = db.Column(UTCDateTime(), nullable=False)
+    revoked_at = db.Column(UTCDateTime())
+    revoked_reason = db.Column(db.Enum(SessionEnd, native_enum=False, length=40))
+
+    user = db.relationship("User")
+
+    def __repr__(self):
+        return f"<UserSession {self.id} user={self.user_id}>"
+
+    @property
+    def reference(self):
+        return f"Session on {self.device}"
+
+    def ended(self, now, idle, longest):
+        """Why the session no longer signs anyone in ('revoked', 'idle', 'expired'), or None."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if now - self.last_seen_at > idle:
+            return "idle"
+        if now - self.created_at > longest:
+            return "expired"
+        return None

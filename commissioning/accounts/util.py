@@ -1,9 +1,13 @@
+import hashlib
+from datetime import timedelta
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from commissioning.accounts.models import Membership, Organisation, User
+from commissioning.accounts.models import Membership, Organisation, User, UserSession
+from commissioning.core.models import utcnow
 from commissioning.extensions import db
 
 _hasher = PasswordHasher()
@@ -72,3 +76,58 @@ def list_organisations():
         db.select(Organisation).options(db.selectinload(Organisation.memberships)
                                         .joinedload(Membership.user))
         .order_by(Organisation.name)).all()
+
+
+def hash_session_secret(plain):
+    """SHA-256 is enough: the identifier is 256 random bits, there is nothing to guess slowly."""
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def session_limits():
+    """(idle, longest) as timedeltas, from SESSION_IDLE_MINUTES and SESSION_MAX_HOURS."""
+    cfg = current_app.config
+    return timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]), timedelta(hours=cfg["SESSION_MAX_HOURS"])
+
+
+def session_for_secret(plain):
+    """The session row a cookie's identifier names, whatever its state; None if there is none."""
+    if not isinstance(plain, str) or not 20 <= len(plain) <= 100:
+        return None  # an old-style "id:stamp" value, or junk: no database lookup
+    return db.session.scalars(db.select(UserSession).where(
+        UserSession.secret_hash == hash_session_secret(plain))).first()
+
+
+def live_sessions(user, now=None):
+    """The person's sessions that still sign them in, most recently used first."""
+    now = now or utcnow()
+    idle, longest = session_limits()
+    rows = db.session.scalars(db.select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
+        UserSession.last_seen_at > now - idle, UserSession.created_at > now - longest)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())).all()
+    return rows
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("SamsungBrowser/", "Samsung Internet"),
+             ("Firefox/", "Firefox"), ("FxiOS/", "Firefox"), ("CriOS/", "Chrome"), ("Chrome/", "Chrome"),
+             ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("CrOS", "ChromeOS"),
+            ("Windows", "Windows"), ("Macintosh", "Mac"), ("Mac OS X", "Mac"), ("Linux", "Linux"))
+
+
+def describe_device(user_agent):
+    """A short description a person recognises ("Firefox on Windows"), from the User-Agent.
+
+    Only a hint to tell sessions apart: the header is whatever the client says.
+    """
+    agent = (user_agent or "")[:500]
+    if "HeadlessChrome/" in agent:
+        browser = "Headless Chrome"
+    else:
+        browser = next((name for marker, name in _BROWSERS if marker in agent), None)
+    system = next((name for marker, name in _SYSTEMS if marker in agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    if browser or system:
+        return browser or f"A browser on {system}"
+    return "An unknown browser or program"
