@@ -29,6 +29,10 @@ USERS = [
     ("facilitator@demo.test", "Fran Hughes", [Role.panel_facilitator], "Liverpool City Council", False),
     ("member@demo.test", "Jordan (panel member)", [Role.panel_member], None, False),
     ("monitor@demo.test", "Mo Reilly", [Role.contract_monitor], "Liverpool City Council", False),
+    # Duties apart: the specifications Chris writes are approved by two other people, one a stage.
+    ("approver@demo.test", "Dana Flynn", [Role.commissioner], "Liverpool City Council", False),
+    ("approver2@demo.test", "Rob Mensah", [Role.commissioner], "Liverpool City Council", False),
+    ("evaluator4@demo.test", "Femi Adeyemi", [Role.evaluator], "NHS Liverpool Primary Care Trust", False),
 ]
 
 

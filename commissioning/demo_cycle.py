@@ -279,9 +279,20 @@ def load_specification_demo(created=0):
     }
     spec = spec_ops.create_specification(commissioner, [need], content)
     spec_ops.submit_for_review(spec)
-    spec_ops.decide(spec, commissioner, True, "Recommended by the Community and Families group")
-    spec_ops.decide(spec, commissioner, True, "Approved")
+    first, second = _approvers()  # not the author, and one person a stage
+    spec_ops.decide(spec, first, True, "Recommended by the Community and Families group")
+    spec_ops.decide(spec, second, True, "Approved")
     return created + 1
+
+
+def _approvers():
+    """The two commissioners who decide the approval stages of the specifications Chris writes."""
+    return [db.session.scalars(db.select(User).where(User.email == e)).one()
+            for e in ("approver@demo.test", "approver2@demo.test")]
+
+
+def _evaluators(*emails):
+    return [db.session.scalars(db.select(User).where(User.email == e)).one() for e in emails]
 
 
 def _demo_pdf(title):
@@ -361,8 +372,9 @@ def load_opportunity_demo(created=0):
     }
     spec2 = spec_ops.create_specification(commissioner, [need], content)
     spec_ops.submit_for_review(spec2)
-    spec_ops.decide(spec2, commissioner, True, "Recommended")
-    spec_ops.decide(spec2, commissioner, True, "Approved")
+    first, second = _approvers()
+    spec_ops.decide(spec2, first, True, "Recommended")
+    spec_ops.decide(spec2, second, True, "Approved")
     opened = start - timedelta(days=55)
     procurement = opp_ops.create_opportunity(
         spec2, commissioner, title="Sexual health outreach for young people: light-touch procurement",
@@ -400,8 +412,8 @@ def load_evaluation_demo(created=0):
     if opp is None:
         return created
     commissioner = db.session.scalars(db.select(User).where(User.email == "commissioner@demo.test")).one()
-    evaluators = [db.session.scalars(db.select(User).where(User.email == e)).one()
-                  for e in ("evaluator@demo.test", "evaluator2@demo.test", "evaluator3@demo.test")]
+    evaluators = _evaluators("evaluator@demo.test", "evaluator2@demo.test", "evaluator3@demo.test",
+                             "evaluator4@demo.test")
     submissions = counted_submissions(opp)
     ev_ops.assign(opp, [s.bid for s in submissions], evaluators, commissioner)
     for evaluator in evaluators:
@@ -412,8 +424,9 @@ def load_evaluation_demo(created=0):
             else:
                 ev_ops.declare(opp, evaluator, org, Interest.none)
     plan = {  # bid organisation prefix -> evaluator index -> scores per quality criterion
-        "Alt Valley": [(4, 3, 3), (3, 3, 2), (5, 4, 3)],
-        "Southside": [(3, 4, 4), (2, 5, 4), None],
+        # Erin's interest in Southside takes her off the whole competition: she scores neither bid.
+        "Alt Valley": [(4, 3, 3), (3, 3, 2), None, (5, 4, 3)],
+        "Southside": [(3, 4, 4), (2, 5, 4), None, (3, 4, 5)],
     }
     for s in submissions:
         prefix = "Alt Valley" if s.bid.organisation.name.startswith("Alt Valley") else "Southside"
@@ -539,7 +552,15 @@ def _past_award(spec, title, summary, bidders, opened_days_ago, notice_days_ago,
         bid_ops.submit_bid(bid, bidder, f"demo-past-{bid.id}", now=deadline - timedelta(days=1))
         awards.append((bid, price))
     opp_ops.close_due()
-    ev_ops.start_evaluation(opp)
+    # An award needs three completed evaluations of each bid: three evaluators with no interest score them.
+    from commissioning.evaluation.models import Interest
+    evaluators = _evaluators("evaluator@demo.test", "evaluator2@demo.test", "evaluator4@demo.test")
+    ev_ops.assign(opp, [bid for bid, _price in awards], evaluators, commissioner)
+    for evaluator in evaluators:
+        for bid, _price in awards:
+            ev_ops.declare(opp, evaluator, bid.organisation, Interest.none)
+            ev_ops.save_scores(bid, evaluator, {c["name"]: (4, "A clear plan backed by a good track record")
+                                                for c in opp.quality_criteria}, submit=True)
     ev_ops.run_scoring(ev_ops.request_scoring(opp, commissioner).id)
     decision = award(opp, commissioner, awards, "Compliant bids scoring well on quality, within the budget.",
                      (now - timedelta(days=notice_days_ago)).date())
