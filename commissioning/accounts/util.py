@@ -6,7 +6,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from commissioning.accounts.models import Membership, Organisation, User, UserSession
+from commissioning.accounts.models import Membership, Organisation, User, UserRole, UserSession
 from commissioning.core.models import utcnow
 from commissioning.extensions import db
 
@@ -131,3 +131,24 @@ def describe_device(user_agent):
     if browser or system:
         return browser or f"A browser on {system}"
     return "An unknown browser or program"
+
+
+def search_people(q=None, role=None, status=None, page=1, per_page=50):
+    """People for the admin list: by name or email, role, and active or deactivated."""
+    query = db.select(User).options(db.selectinload(User.memberships).joinedload(Membership.organisation))
+    if q:
+        query = query.where(db.or_(User.name.icontains(q, autoescape=True),
+                                   User.email.icontains(q, autoescape=True)))
+    if role:
+        query = query.where(User.roles.any(UserRole.role == role))
+    if status == "active":
+        query = query.where(User.active.is_(True))
+    elif status == "deactivated":
+        query = query.where(User.active.is_(False))
+    return db.paginate(query.order_by(User.name, User.id), page=page, per_page=per_page, error_out=False)
+
+
+def sessions_of(user):
+    """All the person's sessions, newest first, for the admin's person page."""
+    return db.session.scalars(db.select(UserSession).where(UserSession.user_id == user.id)
+                              .order_by(UserSession.created_at.desc(), UserSession.id.desc()).limit(50)).all()

@@ -1,7 +1,8 @@
-from commissioning.core.forms import Form
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import DateField, SelectField, SubmitField
-from wtforms.validators import Optional, ValidationError
+from commissioning.accounts.models import Role
+from commissioning.core.forms import EnumMultiField, Form
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 
 DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %m %Y"]
@@ -28,3 +29,37 @@ class AuditFilterForm(Form):
                         description="For example, 31/3/2026", format=DATE_FORMATS,
                         render_kw={"inputmode": "numeric"})
     submit = SubmitField("Filter", widget=GovSubmitInput())
+
+
+class PeopleFilterForm(Form):
+    """A GET form: the list's search and filters live in the query string."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Name or email", widget=GovTextInput(), validators=[Optional(), Length(max=100)])
+    role = SelectField("Role", widget=GovSelect(), choices=[("", "Any role")] + Role.choices(),
+                       validators=[Optional()])
+    status = SelectField("Account", widget=GovSelect(), validators=[Optional()],
+                         choices=[("", "Active or deactivated"), ("active", "Active"),
+                                  ("deactivated", "Deactivated")])
+    submit = SubmitField("Search", widget=GovSubmitInput())
+
+
+class RolesForm(Form):
+    roles = EnumMultiField("Roles", enum=Role, validators=[Optional()],
+                           description="What the person can do. Changes apply from their next page.")
+    submit = SubmitField("Save roles", widget=GovSubmitInput())
+
+
+class MembershipForm(Form):
+    organisation = SelectField("Organisation", widget=GovSelect(), coerce=int,
+                               validators=[InputRequired("Choose an organisation")])
+    is_org_admin = BooleanField("Can manage the organisation's people and documents", widget=GovCheckboxInput())
+    submit = SubmitField("Add to organisation", widget=GovSubmitInput())
+
+
+class OrgAdminForm(Form):
+    """One button: make the member an organisation administrator, or stop them being one."""
+
+    make_admin = HiddenField(validators=[AnyOf(["yes", "no"], message="Reload the page and try again")])

@@ -44,7 +44,9 @@ ACCESS = {
     "admin.audit_log": (lambda o: "/admin/audit", admin_only()),
     "admin.mail_outbox": (lambda o: "/admin/mail", admin_only()),
     "admin.mail_message": (lambda o: f"/admin/mail/{o['mail'].id}", admin_only()),
-    "admin.users": (lambda o: "/admin/users", admin_only()),
+    "admin.users": (lambda o: ["/admin/users", "/admin/users?q=a&role=provider&status=active"], admin_only()),
+    "admin.person": (lambda o: f"/admin/users/{o['person'].id}", admin_only()),
+    "admin.deactivate": (lambda o: f"/admin/users/{o['person'].id}/deactivate", admin_only()),
     "admin.organisations": (lambda o: "/organisations",
                             expect(anonymous=302, default=403, admin=200, commissioner=200)),
     "admin.organisation": (lambda o: f"/organisations/{o['provider_org'].id}",
@@ -182,7 +184,7 @@ ACCESS = {
     "Panel results.get_result": (lambda o: f"/api/v1/panel-results/{o['decided_round'].id}", expect()),
 }
 
-POST_ONLY = {"api_pages.revoke", "Needs.create_need", "Returns.update_return", "accounts.logout", "accounts.sign_out_device", "accounts.sign_out_everywhere", "evaluation.unassign", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
+POST_ONLY = {"api_pages.revoke", "Needs.create_need", "Returns.update_return", "accounts.logout", "admin.change_roles", "admin.reactivate", "admin.add_membership", "admin.change_membership", "admin.remove_membership", "admin.revoke_session", "admin.revoke_sessions", "admin.revoke_token", "accounts.sign_out_device", "accounts.sign_out_everywhere", "evaluation.unassign", "evaluation.allow_interest", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
              "opportunities.cancel", "opportunities.toggle_follow", "opportunities.ask", "opportunities.answer",
              "bids.start", "bids.autosave", "bids.attach", "bids.submit", "bids.withdraw", "providers.remove_member", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
              "funding.add_contribution", "panels.record_consent", "panels.add_contribution", "panels.new_code",
@@ -261,7 +263,7 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     db.session.commit()
     return {**panels, "agreement": agreement, "draft_agreement": draft_agreement,
             "return_due": sorted(agreement.returns, key=lambda d: d.due_on)[0],
-            "clause": db.session.scalars(db.select(Clause)).first(), "provider_org": provider_org, "users": users, "mail": mail, "need": need, "evidence": evidence,
+            "clause": db.session.scalars(db.select(Clause)).first(), "provider_org": provider_org, "users": users, "person": users["provider"], "mail": mail, "need": need, "evidence": evidence,
             "indicator": create_indicator(), "provision": create_provision(organisation=provider_org),
             "venue": create_venue(), "pot": pot, "allocation": allocation, "locality": locality,
             "spec": create_specification(), "opp": opp, "bid": bid, "attachment": attachment, "closed": closed,
