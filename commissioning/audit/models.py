@@ -16,6 +16,9 @@ class AuditEntry(db.Model):
     action = db.Column(db.String(60), nullable=False, index=True)
     summary = db.Column(db.String(500), nullable=False)
     details = db.Column(db.JSON, nullable=False, default=dict)
+    # Set on what a bidder does: the entry is withheld from staff until this opportunity's
+    # deadline (its current one, so an extended deadline keeps it sealed). See audit/util.py.
+    sealed_opportunity_id = db.Column(db.ForeignKey("opportunities.id", ondelete="SET NULL"), index=True)
 
     user = db.relationship("User", lazy="joined")
 

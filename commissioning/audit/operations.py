@@ -5,11 +5,12 @@ from commissioning.audit.models import AuditEntry
 from commissioning.extensions import db
 
 
-def log_action(obj, action, summary, user=None, **details):
+def log_action(obj, action, summary, user=None, sealed_for=None, **details):
     """Record ``action`` on ``obj`` (a model instance, or a (type, id) pair).
 
     The acting user defaults to the signed-in user; tasks pass ``user=None`` and
-    are recorded as the system.
+    are recorded as the system. ``sealed_for`` (an opportunity or its id) marks what a bidder
+    did: staff see only a count of such entries until that opportunity's deadline.
     """
     if user is None and has_request_context() and current_user.is_authenticated:
         user = current_user
@@ -23,6 +24,6 @@ def log_action(obj, action, summary, user=None, **details):
         object_type, object_id = type(obj).__name__, obj.id
     entry = AuditEntry(user_id=user.id if user else None, object_type=object_type,
                        object_id=object_id, action=action, summary=summary[:500],
-                       details=details)
+                       details=details, sealed_opportunity_id=getattr(sealed_for, "id", sealed_for))
     db.session.add(entry)
     return entry

@@ -38,8 +38,10 @@ def start_bid(opp, organisation, user, lot="", now=None):
               answers={}, eligibility={})
     db.session.add(bid)
     db.session.flush()
-    # Audit summaries name no bidder and no content: bids are sealed until the deadline.
-    log_action(bid, "bid.started", f"Bid {bid.id} started for {opp.reference}", opportunity_id=opp.id)
+    # Audit summaries name no bidder and no content; and all a bidder does, with its mail, is sealed
+    # for the opportunity: staff see only counts until the deadline (audit/util.py, mail/util.py).
+    log_action(bid, "bid.started", f"Bid {bid.id} started for {opp.reference}", sealed_for=opp,
+               opportunity_id=opp.id)
     return bid
 
 
@@ -49,7 +51,8 @@ def save_draft(bid, user, now=None, **fields):
         setattr(bid, key, value)
     if bid.status is BidStatus.withdrawn:
         bid.status = BidStatus.draft
-    log_action(bid, "bid.draft_saved", f"Draft bid {bid.id} saved", user=user, fields=sorted(fields))
+    log_action(bid, "bid.draft_saved", f"Draft bid {bid.id} saved", user=user, sealed_for=bid.opportunity,
+               fields=sorted(fields))
     return bid
 
 
@@ -60,14 +63,15 @@ def add_attachment(bid, user, upload, now=None):
     db.session.add(attachment)
     db.session.flush()
     log_action(bid, "bid.attachment_added", f"A file was attached to bid {bid.id}", user=user,
-               attachment_id=attachment.id)
+               sealed_for=bid.opportunity, attachment_id=attachment.id)
     return attachment
 
 
 def remove_attachment(bid, attachment, user, now=None):
     _still_open(bid.opportunity, now or utcnow())
     db.session.delete(attachment)
-    log_action(bid, "bid.attachment_removed", f"Attachment {attachment.id} removed from bid {bid.id}", user=user)
+    log_action(bid, "bid.attachment_removed", f"Attachment {attachment.id} removed from bid {bid.id}", user=user,
+               sealed_for=bid.opportunity)
 
 
 def _lock(bid):
@@ -110,10 +114,11 @@ def submit_bid(bid, user, token, now=None):
     db.session.flush()
     failures = eligibility_failures(opp, bid.eligibility)
     log_action(bid, "bid.submitted", f"Bid {bid.id} version {number} submitted for {opp.reference}",
-               user=user, version=number, sha256=submission.sha256, ineligible=failures)
-    queue_email(user.email, "bid_receipt", f"Bid received: {opp.title}", "bid_receipt", user_name=user.name,
-                organisation=bid.organisation.name, opportunity=opp.title, reference=opp.reference, number=number,
-                submitted_at=_fmt(now), sha256=submission.sha256, deadline=_fmt(opp.submission_deadline))
+               user=user, sealed_for=opp, version=number, sha256=submission.sha256, ineligible=failures)
+    queue_email(user.email, "bid_receipt", f"Bid received: {opp.title}", "bid_receipt", sealed_for=opp,
+                user_name=user.name, organisation=bid.organisation.name, opportunity=opp.title,
+                reference=opp.reference, number=number, submitted_at=_fmt(now), sha256=submission.sha256,
+                deadline=_fmt(opp.submission_deadline))
     return submission
 
 
@@ -128,7 +133,8 @@ def withdraw_bid(bid, user, now=None):
     for submission in bid.submissions:
         submission.withdrawn = True
     log_action(bid, "bid.withdrawn", f"Bid {bid.id} withdrawn from {bid.opportunity.reference}",
-               user=user)
+               user=user, sealed_for=bid.opportunity)
     queue_email(user.email, "bid_withdrawn", f"Bid withdrawn: {bid.opportunity.title}", "bid_withdrawn",
-                user_name=user.name, organisation=bid.organisation.name, opportunity=bid.opportunity.title,
+                sealed_for=bid.opportunity, user_name=user.name, organisation=bid.organisation.name,
+                opportunity=bid.opportunity.title,
                 reference=bid.opportunity.reference, when=_fmt(now), deadline=_fmt(bid.opportunity.submission_deadline))

@@ -4,32 +4,70 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 
+from commissioning.accounts.models import User
+from commissioning.accounts.util import make_reset_token
 from commissioning.audit.operations import log_action
 from commissioning.core.models import utcnow
 from commissioning.core.locks import row_locked
+from commissioning.core.urls import absolute_url
 from commissioning.extensions import db
 from commissioning.mail.models import EmailStatus, OutgoingEmail
 from commissioning.outbox.operations import enqueue_task
 
 SEND_TASK = "mail.send_email"
+#: What a stored body holds where the secret link goes; the link exists only in the message sent.
+SECRET_LINK_PLACEHOLDER = "[link: sent to the person, not kept]"
 
 
-def queue_email(to_address, kind, subject, template, **context):
+def _password_link(user):
+    """A fresh single-use link to choose a password: signed, bound to the password hash, time-limited."""
+    return absolute_url("accounts.reset_password", token=make_reset_token(user))
+
+
+#: The secret links a mail can carry, each minted when the mail is sent (kind -> minter).
+SECRET_LINKS = {"password_reset": _password_link, "set_password": _password_link}
+
+
+def queue_email(to_address, kind, subject, template, sealed_for=None, secret_link=None, **context):
     """Render ``templates/emails/<template>.txt`` and queue it to be sent after the commit.
 
     People without an email address (panel members who joined with a code) get nothing: None.
+    ``sealed_for`` (an opportunity) hides the mail from staff until its deadline. ``secret_link``,
+    a (kind in SECRET_LINKS, user) pair, fills ``{{ link }}`` with a placeholder: the link itself is
+    minted by the worker and is never stored, so nobody who reads the outbox can use it.
     """
     if not to_address:
         return None
     context.setdefault("service_name", current_app.config["SERVICE_NAME"])
     context.setdefault("base_url", current_app.config["BASE_URL"])
+    link_kind, link_user = secret_link or (None, None)
+    if link_kind is not None:
+        if link_kind not in SECRET_LINKS:
+            raise ValueError(f"unknown secret link {link_kind!r}")
+        context["link"] = SECRET_LINK_PLACEHOLDER
     body = render_template(f"emails/{template}.txt", **context)
-    email = OutgoingEmail(to_address=to_address, kind=kind, subject=subject, body=body)
+    email = OutgoingEmail(to_address=to_address, kind=kind, subject=subject, body=body,
+                          sealed_opportunity_id=getattr(sealed_for, "id", sealed_for), secret_link=link_kind,
+                          secret_link_user_id=link_user.id if link_user is not None else None)
     db.session.add(email)
     db.session.flush()
     enqueue_task(SEND_TASK, email_id=email.id)
-    log_action(email, "mail.queued", f"{kind} mail queued for {to_address}", kind=kind)
+    log_action(email, "mail.queued", f"{kind} mail queued for {to_address}", sealed_for=sealed_for, kind=kind)
     return email
+
+
+def _mint_link(email):
+    user = db.session.get(User, email.secret_link_user_id) if email.secret_link_user_id else None
+    if user is None or not user.active:
+        return "[this link is no longer available: ask for a new one from the sign-in page]"
+    return SECRET_LINKS[email.secret_link](user)
+
+
+def body_to_send(email):
+    """The body as sent: the stored one with its secret link, if any, minted now."""
+    if not email.secret_link or SECRET_LINK_PLACEHOLDER not in email.body:
+        return email.body
+    return email.body.replace(SECRET_LINK_PLACEHOLDER, _mint_link(email))
 
 
 def deliver_email(email_id):
@@ -53,7 +91,7 @@ def deliver_email(email_id):
         # The same Message-ID on every attempt, so a resend after a crash can be recognised.
         domain = make_msgid().rsplit("@", 1)[-1].rstrip(">")
         message["Message-ID"] = f"<commissioning-mail-{email.id}@{domain}>"
-        message.set_content(email.body)
+        message.set_content(body_to_send(email))
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
             if config["MAIL_USE_TLS"]:
                 smtp.starttls()
@@ -63,10 +101,16 @@ def deliver_email(email_id):
         email.status = EmailStatus.sent
     else:
         email.status = EmailStatus.held
+        if email.secret_link and config["APP_ENV"] == "development":
+            # Development only, never in production: with no SMTP the developer's way to the link
+            # is the worker's own console (the outbox shows only that the mail was sent).
+            current_app.logger.warning("Development only: the %s link in held mail %s to %s is %s",
+                                       email.secret_link, email.id, email.to_address,
+                                       _mint_link(email))
     email.sent_at = utcnow()
     email.error = None
     log_action(email, "mail.sent", f"{email.kind} mail delivered to {email.to_address}",
-               backend=config["MAIL_BACKEND"])
+               sealed_for=email.sealed_opportunity_id, backend=config["MAIL_BACKEND"])
     return email
 
 
@@ -75,4 +119,5 @@ def record_failure(email_id, error):
     if email is not None and email.status is EmailStatus.pending:
         email.status = EmailStatus.failed
         email.error = str(error)[:500]
-        log_action(email, "mail.failed", f"mail to {email.to_address} failed", error=str(error)[:500])
+        log_action(email, "mail.failed", f"mail to {email.to_address} failed",
+                   sealed_for=email.sealed_opportunity_id, error=str(error)[:500])

@@ -1,10 +1,28 @@
+"""Reads of the mail outbox for admins: mail about a bid is withheld until the opportunity's deadline."""
+from commissioning.audit.util import sealed_counts, sealed_opportunity_ids, unsealed
 from commissioning.extensions import db
 from commissioning.mail.models import OutgoingEmail
+from commissioning.opportunities.models import Opportunity
 
 
-def outbox_page(to_address=None, page=1, per_page=50):
-    query = db.select(OutgoingEmail)
+def outbox_page(to_address=None, page=1, per_page=50, now=None):
+    """Newest-first page of mail; sealed mail is left out, so the recipient filter never finds it."""
+    query = unsealed(db.select(OutgoingEmail), OutgoingEmail.sealed_opportunity_id, now)
     if to_address:
         query = query.where(OutgoingEmail.to_address == to_address.strip().lower())
     query = query.order_by(OutgoingEmail.created_at.desc(), OutgoingEmail.id.desc())
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def sealed_mail_counts(now=None):
+    """[(reference, deadline, count)] of mail still sealed, by opportunity."""
+    return sealed_counts(OutgoingEmail.sealed_opportunity_id, now=now)
+
+
+def mail_for_staff(email_id, now=None):
+    """(mail, seal): ``seal`` is the opportunity still sealing the mail (then show nothing of it), else None."""
+    mail = db.session.get(OutgoingEmail, email_id)
+    if mail is None or mail.sealed_opportunity_id is None:
+        return mail, None
+    sealed = db.session.scalar(sealed_opportunity_ids(now).where(Opportunity.id == mail.sealed_opportunity_id))
+    return mail, db.session.get(Opportunity, sealed) if sealed else None

@@ -2,7 +2,7 @@ import secrets
 
 from commissioning.accounts.models import Membership, Role
 from commissioning.accounts.operations import create_user
-from commissioning.accounts.util import make_reset_token, user_by_email
+from commissioning.accounts.util import user_by_email
 from commissioning.audit.operations import log_action
 from commissioning.core.urls import absolute_url
 from commissioning.core.locks import lock_row
@@ -49,15 +49,16 @@ def invite_member(organisation, inviter, email, name):
         raise MemberError(f"{email} is already a member of {organisation.name}")
     if user is None:
         user = create_user(email, name, secrets.token_urlsafe(24), roles=[Role.provider])
-        link = absolute_url("accounts.reset_password", token=make_reset_token(user))
+        secret_link, link = ("set_password", user), None  # minted as the mail is sent, never stored
     else:
         if not user.has_role(Role.provider) or user.memberships:
             raise MemberError(f"{email} already has an account; ask an administrator to add them")
-        link = absolute_url("accounts.login")
+        secret_link, link = None, absolute_url("accounts.login")
     db.session.add(Membership(user=user, organisation=organisation))
     db.session.flush()
     queue_email(user.email, "member_invited", f"You have been added to {organisation.name}", "member_invited",
-                user_name=user.name, organisation=organisation.name, inviter=inviter.name, link=link)
+                secret_link=secret_link, user_name=user.name, organisation=organisation.name, inviter=inviter.name,
+                link=link)
     log_action(organisation, "organisation.member_added", f"{user.email} added to {organisation.name}",
                member_id=user.id)
     return user

@@ -276,7 +276,7 @@ def _round(status):
 
 def _reset_token():
     from commissioning.accounts.models import User
-    from commissioning.accounts.operations import make_reset_token
+    from commissioning.accounts.util import make_reset_token
     user = db.session.scalars(db.select(User).where(User.email == "evaluator2@demo.test")).one()
     return make_reset_token(user)
 
