@@ -53,7 +53,7 @@ class RolesForm(Form):
 
 
 class MembershipForm(Form):
-    organisation = SelectField("Organisation", widget=GovSelect(), coerce=int,
+    organisation = SelectField("Organisation", widget=GovSelect(),
                                validators=[InputRequired("Choose an organisation")])
     is_org_admin = BooleanField("Can manage the organisation's people and documents", widget=GovCheckboxInput())
     submit = SubmitField("Add to organisation", widget=GovSubmitInput())

@@ -89,8 +89,8 @@ def _person_page(user, roles_form=None, membership_form=None, status=200):
 
 def _organisation_choices(form, user):
     member_of = {m.organisation_id for m in user.memberships}
-    form.organisation.choices = [(0, "Choose an organisation")] + [
-        (o.id, o.name) for o in list_organisations() if o.id not in member_of]
+    form.organisation.choices = [("", "Choose an organisation")] + [
+        (str(o.id), o.name) for o in list_organisations() if o.id not in member_of]
 
 
 def _refused(user, exc):
@@ -156,12 +156,9 @@ def add_membership(user_id):
     user = _person(user_id)
     form = MembershipForm()
     _organisation_choices(form, user)
-    org = db.session.get(Organisation, form.organisation.data) if form.validate_on_submit() and \
-        form.organisation.data else None
-    if org is None:
-        if not form.organisation.errors:
-            form.organisation.errors = ["Choose an organisation"]
+    if not form.validate_on_submit():
         return _person_page(user, membership_form=form, status=400)
+    org = db.session.get(Organisation, int(form.organisation.data)) or abort(404)
     try:
         account_ops.add_membership(user, org, form.is_org_admin.data, current_user)
     except account_ops.PeopleError as exc:

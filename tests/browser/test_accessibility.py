@@ -76,6 +76,7 @@ def demo_objects(live_app):
                    return_due=sorted(issued.returns, key=lambda d: d.due_on)[0].id)
         ids["draft_agreement"] = db.session.scalars(db.select(Agreement.id).where(
             Agreement.status == AgreementStatus.drafted)).first()
+        ids["person"] = provider.id  # the admin's person page and its deactivation step
         # The walk's URL builders read `need.options[0].id` too.
         option_id = need.options[0].id
         db.session.remove()

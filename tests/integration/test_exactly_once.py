@@ -417,6 +417,35 @@ def _prioritised_need():
     return db.session.scalar(db.select(Need.id).where(Need.status == NeedStatus.prioritised).order_by(Need.id))
 
 
+def _person_to_manage(deactivated=False, member=False):
+    """A person signed in on another device, with an API token: what the admin's people steps act on."""
+    @setup
+    def make():
+        from commissioning.accounts.models import Organisation, Role
+        from commissioning.accounts.operations import create_user, start_session
+        from commissioning.api.operations import create_token
+        org = db.session.scalars(db.select(Organisation).order_by(Organisation.id)).first() if member else None
+        person = create_user(f"managed-{uuid.uuid4().hex[:8]}@demo.test", "Morgan Managed", PASSWORD,
+                             roles=[Role.evaluator], organisation=org)
+        start_session(person)
+        create_token(person, "Reporting", "read")
+        person.active = not deactivated
+        return {"uid": person.id}
+    return make
+
+
+def _own_account(email):
+    """A person of their own (so that signing them out ends nobody else's steps), signed in elsewhere too."""
+    @setup
+    def make():
+        from commissioning.accounts.models import Role
+        from commissioning.accounts.operations import create_user, start_session
+        person = create_user(email, "Owen Own", PASSWORD, roles=[Role.evaluator])
+        start_session(person)
+        return {}
+    return make
+
+
 PDF = ("Southside’s plan – Q3.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf")
 LATER = date.today() + timedelta(days=60)
 
@@ -535,7 +564,8 @@ STEPS = [
     Step("panels.remove_project", F, "/panels/rounds/3"),
     Step("panels.open_round", F, "/panels/rounds/3"),
     Step("panels.links", M, "/panels/rounds/2/links"),
-    Step("panels.vote", M, "/panels/rounds/2/vote", {"project": FIRST}),
+    # The ballot page's choices, sent from its check page ("send"): the ballot is cast once.
+    Step("panels.vote", M, "/panels/rounds/2/vote", {"project": FIRST, "send": "yes"}),
     Step("panels.close_round", F, "/panels/rounds/2"),
     Step("panels.join", None, "/join", {"code": "{code}"}, before=_joining_code),
     Step("panels.send_to_panel", C, "/opportunities/{opp}/panel", {"panel": FIRST, "bids": FIRST},
@@ -551,6 +581,22 @@ STEPS = [
     Step("accounts.reset_password", None, page("/password-reset/{t}", t=_reset_token),
          {"password": "a-new-long-password-1", "confirm": "a-new-long-password-1"}),
     Step("accounts.login", None, "/login", {"email": "evaluator@demo.test", "password": PASSWORD}),
+    Step("accounts.sign_out_device", f"own1-{U}@demo.test", "/account", before=_own_account(f"own1-{U}@demo.test")),
+    Step("accounts.sign_out_everywhere", f"own2-{U}@demo.test", "/account",
+         before=_own_account(f"own2-{U}@demo.test")),
+    Step("accounts.change_password", f"own3-{U}@demo.test", "/account/password",
+         {"current": PASSWORD, "password": "a-new-long-password-2", "confirm": "a-new-long-password-2"},
+         before=_own_account(f"own3-{U}@demo.test")),
+    # People administration
+    Step("admin.change_roles", A, "/admin/users/{uid}", {"roles": "commissioner"}, before=_person_to_manage()),
+    Step("admin.deactivate", A, "/admin/users/{uid}/deactivate", before=_person_to_manage()),
+    Step("admin.reactivate", A, "/admin/users/{uid}", before=_person_to_manage(deactivated=True)),
+    Step("admin.add_membership", A, "/admin/users/{uid}", {"organisation": FIRST}, before=_person_to_manage()),
+    Step("admin.change_membership", A, "/admin/users/{uid}", before=_person_to_manage(member=True)),
+    Step("admin.remove_membership", A, "/admin/users/{uid}", before=_person_to_manage(member=True)),
+    Step("admin.revoke_session", A, "/admin/users/{uid}", before=_person_to_manage()),
+    Step("admin.revoke_sessions", A, "/admin/users/{uid}", before=_person_to_manage()),
+    Step("admin.revoke_token", A, "/admin/users/{uid}", before=_person_to_manage()),
     Step("accounts.logout", C, "/dashboard"),
 ]
 
@@ -624,13 +670,35 @@ def _data(form, step):
 
 # --- two tabs (two keys) at once: where the domain says once, it is once ---------------------
 
-def test_two_tabs_voting_at_once_leave_one_ballot(server):
-    """Different keys: no replay, so the row lock on the member keeps one ballot (a 500 before)."""
+def _fresh_open_round():
+    """A new open round on the demo member's panel, so this test leaves the demo's round to the step."""
     from commissioning.accounts.models import User
-    from commissioning.panels.models import Ballot, PanelMember
-    rnd = query(server, _round("open"))
+    from commissioning.panels import operations as panel_ops
+    from commissioning.panels.models import AllocationRule, BallotType, PanelMember, Round
+    member = db.session.scalars(db.select(PanelMember).join(User, PanelMember.user_id == User.id)
+                                .where(User.email == M)).one()
+    pot = db.session.scalars(db.select(Round).where(Round.panel_id == member.panel_id)).first().pot
+    now = utcnow()
+    rnd = panel_ops.create_round(member.panel, member.panel.facilitator, title=f"Two tabs {U}", pot=pot,
+                                 budget_pence=100_000, ballot_type=BallotType.within_budget, max_projects=None,
+                                 min_projects=None, rule=AllocationRule.greedy, quorum=None,
+                                 min_approval_percent=None, opens_at=now, closes_at=now + timedelta(days=3))
+    panel_ops.add_project(rnd, f"Two tabs project {U}", "Plain words.", 50_000)
+    panel_ops.open_voting(rnd, member.panel.facilitator)
+    db.session.commit()
+    return rnd.id
+
+
+def test_two_tabs_voting_at_once_leave_one_ballot(server):
+    """Different keys: no replay, so the row lock on the member keeps one vote (a 500 before).
+
+    The second tab is told the member has already voted; one record of voting, one ballot.
+    """
+    from commissioning.accounts.models import User
+    from commissioning.panels.models import Ballot, PanelMember, VoteCast
+    rnd = query(server, _fresh_open_round)
     member = person(server, M)
-    step = Step("panels.vote", M, f"/panels/rounds/{rnd}/vote", {"project": FIRST})
+    step = Step("panels.vote", M, f"/panels/rounds/{rnd}/vote", {"project": FIRST, "send": "yes"})
     tabs = []
     for _ in range(2):
         html = member.get(step.page)
@@ -642,11 +710,12 @@ def test_two_tabs_voting_at_once_leave_one_ballot(server):
     assert [a.status_code for a in answers] == [302, 302], [a.status_code for a in answers]
     assert not any(a.headers.get("Idempotent-Replayed") for a in answers)
 
-    def ballots():
+    def votes_and_ballots():
         who = db.select(PanelMember.id).join(User, PanelMember.user_id == User.id).where(User.email == M)
-        return db.session.scalar(db.select(db.func.count()).where(Ballot.round_id == rnd,
-                                                                  Ballot.member_id.in_(who)))
-    assert query(server, ballots) == 1
+        votes = db.session.scalar(db.select(db.func.count()).where(VoteCast.round_id == rnd,
+                                                                   VoteCast.member_id.in_(who)))
+        return votes, db.session.scalar(db.select(db.func.count()).where(Ballot.round_id == rnd))
+    assert query(server, votes_and_ballots) == (1, 1)
 
 
 @pytest.mark.parametrize("step", STEPS, ids=[s.endpoint for s in STEPS])

@@ -104,7 +104,7 @@ def test_memberships_are_added_changed_and_removed(app, login, create_user, crea
     org = create_organisation("Northside Youth Trust")
     person = create_user(Role.provider)
     client = login(admin)
-    assert client.post(f"/admin/users/{person.id}/memberships", data={"organisation": "0"}).status_code == 400
+    assert client.post(f"/admin/users/{person.id}/memberships", data={"organisation": ""}).status_code == 400
     assert client.post(f"/admin/users/{person.id}/memberships",
                        data={"organisation": str(org.id)}).status_code == 302
     membership = db.session.scalars(db.select(Membership).where(Membership.user_id == person.id,
