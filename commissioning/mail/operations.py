@@ -1,3 +1,4 @@
+import re
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -92,12 +93,19 @@ def deliver_email(email_id):
         domain = make_msgid().rsplit("@", 1)[-1].rstrip(">")
         message["Message-ID"] = f"<commissioning-mail-{email.id}@{domain}>"
         message.set_content(body_to_send(email))
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if config["MAIL_USERNAME"]:
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(message)
+        try:
+            with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+                if config["MAIL_USE_TLS"]:
+                    smtp.starttls()
+                if config["MAIL_USERNAME"]:
+                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+                smtp.send_message(message)
+        except smtplib.SMTPException as exc:
+            # Retried all the same, but the worker's log and the outbox row never name the recipient
+            # (a receipt's recipient is a bidder, sealed until the deadline).
+            text = re.sub(re.escape(email.to_address), "<recipient>", f"{type(exc).__name__}: {exc}",
+                          flags=re.IGNORECASE)
+            raise smtplib.SMTPException(f"mail {email.id} not sent: {text}"[:500]) from None
         email.status = EmailStatus.sent
     else:
         email.status = EmailStatus.held

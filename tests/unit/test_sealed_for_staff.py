@@ -6,7 +6,10 @@ shows everything. The walk is differential: the bidder's organisation and person
 appear in directories such as /organisations) before the bid; no page may name them more often
 once they have bid.
 """
+import smtplib
 from datetime import timedelta
+
+import pytest
 
 from commissioning.accounts.models import Role
 from commissioning.api.operations import create_token
@@ -15,7 +18,7 @@ from commissioning.bids.operations import add_attachment, save_draft, start_bid,
 from commissioning.core.models import utcnow
 from commissioning.extensions import db
 from commissioning.mail.models import OutgoingEmail
-from commissioning.mail.operations import deliver_email
+from commissioning.mail.operations import deliver_email, queue_email
 from commissioning.mail.util import outbox_page
 from commissioning.opportunities.operations import update_opportunity
 from tests.fixtures.factories import complete_bid
@@ -164,3 +167,16 @@ def test_the_sealed_entries_are_counted_not_shown(login, create_opportunity, cre
     assert "Sealed until" not in client.get(f"/admin/audit?user={user.id}").get_data(as_text=True)
     outbox = client.get("/admin/mail").get_data(as_text=True)
     assert "Sealed until the deadline" in outbox and opp.reference in outbox and EMAIL not in outbox
+
+
+def test_a_refused_receipt_does_not_name_its_recipient_in_the_worker_log(app, smtp_server, monkeypatch):
+    for key, value in {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port,
+                       "MAIL_USE_TLS": False, "MAIL_USERNAME": ""}.items():
+        monkeypatch.setitem(app.config, key, value)
+    smtp_server.refusals[EMAIL] = 1
+    email = queue_email(EMAIL, "bid_receipt", "Bid received", "password_changed", user_name=NAME)
+    db.session.commit()
+    with pytest.raises(smtplib.SMTPException) as raised:
+        deliver_email(email.id)
+    assert EMAIL not in str(raised.value) and "<recipient>" in str(raised.value)
+    assert raised.value.__suppress_context__
