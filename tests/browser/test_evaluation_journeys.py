@@ -1,4 +1,4 @@
-"""Evaluation clicked through: a recused evaluator, and a scoring run with progress then result."""
+"""Evaluation clicked through: an evaluator off a competition by a declared interest, and a scoring run."""
 import re
 
 from playwright.sync_api import expect
@@ -6,14 +6,16 @@ from playwright.sync_api import expect
 from tests.browser.conftest import sign_in
 
 
-def test_recused_evaluator_sees_only_the_bid_they_may_score(page, live_server):
+def test_an_interest_in_one_bidder_takes_the_evaluator_off_the_competition(page, live_server):
     sign_in(page, live_server.url, "evaluator3@demo.test")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Evaluations").click()
     page.get_by_role("link", name="Sexual health outreach for young people: light-touch procurement").click()
     expect(page).to_have_url(re.compile(r"/evaluation/\d+$"))
     main = page.locator("main")
-    expect(main).to_contain_text("Alt Valley Youth Partnership", use_inner_text=True)
-    expect(main).not_to_contain_text("Southside", use_inner_text=True)    # after the positive wait: the settled page
+    expect(main).to_contain_text("You declared an interest in Southside Young People's Arts CIC, so you are off "
+                                 "this competition", use_inner_text=True)
+    expect(main).to_contain_text("No bids for you to score", use_inner_text=True)
+    expect(main.get_by_role("link", name="Alt Valley Youth Partnership")).to_have_count(0)  # its rival too
     assert page.console_errors == []
 
 
