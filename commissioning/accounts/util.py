@@ -93,7 +93,7 @@ def session_for_secret(plain):
     """The session row a cookie's identifier names, whatever its state; None if there is none."""
     if not isinstance(plain, str) or not 20 <= len(plain) <= 100:
         return None  # an old-style "id:stamp" value, or junk: no database lookup
-    return db.session.scalars(db.select(UserSession).where(
+    return db.session.scalars(db.select(UserSession).options(db.joinedload(UserSession.user)).where(
         UserSession.secret_hash == hash_session_secret(plain))).first()
 
 

@@ -44,6 +44,9 @@ def server(request, live_app, tmp_path_factory):
         "OUTBOX_DISPATCH": "hold", "MAIL_BACKEND": "outbox",
         "BROKER_DIR": str(tmp_path_factory.mktemp("once-broker")),
         "LOGIN_RATE_LIMIT": "10000 per minute", "LOGIN_RATE_LIMIT_PER_ADDRESS": "10000 per minute",
+        # The people below sign in once for the whole module, which a slow machine may take longer than
+        # the default idle timeout to get through.
+        "SESSION_IDLE_MINUTES": 24 * 60,
     })
     with app.app_context():
         upgrade()
