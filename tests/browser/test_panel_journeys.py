@@ -1,10 +1,49 @@
-"""A panel round clicked through: set up, a member joins with a code and votes on a phone, results."""
+"""A panel round clicked through: set up, a member joins with a code and votes on a phone, results.
+
+A vote is secret and final: the member checks their choices on a page that says so, then sends.
+A round with too few votes shows no results, only why.
+"""
 import re
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from commissioning.extensions import db
+from tests.browser.conftest import run_axe, sign_in
+
+
+def _others_vote_for(live_app, round_id, title, how_many):
+    """``how_many`` of the demo panel's other members vote for the project ``title`` (the database, not a page)."""
+    from commissioning.panels import operations as ops
+    from commissioning.panels.models import Round
+    from commissioning.panels.util import has_voted
+    with live_app.app_context():
+        rnd = db.session.get(Round, round_id)
+        project = next(p for p in rnd.projects if p.title == title)
+        voters = [m for m in rnd.panel.members if m.can_vote and not has_voted(rnd, m)
+                  and m.display_name != "Sky"][:how_many]
+        for member in voters:
+            ops.cast_ballot(rnd, member, [project.id])
+        db.session.commit()
+        db.session.remove()
+
+
+def _round_with_two_votes(live_app):
+    """A counted round of the demo panel with two ballots, too few for its results to be shown."""
+    from commissioning.funding.models import Pot
+    from commissioning.panels import operations as ops
+    from commissioning.panels.models import Panel
+    with live_app.app_context():
+        panel = db.session.scalars(db.select(Panel).where(Panel.name == "Youth Opportunities Panel")).one()
+        pot = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Opportunities Fund")).one()
+        data = {"meta": {"description": "Two votes only"}, "costs": {"1": 100, "2": 200},
+                "names": {"1": "Skate jam", "2": "Poetry slam"}, "ballots": [{"1"}, {"2"}], "budget": 300}
+        rnd = ops.import_round(panel, pot, data)
+        ops.count_round(rnd.id)
+        db.session.commit()
+        round_id = rnd.id
+        db.session.remove()
+    return round_id
 
 
 def test_a_round_from_set_up_to_results(page, browser, live_server):
@@ -66,19 +105,36 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
     member.get_by_label(re.compile("Film nights")).check()
     total = member.locator(".app-ballot-total")
     expect(total).to_contain_text("£1,000 too much", use_inner_text=True)
-    member.get_by_role("button", name="Send my vote").click()
+    member.get_by_role("button", name="Check my choices").click()
     # The refusal is a new page: wait for it (its error summary) before touching its boxes.
     expect(member.locator(".govuk-error-summary")).to_be_visible()
     # Refused in plain words.
     expect(member.locator("main")).to_contain_text("there is only £10,000 to spend", use_inner_text=True)
     member.get_by_label(re.compile("Film nights")).uncheck()
     expect(total).to_contain_text("£4,000 left", use_inner_text=True)    # the new page's script fills the total in
+    member.get_by_role("button", name="Check my choices").click()
+    # Checked first: the page says a sent vote is secret and cannot be changed.
+    expect(member.get_by_role("heading", level=1)).to_have_text("Check your vote", use_inner_text=True)
+    expect(member.locator("main")).to_contain_text("Once you send your vote, you cannot change it",
+                                                   use_inner_text=True)
+    expect(member.locator(".app-vote-choices")).to_have_text(re.compile(r"^\s*Bike repair club: £6,000\s*$"),
+                                                             use_inner_text=True)
+    member.get_by_role("button", name="Change my choices").click()
+    expect(member.get_by_label(re.compile("Bike repair club"))).to_be_checked()     # choices kept
+    member.get_by_role("button", name="Check my choices").click()
     member.get_by_role("button", name="Send my vote").click()
-    expect(member.locator("main")).to_contain_text("Your vote is saved", use_inner_text=True)
+    expect(member.locator("main")).to_contain_text("Your vote is sent", use_inner_text=True)
+    expect(member.locator("main")).to_contain_text("You have voted. Thank you.", use_inner_text=True)
+    expect(member.get_by_role("link", name=re.compile("Vote now.*Journey round"))).to_have_count(0)
     phone.close()
 
-    # The facilitator closes voting; the page shows progress, then the worker's count.
+    # Four more members vote; the facilitator sees how many have voted, never what they chose.
+    round_id = int(round_url.rsplit("/", 1)[1])
+    _others_vote_for(live_server.app, round_id, "Bike repair club", 4)
     page.goto(round_url)
+    expect(page.locator("main")).to_contain_text(re.compile(r"5 of \d+ members who can vote have voted"),
+                                                 use_inner_text=True)
+    # The facilitator closes voting; the page shows progress, then the worker's count.
     page.get_by_role("button", name="Close voting now and count").click()
     expect(page.get_by_role("link", name="See the results")).to_be_visible(timeout=30_000)
     page.get_by_role("link", name="See the results").click()
@@ -89,5 +145,31 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
     expect(main).to_contain_text(re.compile("Money used\t£6,000"), use_inner_text=True)
     page.get_by_role("link", name="Bike repair club").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bike repair club", use_inner_text=True)
-    expect(page.locator("main")).to_contain_text("1 of 1 people who voted chose it.", use_inner_text=True)
+    expect(page.locator("main")).to_contain_text("5 of 5 people who voted chose it.", use_inner_text=True)
     assert page.console_errors == []
+
+
+def test_too_few_votes_show_no_results_and_the_pages_say_why(axe_page, live_server):
+    """Checked by axe too: the page that says why, and the member's check-your-vote page."""
+    base = live_server.url
+    round_id = _round_with_two_votes(live_server.app)
+    response = axe_page.goto(f"{base}/panels/rounds/{round_id}/results")
+    assert response.status == 200
+    expect(axe_page.get_by_role("heading", level=1)).to_have_text("Results not shown: Two votes only",
+                                                                   use_inner_text=True)
+    expect(axe_page.locator("main")).to_contain_text("Fewer than 5 people voted", use_inner_text=True)
+    expect(axe_page.locator("main")).not_to_contain_text("Skate jam", use_inner_text=True)
+    assert run_axe(axe_page) == []
+    assert axe_page.goto(f"{base}/panels/rounds/{round_id}/ballots.pb").status == 404
+
+    sign_in(axe_page, base, "member@demo.test")
+    axe_page.goto(f"{base}/panels/me")
+    expect(axe_page.locator("main")).to_contain_text("The results are not shown. Fewer than 5 people voted",
+                                                     use_inner_text=True)
+    axe_page.get_by_role("link", name=re.compile("Vote now.*Winter ideas")).click()
+    if axe_page.get_by_role("button", name="Save and continue").count():       # the links question first
+        axe_page.get_by_role("button", name="Save and continue").click()
+    axe_page.locator(".govuk-checkboxes__input:not([disabled])").first.check()
+    axe_page.get_by_role("button", name="Check my choices").click()
+    expect(axe_page.get_by_role("heading", level=1)).to_have_text("Check your vote", use_inner_text=True)
+    assert run_axe(axe_page) == []      # and not sent: the demo's round keeps its voters' turn
