@@ -54,6 +54,9 @@ def published(create_agreement, create_organisation, create_user, give_documents
     project = panel_ops.add_project(rnd, "Skate jam", "A day of skating.", 300_000, winner)
     panel_ops.open_voting(rnd, facilitator)
     panel_ops.cast_ballot(rnd, member, [project.id])
+    for i in range(4):   # five ballots: with fewer, nothing of the result is shown or confirmed
+        other, _code = panel_ops.add_member(panel, f"Secret Voter Name {i}", AgeBand.age_16_17)
+        panel_ops.cast_ballot(rnd, other, [project.id])
     panel_ops.close_voting(rnd, facilitator, "test")
     panel_ops.count_round(rnd.id)
     panel_ops.confirm_awards(rnd, create_user(Role.commissioner))
