@@ -426,7 +426,10 @@ _FORM_TO_API = {"kpi": "kpi_actuals", "spend": "spend_pence", "feedback_response
 # --- panel results ---------------------------------------------------------------------------
 
 results_bp = _blueprint("Panel results", "What young people's panels decided: public once counted, except rounds "
-                                         "that decide an award, which stay with the panel until it is confirmed.")
+                                         "that decide an award, which stay with the panel until it is confirmed. "
+                                         "A round that missed its quorum or has fewer ballots than PANEL_MIN_BALLOTS "
+                                         "is never listed, and asked for by id answers 404 saying why: with so few "
+                                         "votes its counts could show how someone voted.")
 
 
 @results_bp.get("/panel-results")
