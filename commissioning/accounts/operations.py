@@ -36,7 +36,8 @@ def create_user(email, name, password, roles=(), organisation=None, is_org_admin
 
 def record_login(user):
     user.last_login_at = utcnow()
-    log_action(user, "user.signed_in", f"{user.email or user.name} signed in", user=user)
+    device = user.current_session.device if user.current_session is not None else None
+    log_action(user, "user.signed_in", f"{user.email or user.name} signed in", user=user, device=device)
 
 
 def record_failed_login(email, user):

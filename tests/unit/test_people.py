@@ -110,6 +110,8 @@ def test_memberships_are_added_changed_and_removed(app, login, create_user, crea
     membership = db.session.scalars(db.select(Membership).where(Membership.user_id == person.id,
                                                                 Membership.organisation_id == org.id)).one()
     assert not membership.is_org_admin
+    page = client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert "Northside Youth Trust" in page and "Make administrator" in page
     assert client.post(f"/admin/users/{person.id}/memberships/{membership.id}",
                        data={"make_admin": "yes"}).status_code == 302
     db.session.refresh(membership)
