@@ -65,12 +65,6 @@ def user_for_reset_token(token):
     return user
 
 
-def list_users(page=1, per_page=50):
-    query = (db.select(User).options(db.selectinload(User.memberships).joinedload(Membership.organisation))
-             .order_by(User.name))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
 def list_organisations():
     return db.session.scalars(
         db.select(Organisation).options(db.selectinload(Organisation.memberships)

@@ -221,3 +221,18 @@ def test_the_account_page_lists_sessions_with_their_times(client, create_user):
     sign_in(client, user)
     html = client.get("/account").get_data(as_text=True)
     assert re.search(r"Where you are signed in", html) and "Sign out everywhere" in html
+
+
+def test_noting_the_session_in_use_does_not_count_as_the_requests_work(client, create_user):
+    """A refused form gives its request key back even when that request also noted the session's use."""
+    from commissioning.idempotency.models import RequestKey
+    user = create_user(Role.commissioner)
+    sign_in(client, user)
+    row = sessions_of(user)[0]
+    row.last_seen_at = utcnow() - timedelta(minutes=2)
+    db.session.commit()
+    ok = client.post("/needs/new", data={"title": "", "request_key": "j" * 24})
+    assert ok.status_code == 200, ok.status_code  # the form again, with its errors
+    db.session.refresh(row)
+    assert row.last_seen_at > utcnow() - timedelta(seconds=30)  # noted in that same request
+    assert db.session.scalar(db.select(db.func.count()).select_from(RequestKey)) == 0
