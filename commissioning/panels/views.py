@@ -33,8 +33,8 @@ from commissioning.panels.models import (
     AllocationRule, BallotType, Panel, PanelMember, Round, RoundProject, RoundStatus)
 from commissioning.panels.operations import AlreadyVoted, PanelError
 from commissioning.panels.util import (
-    can_manage_panel, explain, facilitators, has_voted, member_of, panels_for, round_as_pb, rounds_for_member,
-    votes_cast, withheld_reason)
+    can_manage_panel, explain, facilitators, has_voted, member_of, min_ballots, panels_for, round_as_pb,
+    rounds_for_member, votes_cast, withheld_reason)
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import to_id
 
@@ -343,7 +343,8 @@ def round_page(round_id):
     rnd = _round(round_id)
     balance = balances([rnd.pot_id])[rnd.pot_id]
     return render_template("panels/round.html", rnd=rnd, balance=balance, voted=votes_cast(rnd),
-                           withheld=withheld_reason(rnd), action_form=ConfirmForm(formdata=None),
+                           withheld=withheld_reason(rnd), min_ballots=min_ballots(),
+                           action_form=ConfirmForm(formdata=None),
                            voters=sum(1 for m in rnd.panel.members if m.can_vote))
 
 
@@ -412,7 +413,8 @@ def _round_action(round_id, action):
         rnd = _round(round_id)
         balance = balances([rnd.pot_id])[rnd.pot_id]
         return render_template("panels/round.html", rnd=rnd, balance=balance, voted=votes_cast(rnd),
-                               withheld=withheld_reason(rnd), action_form=ConfirmForm(formdata=None), error=str(exc),
+                               withheld=withheld_reason(rnd), min_ballots=min_ballots(),
+                               action_form=ConfirmForm(formdata=None), error=str(exc),
                                voters=sum(1 for m in rnd.panel.members if m.can_vote)), 400
     return redirect(url_for("panels.round_page", round_id=rnd.id))
 

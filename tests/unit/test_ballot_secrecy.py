@@ -212,8 +212,13 @@ def test_while_voting_is_open_the_facilitator_sees_how_many_voted_not_what(votin
     db.session.commit()
     login(facilitator)
     page = client.get(f"/panels/rounds/{rnd.id}").get_data(as_text=True)
-    assert "2 of 5 members who can vote have voted" in page
+    assert "2 of 5 members who can vote have voted" in page and "Only 5 members can vote" not in page
     assert client.get(f"/panels/rounds/{rnd.id}/results").status_code == 404
+    small, *_rest = voting_round(members=3)
+    small.panel.facilitator = facilitator
+    db.session.commit()
+    assert "Only 3 members can vote. Results are shown only when at least 5 people vote" in \
+        client.get(f"/panels/rounds/{small.id}").get_data(as_text=True)
 
 
 def test_choose_check_then_send_and_the_page_says_it_is_final(voting_round, client):
