@@ -133,11 +133,19 @@ def test_commissioner_writes_a_specification_and_gets_it_approved(page, live_ser
     expect(page).to_have_url(re.compile(r".*/specifications/\d+$"))
     expect(page.locator("main")).to_contain_text("Direct award below threshold", use_inner_text=True)
     page.get_by_role("button", name="Send for approval").click()
-    for stage in (1, 2):
-        # Each decision reloads the same address: wait for this stage's page before ticking its radio.
+    # Duties apart: the author may not decide; each stage is decided by a different approver.
+    expect(page.locator("main")).to_contain_text("you cannot decide any of its approval stages", use_inner_text=True)
+    expect(page.get_by_role("button", name="Record the decision")).to_have_count(0)
+    spec_url = page.url
+    for stage, approver in ((1, "approver@demo.test"), (2, "approver2@demo.test")):
+        page.context.clear_cookies()
+        sign_in(page, live_server.url, approver)
+        page.goto(spec_url)
         expect(page.locator("main")).to_contain_text(re.compile(rf"Stage {stage} of \d+:"), use_inner_text=True)
         page.get_by_role("group", name="Decision").get_by_label("Approve").check()
         page.get_by_role("button", name="Record the decision").click()
+        if stage == 1:  # the same person is not offered the next stage
+            expect(page.locator("main")).to_contain_text("You decided an earlier approval stage", use_inner_text=True)
     expect(page.locator("main")).to_contain_text("The specification is approved", use_inner_text=True)
     page.goto(f"{live_server.url}/needs/{need_id}")
     expect(page.locator("main")).to_contain_text("Specified", use_inner_text=True)
