@@ -19,6 +19,7 @@ _RUNNING = zlib.crc32(b"outbox_tasks.running") & 0x7FFFFFFF
 #: Completed rows and request keys are kept this long, then the daily clean-up deletes them.
 KEEP_COMPLETED_DAYS = 30
 KEEP_REQUEST_KEYS_DAYS = 7
+KEEP_SESSIONS_DAYS = 30  # sign-ins older than this ended long ago (SESSION_MAX_HOURS); the audit keeps the history
 
 
 def enqueue_task(task_name, **kwargs):
@@ -217,11 +218,17 @@ def _redeliver_unfinished(app, now, limit):
     return len(sent)
 
 
-def clean_up(now=None, keep_completed_days=KEEP_COMPLETED_DAYS, keep_request_keys_days=KEEP_REQUEST_KEYS_DAYS):
-    """Delete completed outbox rows and request keys past their keeping time; the caller commits.
+def clean_up(now=None, keep_completed_days=KEEP_COMPLETED_DAYS, keep_request_keys_days=KEEP_REQUEST_KEYS_DAYS,
+             keep_sessions_days=KEEP_SESSIONS_DAYS):
+    """Delete completed outbox rows, request keys and long-ended sign-ins past their keeping time.
 
-    Rows not completed (waiting, or given up) are kept for people to see. Returns what was deleted.
+    Rows not completed (waiting, or given up) are kept for people to see. A session row is kept
+    while it could still sign someone in, however long SESSION_MAX_HOURS is. The caller commits.
+    Returns what was deleted.
     """
+    from flask import current_app
+
+    from commissioning.accounts.models import UserSession
     from commissioning.idempotency.models import RequestKey
     now = now or utcnow()
     tasks = db.session.execute(delete(OutboxTask).where(
@@ -230,4 +237,7 @@ def clean_up(now=None, keep_completed_days=KEEP_COMPLETED_DAYS, keep_request_key
     keys = db.session.execute(delete(RequestKey).where(
         RequestKey.created_at < now - timedelta(days=keep_request_keys_days))
         .execution_options(synchronize_session=False)).rowcount
-    return {"outbox_tasks": tasks, "request_keys": keys}
+    longest = max(timedelta(days=keep_sessions_days), timedelta(hours=current_app.config["SESSION_MAX_HOURS"] + 24))
+    sessions = db.session.execute(delete(UserSession).where(UserSession.created_at < now - longest)
+                                  .execution_options(synchronize_session=False)).rowcount
+    return {"outbox_tasks": tasks, "request_keys": keys, "user_sessions": sessions}

@@ -228,6 +228,20 @@ def test_outbox_clean_up_deletes_only_old_completed_rows_and_old_request_keys(ap
     assert db.session.get(RequestKey, recent_key) is not None
 
 
+def test_clean_up_deletes_sign_ins_that_ended_long_ago(app, create_user):
+    from commissioning.accounts.models import UserSession
+    person, now = create_user(roles=["provider"]), utcnow()
+    rows = {age: UserSession(user_id=person.id, secret_hash=f"{age:064d}", device="Firefox on Linux",
+                             created_at=now - timedelta(days=age), last_seen_at=now - timedelta(days=age))
+            for age in (31, 29)}
+    db.session.add_all(rows.values())
+    db.session.flush()
+    kept = rows[29].id
+    assert outbox.clean_up(now=now)["user_sessions"] >= 1
+    db.session.expire_all()
+    assert set(db.session.scalars(db.select(UserSession.id).where(UserSession.user_id == person.id))) == {kept}
+
+
 def test_outbox_clean_up_is_one_beat_entry():
     from workers import schedule
     entries = [e for e in schedule.SCHEDULE.values() if e["task"] == "outbox.clean_up"]
