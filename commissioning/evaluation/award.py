@@ -7,7 +7,7 @@ from commissioning.evaluation.models import AssessmentSummary, AwardDecision, Aw
 from commissioning.evaluation.operations import EvaluationError
 from commissioning.evaluation.standstill import STANDSTILL_WORKING_DAYS, add_working_days
 from commissioning.evaluation.util import (
-    evaluation_shortfall, latest_consensus, latest_run, min_evaluations, sheets_for)
+    evaluation_shortfall, latest_consensus, latest_run, min_evaluations, scores_changed_since, sheets_for)
 from commissioning.extensions import db
 from commissioning.files.operations import store_file
 from commissioning.funding.models import Pot
@@ -42,7 +42,7 @@ def award(opp, user, awards, reasons, notice_date, panel_round=None):
     if panel_round is None and (run is None or run.status is not RunStatus.done):
         raise EvaluationError("Calculate the totals and ranking before awarding")
     if panel_round is None:  # a panel's vote is the decision method instead of the evaluators' marks
-        problem = shortfall_message(evaluation_shortfall(opp))
+        problem = evaluation_problem(opp, run)
         if problem:
             raise EvaluationError(problem)
     if not (reasons or "").strip():
@@ -87,6 +87,19 @@ def award(opp, user, awards, reasons, notice_date, panel_round=None):
     for bid_id in sorted(counted):
         enqueue_task(SUMMARY_TASK, bid_id=bid_id)
     return decision
+
+
+def evaluation_problem(opp, run):
+    """Why the evaluators' marks cannot carry an award yet, in words for the award page; None when they can.
+
+    Every bid needs the minimum completed evaluations, and the ranking must have been calculated
+    after the last of them (and of the moderated scores), or it ranks marks nobody has seen.
+    """
+    problem = shortfall_message(evaluation_shortfall(opp))
+    if problem is None and run is not None and run.status is RunStatus.done and scores_changed_since(opp, run):
+        problem = ("Scores were submitted or moderated after the totals were calculated. Calculate the totals "
+                   "and ranking again, then record the award.")
+    return problem
 
 
 def shortfall_message(short):

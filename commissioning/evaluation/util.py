@@ -201,3 +201,13 @@ def evaluation_shortfall(opportunity):
     counts = evaluation_counts(opportunity)
     return [(s.bid.organisation.name, s.bid.lot, counts[s.bid_id]) for s in counted_submissions(opportunity)
             if counts[s.bid_id] < minimum]
+
+
+def scores_changed_since(opportunity, run):
+    """Whether a score sheet was submitted, or a score moderated, after ``run`` calculated the ranking."""
+    bid_ids = db.select(Bid.id).where(Bid.opportunity_id == opportunity.id)
+    submitted = db.session.scalar(db.select(func.max(ScoreSheet.submitted_at)).where(
+        ScoreSheet.bid_id.in_(bid_ids), ScoreSheet.status == SheetStatus.submitted))
+    moderated = db.session.scalar(db.select(func.max(ConsensusScore.created_at)).where(
+        ConsensusScore.bid_id.in_(bid_ids)))
+    return run.finished_at is not None and any(t is not None and t > run.finished_at for t in (submitted, moderated))

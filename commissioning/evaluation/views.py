@@ -12,7 +12,8 @@ from commissioning.evaluation import operations
 from commissioning.evaluation.models import EvaluatorAssignment, Interest, SheetStatus
 from commissioning.evaluation.util import (
     assigned_bids, bidding_organisations, can_evaluate, declarations_of, evaluator_opportunities, has_declared_all,
-    evaluation_counts, evaluation_shortfall, interest_notes, latest_consensus, latest_run, recusal, recusals, sheet_of, sheets_for, workload)
+    evaluation_counts, interest_notes, latest_consensus, latest_run, min_evaluations, recusal,
+    recusals, sheet_of, sheets_for, workload)
 from commissioning.extensions import db
 from commissioning.opportunities.util import load_opportunity
 
@@ -157,8 +158,7 @@ def manage(opp_id):
     declarations = db.session.scalars(db.select(ConflictDeclaration).where(ConflictDeclaration.opportunity_id == opp.id)
                                       .options(db.joinedload(ConflictDeclaration.evaluator),
                                                db.joinedload(ConflictDeclaration.organisation))).unique().all()
-    from flask import current_app
-    minimum = current_app.config["MIN_EVALUATORS_PER_BID"]
+    minimum = min_evaluations()
     off = {e_id: recusals(opp, e_id) for e_id in {a.evaluator_id for a in assignments}}
     per_bid = {s.bid_id: sum(1 for a in assignments if a.bid_id == s.bid_id and s.bid_id not in off[a.evaluator_id])
                for s in submissions}
@@ -296,8 +296,8 @@ def award(opp_id):
             else:
                 flash("Award recorded. Assessment summaries are being prepared and will be emailed to every bidder.")
                 return redirect(url_for("evaluation.award", opp_id=opp.id))
-    from commissioning.evaluation.award import shortfall_message
-    shortfall = shortfall_message(evaluation_shortfall(opp)) if decision is None else None
+    from commissioning.evaluation.award import evaluation_problem
+    shortfall = evaluation_problem(opp, run) if decision is None else None
     return render_template("evaluation/award.html", opp=opp, run=run, decision=decision, submissions=submissions,
                            error=error, shortfall=shortfall, standstill=standstill_applies(opp), today=date.today(),
                            confirm=ConfirmForm(formdata=None)), 400 if error else 200

@@ -169,3 +169,15 @@ def test_the_summary_gives_each_evaluators_reasons_and_scores_as_people_write_th
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(db.session.get(StoredFile, summary.file_id).data)).pages)
     assert "2.7 of 5" in text and "Evaluator 3 saw evidence for 2" in text and "Average of the" not in text
     assert "2.6666" not in text and "ranked 2 of 2" in text
+
+
+def test_an_award_needs_a_ranking_calculated_after_the_last_score(login, scored_round):
+    opp, (winner, runner_up), commissioner = scored_round()
+    moderate(runner_up, commissioner, opp.quality_criteria[0]["name"], 5, "Raised after a second look")
+    db.session.commit()
+    with pytest.raises(EvaluationError, match="Calculate the totals and ranking again"):
+        award(opp, commissioner, [(winner, 40_000_00)], "Best", date(2026, 11, 2))
+    page = login(commissioner).get(f"/opportunities/{opp.id}/award").get_data(as_text=True)
+    assert "after the totals were calculated" in page and "Record the award" not in page
+    run_scoring(request_scoring(opp, commissioner).id)
+    assert award(opp, commissioner, [(winner, 40_000_00)], "Best", date(2026, 11, 2)).awarded
