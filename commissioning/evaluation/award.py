@@ -7,7 +7,8 @@ from commissioning.evaluation.models import AssessmentSummary, AwardDecision, Aw
 from commissioning.evaluation.operations import EvaluationError
 from commissioning.evaluation.standstill import STANDSTILL_WORKING_DAYS, add_working_days
 from commissioning.evaluation.util import (
-    evaluation_shortfall, latest_consensus, latest_run, min_evaluations, scores_changed_since, sheets_for)
+    evaluation_shortfall, latest_consensus, latest_run, min_evaluations, scores_changed_since, sheets_for,
+    uncounted_marks)
 from commissioning.extensions import db
 from commissioning.files.operations import store_file
 from commissioning.funding.models import Pot
@@ -135,7 +136,8 @@ def summary_context(bid, authority):
     row = next((r for r in rows if r["bid_id"] == bid.id), None)
     rivals = [r for r in rows if row is not None and r.get("lot", "") == row.get("lot", "")]
     consensus = latest_consensus([bid.id])
-    sheets = sheets_for([bid.id]).get(bid.id, [])
+    uncounted = uncounted_marks(opp)
+    sheets = [sheet for sheet in sheets_for([bid.id]).get(bid.id, []) if (bid.id, sheet.evaluator_id) not in uncounted]
     lines = []
     for line in (row["lines"] if row else []):
         criterion = next((c for c in opp.criteria if c["name"] == line["criterion"]), {})

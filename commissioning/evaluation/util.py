@@ -34,10 +34,15 @@ def recusals(opportunity, evaluator_id):
     the declaration, only the bidder's own bid stays out of reach.
     """
     declared = declarations_of(opportunity.id, evaluator_id)
-    interests = [d for d in declared.values() if d.has_interest]
-    if not interests:
+    if not any(d.has_interest for d in declared.values()):
         return {}
-    bids = [s.bid for s in counted_submissions(opportunity)]
+    return _off(counted_submissions(opportunity), declared)
+
+
+def _off(submissions, declared):
+    """The rule of ``recusals`` for one evaluator's declarations ``{organisation_id: declaration}``."""
+    interests = [d for d in declared.values() if d.has_interest]
+    bids = [s.bid for s in submissions]
     lots_of = defaultdict(set)
     for bid in bids:
         lots_of[bid.organisation_id].add(bid.lot)
@@ -55,6 +60,23 @@ def recusals(opportunity, evaluator_id):
                            f"off {where}: you cannot score any bid in it. If you believe you can still score the "
                            f"other bids fairly, ask the commissioner, who can allow it and record why.")
     return why
+
+
+def uncounted_marks(opportunity, submissions=None):
+    """{(bid_id, evaluator_id)} whose score sheets do not count: the evaluator is off that bid.
+
+    Saving is refused to them already; this keeps out marks made before the rule (or before a
+    declaration was corrected) from the ranking, the count of evaluations and the summaries.
+    Two queries whatever the number of bids or evaluators.
+    """
+    submissions = counted_submissions(opportunity) if submissions is None else submissions
+    by_evaluator = defaultdict(dict)
+    for d in db.session.scalars(db.select(ConflictDeclaration).where(
+            ConflictDeclaration.opportunity_id == opportunity.id).options(
+            db.joinedload(ConflictDeclaration.organisation))):
+        by_evaluator[d.evaluator_id][d.organisation_id] = d
+    return {(bid_id, evaluator_id) for evaluator_id, declared in by_evaluator.items()
+            if any(d.has_interest for d in declared.values()) for bid_id in _off(submissions, declared)}
 
 
 def recusal(bid, evaluator_id):
@@ -152,14 +174,16 @@ def scoring_inputs(opportunity):
     submissions = counted_submissions(opportunity)  # prices as submitted, not as later drafted
     bids = [(s.bid_id, s.bid.organisation.name, s.content.get("price_pence")) for s in submissions]
     lots = {s.bid_id: s.bid.lot for s in submissions}
-    means = {}
-    for bid_id, criterion, total, count in db.session.execute(
-            db.select(ScoreSheet.bid_id, Score.criterion, func.sum(Score.score), func.count(Score.id))
+    uncounted = uncounted_marks(opportunity, submissions)  # an evaluator off the bid: their marks are left out
+    marks = defaultdict(list)
+    for bid_id, evaluator_id, criterion, score in db.session.execute(
+            db.select(ScoreSheet.bid_id, ScoreSheet.evaluator_id, Score.criterion, Score.score)
             .join(Score, Score.sheet_id == ScoreSheet.id)
             .where(ScoreSheet.bid_id.in_(db.select(Bid.id).where(Bid.opportunity_id == opportunity.id)),
-                   ScoreSheet.status == SheetStatus.submitted)
-            .group_by(ScoreSheet.bid_id, Score.criterion)):
-        means[(bid_id, criterion)] = Fraction(int(total), int(count))
+                   ScoreSheet.status == SheetStatus.submitted)):
+        if (bid_id, evaluator_id) not in uncounted:
+            marks[(bid_id, criterion)].append(score)
+    means = {key: Fraction(sum(values), len(values)) for key, values in marks.items()}
     newest = (db.select(func.max(ConsensusScore.id))
               .where(ConsensusScore.bid_id.in_(db.select(Bid.id).where(Bid.opportunity_id == opportunity.id)))
               .group_by(ConsensusScore.bid_id, ConsensusScore.criterion))
@@ -184,11 +208,14 @@ def min_evaluations():
 def evaluation_counts(opportunity):
     """{bid_id: submitted score sheets} for each counted bid, none counted as 0."""
     submissions = counted_submissions(opportunity)
-    counts = dict(db.session.execute(
-        db.select(ScoreSheet.bid_id, func.count(ScoreSheet.id))
-        .where(ScoreSheet.bid_id.in_([s.bid_id for s in submissions]), ScoreSheet.status == SheetStatus.submitted)
-        .group_by(ScoreSheet.bid_id)).all())
-    return {s.bid_id: counts.get(s.bid_id, 0) for s in submissions}
+    uncounted = uncounted_marks(opportunity, submissions)
+    counts = defaultdict(int)
+    for bid_id, evaluator_id in db.session.execute(
+            db.select(ScoreSheet.bid_id, ScoreSheet.evaluator_id)
+            .where(ScoreSheet.bid_id.in_([s.bid_id for s in submissions]), ScoreSheet.status == SheetStatus.submitted)):
+        if (bid_id, evaluator_id) not in uncounted:
+            counts[bid_id] += 1
+    return {s.bid_id: counts[s.bid_id] for s in submissions}
 
 
 def evaluation_shortfall(opportunity):

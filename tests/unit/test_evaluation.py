@@ -245,3 +245,23 @@ def test_with_lots_an_interest_takes_the_evaluator_off_that_lot_only(
     with pytest.raises(EvaluationError, match="off lot “North”"):
         save_scores(bids[1], evaluator, _full(opp), submit=True)
     assert save_scores(bids[2], evaluator, _full(opp), submit=True).status.value == "submitted"
+
+
+def test_marks_made_by_an_evaluator_off_the_competition_do_not_count(closed_round, create_user):
+    """Sheets saved before the rule (here written straight to the database) stay out of the ranking."""
+    from commissioning.evaluation.models import Score, ScoreSheet, SheetStatus
+    from commissioning.evaluation.util import evaluation_counts
+    opp, (bid_a, bid_b), (conflicted, fair, _third) = closed_round()
+    for evaluator in (conflicted, fair):
+        declare(opp, evaluator, bid_a.organisation, Interest.trustee if evaluator is conflicted else Interest.none,
+                "A trustee of the first bidder" if evaluator is conflicted else None)
+        declare(opp, evaluator, bid_b.organisation, Interest.none)
+    save_scores(bid_b, fair, _full(opp, 2), submit=True)
+    db.session.add(ScoreSheet(bid_id=bid_b.id, evaluator_id=conflicted.id, status=SheetStatus.submitted,
+                              submitted_at=utcnow(), scores=[Score(criterion=c["name"], score=0, justification="Weak")
+                                                             for c in opp.quality_criteria]))
+    db.session.flush()
+    assert evaluation_counts(opp)[bid_b.id] == 1
+    run = run_scoring(request_scoring(opp, create_user(Role.commissioner)).id)
+    row = next(r for r in run.result["bids"] if r["bid_id"] == bid_b.id)
+    assert {line["score"] for line in row["lines"] if line["score"] is not None} == {2.0}
