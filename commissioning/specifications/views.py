@@ -267,7 +267,10 @@ def decide(spec_id):
         else:
             flash("Decision recorded." + (" The specification is approved." if spec.status is SpecStatus.approved else ""))
             return redirect(url_for("specifications.show", spec_id=spec.id))
-    return render_template("specifications/show.html", form=form, **_page(spec, spec.current, form)), 400
+    page = _page(spec, spec.current, form)
+    if page["refusal"]:  # no form on the page to point an error at: the page says why and who can decide
+        return render_template("specifications/show.html", **page), 403
+    return render_template("specifications/show.html", form=form, **page), 400
 
 
 @bp.route("/<int:spec_id>/versions/<int:number>.pdf")

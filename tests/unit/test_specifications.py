@@ -229,7 +229,7 @@ def test_the_page_says_why_the_decision_form_is_missing_and_who_can_decide(app, 
     assert "Pat Approver" in page.split("Who can decide this stage:")[1].split("</p>")[0]
     assert "Alex Author" not in page.split("Who can decide this stage:")[1].split("</p>")[0]
     refused = writer.post(f"/specifications/{spec.id}/decision", data={"decision": "approve"})
-    assert refused.status_code == 400 and "Another commissioner who has not worked on it" in refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "Another commissioner who has not worked on it" in refused.get_data(as_text=True)
     assert spec.decisions == []
     client = _signed_in(app, approver)
     assert "Record the decision" in client.get(f"/specifications/{spec.id}").get_data(as_text=True)
