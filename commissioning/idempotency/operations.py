@@ -51,7 +51,9 @@ def _digest(raw):
         # The API authenticates inside its views; the bearer credential scopes the key instead.
         who = "api:" + hashlib.sha256(request.headers.get("Authorization", "").encode()).hexdigest()
     else:
-        who = current_user.get_id() if current_user.is_authenticated else "anonymous"
+        # The sign-in the cookie names, valid or not: a second sign-out sent with the same cookie
+        # finds the same key even when the first has already ended that session.
+        who = "session:" + str(session.get("_user_id") or "anonymous")
     return hashlib.sha256(f"{who}\n{raw}".encode()).hexdigest()
 
 
