@@ -58,7 +58,7 @@ SETTINGS = {
     "MAX_CONTENT_LENGTH": (10 * 1024 * 1024, int, "largest request body in bytes (413 above it)"),
     "MAX_UPLOAD_BYTES": (5 * 1024 * 1024, int, "largest uploaded file in bytes"),
     "YOUTH_DIRECTED_TARGET_PERCENT": (25, int, "share of the universal-services budget meant to be directed by young people"),
-    "MIN_EVALUATORS_PER_BID": (3, int, "evaluators each bid should have before scoring"),
+    "MIN_EVALUATORS_PER_BID": (3, int, "completed evaluations each bid needs before scoring is complete and an award can be made (unless a young people's panel decides)"),
     "PANEL_MIN_BALLOTS": (5, int, "fewest ballots a panel round needs (with its quorum met) before its results, vote counts and .pb file are shown to anyone; fewer could reveal how someone voted"),
     "FORCE_HTTPS": (False, _bool, "redirect to HTTPS and send HSTS (behind a TLS proxy in production)"),
     "SQLALCHEMY_ECHO": (False, _bool, "log every SQL statement"),
