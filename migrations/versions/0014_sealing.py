@@ -35,9 +35,21 @@ def upgrade():
         batch_op.create_foreign_key(batch_op.f('fk_outgoing_emails_secret_link_user_id_users'),
                                     'users', ['secret_link_user_id'], ['id'], ondelete='SET NULL')
 
-    # What bidders did before this revision is sealed too (receipts cannot be traced to their opportunity).
+    # What bidders did before this revision is sealed too: their bids' entries, the receipts mailed
+    # to them (traced by the reference the body quotes, or the title in the subject), and the
+    # entries about those mails, which name the bidder's address.
     op.execute("UPDATE audit_entries SET sealed_opportunity_id = (SELECT bids.opportunity_id FROM bids "
                "WHERE bids.id = audit_entries.object_id) WHERE object_type = 'Bid'")
+    op.execute(
+        "UPDATE outgoing_emails SET sealed_opportunity_id = COALESCE("
+        "(SELECT MIN(o.id) FROM opportunities o WHERE o.reference IS NOT NULL"
+        " AND outgoing_emails.body LIKE '%(' || o.reference || ')%'),"
+        "(SELECT MIN(o.id) FROM opportunities o WHERE outgoing_emails.subject IN"
+        " ('Bid received: ' || o.title, 'Bid withdrawn: ' || o.title)))"
+        " WHERE kind IN ('bid_receipt', 'bid_withdrawn')")
+    op.execute("UPDATE audit_entries SET sealed_opportunity_id = (SELECT e.sealed_opportunity_id FROM "
+               "outgoing_emails e WHERE e.id = audit_entries.object_id) WHERE object_type = 'OutgoingEmail' "
+               "AND object_id IN (SELECT id FROM outgoing_emails WHERE sealed_opportunity_id IS NOT NULL)")
 
     # Links already stored in mail bodies stop being readable: the body keeps its other text.
     emails = sa.table('outgoing_emails', sa.column('id', sa.Integer()), sa.column('kind', sa.String()),
