@@ -70,6 +70,15 @@ SETTINGS = {
 PRODUCTION_REQUIRED = ("SECRET_KEY", "DATABASE_URL", "BASE_URL", "OCDS_PREFIX", "GRANTS_PREFIX")
 
 
+#: Settings whose lower values would switch a protection off: (name, least allowed, why).
+PRODUCTION_FLOORS = (
+    ("PANEL_MIN_BALLOTS", 3, "with fewer ballots, one voter can work out how another voted"),
+    ("MIN_EVALUATORS_PER_BID", 2, "one evaluator alone would decide an award"),
+    ("SESSION_IDLE_MINUTES", 1, "sessions would never sign anyone in"),
+    ("SESSION_MAX_HOURS", 1, "sessions would never sign anyone in"),
+)
+
+
 def _check_production(cfg, overrides):
     """Stop start-up when production would run on development values.
 
@@ -96,6 +105,9 @@ def _check_production(cfg, overrides):
                                                                                    cfg["GRANTS_PREFIX"]):
         raise ConfigError("Cannot start in production: GRANTS_PREFIX must be the prefix 360Giving issued to "
                           "you, such as 360G-examplecouncil, not the demo's.")
+    for key, least, why in PRODUCTION_FLOORS:
+        if cfg[key] < least:
+            raise ConfigError(f"Cannot start in production: {key} must be at least {least}; {why}.")
 
 
 def load_config(overrides=None):

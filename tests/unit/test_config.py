@@ -53,6 +53,20 @@ def test_production_refuses_publishing_identity_it_cannot_use(monkeypatch, key, 
         load_config()
 
 
+@pytest.mark.parametrize("key, value", [("PANEL_MIN_BALLOTS", "0"), ("PANEL_MIN_BALLOTS", "2"),
+                                        ("MIN_EVALUATORS_PER_BID", "0"), ("MIN_EVALUATORS_PER_BID", "1")])
+def test_production_refuses_settings_that_switch_a_protection_off(monkeypatch, key, value):
+    """Seen in review: PANEL_MIN_BALLOTS=0 and MIN_EVALUATORS_PER_BID=0 started in production."""
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@db/commissioning")
+    for name, good in PRODUCTION_IDENTITY.items():
+        monkeypatch.setenv(name, good)
+    monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=f"{key} must be at least"):
+        load_config()
+
+
 def test_production_with_required_keys_has_secure_cookies(monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
