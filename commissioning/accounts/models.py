@@ -15,6 +15,13 @@ class Role(TitledEnum):
     contract_monitor = "contract_monitor", "Contract monitor"
 
 
+#: Council staff. None of them may also bid: the provider role is never held with one of these, and a
+#: person holding one belongs to no organisation that bids (one that is not a public body). Panel members
+#: are young people, not staff.
+COUNCIL_ROLES = frozenset({Role.admin, Role.commissioner, Role.evaluator, Role.contract_monitor,
+                           Role.panel_facilitator})
+
+
 class OrganisationType(TitledEnum):
     local_authority = "local_authority", "Local authority"
     nhs_body = "nhs_body", "NHS body"
@@ -112,6 +119,10 @@ class PermissionsMixin:
     def is_commissioner(self):
         return self.has_role(Role.commissioner)
 
+    @property
+    def is_council_staff(self):
+        return bool(self.role_set & COUNCIL_ROLES)
+
     def is_signed_in(self):
         return self.is_authenticated
 
@@ -162,8 +173,8 @@ class PermissionsMixin:
         return self.is_commissioner
 
     def can_bid(self):
-        """Providers act for an organisation they belong to."""
-        return self.has_role(Role.provider) and bool(self.memberships)
+        """Providers act for an organisation they belong to; council staff never bid, whatever the data says."""
+        return self.has_role(Role.provider) and not self.is_council_staff and bool(self.memberships)
 
     def can_evaluate(self):
         return self.has_role(Role.evaluator)

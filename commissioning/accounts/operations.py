@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import current_app, has_request_context, request
 
 from commissioning.accounts.models import (
-    Membership, Organisation, Role, SessionEnd, User, UserRole, UserSession)
+    COUNCIL_ROLES, Membership, Organisation, Role, SessionEnd, User, UserRole, UserSession)
 from commissioning.accounts.util import (
     describe_device, hash_password, hash_session_secret, normalise_email)
 from commissioning.audit.operations import log_action
@@ -23,6 +23,7 @@ def create_organisation(name, type, **fields):
 
 
 def create_user(email, name, password, roles=(), organisation=None, is_org_admin=False):
+    check_council_apart(name, {Role(r) for r in roles}, [organisation] if organisation is not None else [])
     user = User(email=normalise_email(email) if email else None, name=name, password_hash=hash_password(password))
     user.roles = [UserRole(role=Role(r)) for r in roles]
     db.session.add(user)
@@ -149,6 +150,34 @@ class PeopleError(ValueError):
     """A change an administrator may not make, with a message saying what to do instead."""
 
 
+def _titles(roles):
+    return ", ".join(sorted(r.title.lower() for r in roles))
+
+
+def check_council_apart(name, roles, organisations):
+    """Council staff and bidders are kept apart, so a sealed bid stays sealed for everyone at the council.
+
+    The provider role is never held with a council role, and a person with a council role belongs to no
+    organisation that bids (any that is not a public body). Raises PeopleError saying what to do instead.
+    """
+    council = set(roles) & COUNCIL_ROLES
+    if not council:
+        return
+    if Role.provider in roles:
+        raise PeopleError(f"{name} cannot be a provider and have a council role ({_titles(council)}) at once: "
+                          "providers bid, and council staff must not see bids before the deadline. Choose "
+                          "either the provider role or the council roles.")
+    bidders = sorted(o.name for o in organisations if not o.type.is_public_body)
+    if bidders:
+        raise PeopleError(f"{name} is a member of {bidders[0]}, which bids for work, so they cannot have a "
+                          f"council role ({_titles(council)}). Remove them from {bidders[0]} first.")
+
+
+def _not_yourself(user, by, what):
+    if by is not None and user.id == by.id:
+        raise PeopleError(f"You cannot change your own {what}. Ask another administrator to do it.")
+
+
 def _other_active_admins(user):
     return db.session.scalar(db.select(db.func.count(User.id)).where(
         User.id != user.id, User.active.is_(True), User.roles.any(UserRole.role == Role.admin)))
@@ -188,10 +217,12 @@ def reactivate_user(user, by):
 def set_roles(user, roles, by):
     """Replace the person's roles; they apply from the person's next request."""
     lock_row(user)
+    _not_yourself(user, by, "roles")
     new = {Role(r) for r in roles}
     old = set(user.role_set)
     if new == old:
         return False
+    check_council_apart(user.name, new, user.organisations)
     if Role.admin in old and Role.admin not in new and not _other_active_admins(user):
         raise PeopleError(f"{user.name} is the only active administrator, so they keep that role. Give "
                           "someone else the administrator role first.")
@@ -203,8 +234,13 @@ def set_roles(user, roles, by):
 
 def add_membership(user, organisation, is_org_admin, by):
     lock_row(user)
+    _not_yourself(user, by, "organisations")
     if any(m.organisation_id == organisation.id for m in user.memberships):
         raise PeopleError(f"{user.name} is already a member of {organisation.name}.")
+    if user.is_council_staff and not organisation.type.is_public_body:
+        raise PeopleError(f"{user.name} has a council role ({_titles(user.role_set & COUNCIL_ROLES)}), so they "
+                          f"cannot join {organisation.name}, which bids for work. Add them to a public body "
+                          "instead, or take away their council roles first.")
     membership = Membership(user=user, organisation=organisation, is_org_admin=bool(is_org_admin))
     db.session.add(membership)
     db.session.flush()
@@ -215,6 +251,7 @@ def add_membership(user, organisation, is_org_admin, by):
 
 def set_org_admin(membership, is_org_admin, by):
     lock_row(membership)
+    _not_yourself(membership.user, by, "organisations")
     if membership.is_org_admin == bool(is_org_admin):
         return False
     membership.is_org_admin = bool(is_org_admin)
@@ -227,6 +264,7 @@ def set_org_admin(membership, is_org_admin, by):
 
 def remove_membership(membership, by):
     user, org = membership.user, membership.organisation
+    _not_yourself(user, by, "organisations")
     log_action(user, "user.membership_removed", f"{user.email or user.name} removed from {org.name} by {by.name}",
                user=by, organisation=org.id)
     db.session.delete(membership)

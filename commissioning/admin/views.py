@@ -83,7 +83,7 @@ def _person_page(user, roles_form=None, membership_form=None, status=200):
     return render_template("admin/person.html", person=user, sessions=sessions_of(user),
                            live=set(s.id for s in live_sessions(user)), tokens=tokens_of(user),
                            roles_form=roles_form, membership_form=membership_form,
-                           confirm_form=ConfirmForm(formdata=None),
+                           confirm_form=ConfirmForm(formdata=None), own=user.id == current_user.id,
                            form=roles_form if roles_form.errors else membership_form), status
 
 
@@ -182,7 +182,10 @@ def change_membership(user_id, membership_id):
     form = OrgAdminForm()
     if not form.validate_on_submit():
         abort(400)
-    account_ops.set_org_admin(membership, form.make_admin.data == "yes", current_user)
+    try:
+        account_ops.set_org_admin(membership, form.make_admin.data == "yes", current_user)
+    except account_ops.PeopleError as exc:
+        return _refused(user, exc)
     org = membership.organisation.name
     flash(f"{user.name} {'can now' if membership.is_org_admin else 'can no longer'} manage {org}'s people and "
           "documents.")
@@ -197,7 +200,10 @@ def remove_membership(user_id, membership_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     org = membership.organisation.name
-    account_ops.remove_membership(membership, current_user)
+    try:
+        account_ops.remove_membership(membership, current_user)
+    except account_ops.PeopleError as exc:
+        return _refused(user, exc)
     flash(f"{user.name} is no longer a member of {org}.")
     return redirect(url_for("admin.person", user_id=user.id))
 

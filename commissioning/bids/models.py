@@ -43,7 +43,9 @@ class Bid(TimestampMixin, db.Model):
         return f"<Bid {self.id} opp={self.opportunity_id} org={self.organisation_id} {self.status.value}>"
 
     def is_bidder(self, user):
-        return user.is_authenticated and any(m.organisation_id == self.organisation_id for m in user.memberships)
+        """A member of the bidding organisation; never anyone holding a council role (sealed means sealed)."""
+        return (user.is_authenticated and not user.is_council_staff
+                and any(m.organisation_id == self.organisation_id for m in user.memberships))
 
     def can_read(self, user, now=None):
         """Sealed: before the deadline only the bidding organisation reads a bid; after it, commissioners too."""

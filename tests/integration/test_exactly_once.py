@@ -389,6 +389,20 @@ def _joining_code():
     return {"code": code}
 
 
+def _panel_member(removed):
+    @setup
+    def make():
+        """A member of the demo panel who has never joined, removed from it when ``removed``."""
+        from commissioning.panels import operations as panel_ops
+        from commissioning.panels.models import AgeBand, Panel
+        panel = db.session.scalars(db.select(Panel).order_by(Panel.id)).first()
+        member, _code = panel_ops.add_member(panel, f"Leaver {U} {removed}", list(AgeBand)[3])
+        if removed:
+            panel_ops.remove_member(member, _user(F))
+        return {"mid": member.id}
+    return make
+
+
 @setup
 def _closed_grant():
     """The open grant round past its deadline and closed, as the minute's sweep would."""
@@ -420,16 +434,22 @@ def _prioritised_need():
     return db.session.scalar(db.select(Need.id).where(Need.status == NeedStatus.prioritised).order_by(Need.id))
 
 
-def _person_to_manage(deactivated=False, member=False):
-    """A person signed in on another device, with an API token: what the admin's people steps act on."""
+def _person_to_manage(deactivated=False, member=False, role="evaluator"):
+    """A person signed in on another device, with an API token: what the admin's people steps act on.
+
+    Never the admin themselves (nobody changes their own roles or organisations), and an evaluator's
+    organisation is the council (a public body): council staff never belong to one that bids. A provider
+    may join any, the first choice of the list included.
+    """
     @setup
     def make():
         from commissioning.accounts.models import Organisation, Role
         from commissioning.accounts.operations import create_user, start_session
         from commissioning.api.operations import create_token
         org = db.session.scalars(db.select(Organisation).order_by(Organisation.id)).first() if member else None
+        assert org is None or org.type.is_public_body
         person = create_user(f"managed-{uuid.uuid4().hex[:8]}@demo.test", "Morgan Managed", PASSWORD,
-                             roles=[Role.evaluator], organisation=org)
+                             roles=[Role(role)], organisation=org)
         start_session(person)
         create_token(person, "Reporting", "read")
         person.active = not deactivated
@@ -556,7 +576,9 @@ STEPS = [
     Step("panels.record_consent", F, "/panels/members/10", {"note": "Signed form from a parent"}),
     Step("panels.add_contribution", F, "/panels/members/2", {"activity": "Panel meeting", "hours": "2",
                                                             "on": date3(date.today() - timedelta(days=1))}),
-    Step("panels.new_code", F, "/panels/members/2"),
+    Step("panels.new_code", F, "/panels/members/10"),   # Isla has not joined yet (a member who has gets no code)
+    Step("panels.remove_member", F, "/panels/members/{mid}", before=_panel_member(removed=False)),
+    Step("panels.add_member_again", F, "/panels/members/{mid}", before=_panel_member(removed=True)),
     Step("panels.new_round", F, "/panels/1/rounds/new", {"title": f"Summer fund {U}", "budget": "4000",
                                                         "pot": FIRST, "quorum": "1", "ballot_type": FIRST,
                                                         "rule": FIRST, "closes": date3(LATER)}),
@@ -594,7 +616,8 @@ STEPS = [
     Step("admin.change_roles", A, "/admin/users/{uid}", {"roles": "commissioner"}, before=_person_to_manage()),
     Step("admin.deactivate", A, "/admin/users/{uid}/deactivate", before=_person_to_manage()),
     Step("admin.reactivate", A, "/admin/users/{uid}", before=_person_to_manage(deactivated=True)),
-    Step("admin.add_membership", A, "/admin/users/{uid}", {"organisation": FIRST}, before=_person_to_manage()),
+    Step("admin.add_membership", A, "/admin/users/{uid}", {"organisation": FIRST},
+         before=_person_to_manage(role="provider")),
     Step("admin.change_membership", A, "/admin/users/{uid}", before=_person_to_manage(member=True)),
     Step("admin.remove_membership", A, "/admin/users/{uid}", before=_person_to_manage(member=True)),
     Step("admin.revoke_session", A, "/admin/users/{uid}", before=_person_to_manage()),
