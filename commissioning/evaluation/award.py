@@ -35,10 +35,15 @@ def award(opp, user, awards, reasons, notice_date, panel_round=None):
     """``awards``: [(bid, amount_pence)]. Commits the money on the pot and mails assessment summaries.
 
     With ``panel_round`` the award records a young people's panel's decision: the money counts as
-    youth-directed, and the panel's vote stands in for the evaluators' ranking.
+    youth-directed, and the panel's vote stands in for the evaluators' ranking. That is a grant
+    round's decision method only: a procurement always needs its evaluations.
     """
     if opp.status is not OpportunityStatus.evaluation:
         raise EvaluationError("Only an opportunity under evaluation can be awarded")
+    if panel_round is not None and opp.kind is not OpportunityKind.grant_round:
+        # Only a grant round may be decided by a panel's vote; a procurement needs its evaluations.
+        raise EvaluationError("Only a grant round can be decided by a young people’s panel. This is a "
+                              "procurement: award it on the evaluators’ scores from the award page")
     run = latest_run(opp.id)
     if panel_round is None and (run is None or run.status is not RunStatus.done):
         raise EvaluationError("Calculate the totals and ranking before awarding")

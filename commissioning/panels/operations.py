@@ -76,13 +76,75 @@ def add_member(panel, display_name, age_band, locality=None, email=None):
     return member, issue_joining_code(member)
 
 
+def has_joined(member):
+    """Whether the member's sign-in has been used, to sign in or to vote: from then on no code may open it.
+
+    A vote cast before the sign-in was made (the member was removed and added again) does not count:
+    the new sign-in is theirs to take up with its code.
+    """
+    user = member.user
+    if user.last_login_at is not None:
+        return True
+    query = db.select(VoteCast.id).where(VoteCast.member_id == member.id)
+    if user.created_at is not None:
+        query = query.where(VoteCast.voted_at >= user.created_at)
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def issue_joining_code(member):
-    """A new one-time code (the old one stops working); only its hash is kept."""
+    """A new one-time code (the old one stops working); only its hash is kept.
+
+    Only for a member who has not joined yet: a code signs in as the member, so a code for someone
+    who has joined would let whoever holds it vote as them. Someone who has lost access is
+    removed and added again (``remove_member``, ``add_member_again``).
+    """
+    lock_row(member)
+    if not member.active:
+        raise PanelError(f"{member.display_name} has been removed from the panel. Add them again to give them "
+                         "a new joining code")
+    if has_joined(member):
+        raise PanelError(f"{member.display_name} has already joined, so they need no new code: a new code would "
+                         "let whoever has it sign in and vote as them. If they have lost access, remove them from "
+                         "the panel, then add them again. Any vote they have already cast still counts, once")
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     member.joining_code_hash = _code_hash(raw)
     member.joining_code_expires_at = utcnow() + CODE_LIFETIME
     log_action(member, "panel.joining_code_issued", f"Joining code issued to {member.display_name}")
     return f"{raw[:4]}-{raw[4:]}"
+
+
+def remove_member(member, by):
+    """Take the member off the panel: they can no longer sign in or vote. Ballots already cast stay counted."""
+    from commissioning.accounts.operations import deactivate_user
+    lock_row(member)  # once only
+    if not member.active:
+        return member
+    member.active = False
+    member.joining_code_hash = None
+    member.joining_code_expires_at = None
+    if member.user.active:
+        deactivate_user(member.user, by)
+    log_action(member, "panel.member_removed", f"{member.display_name} removed from {member.panel.name}")
+    return member
+
+
+def add_member_again(member, by):
+    """Bring a removed member back with a new sign-in and joining code; None if they are already back.
+
+    The record is the same one, so what it holds stays with it: their consent, time given,
+    declared links and the rounds they have voted in, where they cannot vote again. The old
+    sign-in stays switched off.
+    """
+    lock_row(member)  # once only: a second request finds the member already back
+    if member.active:
+        return None
+    old = member.user
+    member.user = create_user(None, member.display_name, secrets.token_urlsafe(32), roles=[Role.panel_member])
+    member.active = True
+    db.session.flush()
+    log_action(member, "panel.member_added_again", f"{member.display_name} added again to {member.panel.name}",
+               old_user_id=old.id, user_id=member.user.id)
+    return issue_joining_code(member)
 
 
 def use_joining_code(code):
@@ -162,7 +224,16 @@ def _check_rules(fields):
         raise PanelError("Voting must close after it opens")
 
 
+PROCUREMENT_NOT_FOR_PANELS = (
+    "Only grant rounds can go to a young people’s panel. This is a procurement, so the law needs it to be "
+    "decided on the evaluators’ scores against the published criteria: each bid needs its completed "
+    "evaluations before the award.")
+
+
 def create_round(panel, by, opportunity=None, **fields):
+    from commissioning.opportunities.models import OpportunityKind
+    if opportunity is not None and opportunity.kind is not OpportunityKind.grant_round:
+        raise PanelError(PROCUREMENT_NOT_FOR_PANELS)
     _check_rules(fields)
     rnd = Round(reference=_next_reference(), panel=panel, created_by_id=by.id if by else None,
                 opportunity=opportunity, **fields)

@@ -24,7 +24,7 @@ from commissioning.files.util import send_download
 from commissioning.funding.models import Pot
 from commissioning.funding.util import balances
 from commissioning.localities.util import all_localities
-from commissioning.opportunities.models import Opportunity, OpportunityStatus
+from commissioning.opportunities.models import Opportunity, OpportunityKind, OpportunityStatus
 from commissioning.panels import operations
 from commissioning.panels.forms import (
     ConsentForm, ContributionForm, JoinForm, LinksForm, MemberForm, PanelForm, ProjectForm, RoundForm,
@@ -122,13 +122,13 @@ def new_member(panel_id):
     return render_template("panels/member_new.html", form=form, panel=panel)
 
 
-def _member_page(member, consent_form=None, contribution_form=None, status=200):
+def _member_page(member, consent_form=None, contribution_form=None, refusal=None, status=200):
     consent_form = consent_form or ConsentForm(formdata=None)
     contribution_form = contribution_form or ContributionForm(formdata=None)
     form = next((f for f in (consent_form, contribution_form) if f.errors), None)
     return render_template("panels/member.html", member=member, consent_form=consent_form,
                            contribution_form=contribution_form, code_form=ConfirmForm(formdata=None),
-                           form=form), status
+                           form=form, refusal=refusal, joined=operations.has_joined(member)), status
 
 
 @bp.route("/panels/members/<int:member_id>")
@@ -174,7 +174,35 @@ def new_code(member_id):
     if member.user.email:
         flash(f"{member.display_name} signs in with their email address, so they need no joining code.")
         return redirect(url_for("panels.member", member_id=member.id))
-    code = operations.issue_joining_code(member)
+    try:
+        code = operations.issue_joining_code(member)
+    except PanelError as exc:
+        return _member_page(member, refusal=str(exc), status=409)
+    return render_template("panels/joining_code.html", member=member, code=code)
+
+
+@bp.route("/panels/members/<int:member_id>/remove", methods=["POST"])
+@permission_required("can_run_panels")
+def remove_member(member_id):
+    member = _member(member_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operations.remove_member(member, current_user)
+    flash(f"{member.display_name} has been removed from the panel. They can no longer sign in or vote. "
+          "Any vote they cast still counts.")
+    return redirect(url_for("panels.member", member_id=member.id))
+
+
+@bp.route("/panels/members/<int:member_id>/add-again", methods=["POST"])
+@permission_required("can_run_panels")
+def add_member_again(member_id):
+    member = _member(member_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    code = operations.add_member_again(member, current_user)
+    if code is None:
+        flash(f"{member.display_name} is already on the panel.")
+        return redirect(url_for("panels.member", member_id=member.id))
     return render_template("panels/joining_code.html", member=member, code=code)
 
 
@@ -513,14 +541,15 @@ def ballots_file(round_id):
 @permission_required("can_run_evaluations")
 def send_to_panel(opp_id):
     opp = db.session.get(Opportunity, opp_id) or abort(404)
+    if opp.kind is not OpportunityKind.grant_round:
+        # A procurement is decided on the evaluators' scores: the page says so and offers no form.
+        return render_template("panels/send.html", form=None, opp=opp,
+                               refusal=operations.PROCUREMENT_NOT_FOR_PANELS), (400 if request.method == "POST" else 200)
     if opp.status not in (OpportunityStatus.closed, OpportunityStatus.evaluation):
         flash("Bids can go to a panel once the opportunity has closed.")
         return redirect(url_for("evaluation.manage", opp_id=opp.id))
-    if opp.kind.value == "procurement" and not opp.lots:
-        flash("A panel chooses between several projects: send grant rounds, or procurements with lots.")
-        return redirect(url_for("evaluation.manage", opp_id=opp.id))
-    submissions = counted_submissions(opp)
     form = SendToPanelForm()
+    submissions = counted_submissions(opp)
     form.panel.choices = [(p.id, p.name) for p in panels_for(current_user)]
     form.bids.choices = [(s.bid_id, s.bid.organisation.name + (f", lot {s.bid.lot}" if s.bid.lot else ""))
                          for s in submissions]

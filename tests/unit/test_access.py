@@ -187,7 +187,7 @@ ACCESS = {
 POST_ONLY = {"api_pages.revoke", "Needs.create_need", "Returns.update_return", "accounts.logout", "admin.change_roles", "admin.reactivate", "admin.add_membership", "admin.change_membership", "admin.remove_membership", "admin.revoke_session", "admin.revoke_sessions", "admin.revoke_token", "accounts.sign_out_device", "accounts.sign_out_everywhere", "evaluation.unassign", "evaluation.allow_interest", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
              "opportunities.cancel", "opportunities.toggle_follow", "opportunities.ask", "opportunities.answer",
              "bids.start", "bids.autosave", "bids.attach", "bids.submit", "bids.withdraw", "providers.remove_member", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
-             "funding.add_contribution", "panels.record_consent", "panels.add_contribution", "panels.new_code",
+             "funding.add_contribution", "panels.record_consent", "panels.add_contribution", "panels.new_code", "panels.remove_member", "panels.add_member_again",
              "panels.remove_project", "panels.open_round", "panels.close_round", "panels.confirm_round",
              "contracts.create_from_award", "contracts.issue", "contracts.recall", "contracts.countersign",
              "contracts.sign", "contracts.upload_signed_copy", "contracts.end", "contracts.variation_step",

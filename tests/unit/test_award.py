@@ -181,3 +181,54 @@ def test_an_award_needs_a_ranking_calculated_after_the_last_score(login, scored_
     assert "after the totals were calculated" in page and "Record the award" not in page
     run_scoring(request_scoring(opp, commissioner).id)
     assert award(opp, commissioner, [(winner, 40_000_00)], "Best", date(2026, 11, 2)).awarded
+
+
+def _standalone_round(opp, create_user):
+    from commissioning.panels import operations as panel_ops
+    from commissioning.funding.models import Pot
+    from commissioning.panels.models import AllocationRule, BallotType
+    facilitator = create_user(Role.panel_facilitator)
+    panel = panel_ops.create_panel("Award panel", None, facilitator)
+    pot = db.session.get(Pot, opp.specification.version(opp.specification_version).content["pot_id"])
+    now = utcnow()
+    return panel, facilitator, panel_ops.create_round(
+        panel, facilitator, title="Round", pot=pot, budget_pence=100_000_00, ballot_type=BallotType.within_budget,
+        max_projects=None, min_projects=None, rule=AllocationRule.equal_shares, quorum=None,
+        min_approval_percent=None, opens_at=now, closes_at=now + timedelta(days=7))
+
+
+def test_a_panel_round_does_not_excuse_a_procurement_from_its_evaluations(scored_round, create_user):
+    """Issue 15, seen 5: a procurement's bids with no score sheets went to a panel and were awarded by its vote."""
+    opp, (winner, _), commissioner = scored_round(marks=(), route="light_touch")
+    assert opp.kind.value == "procurement"
+    _panel, _f, rnd = _standalone_round(opp, create_user)
+    with pytest.raises(EvaluationError, match="needs at least 3 completed evaluations|grant round"):
+        award(opp, commissioner, [(winner, 40_000_00)], "The panel chose it", date(2026, 11, 2), panel_round=rnd)
+    assert opp.status is OpportunityStatus.evaluation
+
+
+def test_only_grant_rounds_can_go_to_a_panel(scored_round, create_user, login):
+    from commissioning.panels import operations as panel_ops
+    from commissioning.panels.models import Round
+    from commissioning.panels.operations import PanelError
+    opp, bids, commissioner = scored_round(marks=(), route="light_touch")
+    opp.lots = [{"name": "North", "value_pence": 25_000_00}, {"name": "South", "value_pence": 25_000_00}]
+    panel, _f, _rnd = _standalone_round(opp, create_user)
+    db.session.commit()
+    with pytest.raises(PanelError, match="grant round"):
+        panel_ops.create_round(panel, commissioner, opportunity=opp, title="No", pot=_rnd.pot, budget_pence=100,
+                               ballot_type=_rnd.ballot_type, max_projects=None, min_projects=None, rule=_rnd.rule,
+                               quorum=None, min_approval_percent=None, opens_at=utcnow(),
+                               closes_at=utcnow() + timedelta(days=7))
+    db.session.rollback()
+    client = login(commissioner)
+    page = client.get(f"/opportunities/{opp.id}/panel")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "only grant rounds" in text.lower() and 'name="bids"' not in text
+    assert "evaluat" in text
+    refused = client.post(f"/opportunities/{opp.id}/panel", data={"panel": panel.id, "bids": [str(b.id) for b in bids]})
+    assert refused.status_code in (200, 400)
+    assert db.session.scalar(db.select(Round.id).where(Round.opportunity_id == opp.id)) is None
+    assert opp.status is OpportunityStatus.closed or opp.status is OpportunityStatus.evaluation
+    manage = client.get(f"/opportunities/{opp.id}/evaluation").get_data(as_text=True)
+    assert f"/opportunities/{opp.id}/panel" not in manage

@@ -51,7 +51,10 @@ def _count(rnd, facilitator):
 
 
 def _sign_in_as(client, member):
-    code = ops.issue_joining_code(member)
+    """Sign in with the code the member was first given (a voted member gets no new one, so set it here)."""
+    code = "TEST-CODE"
+    member.joining_code_hash = ops._code_hash(code)
+    member.joining_code_expires_at = utcnow() + timedelta(days=1)
     db.session.commit()
     assert client.post("/join", data={"code": code}).status_code == 302
 
@@ -242,3 +245,25 @@ def test_choose_check_then_send_and_the_page_says_it_is_final(voting_round, clie
     assert "You have voted in this round" in html and 'name="project"' not in html
     assert [b.project_ids for b in db.session.scalars(db.select(Ballot).where(Ballot.round_id == rnd.id))] \
         == [[projects[0].id]]
+
+
+def test_staff_cannot_vote_as_members_by_reissuing_their_codes(voting_round, login, client):
+    """Issue 15: the facilitator reissued codes for members who had voted before, used each and voted as them."""
+    from commissioning.panels.models import RoundStatus
+    earlier, projects, people, facilitator = voting_round()
+    _vote(earlier, people, projects, [(0,), (1,), (2,), (0, 1), (1, 2)])
+    _count(earlier, facilitator)
+    rnd = ops.create_round(earlier.panel, facilitator, title="Next", pot=earlier.pot, budget_pence=1_000_000,
+                           ballot_type=BallotType.within_budget, max_projects=None, min_projects=None,
+                           rule=AllocationRule.equal_shares, quorum=4, min_approval_percent=None,
+                           opens_at=utcnow(), closes_at=utcnow() + timedelta(days=7))
+    next_projects = [ops.add_project(rnd, f"Next {i}", "What it does, in plain words.", 1_000_00) for i in range(3)]
+    ops.open_voting(rnd, facilitator)
+    ops.cast_ballot(rnd, people[0], [next_projects[0].id])
+    db.session.commit()
+    login(facilitator)
+    for member in people[1:]:
+        page = client.post(f"/panels/members/{member.id}/code").get_data(as_text=True)
+        assert "already joined" in page
+    assert rnd.status is RoundStatus.open
+    assert db.session.scalar(db.select(db.func.count(Ballot.id)).where(Ballot.round_id == rnd.id)) == 1

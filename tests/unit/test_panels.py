@@ -51,8 +51,10 @@ def test_joining_codes_work_once_and_a_new_code_replaces_the_old(panel_setup, cl
     assert response.status_code == 302 and response.headers["Location"].endswith("/panels/me")
     assert "Hello, Kai" in client.get("/panels/me").get_data(as_text=True)
     assert ops.use_joining_code(second) is None                    # used once
-    third = ops.issue_joining_code(member)
-    member.joining_code_expires_at = utcnow() - timedelta(seconds=1)
+    with pytest.raises(PanelError, match="already joined"):        # and no new code once they have joined
+        ops.issue_joining_code(member)
+    other, third = ops.add_member(panel, "Sam", AgeBand.age_18_21)
+    other.joining_code_expires_at = utcnow() - timedelta(seconds=1)
     assert ops.use_joining_code(third) is None                     # expired
 
 
@@ -365,7 +367,9 @@ def test_links_are_declared_before_voting_and_a_sent_ballot_is_not_touched(panel
     # Declared afterwards, a link cannot change a secret ballot: nobody can find it. It counts next time.
     ops.set_links(member, [org])
     assert ops.ballots_for(rnd) == [["1", "2"]]
-    code = ops.issue_joining_code(member)
+    code = "TEST-CODE"   # the code the member was first given: a member who has voted gets no new one
+    member.joining_code_hash = ops._code_hash(code)
+    member.joining_code_expires_at = utcnow() + timedelta(days=1)
     db.session.commit()
     client.post("/join", data={"code": code})
     response = client.get(f"/panels/rounds/{rnd.id}/links")          # no link question after voting
@@ -455,3 +459,53 @@ def test_with_no_bidders_on_the_ballot_there_is_no_link_question(panel_setup, cl
     client.post("/join", data={"code": code})
     response = client.get(f"/panels/rounds/{rnd.id}/links")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/panels/rounds/{rnd.id}/vote")
+
+
+def test_a_new_code_cannot_take_over_a_member_who_has_joined(panel_setup, login, client):
+    """Issue 15: a facilitator reissued codes for members who had joined and voted as each of them."""
+    panel, rnd, projects, people, facilitator = panel_setup(members=2)
+    ops.open_voting(rnd, facilitator)
+    joined, never = people
+    code = ops.issue_joining_code(joined)
+    db.session.commit()
+    assert client.post("/join", data={"code": code}).status_code == 302      # joined by signing in
+    client.post("/logout")
+    with pytest.raises(PanelError, match="already joined"):
+        ops.issue_joining_code(joined)
+    login(facilitator)
+    page = client.post(f"/panels/members/{joined.id}/code")
+    text = page.get_data(as_text=True)
+    assert "already joined" in text and "remove" in text.lower() and "joining code is" not in text.lower()
+    assert joined.joining_code_hash is None
+    assert ops.issue_joining_code(never)                                   # never joined: this is how they join
+
+
+def test_a_member_who_voted_without_signing_in_cannot_be_given_a_code(panel_setup):
+    _panel, rnd, projects, people, facilitator = panel_setup(members=1)
+    ops.open_voting(rnd, facilitator)
+    ops.cast_ballot(rnd, people[0], [projects[0].id])
+    with pytest.raises(PanelError, match="already joined"):
+        ops.issue_joining_code(people[0])
+
+
+def test_a_removed_member_added_again_keeps_one_vote(panel_setup, login, client):
+    from commissioning.panels.models import Ballot
+    from commissioning.panels.operations import AlreadyVoted
+    panel, rnd, projects, people, facilitator = panel_setup(members=1)
+    ops.open_voting(rnd, facilitator)
+    member = people[0]
+    old_user = member.user
+    ops.cast_ballot(rnd, member, [projects[0].id])
+    db.session.commit()
+    login(facilitator)
+    assert client.post(f"/panels/members/{member.id}/remove").status_code == 302
+    assert not member.active and not old_user.active
+    response = client.post(f"/panels/members/{member.id}/add-again")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "joining code" in text.lower()
+    assert member.active and member.user is not old_user and not old_user.active
+    with pytest.raises(AlreadyVoted):
+        ops.cast_ballot(rnd, member, [projects[1].id])
+    assert db.session.scalar(db.select(db.func.count(Ballot.id)).where(Ballot.round_id == rnd.id)) == 1
+    again = client.post(f"/panels/members/{member.id}/add-again")           # once only
+    assert again.status_code == 302 and member.user.active
