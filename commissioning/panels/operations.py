@@ -363,6 +363,11 @@ def check_ballot(rnd, member, project_ids):
         raise PanelError("Voting is not open for this round")
     if not member.can_vote:
         raise PanelError("You can vote once your youth worker has recorded a parent’s or carer’s OK")
+    if member.user.created_at > rnd.opens_at:
+        # Who may vote is settled when voting opens: a sign-in made later (a new member, or one added
+        # again) cannot add a ballot, so nobody can make extra voters to work out someone's vote.
+        raise PanelError("You joined after voting opened for this round, so you cannot vote in it. "
+                         "You can vote in the next round")
     by_id = {p.id: p for p in rnd.projects}
     chosen = []
     for pid in project_ids:

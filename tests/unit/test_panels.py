@@ -509,3 +509,21 @@ def test_a_removed_member_added_again_keeps_one_vote(panel_setup, login, client)
     assert db.session.scalar(db.select(db.func.count(Ballot.id)).where(Ballot.round_id == rnd.id)) == 1
     again = client.post(f"/panels/members/{member.id}/add-again")           # once only
     assert again.status_code == 302 and member.user.active
+
+
+def test_nobody_who_joins_after_voting_opens_can_vote_in_that_round(panel_setup, login, client):
+    """Seen in review: a facilitator removed a member, added them again and voted with the new code;
+    a brand-new member added while the round was open voted too. Extra voters made by staff could
+    work out a young person's vote, so who may vote is settled when voting opens."""
+    from commissioning.panels.models import Ballot
+    panel, rnd, projects, people, facilitator = panel_setup(members=2)
+    ops.open_voting(rnd, facilitator)
+    db.session.commit()
+    login(facilitator)
+    member = people[0]
+    assert client.post(f"/panels/members/{member.id}/remove").status_code == 302
+    assert client.post(f"/panels/members/{member.id}/add-again").status_code == 200
+    with pytest.raises(ops.PanelError, match="joined after voting opened"):
+        ops.cast_ballot(rnd, member, [projects[0].id])
+    ops.cast_ballot(rnd, people[1], [projects[0].id])     # a member from before the round still votes
+    assert db.session.scalar(db.select(db.func.count(Ballot.id)).where(Ballot.round_id == rnd.id)) == 1
