@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
+from commissioning.core import notices
 from commissioning.core.models import LONDON
 from commissioning.extensions import csrf, db, limiter, login_manager, migrate, talisman
 
@@ -51,7 +52,7 @@ def configure_security(app):
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Sign in to see this page."
-    login_manager.login_message_category = "info"
+    login_manager.login_message_category = notices.INFO
     from commissioning.accounts.models import AnonymousUser
     login_manager.anonymous_user = AnonymousUser
 
@@ -145,6 +146,8 @@ def configure_templates(app):
     app.jinja_env.filters["london"] = _london
     from commissioning.core.forms import error_summary_items
     app.jinja_env.globals["error_summary_items"] = error_summary_items
+    from commissioning.core.notices import pending as pending_notices
+    app.jinja_env.globals["pending_notices"] = pending_notices
     from commissioning.core.forms import request_key_input
     app.jinja_env.globals["request_key_input"] = request_key_input
     app.jinja_env.globals["config"] = app.config

@@ -1,7 +1,7 @@
 """Sign in, sign out, password reset, and the person's own account page (sessions, password)."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from commissioning.accounts import operations
@@ -10,6 +10,7 @@ from commissioning.accounts.forms import (
 from commissioning.accounts.models import UserSession
 from commissioning.accounts.util import (
     ResetTokenError, live_sessions, normalise_email, password_matches, user_by_email, user_for_reset_token)
+from commissioning.core import notices
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.permissions import login_required
 from commissioning.extensions import db, limiter
@@ -58,7 +59,7 @@ def logout():
         operations.sign_out(current_user)
         logout_user()
         session.clear()  # nothing of this sign-in (CSRF secret, flashes) is left for the next person
-        flash("You have signed out.")
+        notices.success("You have signed out.")
     return redirect(url_for("main.home"))
 
 
@@ -83,7 +84,7 @@ def reset_password(token):
     form = PasswordResetForm()
     if form.validate_on_submit():
         operations.reset_password(user, form.password.data)
-        flash("Your password has been changed. Sign in with your new password.")
+        notices.success("Your password has been changed. Sign in with your new password.")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 
@@ -108,7 +109,7 @@ def sign_out_device(session_id):
     if current_user.current_session is not None and row.id == current_user.current_session.id:
         return redirect(url_for("accounts.account"))  # this device signs out with "Sign out"
     operations.sign_out_device(current_user, row)
-    flash(f"You have signed out of {row.device}. Anyone using that sign-in will have to sign in again.")
+    notices.success(f"You have signed out of {row.device}. Anyone using that sign-in will have to sign in again.")
     return redirect(url_for("accounts.account"))
 
 
@@ -120,7 +121,7 @@ def sign_out_everywhere():
     operations.sign_out_everywhere(current_user)
     logout_user()
     session.clear()
-    flash("You have signed out on every device, this one too. Sign in again to carry on.")
+    notices.success("You have signed out on every device, this one too. Sign in again to carry on.")
     return redirect(url_for("accounts.login"))
 
 
@@ -135,7 +136,7 @@ def change_password():
                                        "reset it from the sign-in page")
         else:
             operations.change_password(current_user, form.password.data)
-            flash("Your password has been changed. You are still signed in here; every other device has been "
-                  "signed out.")
+            notices.success("Your password has been changed. You are still signed in here; every other device has been "
+                            "signed out.")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form), 400 if form.errors else 200

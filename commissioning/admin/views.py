@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.accounts import operations as account_ops
@@ -6,6 +6,7 @@ from commissioning.accounts.models import Membership, Organisation, User, UserSe
 from commissioning.accounts.util import list_organisations, live_sessions, search_people, sessions_of
 from commissioning.admin.forms import AuditFilterForm, MembershipForm, OrgAdminForm, PeopleFilterForm, RolesForm
 from commissioning.audit.util import audit_facets, sealed_audit_counts, search_audit
+from commissioning.core import notices
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.pagination import page_args
 from commissioning.core.permissions import ensure, login_required, permission_required
@@ -94,7 +95,7 @@ def _organisation_choices(form, user):
 
 
 def _refused(user, exc):
-    flash(str(exc), "info")
+    notices.refusal(str(exc))
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -115,8 +116,10 @@ def change_roles(user_id):
         changed = account_ops.set_roles(user, form.roles.data or [], current_user)
     except account_ops.PeopleError as exc:
         return _refused(user, exc)
-    flash(f"{user.name}'s roles are saved. They apply from their next page." if changed
-          else f"{user.name}'s roles were already these. Nothing changed.")
+    if changed:
+        notices.success(f"{user.name}'s roles are saved. They apply from their next page.")
+    else:
+        notices.info(f"{user.name}'s roles were already these. Nothing changed.")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -131,8 +134,8 @@ def deactivate(user_id):
             account_ops.deactivate_user(user, current_user)
         except account_ops.PeopleError as exc:
             return _refused(user, exc)
-        flash(f"{user.name}'s account is deactivated. They have been signed out everywhere and their API tokens "
-              "no longer work.")
+        notices.success(f"{user.name}'s account is deactivated. They have been signed out everywhere and their API tokens "
+                        "no longer work.")
         return redirect(url_for("admin.person", user_id=user.id))
     return render_template("admin/deactivate.html", person=user, confirm_form=form,
                            sessions=live_sessions(user), own=user.id == current_user.id)
@@ -145,8 +148,8 @@ def reactivate(user_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     account_ops.reactivate_user(user, current_user)
-    flash(f"{user.name}'s account is active again. They can sign in with their password, or reset it from the "
-          "sign-in page.")
+    notices.success(f"{user.name}'s account is active again. They can sign in with their password, or reset it from the "
+                    "sign-in page.")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -163,7 +166,7 @@ def add_membership(user_id):
         account_ops.add_membership(user, org, form.is_org_admin.data, current_user)
     except account_ops.PeopleError as exc:
         return _refused(user, exc)
-    flash(f"{user.name} is now a member of {org.name}.")
+    notices.success(f"{user.name} is now a member of {org.name}.")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -187,8 +190,8 @@ def change_membership(user_id, membership_id):
     except account_ops.PeopleError as exc:
         return _refused(user, exc)
     org = membership.organisation.name
-    flash(f"{user.name} {'can now' if membership.is_org_admin else 'can no longer'} manage {org}'s people and "
-          "documents.")
+    notices.success(f"{user.name} {'can now' if membership.is_org_admin else 'can no longer'} manage {org}'s people and "
+                    "documents.")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -204,7 +207,7 @@ def remove_membership(user_id, membership_id):
         account_ops.remove_membership(membership, current_user)
     except account_ops.PeopleError as exc:
         return _refused(user, exc)
-    flash(f"{user.name} is no longer a member of {org}.")
+    notices.success(f"{user.name} is no longer a member of {org}.")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -218,7 +221,7 @@ def revoke_session(user_id, session_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     account_ops.revoke_session(row, current_user)
-    flash(f"{user.name} is signed out of {row.device}.")
+    notices.success(f"{user.name} is signed out of {row.device}.")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -229,7 +232,10 @@ def revoke_sessions(user_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     count = account_ops.revoke_all_sessions(user, current_user)
-    flash(f"{user.name} is signed out everywhere." if count else f"{user.name} was not signed in anywhere.")
+    if count:
+        notices.success(f"{user.name} is signed out everywhere.")
+    else:
+        notices.info(f"{user.name} was not signed in anywhere.")
     return redirect(url_for("admin.person", user_id=user.id))
 
 
@@ -245,7 +251,7 @@ def revoke_token(user_id, token_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     revoke(token, current_user)
-    flash(f"{user.name}'s token “{token.name}” is revoked. Anything still using it will be refused.")
+    notices.success(f"{user.name}'s token “{token.name}” is revoked. Anything still using it will be refused.")
     return redirect(url_for("admin.person", user_id=user.id))
 
 

@@ -1,11 +1,12 @@
 """Pages about the API: the reference for developers, and each user's tokens."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from commissioning.api import operations
 from commissioning.api.forms import TokenForm
 from commissioning.api.models import ApiToken
 from commissioning.api.util import tokens_of
+from commissioning.core import notices
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.permissions import login_required
 from commissioning.extensions import db
@@ -39,7 +40,7 @@ def revoke(token_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operations.revoke_token(token, current_user)
-    flash(f"Token “{token.name}” revoked. Anything still using it will be refused.")
+    notices.success(f"Token “{token.name}” revoked. Anything still using it will be refused.")
     return redirect(url_for("api_pages.tokens"))
 
 

@@ -1,13 +1,14 @@
 """A provider's bids: draft with autosave, attachments, checklist, submit, amend, withdraw."""
 import secrets
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.bids import operations
 from commissioning.bids.forms import AttachmentForm, BidForm, SubmitForm
 from commissioning.bids.models import Bid, BidAttachment
 from commissioning.bids.util import bids_of, checklist, word_count
+from commissioning.core import notices
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import has_control_characters
 from commissioning.core.permissions import ensure, permission_required
@@ -42,7 +43,7 @@ def start(opp_id):
         bid = operations.start_bid(opp, current_user.memberships[0].organisation, current_user,
                                    lot=(request.form.get("lot") or "")[:120])
     except operations.BidError as exc:
-        flash(str(exc))
+        notices.refusal(str(exc))
         return redirect(url_for("opportunities.show", opp_id=opp.id))
     return redirect(url_for("bids.edit", bid_id=bid.id))
 
@@ -88,9 +89,9 @@ def edit(bid_id):
         try:
             operations.save_draft(bid, current_user, **_fields_from_request(bid, form))
         except operations.BidError as exc:
-            flash(str(exc))
+            notices.refusal(str(exc))
         else:
-            flash("Draft saved. It is not submitted yet.")
+            notices.success("Draft saved. It is not submitted yet.")
         return redirect(url_for("bids.edit", bid_id=bid.id))
     return _page(bid, form, 400 if form.errors else 200)
 
@@ -123,7 +124,7 @@ def attach(bid_id):
         except (UploadError, operations.BidError) as exc:
             form.file.errors = [*form.file.errors, str(exc)]
         else:
-            flash("File attached.")
+            notices.success("File attached.")
             return redirect(url_for("bids.edit", bid_id=bid.id, _anchor="attachments"))
     return _page(bid, form, 400, bid_form=_filled_bid_form(bid), attachment_form_override=form)
 
@@ -141,7 +142,7 @@ def attachment(bid_id, attachment_id):
         try:
             operations.remove_attachment(bid, item, current_user)
         except operations.BidError as exc:
-            flash(str(exc))
+            notices.refusal(str(exc))
         return redirect(url_for("bids.edit", bid_id=bid.id, _anchor="attachments"))
     stored = db.session.get(StoredFile, item.file_id)
     return send_download(stored.data, stored.filename, stored.content_type)
@@ -157,10 +158,10 @@ def submit(bid_id):
     try:
         submission = operations.submit_bid(bid, current_user, form.token.data)
     except operations.BidError as exc:
-        flash(f"Your bid was not submitted. {exc}.")
+        notices.refusal(f"Your bid was not submitted. {exc}.")
         return redirect(url_for("bids.edit", bid_id=bid.id))
-    flash(f"Version {submission.number} submitted. We have emailed you a receipt with its SHA-256 fingerprint "
-          f"{submission.sha256}.")
+    notices.success(f"Version {submission.number} submitted. We have emailed you a receipt with its SHA-256 fingerprint "
+                    f"{submission.sha256}.")
     return redirect(url_for("bids.edit", bid_id=bid.id))
 
 
@@ -173,7 +174,7 @@ def withdraw(bid_id):
     try:
         operations.withdraw_bid(bid, current_user)
     except operations.BidError as exc:
-        flash(str(exc))
+        notices.refusal(str(exc))
     else:
-        flash("Your bid is withdrawn. You can submit it again before the deadline.")
+        notices.success("Your bid is withdrawn. You can submit it again before the deadline.")
     return redirect(url_for("bids.edit", bid_id=bid.id))

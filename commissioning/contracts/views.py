@@ -1,7 +1,7 @@
 """Agreements: the register, drafting, issue, signing, countersigning, variations, the clause library."""
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.accounts.models import Role, User, UserRole
@@ -11,6 +11,7 @@ from commissioning.contracts.forms import (
 from commissioning.contracts.models import Agreement, AgreementStatus, Clause, Variation, VariationStatus
 from commissioning.contracts.operations import AgreementError
 from commissioning.contracts.util import can_view, register, register_csv
+from commissioning.core import notices
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.models import LONDON, utcnow
@@ -74,10 +75,10 @@ def create_from_award(opp_id):
         abort(400)
     decision = db.session.scalars(db.select(AwardDecision).where(AwardDecision.opportunity_id == opp.id)).first()
     if decision is None:
-        flash("Award the opportunity before drafting agreements.")
+        notices.refusal("Award the opportunity before drafting agreements.")
         return redirect(url_for("evaluation.award", opp_id=opp.id))
     made = [operations.create_from_award(awarded, current_user, _authority()) for awarded in decision.awarded]
-    flash(f"{len(made)} agreement(s) drafted. Check each before you issue it.")
+    notices.success(f"{len(made)} agreement(s) drafted. Check each before you issue it.")
     return redirect(url_for("contracts.show", agreement_id=made[0].id))
 
 
@@ -154,7 +155,7 @@ def _monitors():
 def edit(agreement_id):
     agreement = _managed(agreement_id)
     if agreement.status is not AgreementStatus.drafted:
-        flash("Only a draft can be edited. Once signed, propose a variation.")
+        notices.refusal("Only a draft can be edited. To change this agreement, propose a variation.")
         return redirect(url_for("contracts.show", agreement_id=agreement.id))
     rows = len(agreement.payments) + EXTRA_PAYMENT_ROWS
     if request.method == "GET":
@@ -189,7 +190,7 @@ def edit(agreement_id):
                     kpis=kpis, payments=sorted(payments, key=lambda p: p["due"]),
                     review_clause=form.review_clause.data or "", break_clause=form.break_clause.data or "",
                     special_conditions=form.special_conditions.data or "")
-                flash("Draft saved.")
+                notices.success("Draft saved.")
                 return redirect(url_for("contracts.show", agreement_id=agreement.id))
             except AgreementError as exc:
                 form.payments.errors.append(str(exc))
@@ -218,7 +219,7 @@ def assign_monitor(agreement_id):
     if monitor is None:
         return _page(agreement, 400, error="Choose a contract monitor")
     operations.assign_monitor(agreement, monitor, current_user)
-    flash(f"{monitor.name} now monitors {agreement.reference}.")
+    notices.success(f"{monitor.name} now monitors {agreement.reference}.")
     return redirect(url_for("contracts.show", agreement_id=agreement.id))
 
 
@@ -229,7 +230,7 @@ def issue(agreement_id):
 
     def act():
         operations.issue(agreement, current_user, _authority())
-        flash("Issued. The document is being prepared; the provider has been told.")
+        notices.success("Issued. The document is being prepared; the provider has been told.")
     return _action(agreement, act)
 
 
@@ -247,7 +248,7 @@ def countersign(agreement_id):
 
     def act():
         operations.countersign(agreement, current_user)
-        flash("Countersigned: the agreement is active.")
+        notices.success("Countersigned: the agreement is active.")
     return _action(agreement, act)
 
 
@@ -259,7 +260,7 @@ def sign(agreement_id):
     if form.validate_on_submit():
         try:
             operations.sign(agreement, current_user, form.name.data, form.role.data, form.sha256.data)
-            flash("Signed. The council will countersign.")
+            notices.success("Signed. The council will countersign.")
             return redirect(url_for("contracts.show", agreement_id=agreement.id))
         except AgreementError as exc:
             form.name.errors.append(str(exc))
@@ -276,7 +277,7 @@ def upload_signed_copy(agreement_id):
             upload = check_upload(form.file.data)
             operations.upload_signed_copy(agreement, current_user, form.name.data, form.role.data, upload,
                                           form.sha256.data)
-            flash("Signed copy uploaded. The council will countersign.")
+            notices.success("Signed copy uploaded. The council will countersign.")
             return redirect(url_for("contracts.show", agreement_id=agreement.id))
         except (AgreementError, UploadError) as exc:
             form.file.errors.append(str(exc))
@@ -317,7 +318,7 @@ def new_variation(agreement_id):
             variation = operations.propose_variation(
                 agreement, current_user, form.reason.data, value_pence=new_value, end_date=form.end.data,
                 kpis=kpis, payments=payments, special_conditions=form.special_conditions.data or "")
-            flash(f"{variation.reference} proposed. Approve it to send it for signature.")
+            notices.success(f"{variation.reference} proposed. Approve it to send it for signature.")
             return redirect(url_for("contracts.show", agreement_id=agreement.id, _anchor="variations"))
         except AgreementError as exc:
             form.reason.errors.append(str(exc))
@@ -348,7 +349,7 @@ def sign_variation(variation_id):
     if form.validate_on_submit():
         try:
             operations.sign_variation(variation, current_user, form.name.data, form.role.data, form.sha256.data)
-            flash(f"{variation.reference} signed. The council will countersign.")
+            notices.success(f"{variation.reference} signed. The council will countersign.")
             return redirect(url_for("contracts.show", agreement_id=variation.agreement_id))
         except (AgreementError, InvalidTransition) as exc:
             form.name.errors.append(str(exc))
@@ -369,6 +370,6 @@ def edit_clause(clause_id):
     form = ClauseForm(obj=clause) if request.method == "GET" else ClauseForm()
     if form.validate_on_submit():
         operations.update_clause(clause, form.title.data, form.body.data, current_user)
-        flash(f"Clause saved (version {clause.version}). New documents use it; issued ones keep theirs.")
+        notices.success(f"Clause saved (version {clause.version}). New documents use it; issued ones keep theirs.")
         return redirect(url_for("contracts.clauses"))
     return render_template("contracts/clause_edit.html", clause=clause, form=form)

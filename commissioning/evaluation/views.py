@@ -1,10 +1,11 @@
 """Evaluation pages: evaluators declare and score; commissioners assign, moderate and score."""
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.accounts.models import Role, User, UserRole
 from commissioning.bids.models import Bid
 from commissioning.bids.util import counted_submissions
+from commissioning.core import notices
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import arg_id, to_id
 from commissioning.core.permissions import ensure, permission_required
@@ -63,7 +64,7 @@ def declare(opp_id):
             except operations.EvaluationError as exc:
                 errors[org.id] = str(exc)
         if not errors:
-            flash("Thank you. Your declarations are recorded.")
+            notices.success("Thank you. Your declarations are recorded.")
             return redirect(url_for("evaluation.bids", opp_id=opp.id))
     return render_template("evaluation/declare.html", opp=opp, organisations=organisations, declared=declared,
                            errors=errors, Interest=Interest, confirm=ConfirmForm(formdata=None)), 400 if errors else 200
@@ -109,7 +110,7 @@ def score(bid_id):
             except operations.EvaluationError as exc:
                 error = str(exc)
             else:
-                flash("Scores submitted." if sheet.status is SheetStatus.submitted else "Scores saved as a draft.")
+                notices.success("Scores submitted." if sheet.status is SheetStatus.submitted else "Scores saved as a draft.")
                 return redirect(url_for("evaluation.score", bid_id=bid.id))
     others = []
     if sheet is not None and sheet.status is SheetStatus.submitted:  # independent until you have submitted
@@ -141,16 +142,16 @@ def manage(opp_id):
         lot = request.form.get("lot", "")
         bids = [s.bid for s in submissions if not lot or s.bid.lot == lot]
         if not chosen:
-            flash("Choose at least one evaluator.")
+            notices.refusal("Choose at least one evaluator.")
         elif lot and lot not in {entry["name"] for entry in opp.lots or []}:
             abort(400)
         else:
             try:
                 added = operations.assign(opp, bids, chosen, current_user)
             except operations.EvaluationError as exc:
-                flash(str(exc))
+                notices.refusal(str(exc))
             else:
-                flash(f"{added} assignment(s) made.")
+                notices.success(f"{added} assignment(s) made.")
         return redirect(url_for("evaluation.manage", opp_id=opp.id))
     assignments = db.session.scalars(db.select(EvaluatorAssignment).where(EvaluatorAssignment.opportunity_id == opp.id)
                                      .options(db.joinedload(EvaluatorAssignment.evaluator))).unique().all()
@@ -179,7 +180,7 @@ def unassign(opp_id, assignment_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operations.unassign(assignment, current_user)
-    flash("Evaluator taken off the bid.")
+    notices.success("Evaluator taken off the bid.")
     return redirect(url_for("evaluation.manage", opp_id=opp.id))
 
 
@@ -196,9 +197,9 @@ def allow_interest(opp_id, declaration_id):
     try:
         operations.allow_interest(declaration, current_user, request.form.get("reason", "")[:2000])
     except operations.EvaluationError as exc:
-        flash(str(exc))
+        notices.refusal(str(exc))
     else:
-        flash(f"{declaration.evaluator.name} can now score the other bids. The reason is recorded.")
+        notices.success(f"{declaration.evaluator.name} can now score the other bids. The reason is recorded.")
     return redirect(url_for("evaluation.manage", opp_id=opp.id, _anchor=f"declaration-{declaration.id}"))
 
 
@@ -222,7 +223,7 @@ def moderation(opp_id):
         except operations.EvaluationError as exc:
             error, status = (bid.id, str(exc)), 400
         else:
-            flash("Agreed score recorded.")
+            notices.success("Agreed score recorded.")
             return redirect(url_for("evaluation.moderation", opp_id=opp.id, _anchor=f"bid-{bid.id}"))
     return render_template("evaluation/moderation.html", opp=opp, submissions=submissions,
                            sheets=sheets_for(bid_ids), consensus=latest_consensus(bid_ids), error=error,
@@ -239,9 +240,9 @@ def scoring(opp_id):
         try:
             operations.request_scoring(opp, current_user)
         except operations.EvaluationError as exc:
-            flash(str(exc), "info")
+            notices.refusal(str(exc))
             return redirect(url_for("evaluation.scoring", opp_id=opp.id))
-        flash("Scoring has started. This page updates when it is done.")
+        notices.success("Scoring has started. This page updates when it is done.")
         return redirect(url_for("evaluation.scoring", opp_id=opp.id))
     return render_template("evaluation/scoring.html", opp=opp, run=latest_run(opp.id),
                            confirm=ConfirmForm(formdata=None))
@@ -294,7 +295,7 @@ def award(opp_id):
             except operations.EvaluationError as exc:
                 error = str(exc)
             else:
-                flash("Award recorded. Assessment summaries are being prepared and will be emailed to every bidder.")
+                notices.success("Award recorded. Assessment summaries are being prepared and will be emailed to every bidder.")
                 return redirect(url_for("evaluation.award", opp_id=opp.id))
     from commissioning.evaluation.award import evaluation_problem
     shortfall = evaluation_problem(opp, run) if decision is None else None

@@ -1,8 +1,9 @@
 """Pots (funding streams and pooled budgets), contributions, allocation and the youth-directed summary."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.accounts.models import Organisation
+from commissioning.core import notices
 from commissioning.core.money import format_pounds
 from commissioning.core.permissions import permission_required
 from commissioning.extensions import db
@@ -55,7 +56,7 @@ def edit_pot(pot_id=None):
                       tiers=[t.value for t in form.tiers.data], conditions=form.conditions.data,
                       amount_pence=(form.amount.data or 0) if form.kind.data is PotKind.funding_stream else 0)
         pot = operations.update_pot(pot, **fields) if pot else operations.create_pot(**fields)
-        flash(f"“{pot.name}” saved.")
+        notices.success(f"“{pot.name}” saved.")
         return redirect(url_for("funding.pot", pot_id=pot.id))
     return render_template("funding/pot_edit.html", form=form, pot=pot)
 
@@ -89,7 +90,7 @@ def add_contribution(pot_id):
     if form.validate_on_submit():
         organisation = db.session.get(Organisation, form.organisation.data)
         operations.add_contribution(pot, organisation, form.kind.data, form.description.data.strip(), form.value.data)
-        flash("Contribution added.")
+        notices.success("Contribution added.")
         return redirect(url_for("funding.pot", pot_id=pot.id, _anchor="contributions"))
     return _pot_page(pot, form, 400)
 
@@ -111,7 +112,7 @@ def allocate_pot(pot_id):
         if form.save.data:
             allocation = operations.save_allocation(pot, form.amount.data, form.weights(), form.note.data or None,
                                                      user=current_user)
-            flash(f"Allocation version {allocation.version} saved.")
+            notices.success(f"Allocation version {allocation.version} saved.")
             return redirect(url_for("funding.allocation", allocation_id=allocation.id))
         shares = allocate(form.amount.data, form.weights(), localities)
         preview = [(loc, shares[loc.locality_id]) for loc in localities]
@@ -133,6 +134,6 @@ def locality_figures(locality_id):
     if form.validate_on_submit():
         operations.update_locality_figures(locality, form.young_people.data, form.deprivation_index.data,
                                            form.rurality_index.data)
-        flash(f"Figures for {locality.name} saved.")
+        notices.success(f"Figures for {locality.name} saved.")
         return redirect(url_for("funding.index", _anchor="localities"))
     return render_template("funding/locality_figures.html", form=form, locality=locality)

@@ -13,12 +13,13 @@ on a refused form shows the errors again rather than "already done".
 import hashlib
 import re
 
-from flask import current_app, flash, g, jsonify, redirect, request, session
+from flask import current_app, g, jsonify, redirect, request, session
 from flask_login import current_user
 from sqlalchemy import delete, event, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from commissioning.core import notices
 from commissioning.core.models import utcnow
 from commissioning.extensions import db
 from commissioning.idempotency.models import RequestKey
@@ -105,10 +106,13 @@ def _replay(first):
             response.headers["Location"] = first.location
         response.headers["Idempotent-Replayed"] = "true"
         return response
-    note = REPLAY_NOTICE
-    if first.messages:
-        note += " " + " ".join(m for _c, m in first.messages if m)
-    flash(note, "info")
+    # One "Important" banner tells what happened; what the first answer said follows in it, and a
+    # message of another kind (a refusal, a note) keeps its own banner.
+    said = [(c, m) for c, m in first.messages or [] if m]
+    notices.info(" ".join([REPLAY_NOTICE, *(m for c, m in said if c in (notices.SUCCESS, "message"))]))
+    for kind, message in said:
+        if kind not in (notices.SUCCESS, "message"):
+            notices.again(kind, message)
     response = redirect(first.location or _back(), 303)
     response.headers["Idempotent-Replayed"] = "true"
     return response

@@ -1,6 +1,7 @@
 """Indicators and trajectories: public charts and tables, edited by commissioners."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from commissioning.core import notices
 from commissioning.core.permissions import permission_required
 from commissioning.extensions import db
 from commissioning.files.util import send_download
@@ -53,7 +54,7 @@ def edit(indicator_id=None):
             polarity=form.polarity.data, baseline_year=form.baseline_year.data,
             baseline_value=form.baseline_value.data, tolerance=form.tolerance.data,
             financial_years=form.financial_years.data, story=form.story.data)
-        flash("Indicator saved.")
+        notices.success("Indicator saved.")
         return redirect(url_for("indicators.show", indicator_id=indicator.id))
     return render_template("indicators/edit.html", form=form, indicator=indicator)
 
@@ -65,7 +66,7 @@ def set_year(indicator_id):
     form = YearForm()
     if form.validate_on_submit():
         operations.set_year(indicator, form.year.data, form.target.data, form.actual.data)
-        flash("Year saved." if form.target.data is not None or form.actual.data is not None else "Year removed.")
+        notices.success("Year saved." if form.target.data is not None or form.actual.data is not None else "Year removed.")
         return redirect(url_for("indicators.show", indicator_id=indicator.id, _anchor="data"))
     return render_template("indicators/show.html", indicator=indicator, chart=chart(indicator), fmt=fmt,
                            year_form=form, form=form), 400

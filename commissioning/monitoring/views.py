@@ -1,10 +1,11 @@
 """Returns (provider drafts and submits, monitor reviews), KPI charts, review decisions, notifications."""
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.contracts.models import Agreement, ReturnDue
+from commissioning.core import notices
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.models import LONDON, utcnow
@@ -70,9 +71,9 @@ def return_page(due_id):
                 raise MonitoringError(str(exc), "attachment") from None
         if request.form.get("action") == "submit":
             operations.submit_return(ret, current_user)
-            flash("Return submitted. Your monitor will review it.")
+            notices.success("Return submitted. Your monitor will review it.")
         else:
-            flash("Draft saved.")
+            notices.success("Draft saved.")
         return redirect(url_for("monitoring.return_page", due_id=due.id))
     except (MonitoringError, InvalidTransition) as exc:
         db.session.rollback()
@@ -114,7 +115,7 @@ def attachment(due_id):
 def send_back(due_id):
     def act(ret):
         operations.send_back(ret, current_user, request.form.get("comments"))
-        flash("Sent back to the provider with your comments.")
+        notices.success("Sent back to the provider with your comments.")
     return _review_action(due_id, act)
 
 
@@ -142,7 +143,7 @@ def accept(due_id):
         except ValueError:
             raise MonitoringError("Choose the overall rating", "overall") from None
         operations.accept_return(ret, current_user, overall, request.form.get("reason"), _actions_from_form())
-        flash("Return accepted.")
+        notices.success("Return accepted.")
     return _review_action(due_id, act)
 
 
@@ -183,7 +184,7 @@ def review(agreement_id):
         else:
             try:
                 row = operations.record_decision(agreement, current_user, decision, request.form.get("reason"))
-                flash(f"Decision recorded: {decision.title}.")
+                notices.success(f"Decision recorded: {decision.title}.")
                 if row.specification_id:
                     return redirect(url_for("specifications.show", spec_id=row.specification_id))
                 return redirect(url_for("monitoring.review", agreement_id=agreement.id))
@@ -206,7 +207,7 @@ def notifications():
             abort(400)
         chosen = {k for k in request.form.getlist("digest") if k in REMINDER_KINDS}
         operations.set_preferences(current_user, chosen, REMINDER_KINDS)
-        flash("Saved. Reminders you chose as a digest come in one mail a day.")
+        notices.success("Saved. Reminders you chose as a digest come in one mail a day.")
         return redirect(url_for("monitoring.notifications"))
     from commissioning.monitoring.models import ReminderPreference
     digest = {p.kind for p in db.session.scalars(db.select(ReminderPreference).where(

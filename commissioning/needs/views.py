@@ -1,7 +1,8 @@
 """The needs register: list, record, evidence, options appraisal, status."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from commissioning.core import notices
 from commissioning.core.downstream import downstream_of
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
@@ -77,7 +78,7 @@ def new():
         need = operations.create_need(current_user, localities=_chosen_localities(form),
                                       groups=form.groups.data or [], outcomes=form.outcomes.data or [],
                                       **_need_fields(form))
-        flash(f"Need “{need.title}” recorded as a draft. Add evidence next.")
+        notices.success(f"Need “{need.title}” recorded as a draft. Add evidence next.")
         return redirect(url_for("needs.show", need_id=need.id))
     return render_template("needs/edit.html", form=form, need=None)
 
@@ -105,7 +106,7 @@ def edit(need_id):
     if form.validate_on_submit():
         operations.update_need(need, localities=_chosen_localities(form), groups=form.groups.data or [],
                                outcomes=form.outcomes.data or [], **_need_fields(form))
-        flash("Need saved.")
+        notices.success("Need saved.")
         return redirect(url_for("needs.show", need_id=need.id))
     return render_template("needs/edit.html", form=form, need=need)
 
@@ -122,7 +123,7 @@ def change_status(need_id):
         except InvalidTransition as exc:
             form.status.errors.append(str(exc))
         else:
-            flash(f"The need is now {need.status.title.lower()}.")
+            notices.success(f"The need is now {need.status.title.lower()}.")
             return redirect(url_for("needs.show", need_id=need.id))
     return render_template("needs/show.html", need=need, status_form=form, form=form,
                            downstream=downstream_of(need)), 400
@@ -143,7 +144,7 @@ def add_evidence(need_id):
         if not form.file.errors:
             operations.add_evidence(need, current_user, form.source.data, form.date.data, form.summary.data,
                                     link=form.link.data, upload=upload)
-            flash("Evidence added.")
+            notices.success("Evidence added.")
             return redirect(url_for("needs.show", need_id=need.id, _anchor="evidence"))
     return render_template("needs/evidence_form.html", form=form, need=need)
 
@@ -171,9 +172,9 @@ def remove_evidence(need_id, item_id):
     try:
         operations.remove_evidence(item)
     except InvalidTransition as exc:
-        flash(str(exc))
+        notices.refusal(str(exc))
     else:
-        flash("Evidence removed.")
+        notices.success("Evidence removed.")
     return redirect(url_for("needs.show", need_id=need.id, _anchor="evidence"))
 
 
@@ -192,7 +193,7 @@ def option(need_id, option_id=None):
         operations.save_option(need, existing, title=form.title.data.strip(), description=form.description.data,
                                likelihood=form.likelihood.data, impact=form.impact.data,
                                risk_notes=form.risk_notes.data, is_preferred=form.is_preferred.data)
-        flash("Option saved.")
+        notices.success("Option saved.")
         return redirect(url_for("needs.show", need_id=need.id, _anchor="options"))
     return render_template("needs/option_form.html", form=form, need=need, option=existing)
 
@@ -209,6 +210,6 @@ def provision(need_id):
     if form.validate_on_submit():
         chosen = [p for p in available if p.id in set(form.provision.data or [])]
         operations.link_provision(need, chosen)
-        flash("Existing provision saved.")
+        notices.success("Existing provision saved.")
         return redirect(url_for("needs.show", need_id=need.id, _anchor="provision"))
     return render_template("needs/provision_form.html", form=form, need=need)

@@ -1,8 +1,9 @@
 """Opportunities: public list and pages, commissioners' drafting and publishing, clarifications."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.bids.util import bid_count, counted_submissions, eligibility_failures
+from commissioning.core import notices
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import arg_id
@@ -64,7 +65,7 @@ def edit(opp_id=None):
     spec_id = None if opp else arg_id("spec")
     spec = opp.specification if opp else (db.session.get(Specification, spec_id) if spec_id else None)
     if spec is None or (opp is None and spec.status not in (SpecStatus.approved, SpecStatus.published)):
-        flash("Choose an approved specification to publish as an opportunity.")
+        notices.refusal("Choose an approved specification to publish as an opportunity.")
         return redirect(url_for("specifications.index"))
     form = OpportunityForm(obj=opp) if request.method == "GET" and opp else OpportunityForm()
     if request.method == "GET":
@@ -95,7 +96,7 @@ def edit(opp_id=None):
         except operations.OpportunityError as exc:
             form.deadline_date.errors = [*form.deadline_date.errors, str(exc)]
         else:
-            flash(f"{opp.reference} saved.")
+            notices.success(f"{opp.reference} saved.")
             return redirect(url_for("opportunities.show", opp_id=opp.id))
     return render_template("opportunities/edit.html", form=form, opp=opp, spec=spec)
 
@@ -109,9 +110,9 @@ def open_for_bids(opp_id):
     try:
         operations.open_opportunity(opp)
     except (operations.OpportunityError, InvalidTransition) as exc:
-        flash(str(exc))
+        notices.refusal(str(exc))
     else:
-        flash(f"{opp.reference} is open for bids.")
+        notices.success(f"{opp.reference} is open for bids.")
     return redirect(url_for("opportunities.show", opp_id=opp.id))
 
 
@@ -124,7 +125,7 @@ def cancel(opp_id):
         try:
             operations.cancel_opportunity(opp, form.reason.data)
         except (operations.OpportunityError, InvalidTransition) as exc:
-            flash(str(exc))
+            notices.refusal(str(exc))
         return redirect(url_for("opportunities.show", opp_id=opp.id))
     return _page(opp, status=400, form=form)
 
@@ -137,10 +138,10 @@ def toggle_follow(opp_id):
         abort(400)
     if is_following(opp, current_user):
         operations.unfollow(opp, current_user)
-        flash("You will no longer get emails about this opportunity.")
+        notices.success("You will no longer get emails about this opportunity.")
     else:
         operations.follow(opp, current_user)
-        flash("You will get an email when clarifications are published or dates change.")
+        notices.success("You will get an email when clarifications are published or dates change.")
     return redirect(url_for("opportunities.show", opp_id=opp.id))
 
 
@@ -156,7 +157,7 @@ def ask(opp_id):
         except operations.OpportunityError as exc:
             form.question.errors = [*form.question.errors, str(exc)]
         else:
-            flash("Your question has been sent. The answer will come by email, or be published for everyone.")
+            notices.success("Your question has been sent. The answer will come by email, or be published for everyone.")
             return redirect(url_for("opportunities.show", opp_id=opp.id))
     return _page(opp, clarification_form=form, status=400, form=form)
 
@@ -178,9 +179,9 @@ def answer(item_id):
         try:
             operations.answer_clarification(item, form.answer.data, form.published_question.data or None)
         except operations.OpportunityError as exc:
-            flash(str(exc))
+            notices.refusal(str(exc))
         else:
-            flash("Answer sent.")
+            notices.success("Answer sent.")
         return redirect(url_for("opportunities.questions", opp_id=item.opportunity_id))
     return render_template("opportunities/questions.html", opp=item.opportunity, AnswerForm=AnswerForm,
                            ClarificationStatus=ClarificationStatus, form=form, failed_item=item.id), 400

@@ -10,12 +10,13 @@ on a page that says so, then sends.
 """
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from commissioning.accounts.models import Organisation
 from commissioning.accounts.operations import record_login
 from commissioning.bids.util import counted_submissions
+from commissioning.core import notices
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.evaluation.operations import start_evaluation
@@ -88,7 +89,7 @@ def new_panel():
         locality = next((loc for loc in all_localities() if loc.id == form.locality.data), None)
         facilitator = next(u for u in people if u.id == form.facilitator.data)
         panel = operations.create_panel(form.name.data.strip(), locality, facilitator)
-        flash(f"Panel {panel.name} created.")
+        notices.success(f"Panel {panel.name} created.")
         return redirect(url_for("panels.panel", panel_id=panel.id))
     return render_template("panels/panel_new.html", form=form)
 
@@ -117,7 +118,7 @@ def new_member(panel_id):
                                                  locality, (form.email.data or "").strip() or None)
             if code:
                 return render_template("panels/joining_code.html", member=member, code=code)
-            flash(f"{member.display_name} added. We have emailed them a link to choose a password.")
+            notices.success(f"{member.display_name} added. We have emailed them a link to choose a password.")
             return redirect(url_for("panels.panel", panel_id=panel.id))
     return render_template("panels/member_new.html", form=form, panel=panel)
 
@@ -145,7 +146,7 @@ def record_consent(member_id):
     if form.validate_on_submit():
         try:
             operations.record_consent(member, form.note.data, current_user)
-            flash(f"Consent recorded: {member.display_name} can now vote.")
+            notices.success(f"Consent recorded: {member.display_name} can now vote.")
             return redirect(url_for("panels.member", member_id=member.id))
         except PanelError as exc:
             form.note.errors.append(str(exc))
@@ -160,7 +161,7 @@ def add_contribution(member_id):
     if form.validate_on_submit():
         operations.add_contribution(member, form.on.data, form.activity.data, int(form.hours.data * 60),
                                     current_user)
-        flash("Time recorded.")
+        notices.success("Time recorded.")
         return redirect(url_for("panels.member", member_id=member.id, _anchor="contributions"))
     return _member_page(member, contribution_form=form, status=400)
 
@@ -172,7 +173,7 @@ def new_code(member_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if member.user.email:
-        flash(f"{member.display_name} signs in with their email address, so they need no joining code.")
+        notices.info(f"{member.display_name} signs in with their email address, so they need no joining code.")
         return redirect(url_for("panels.member", member_id=member.id))
     try:
         code = operations.issue_joining_code(member)
@@ -188,8 +189,8 @@ def remove_member(member_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operations.remove_member(member, current_user)
-    flash(f"{member.display_name} has been removed from the panel. They can no longer sign in or vote. "
-          "Any vote they cast still counts.")
+    notices.success(f"{member.display_name} has been removed from the panel. They can no longer sign in or vote. "
+                    "Any vote they cast still counts.")
     return redirect(url_for("panels.member", member_id=member.id))
 
 
@@ -201,7 +202,7 @@ def add_member_again(member_id):
         abort(400)
     code = operations.add_member_again(member, current_user)
     if code is None:
-        flash(f"{member.display_name} is already on the panel.")
+        notices.info(f"{member.display_name} is already on the panel.")
         return redirect(url_for("panels.member", member_id=member.id))
     return render_template("panels/joining_code.html", member=member, code=code)
 
@@ -215,7 +216,7 @@ def join():
         if member is not None and member.user.active:
             login_user(member.user)
             record_login(member.user)
-            flash(f"Welcome, {member.display_name}.")
+            notices.success(f"Welcome, {member.display_name}.")
             return redirect(url_for("panels.me"))
         form.code.errors.append("That code does not work. Check it, or ask your youth worker for a new one")
     return render_template("panels/join.html", form=form)
@@ -284,14 +285,14 @@ def vote(round_id):
         try:
             if request.form.get("send"):
                 operations.cast_ballot(rnd, member, picked)
-                flash("Your vote is sent. Thank you. It is secret: nobody, not even your youth worker, can see "
-                      "what you chose.")
+                notices.success("Your vote is sent. Thank you. It is secret: nobody, not even your youth worker, can see "
+                                "what you chose.")
                 return redirect(url_for("panels.me"))
             if not request.form.get("change"):
                 projects = operations.preview_ballot(rnd, member, picked)
                 return render_template("panels/vote_check.html", rnd=rnd, form=form, projects=projects)
         except AlreadyVoted as exc:
-            flash(str(exc))
+            notices.refusal(str(exc))
             return redirect(url_for("panels.me"))
         except PanelError as exc:
             error, status = str(exc), 400
@@ -340,7 +341,7 @@ def new_round(panel_id):
     if form.validate_on_submit():
         try:
             rnd = operations.create_round(panel, current_user, opens_at=utcnow(), **_round_fields(form, pots))
-            flash(f"Round {rnd.reference} created. Now add the projects.")
+            notices.success(f"Round {rnd.reference} created. Now add the projects.")
             return redirect(url_for("panels.round_page", round_id=rnd.id))
         except PanelError as exc:
             _rule_error(form, exc)
@@ -352,13 +353,13 @@ def new_round(panel_id):
 def edit_round(round_id):
     rnd = _round(round_id)
     if rnd.status is not RoundStatus.draft:
-        flash("Voting has opened, so the rules are fixed.")
+        notices.refusal("Voting has opened, so the rules are fixed. If they must change, set up a new round.")
         return redirect(url_for("panels.round_page", round_id=rnd.id))
     form, pots = _round_form(rnd)
     if form.validate_on_submit():
         try:
             operations.update_round(rnd, opens_at=rnd.opens_at, **_round_fields(form, pots))
-            flash("Rules saved.")
+            notices.success("Rules saved.")
             return redirect(url_for("panels.round_page", round_id=rnd.id))
         except PanelError as exc:
             _rule_error(form, exc)
@@ -392,7 +393,7 @@ def edit_project(round_id=None, project_id=None):
     else:
         rnd = _round(round_id)
     if rnd.status is not RoundStatus.draft:
-        flash("Voting has opened, so the projects are fixed.")
+        notices.refusal("Voting has opened, so the projects are fixed. If they must change, set up a new round.")
         return redirect(url_for("panels.round_page", round_id=rnd.id))
     form = ProjectForm()
     form.organisation.choices = _organisation_choices()
@@ -407,7 +408,7 @@ def edit_project(round_id=None, project_id=None):
             else:
                 operations.update_project(project, form.title.data, form.summary.data, form.cost.data,
                                           organisation)
-            flash("Project saved.")
+            notices.success("Project saved.")
             return redirect(url_for("panels.round_page", round_id=rnd.id, _anchor="projects"))
         except PanelError as exc:
             field = form.summary if "summary" in str(exc) else form.cost if "cost" in str(exc) else form.title
@@ -424,9 +425,9 @@ def remove_project(project_id):
         abort(400)
     try:
         operations.remove_project(project)
-        flash(f"{project.title} removed.")
+        notices.success(f"{project.title} removed.")
     except PanelError as exc:
-        flash(str(exc))
+        notices.refusal(str(exc))
     return redirect(url_for("panels.round_page", round_id=rnd.id, _anchor="projects"))
 
 
@@ -452,7 +453,7 @@ def _round_action(round_id, action):
 def open_round(round_id):
     def action(rnd):
         operations.open_voting(rnd, current_user)
-        flash("Voting is open. Members with an email address have been told.")
+        notices.success("Voting is open. Members with an email address have been told.")
     return _round_action(round_id, action)
 
 
@@ -461,7 +462,7 @@ def open_round(round_id):
 def close_round(round_id):
     def action(rnd):
         operations.close_voting(rnd, current_user, f"closed early by {current_user.name}")
-        flash("Voting is closed. The votes are being counted.")
+        notices.success("Voting is closed. The votes are being counted.")
     return _round_action(round_id, action)
 
 
@@ -470,7 +471,7 @@ def close_round(round_id):
 def confirm_round(round_id):
     def action(rnd):
         operations.confirm_awards(rnd, current_user)
-        flash("The panel’s awards are confirmed and the money is committed as youth-directed.")
+        notices.success("The panel’s awards are confirmed and the money is committed as youth-directed.")
     return _round_action(round_id, action)
 
 
@@ -546,7 +547,7 @@ def send_to_panel(opp_id):
         return render_template("panels/send.html", form=None, opp=opp,
                                refusal=operations.PROCUREMENT_NOT_FOR_PANELS), (400 if request.method == "POST" else 200)
     if opp.status not in (OpportunityStatus.closed, OpportunityStatus.evaluation):
-        flash("Bids can go to a panel once the opportunity has closed.")
+        notices.refusal("Bids can go to a panel once the opportunity has closed. Send them after its deadline.")
         return redirect(url_for("evaluation.manage", opp_id=opp.id))
     form = SendToPanelForm()
     submissions = counted_submissions(opp)
@@ -570,7 +571,7 @@ def send_to_panel(opp_id):
             price = s.content.get("price_pence") or s.bid.price_pence or 0
             operations.add_project(rnd, s.bid.organisation.name, "", -(-price // 100) * 100,
                                    organisation=s.bid.organisation, bid=s.bid)
-        flash(f"Round {rnd.reference} created with {len(chosen)} bid(s). Write a plain-language summary of each "
-              "before opening voting.")
+        notices.success(f"Round {rnd.reference} created with {len(chosen)} bid(s). Write a plain-language summary of each "
+                        "before opening voting.")
         return redirect(url_for("panels.round_page", round_id=rnd.id))
     return render_template("panels/send.html", form=form, opp=opp)

@@ -1,9 +1,10 @@
 """A provider organisation's profile, document vault and members."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.accounts.models import Membership, Organisation
 from commissioning.bids.util import document_problems
+from commissioning.core import notices
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.permissions import ensure, login_required
 from commissioning.extensions import db
@@ -51,7 +52,7 @@ def profile(org_id):
                                 company_number=form.company_number.data or None,
                                 safeguarding_lead=form.safeguarding_lead.data, size=form.size.data,
                                 description=form.description.data)
-        flash("Profile saved.")
+        notices.success("Profile saved.")
         return redirect(url_for("admin.organisation", org_id=org.id))
     return render_template("providers/profile.html", form=form, org=org)
 
@@ -73,7 +74,7 @@ def documents(org_id):
             else:
                 doc = operations.upload_document(org, current_user, form.kind.data, form.title.data.strip(),
                                                  form.expires_on.data, upload)
-                flash("Document uploaded." + (" It has already expired, so it does not count towards bids."
+                notices.success("Document uploaded." + (" It has already expired, so it does not count towards bids."
                                               if doc.is_expired() else ""))
                 return redirect(url_for("providers.documents", org_id=org.id))
     docs = db.session.scalars(db.select(ProviderDocument).where(ProviderDocument.organisation_id == org.id)
@@ -106,7 +107,7 @@ def members(org_id):
         except operations.MemberError as exc:
             form.email.errors = [*form.email.errors, str(exc)]
         else:
-            flash(f"{user.email} added. We have emailed them.")
+            notices.success(f"{user.email} added. We have emailed them.")
             return redirect(url_for("providers.members", org_id=org.id))
     return render_template("providers/members.html", org=org, form=form, confirm=ConfirmForm(formdata=None)), \
         400 if form.errors else 200
@@ -123,7 +124,7 @@ def remove_member(org_id, membership_id):
     try:
         operations.remove_member(org, membership, current_user)
     except operations.MemberError as exc:
-        flash(str(exc))
+        notices.refusal(str(exc))
     else:
-        flash("Member removed.")
+        notices.success("Member removed.")
     return redirect(url_for("providers.members", org_id=org.id))

@@ -1,8 +1,9 @@
 """What's on (public), the venue bank, the provision directory and the gap view."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.accounts.models import Organisation, OrganisationType
+from commissioning.core import notices
 from commissioning.core.pagination import page_args
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.core.money import format_pounds
@@ -84,7 +85,7 @@ def edit(provision_id=None):
             age_min=form.age_min.data, age_max=form.age_max.data, times=form.times.data,
             venue_id=form.venue.data, where=form.where.data, cost_pence=form.cost.data,
             contact=form.contact.data, is_published=form.is_published.data)
-        flash(f"“{entry.name}” saved.")
+        notices.success(f"“{entry.name}” saved.")
         return redirect(url_for("provision.directory"))
     return render_template("provision/edit.html", form=form, entry=entry)
 
@@ -104,7 +105,7 @@ def edit_venue(venue_id=None):
             locality_id=form.locality.data, capacity=form.capacity.data, accessibility=form.accessibility.data,
             facilities=form.facilities.data, booking_contact=form.booking_contact.data,
             is_public=form.is_public.data)
-        flash(f"Venue “{venue.name}” saved.")
+        notices.success(f"Venue “{venue.name}” saved.")
         return redirect(url_for("provision.venues"))
     return render_template("provision/venue_edit.html", form=form, venue=venue)
 

@@ -1,5 +1,6 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
+from commissioning.core import notices
 from commissioning.core.permissions import permission_required
 from commissioning.settings.operations import set_setting
 from commissioning.settings.util import all_settings
@@ -27,6 +28,6 @@ def thresholds():
         set_setting("key_decision_pence", form.key_decision.data)
         set_setting("approval_stages", [s.strip() for s in form.approval_stages.data.splitlines() if s.strip()])
         set_setting("key_decision_stage", form.key_decision_stage.data.strip())
-        flash("Settings saved.")
+        notices.success("Settings saved.")
         return redirect(url_for("settings.thresholds"))
     return render_template("admin/settings.html", form=form)

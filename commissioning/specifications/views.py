@@ -1,7 +1,8 @@
 """Specifications: write from prioritised needs, save versions, compare, approve, export."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from commissioning.core import notices
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import arg_id, arg_ids
@@ -154,7 +155,7 @@ def new():
             except operations.SpecificationError as exc:
                 form.criteria.errors.append(str(exc))
             else:
-                flash(f"{spec.reference} saved as version 1.")
+                notices.success(f"{spec.reference} saved as version 1.")
                 return redirect(url_for("specifications.show", spec_id=spec.id))
     return render_template("specifications/edit.html", form=form, spec=None, rows=_row_count())
 
@@ -169,7 +170,10 @@ def _row_count():
 def edit(spec_id):
     spec = _spec_or_404(spec_id)
     if not spec.can_be_edited:
-        flash(f"A specification that is {spec.status.title.lower()} cannot be changed.")
+        notices.refusal(f"A specification that is {spec.status.title.lower()} cannot be changed. "
+                        + ("Wait for the approvers: if they send it back, you can change it."
+                           if spec.status is SpecStatus.in_review
+                           else "To change what is asked for, write a new specification."))
         return redirect(url_for("specifications.show", spec_id=spec.id))
     form = SpecificationForm()
     form.needs.choices = [(n.id, n.title) for n in spec.needs]
@@ -185,7 +189,7 @@ def edit(spec_id):
             except operations.SpecificationError as exc:
                 form.criteria.errors.append(str(exc))
             else:
-                flash(f"Version {version.number} saved.")
+                notices.success(f"Version {version.number} saved.")
                 return redirect(url_for("specifications.show", spec_id=spec.id))
     return render_template("specifications/edit.html", form=form, spec=spec, rows=_row_count())
 
@@ -248,9 +252,9 @@ def submit(spec_id):
     try:
         operations.submit_for_review(spec)
     except InvalidTransition as exc:
-        flash(str(exc))
+        notices.refusal(str(exc))
     else:
-        flash(f"Version {spec.current.number} sent for approval.")
+        notices.success(f"Version {spec.current.number} sent for approval.")
     return redirect(url_for("specifications.show", spec_id=spec.id))
 
 
@@ -265,7 +269,7 @@ def decide(spec_id):
         except (InvalidTransition, operations.SpecificationError) as exc:
             form.comment.errors.append(str(exc))
         else:
-            flash("Decision recorded." + (" The specification is approved." if spec.status is SpecStatus.approved else ""))
+            notices.success("Decision recorded." + (" The specification is approved." if spec.status is SpecStatus.approved else ""))
             return redirect(url_for("specifications.show", spec_id=spec.id))
     page = _page(spec, spec.current, form)
     if page["refusal"]:  # no form on the page to point an error at: the page says why and who can decide
