@@ -114,3 +114,11 @@ class ThresholdsForm(Form):
     key_decision_stage = StringField("Extra stage for key decisions", widget=GovTextInput(),
                                      validators=[InputRequired("Enter the key-decision stage"), Length(max=120)])
     submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+    def validate_approval_stages(self, field):
+        """Blank lines are dropped when saved, so a box of only spaces would leave no stage to approve at."""
+        stages = [line.strip() for line in (field.data or "").splitlines() if line.strip()]
+        if not stages:
+            raise ValidationError("Enter at least one approval stage, one a line")
+        if any(len(stage) > 120 for stage in stages):
+            raise ValidationError("Each approval stage must be 120 characters or fewer")

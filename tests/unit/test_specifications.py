@@ -164,6 +164,17 @@ def test_admin_changes_thresholds_with_validation(login, create_user):
     assert suggest_route(680_000_00)[0] is Route.grant_round
 
 
+def test_approval_stages_of_only_blank_lines_are_refused(login, create_user):
+    """Seen in review: "  \r\n  " saved no stages, and the next approval decision was a 500."""
+    client = login(create_user(Role.admin))
+    blank = client.post("/admin/settings", data={
+        "threshold_light_touch": "700000", "threshold_goods_services": "207720", "threshold_notifiable": "30000",
+        "key_decision": "500000", "approval_stages": " \r\n ", "key_decision_stage": "Executive board"})
+    assert blank.status_code == 200 and "Enter at least one approval stage" in blank.get_data(as_text=True)
+    from commissioning.settings.util import get_setting
+    assert list(get_setting("approval_stages")) != []
+
+
 # --- duties apart: nobody approves their own specification, or two stages of it -------------------
 
 @pytest.fixture
