@@ -1,4 +1,5 @@
 """axe-core on every page of the demo, as anonymous and as each role, in real Chromium."""
+import re
 from datetime import date
 from types import SimpleNamespace
 
@@ -148,3 +149,28 @@ def test_axe_reports_a_real_violation(axe_page):
     expect(axe_page.locator("main input")).to_be_attached()
     ids = {v["id"] for v in run_axe(axe_page)}
     assert {"image-alt", "label"} <= ids
+
+
+def test_no_wcag_violations_on_each_message_kind(axe_page, live_server, demo_objects):
+    """Information, a refusal and a success, each drawn its GOV.UK way (issue 17), pass axe."""
+    page, base = axe_page, live_server.url
+    page.goto(base + "/dashboard")  # signed out: the sign-in prompt is information
+    banner = page.locator(".govuk-notification-banner")
+    expect(banner).to_contain_text("Important", use_inner_text=True)
+    expect(banner).to_contain_text("Sign in to see this page.", use_inner_text=True)
+    assert run_axe(page) == []
+
+    sign_in(page, base, DEMO_USERS["commissioner"])
+    page.goto(f"{base}/contracts/{demo_objects['agreement'].id}/edit")  # issued: refused
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("There is a problem", use_inner_text=True)
+    expect(summary).to_contain_text("propose a variation", use_inner_text=True)
+    expect(page.locator(".govuk-notification-banner")).to_have_count(0)
+    expect(page).to_have_title(re.compile("^Error: "))
+    assert run_axe(page) == []
+
+    page.get_by_role("button", name="Sign out").click()
+    banner = page.locator(".govuk-notification-banner--success")
+    expect(banner).to_contain_text("Success", use_inner_text=True)
+    expect(banner).to_contain_text("You have signed out.", use_inner_text=True)
+    assert run_axe(page) == []
