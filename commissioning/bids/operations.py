@@ -128,7 +128,8 @@ def withdraw_bid(bid, user, now=None):
     now = now or utcnow()
     _still_open(bid.opportunity, now)
     if bid.status is not BidStatus.submitted:
-        raise BidError("Only a submitted bid can be withdrawn")
+        raise BidError("Only a submitted bid can be withdrawn. A draft is not sent to the council, so there is "
+                       "nothing to withdraw")
     bid.status = BidStatus.withdrawn
     for submission in bid.submissions:
         submission.withdrawn = True

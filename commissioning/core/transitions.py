@@ -6,7 +6,8 @@ from commissioning.core.enums import InvalidTransition
 def move(obj, status, why, noun, action):
     """Move ``obj.status`` to ``status`` or raise InvalidTransition in words a person can act on."""
     if not obj.status.can_become(status):
-        raise InvalidTransition(f"{noun} that is {obj.status.title.lower()} cannot become {status.title.lower()}")
+        raise InvalidTransition(f"{noun} that is {obj.status.title.lower()} cannot become {status.title.lower()}. "
+                                "It may have changed since the page was opened: reload it to see where it stands")
     old = obj.status
     obj.status = status
     log_action(obj, action, f"{obj.reference} moved from {old.title} to {status.title}: {why}",

@@ -19,7 +19,8 @@ class EvaluationError(ValueError):
 
 def _evaluable(opp):
     if opp.status not in (OpportunityStatus.closed, OpportunityStatus.evaluation):
-        raise EvaluationError("Bids can be evaluated only after the opportunity has closed")
+        raise EvaluationError("Bids can be evaluated only after the opportunity has closed. Come back once its "
+                              "deadline has passed")
 
 
 def start_evaluation(opp):

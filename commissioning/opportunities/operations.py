@@ -108,7 +108,7 @@ def follow(opp, user):
     exists = db.session.scalar(db.select(Follow.id).where(Follow.opportunity_id == opp.id, Follow.user_id == user.id))
     if not exists:
         db.session.add(Follow(opportunity_id=opp.id, user_id=user.id))
-        log_action(opp, "opportunity.followed", f"{user.email} follows {opp.reference}")
+        log_action(opp, "opportunity.followed", f"{user.email} follows {opp.reference}", sealed_for=opp)
 
 
 def unfollow(opp, user):
@@ -116,7 +116,7 @@ def unfollow(opp, user):
     row = db.session.scalars(db.select(Follow).where(Follow.opportunity_id == opp.id, Follow.user_id == user.id)).first()
     if row:
         db.session.delete(row)
-        log_action(opp, "opportunity.unfollowed", f"{user.email} no longer follows {opp.reference}")
+        log_action(opp, "opportunity.unfollowed", f"{user.email} no longer follows {opp.reference}", sealed_for=opp)
 
 
 def ask_clarification(opp, user, organisation, question, now=None):
@@ -127,14 +127,14 @@ def ask_clarification(opp, user, organisation, question, now=None):
     db.session.add(item)
     db.session.flush()
     log_action(opp, "opportunity.clarification_asked", f"Clarification question {item.id} on {opp.reference}",
-               clarification_id=item.id)
+               sealed_for=opp, clarification_id=item.id)
     return item
 
 
 def answer_clarification(item, answer, published_question=None):
     """Publish an anonymised question and its answer to everyone, or answer the asker privately."""
     if item.status is not ClarificationStatus.asked:
-        raise OpportunityError("This question has already been answered")
+        raise OpportunityError("This question has already been answered. Reload the page to see the answer")
     item.answer = answer
     item.answered_at = utcnow()
     opp = item.opportunity
@@ -149,7 +149,7 @@ def answer_clarification(item, answer, published_question=None):
             from commissioning.accounts.models import User
             asker = db.session.get(User, item.asked_by_id)
             queue_email(asker.email, "clarification_answer", f"Your question on {opp.title}", "clarification_answer",
-                        opportunity=opp.title, reference=opp.reference, question=item.question, answer=answer)
+                        sealed_for=opp, opportunity=opp.title, reference=opp.reference, question=item.question, answer=answer)
     log_action(opp, "opportunity.clarification_answered", f"Clarification {item.id} answered "
                f"{'and published' if published_question else 'privately'}", clarification_id=item.id)
     return item
@@ -158,5 +158,5 @@ def answer_clarification(item, answer, published_question=None):
 def _tell_followers(opp, kind, subject, template, **context):
     followers = db.session.scalars(db.select(Follow).where(Follow.opportunity_id == opp.id)).all()
     for f in followers:
-        queue_email(f.user.email, f"opportunity_{kind}", subject, template, opportunity=opp.title,
+        queue_email(f.user.email, f"opportunity_{kind}", subject, template, sealed_for=opp, opportunity=opp.title,
                     reference=opp.reference, deadline=opp.submission_deadline, **context)
