@@ -291,13 +291,14 @@ def _panel_objects(users, pot):
         project = panel_ops.add_project(rnd, f"{title} project", "Something good.", 5_000,
                                         users["provider"].memberships[0].organisation)
         rounds.append((rnd, project))
+    # Five voters in all (fewer and no result is shown: PANEL_MIN_BALLOTS), on the panel before
+    # voting opens, as only they may vote.
+    others = [panel_ops.add_member(panel, f"Walker {i}", AgeBand.age_18_21)[0] for i in range(4)]
     for rnd, _project in rounds[1:]:
         panel_ops.open_voting(rnd, users["panel_facilitator"])
     decided, project = rounds[2]
-    panel_ops.cast_ballot(decided, member, [project.id])
-    for i in range(4):   # five ballots in all: fewer and no result is shown (PANEL_MIN_BALLOTS)
-        other, _code = panel_ops.add_member(panel, f"Walker {i}", AgeBand.age_18_21)
-        panel_ops.cast_ballot(decided, other, [project.id])
+    for voter in [member, *others]:
+        panel_ops.cast_ballot(decided, voter, [project.id])
     panel_ops.close_voting(decided, None, "walk")
     panel_ops.count_round(decided.id)
     return {"panel": panel, "panel_member": member, "draft_round": rounds[0][0], "draft_project": rounds[0][1],

@@ -52,11 +52,11 @@ def published(create_agreement, create_organisation, create_user, give_documents
                                  min_projects=None, rule=AllocationRule.greedy, quorum=None,
                                  min_approval_percent=None, opens_at=now, closes_at=now + timedelta(days=2))
     project = panel_ops.add_project(rnd, "Skate jam", "A day of skating.", 300_000, winner)
+    # Five voters, on the panel before voting opens: with fewer ballots nothing of the result is shown.
+    others = [panel_ops.add_member(panel, f"Secret Voter Name {i}", AgeBand.age_16_17)[0] for i in range(4)]
     panel_ops.open_voting(rnd, facilitator)
-    panel_ops.cast_ballot(rnd, member, [project.id])
-    for i in range(4):   # five ballots: with fewer, nothing of the result is shown or confirmed
-        other, _code = panel_ops.add_member(panel, f"Secret Voter Name {i}", AgeBand.age_16_17)
-        panel_ops.cast_ballot(rnd, other, [project.id])
+    for voter in [member, *others]:
+        panel_ops.cast_ballot(rnd, voter, [project.id])
     panel_ops.close_voting(rnd, facilitator, "test")
     panel_ops.count_round(rnd.id)
     panel_ops.confirm_awards(rnd, create_user(Role.commissioner))

@@ -188,3 +188,25 @@ def test_a_refused_receipt_does_not_name_its_recipient_in_the_worker_log(app, sm
         deliver_email(email.id)
     assert EMAIL not in str(raised.value) and "<recipient>" in str(raised.value)
     assert raised.value.__suppress_context__
+
+
+def test_following_or_asking_about_an_open_opportunity_is_sealed_too(app, login, create_opportunity,
+                                                                      create_organisation, create_user, give_documents):
+    """Seen in review: /admin/audit?action=opportunity.followed named the provider following OPP-0001,
+    and the questions page named the organisation that asked: interest, before the deadline."""
+    from commissioning.opportunities.operations import answer_clarification, ask_clarification, follow
+    opp = create_opportunity()
+    org, user = _bidder(create_organisation, create_user, give_documents)
+    follow(opp, user)
+    item = ask_clarification(opp, user, org, "Can two organisations bid together?")
+    answer_clarification(item, "Yes, as a consortium with one lead.")
+    db.session.commit()
+    admin = login(create_user(Role.admin))
+    for url in ("/admin/audit?action=opportunity.followed", f"/admin/audit?user={user.id}&per_page=200",
+                "/admin/audit?action=opportunity.clarification_asked", "/admin/audit?action=mail.queued",
+                "/admin/mail?per_page=200", f"/admin/mail?to={EMAIL}"):
+        results = admin.get(url).get_data(as_text=True).rsplit("</form>", 1)[-1]  # the filters name everyone
+        assert EMAIL not in results and NAME not in results, url
+    commissioner = _signed_in(app, create_user(Role.commissioner))
+    page = commissioner.get(f"/opportunities/{opp.id}/questions").get_data(as_text=True)
+    assert "Can two organisations bid together?" in page and ORG not in page
