@@ -59,6 +59,13 @@ def _pages(function):
     return names
 
 
+def _url_waited(nodes, page, line):
+    """Did `page.wait_for_url(...)` run on an earlier line of this function?"""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "wait_for_url"
+               and isinstance(n.func.value, ast.Name) and n.func.value.id == page and n.lineno < line
+               for n in nodes)
+
+
 def unwaited_reads(source, filename="<source>"):
     """[(file:line, what)] for each assert in ``source`` that reads the page at once."""
     found = []
@@ -82,14 +89,17 @@ def unwaited_reads(source, filename="<source>"):
                                 tainted[name.id] = reads[0]
                             else:
                                 tainted.pop(name.id, None)
-            elif isinstance(node, ast.Assert):
-                where = f"{filename}:{node.lineno}"
+            elif isinstance(node, (ast.Assert, ast.If, ast.While)):
+                # An `if` on the page's state is the same hazard as an assert: read too early, it
+                # takes the wrong branch. A page's URL may be branched on once wait_for_url() has run.
+                where, what = f"{filename}:{node.lineno}", "the assert" if isinstance(node, ast.Assert) else "the if"
                 for inner in ast.walk(node.test):
                     if _read(inner):
-                        found.append((where, f".{inner.func.attr}() inside the assert"))
+                        found.append((where, f".{inner.func.attr}() inside {what}"))
                     elif (isinstance(inner, ast.Attribute) and inner.attr == "url"
-                          and isinstance(inner.value, ast.Name) and inner.value.id in pages):
-                        found.append((where, f"{inner.value.id}.url inside the assert"))
+                          and isinstance(inner.value, ast.Name) and inner.value.id in pages
+                          and (isinstance(node, ast.Assert) or not _url_waited(nodes, inner.value.id, node.lineno))):
+                        found.append((where, f"{inner.value.id}.url inside {what}"))
                     elif isinstance(inner, ast.Name) and inner.id in tainted:
                         found.append((where, f"{inner.id}, read with .{tainted[inner.id].func.attr}() "
                                              f"on line {tainted[inner.id].lineno}"))
@@ -115,6 +125,10 @@ def test_no_browser_test_asserts_on_a_read_that_does_not_wait():
     'def test(page):\n    assert page.locator("a").get_attribute("href") == "/"\n',
     'def test(page):\n    assert page.evaluate("document.activeElement.id") == "email"\n',
     'def test(page):\n    assert "/login" in page.url\n',
+    # Branching on the page at once: the question looked for on the page being left.
+    'def test(page):\n    page.get_by_role("link").click()\n'
+    '    if page.get_by_role("button", name="Save").count():\n        pass\n',
+    'def test(page):\n    if page.url.endswith("/links"):\n        pass\n',
     'def test(browser):\n    member = browser.new_context().new_page()\n    assert member.url.endswith("/me")\n',
     # Read into a name first, then asserted on: still at once.
     'def test(page):\n    main = page.inner_text("main")\n    assert "x" in main\n',
@@ -141,6 +155,9 @@ def test_the_check_catches_reads_that_do_not_wait(source):
     'def test(page, live_server):\n    assert "a,b".count(",") == 1 and live_server.url.startswith("http")\n',
     # A name read at once but given another value before the assert.
     'def test(page):\n    main = page.inner_text("main")\n    main = "x"\n    assert main\n',
+    # Branching on the URL once the page has been waited for.
+    'def test(page):\n    page.wait_for_url(re.compile("/(links|vote)"))\n'
+    '    if page.url.endswith("/links"):\n        pass\n',
 ])
 def test_the_check_lets_waiting_checks_through(source):
     assert unwaited_reads(source) == []
