@@ -170,11 +170,16 @@ def add_membership(user_id):
     return redirect(url_for("admin.person", user_id=user.id))
 
 
-def _membership(user, membership_id):
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.user_id != user.id:
+def _theirs(model, obj_id, user):
+    """The person's own membership, session or token by id: another person's is 404, like a missing one."""
+    obj = db.session.get(model, obj_id)
+    if obj is None or obj.user_id != user.id:
         abort(404)
-    return membership
+    return obj
+
+
+def _membership(user, membership_id):
+    return _theirs(Membership, membership_id, user)
 
 
 @bp.route("/admin/users/<int:user_id>/memberships/<int:membership_id>", methods=["POST"])
@@ -215,9 +220,7 @@ def remove_membership(user_id, membership_id):
 @permission_required("can_manage_users")
 def revoke_session(user_id, session_id):
     user = _person(user_id)
-    row = db.session.get(UserSession, session_id)
-    if row is None or row.user_id != user.id:
-        abort(404)
+    row = _theirs(UserSession, session_id, user)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     account_ops.revoke_session(row, current_user)
@@ -245,9 +248,7 @@ def revoke_token(user_id, token_id):
     from commissioning.api.models import ApiToken
     from commissioning.api.operations import revoke_token as revoke
     user = _person(user_id)
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        abort(404)
+    token = _theirs(ApiToken, token_id, user)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     revoke(token, current_user)
