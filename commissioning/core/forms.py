@@ -1,6 +1,7 @@
 """Validators shared by every domain's forms."""
 import re
 from datetime import date
+from types import SimpleNamespace
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput, GovRadioInput
 from flask_wtf import FlaskForm
@@ -48,7 +49,9 @@ class Form(FlaskForm):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators=extra_validators)
-        return self._refuse_controls(self) and ok
+        ok = self._refuse_controls(self) and ok
+        plain_messages(self)
+        return ok
 
     @staticmethod
     def _refuse_controls(form):
@@ -82,6 +85,115 @@ def _check_field(field):
     return True
 
 
+def _lower_first(label):
+    """ "Start date" -> "start date", keeping acronyms and names: "KPI", "CPV code", "Liverpool"."""
+    word = label.split(" ", 1)[0]
+    return label if len(word) > 1 and (word[1].isupper() or word[1].isdigit()) else label[:1].lower() + label[1:]
+
+
+def _is_choice(field):
+    return field.type in ("SelectField", "SelectMultipleField", "RadioField", "BooleanField", "EnumRadioField",
+                          "EnumMultiField", "QuerySelectField") or "Radio" in type(field.widget).__name__ \
+        or "Checkbox" in type(field.widget).__name__ or "Select" in type(field.widget).__name__
+
+
+def _required(field, _m):
+    if field.type in ("FileField", "MultipleFileField"):
+        return f"Choose {_lower_first(field.label.text)} to upload"
+    return f"{'Select' if _is_choice(field) else 'Enter'} {_lower_first(field.label.text)}"
+
+
+# WTForms' and Flask-WTF's own messages, as patterns, each with what a person reads instead.
+# They are written for developers ("Not a valid integer value."); nobody filling in a council form
+# should see one. Matched by text, so sub-forms in FieldLists and validators built without a
+# message are covered wherever they come from.
+_STOCK_MESSAGES = [
+    (r"This field is required\.", _required),
+    (r"Not a valid integer value\.", lambda f, m: f"{f.label.text} must be a whole number, like 12"),
+    (r"Not a valid (decimal|float) value\.", lambda f, m: f"{f.label.text} must be a number, like 12.5"),
+    (r"Not a valid choice\.|Invalid Choice: could not coerce\.|'.*' is not a valid choice for this field\.|"
+     r"Invalid choice\(s\): .*|'.*' are not valid choices for this field\.|"
+     r"Invalid value, must be one of: .*\.|Invalid value, can't be any of: .*\.|Choices cannot be None\.",
+     lambda f, m: f"Select {_lower_first(f.label.text)} from the options shown"),
+    (r"Not a valid (date|datetime|time|week) value\.",
+     lambda f, m: f"{f.label.text} must be a real date, like 27 3 2026"),
+    (r"Field must be at least (\d+) characters? long\.",
+     lambda f, m: f"{f.label.text} must be {m[1]} characters or more"),
+    (r"Field cannot be longer than (\d+) characters?\.",
+     lambda f, m: f"{f.label.text} must be {m[1]} characters or fewer"),
+    (r"Field must be exactly (\d+) characters? long\.",
+     lambda f, m: f"{f.label.text} must be {m[1]} characters long"),
+    (r"Field must be between (\d+) and (\d+) characters long\.",
+     lambda f, m: f"{f.label.text} must be between {m[1]} and {m[2]} characters"),
+    (r"Number must be at least (.+)\.", lambda f, m: f"{f.label.text} must be {m[1]} or more"),
+    (r"Number must be at most (.+)\.", lambda f, m: f"{f.label.text} must be {m[1]} or less"),
+    (r"Number must be between (.+) and (.+)\.", lambda f, m: f"{f.label.text} must be between {m[1]} and {m[2]}"),
+    (r"Date must be at least (.+)\.", lambda f, m: f"{f.label.text} must be on or after {m[1]}"),
+    (r"Date must be at most (.+)\.", lambda f, m: f"{f.label.text} must be on or before {m[1]}"),
+    (r"Date must be between (.+) and (.+)\.", lambda f, m: f"{f.label.text} must be between {m[1]} and {m[2]}"),
+    (r"Invalid email address\.",
+     lambda f, m: "Enter an email address in the correct format, like name@example.org"),
+    (r"Invalid URL\.", lambda f, m: f"Enter {_lower_first(f.label.text)} as a full web address, like "
+                                      "https://www.example.org"),
+    (r"Field must be equal to (.+)\.", lambda f, m: f"{f.label.text} must match {_lower_first(m[1])}"),
+    (r"File does not have an approved extension(: (.*))?\.?",
+     lambda f, m: f"{f.label.text} must be a file of a type listed" + (f": {m[2]}" if m[2] else "")),
+    (r"The CSRF (session )?tokens? (is missing|has expired|is invalid|do not match)\.|CSRF (failed|token expired|"
+     r"token missing)\.|Invalid CSRF Token\.",
+     lambda f, m: "This page had been open too long. Check your answers and send the form again"),
+    (r"Invalid (input|IP address|Mac address|UUID|field name '.*')\.|This field cannot be edited\.|"
+     r"This field is disabled and cannot have a value\.",
+     lambda f, m: f"Check {_lower_first(f.label.text)}: it is not in a form we can read"),
+]
+_STOCK = [(re.compile(pattern + r"\Z"), plain) for pattern, plain in _STOCK_MESSAGES]
+
+
+def plain_message(field, message):
+    """The message a person reads for one of WTForms' own, or ``message`` unchanged."""
+    if not isinstance(message, str):
+        return message
+    for pattern, plain in _STOCK:
+        match = pattern.match(message.strip())
+        if match:
+            return plain(field, match)
+    return message
+
+
+def plain_messages(form):
+    """Rewrite every stock WTForms message in a form (sub-forms and lists included) in plain words."""
+    for field in form:
+        entries = getattr(field, "entries", None)
+        sub = getattr(field, "form", None)
+        if entries is not None:
+            for entry in entries:
+                inner = getattr(entry, "form", None)
+                if inner is not None and hasattr(inner, "_fields"):
+                    plain_messages(inner)
+                else:
+                    _rewrite(entry)
+            _rewrite(field)
+        elif sub is not None and hasattr(sub, "_fields"):
+            plain_messages(sub)
+        else:
+            _rewrite(field)
+    form_errors = getattr(form, "form_errors", None)
+    if isinstance(form_errors, list):
+        form_errors[:] = [plain_message(_FormLabel, e) for e in form_errors]
+    if hasattr(form, "_errors"):
+        form._errors = None  # BaseForm caches .errors: let it see the rewritten messages
+
+
+_FormLabel = SimpleNamespace(type="Form", widget=None, label=SimpleNamespace(text="This answer"))
+"""Stands in for a field when a message belongs to the whole form."""
+
+
+def _rewrite(field):
+    if isinstance(field.errors, list):
+        field.errors[:] = [plain_message(field, e) for e in field.errors]
+    elif isinstance(field.errors, tuple):
+        field.errors = [plain_message(field, e) for e in field.errors]
+
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -112,21 +224,37 @@ class DayMonthYearField(DateField):
         if len(valuelist) != 3:
             # The widget shows three boxes; a tampered form must not break it.
             self.raw_data = (list(valuelist) + ["", "", ""])[:3]
-        if not valuelist or not any(v.strip() for v in valuelist):
-            self.data = None
-            return
-        if len(valuelist) != 3 or not all(v.strip().isdigit() for v in valuelist):
-            self.data = None
-            raise ValueError(f"{self.label.text} must be a real date, like 27 3 2026")
         try:
-            day, month, year = (int(v) for v in valuelist)
-            self.data = date(year, month, day)
+            self.data = parse_day_month_year(valuelist, self.label.text)
         except ValueError:
             self.data = None
-            raise ValueError(f"{self.label.text} must be a real date, like 27 3 2026") from None
-        if not 1900 <= year <= 2100:
-            self.data = None
-            raise ValueError(f"{self.label.text} must have a four-digit year, like 2026")
+            raise
+
+
+def parse_day_month_year(values, label):
+    """A date from the GOV.UK date input's day, month and year boxes: None when all are empty.
+
+    The one place that reads such boxes, for WTForms fields and for the few forms written by hand.
+    People also type "31/12/2026" or "31-12-2026" into the day box: that is read as the whole date.
+    """
+    values = [v.strip() if isinstance(v, str) else "" for v in (list(values) + ["", "", ""])[:3]]
+    if not any(values):
+        return None
+    if values[0] and not any(values[1:]):
+        parts = re.split(r"\s*[/.\- ]\s*", values[0])
+        if len(parts) == 3 and len(parts[0]) == 4:  # 2026-12-31, as a machine writes it
+            parts.reverse()
+        values = (parts + ["", "", ""])[:3]
+    example = f"{label} must be a real date, like 27 3 2026"
+    if not all(v.isdigit() for v in values):
+        raise ValueError(example)
+    day, month, year = (int(v) for v in values)
+    if not 1900 <= year <= 2100:
+        raise ValueError(f"{label} must have a four-digit year, like 2026")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(example) from None
 
 
 class EnumMultiField(SelectMultipleField):

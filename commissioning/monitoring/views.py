@@ -1,5 +1,4 @@
 """Returns (provider drafts and submits, monitor reviews), KPI charts, review decisions, notifications."""
-from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -7,7 +6,7 @@ from flask_login import current_user
 from commissioning.contracts.models import Agreement, ReturnDue
 from commissioning.core import notices
 from commissioning.core.enums import InvalidTransition
-from commissioning.core.forms import ConfirmForm
+from commissioning.core.forms import ConfirmForm, parse_day_month_year
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.permissions import ensure, login_required, permission_required
 from commissioning.extensions import db
@@ -123,13 +122,17 @@ def _actions_from_form():
     actions = []
     for i in range(3):
         text, owner = request.form.get(f"action-{i}-text", ""), request.form.get(f"action-{i}-owner", "")
-        raw = request.form.get(f"action-{i}-due", "")
-        if not (text.strip() or owner.strip() or raw.strip()):
+        boxes = [request.form.get(f"action-{i}-due-{part}", "") for part in ("day", "month", "year")]
+        if not any(boxes):
+            boxes = [request.form.get(f"action-{i}-due", ""), "", ""]
+        if not (text.strip() or owner.strip() or any(b.strip() for b in boxes)):
             continue
         try:
-            due_on = date.fromisoformat(raw.strip())
-        except ValueError:
-            raise MonitoringError("Give each action a due date like 2027-03-31", "actions") from None
+            due_on = parse_day_month_year(boxes, f"Action {i + 1}'s due date")
+        except ValueError as exc:
+            raise MonitoringError(str(exc), f"action-{i}-due") from None
+        if due_on is None:
+            raise MonitoringError(f"Enter action {i + 1}'s due date, like 31 3 2027", f"action-{i}-due")
         actions.append((text, owner, due_on))
     return actions
 

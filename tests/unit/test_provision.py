@@ -49,7 +49,7 @@ def test_provider_edits_only_its_own_provision(login, create_user, create_organi
             "tier": "universal", "age_min": "11", "age_max": "16", "days": ["mon"], "where": "Hall",
             "cost": "0", "contact": "x"}
     response = client.post("/provision/new", data=form)
-    assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "Select provider from the options shown" in response.get_data(as_text=True)
     assert not db.session.scalar(db.select(Provision.id).where(Provision.name == "Sneaky"))
     form["organisation"] = str(mine.id)
     assert client.post("/provision/new", data=form).status_code == 302
