@@ -1,11 +1,8 @@
 from commissioning.accounts.models import Role
-from commissioning.core.forms import EnumMultiField, Form
+from commissioning.core.forms import DayMonthYearField, EnumMultiField, Form
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
-
-
-DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d %m %Y"]
 
 
 def _sensible_year(form, field):
@@ -22,12 +19,8 @@ class AuditFilterForm(Form):
     action = SelectField("Action", widget=GovSelect(), validators=[Optional()])
     object_type = SelectField("Object", widget=GovSelect(), validators=[Optional()])
     user = SelectField("Person", widget=GovSelect(), validators=[Optional()])
-    date_from = DateField("From", widget=GovTextInput(), validators=[Optional(), _sensible_year],
-                          description="For example, 27/3/2026", format=DATE_FORMATS,
-                          render_kw={"inputmode": "numeric"})
-    date_to = DateField("To", widget=GovTextInput(), validators=[Optional(), _sensible_year],
-                        description="For example, 31/3/2026", format=DATE_FORMATS,
-                        render_kw={"inputmode": "numeric"})
+    date_from = DayMonthYearField("From", validators=[Optional(), _sensible_year], description="For example, 27 3 2026")
+    date_to = DayMonthYearField("To", validators=[Optional(), _sensible_year], description="For example, 31 3 2026")
     submit = SubmitField("Filter", widget=GovSubmitInput())
 
 
