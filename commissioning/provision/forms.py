@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from commissioning.core.forms import EnumMultiField, EnumRadioField
 from commissioning.core.money import MoneyField
 from commissioning.core.vocabulary import Tier
+from commissioning.localities.forms import PostcodeField, well_formed_postcode
 from commissioning.provision.models import Weekday
 
 
@@ -52,7 +53,9 @@ class ProvisionForm(Form):
 class VenueForm(Form):
     name = StringField("Name", widget=GovTextInput(), validators=[InputRequired("Enter the venue’s name"), Length(max=200)])
     address = TextAreaField("Address", widget=GovTextArea(), validators=[InputRequired("Enter the address"), Length(max=1000)])
-    postcode = StringField("Postcode", widget=GovTextInput(), validators=[Optional(), Length(max=10)])
+    postcode = StringField("Postcode", widget=GovTextInput(), render_kw={"autocomplete": "postal-code"},
+                           description="So people can find the nearest venues",
+                           validators=[Optional(), Length(max=10), well_formed_postcode])
     locality = SelectField("Locality", widget=GovSelect(), coerce=int, validators=[InputRequired("Choose a locality")])
     capacity = IntegerField("Capacity (people)", widget=GovTextInput(), render_kw={"inputmode": "numeric"},
                             validators=[Optional(), NumberRange(1, 100000, "Capacity must be a whole number of people")])
@@ -65,10 +68,21 @@ class VenueForm(Form):
     submit = SubmitField("Save venue", widget=GovSubmitInput())
 
 
+class NearForm(Form):
+    """A search by postcode alone (venues, the provision directory)."""
+
+    class Meta:
+        csrf = False
+
+    postcode = PostcodeField()
+    submit = SubmitField("Show nearest first", widget=GovSubmitInput())
+
+
 class WhatsOnForm(Form):
     class Meta:
         csrf = False
 
+    postcode = PostcodeField()
     locality = SelectField("Area", widget=GovSelect(), validators=[Optional()])
     age = IntegerField("Age", widget=GovTextInput(), render_kw={"inputmode": "numeric"},
                        validators=[Optional(), NumberRange(5, 25, "Enter an age between 5 and 25")])

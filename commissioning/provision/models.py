@@ -26,6 +26,10 @@ class Venue(TimestampMixin, db.Model):
     name = db.Column(db.String(200), nullable=False)
     address = db.Column(db.Text, nullable=False)
     postcode = db.Column(db.String(10))
+    # Where the postcode is (British National Grid metres), found by the postcode lookup when
+    # the venue is saved, so a search by distance is one query; empty when the postcode is not known.
+    easting = db.Column(db.Integer)
+    northing = db.Column(db.Integer)
     locality_id = db.Column(db.ForeignKey("localities.id"), nullable=False, index=True)
     capacity = db.Column(db.Integer)
     accessibility = db.Column(db.Text)  # step-free access, hearing loop, accessible toilet...

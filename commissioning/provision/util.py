@@ -1,13 +1,41 @@
 from collections import defaultdict
 
+from sqlalchemy import case
+
 from commissioning.extensions import db
+from commissioning.localities.postcodes import distance_miles, format_miles
 from commissioning.provision.models import Provision, Venue, day_bit
 
 
+def _nearest_first(query, venue, near):
+    """Order by distance from ``near``: placed venues nearest first, then everything with no place.
+
+    Squared grid distance, as a float so a postcode far away cannot overflow an integer.
+    """
+    east = db.cast(venue.easting, db.Float) - near.easting
+    north = db.cast(venue.northing, db.Float) - near.northing
+    return query.order_by(case((venue.easting.is_(None), 1), else_=0), east * east + north * north)
+
+
+def distance_to(near):
+    """For a template: "1.2 miles" from ``near`` to a venue, or None when either has no place."""
+    def distance(venue):
+        if near is None or venue is None or venue.easting is None or venue.northing is None:
+            return None
+        return format_miles(distance_miles(near, (venue.easting, venue.northing)))
+    return distance
+
+
 def whats_on(locality_id=None, age=None, day=None, cost=None, organisation_ids=None, published_only=True,
-             page=1, per_page=30):
-    """Provision matching the public filters; organisation, locality and venue are joined in."""
+             near=None, page=1, per_page=30):
+    """Provision matching the public filters; organisation, locality and venue are joined in.
+
+    With ``near`` (a place), the nearest come first; provision at no venue, or at a venue whose
+    postcode is not known, has no place and follows the placed ones, by name.
+    """
     query = db.select(Provision)
+    if near is not None:
+        query = _nearest_first(query.outerjoin(Venue, Provision.venue_id == Venue.id), Venue, near)
     if published_only:
         query = query.where(Provision.is_published.is_(True))
     if organisation_ids is not None:
@@ -26,8 +54,12 @@ def whats_on(locality_id=None, age=None, day=None, cost=None, organisation_ids=N
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def list_venues(public_only=True):
-    query = db.select(Venue).order_by(Venue.name)
+def list_venues(public_only=True, near=None):
+    """Venues by name, or nearest first from ``near`` (those with no known place last)."""
+    query = db.select(Venue)
+    if near is not None:
+        query = _nearest_first(query, Venue, near)
+    query = query.order_by(Venue.name, Venue.id)
     if public_only:
         query = query.where(Venue.is_public.is_(True))
     return db.session.scalars(query).all()

@@ -12,9 +12,9 @@ from commissioning.localities.util import all_localities
 from commissioning.needs.models import NeedStatus
 from commissioning.needs.util import needs_by_status
 from commissioning.provision import operations
-from commissioning.provision.forms import ProvisionForm, VenueForm, WhatsOnForm
+from commissioning.provision.forms import NearForm, ProvisionForm, VenueForm, WhatsOnForm
 from commissioning.provision.models import Provision, Venue
-from commissioning.provision.util import gap_table, list_venues, whats_on
+from commissioning.provision.util import distance_to, gap_table, list_venues, whats_on
 
 bp = Blueprint("provision", __name__)
 
@@ -25,17 +25,28 @@ def whats_on_page():
     form.locality.choices = [("", "Anywhere")] + [(str(loc.id), loc.name) for loc in all_localities()]
     valid = form.validate() if request.args else True
     page, _ = page_args()
+    near = form.postcode.place if valid else None
     results = whats_on(locality_id=int(form.locality.data) if valid and form.locality.data else None,
                        age=form.age.data if valid else None, day=form.day.data or None if valid else None,
-                       cost=form.cost.data or None if valid else None, page=page)
-    return render_template("provision/whats_on.html", results=results, filter_form=form,
-                           form=form if request.args and not valid else None, format_pounds=format_pounds)
+                       cost=form.cost.data or None if valid else None, near=near, page=page)
+    return render_template("provision/whats_on.html", results=results, filter_form=form, near=near,
+                           distance=distance_to(near), form=form if request.args and not valid else None,
+                           format_pounds=format_pounds)
+
+
+def _near_form():
+    """The postcode search of the venue and directory pages: (form, place or None, form with errors)."""
+    form = NearForm(formdata=request.args)
+    valid = form.validate() if request.args.get("postcode") else True
+    return form, form.postcode.place if valid else None, None if valid else form
 
 
 @bp.route("/venues")
 def venues():
-    return render_template("provision/venues.html",
-                           venues=list_venues(public_only=not current_user.can_manage_venues()))
+    near_form, near, errors = _near_form()
+    return render_template("provision/venues.html", near_form=near_form, near=near, form=errors,
+                           distance=distance_to(near),
+                           venues=list_venues(public_only=not current_user.can_manage_venues(), near=near))
 
 
 def _my_organisation_ids():
@@ -46,9 +57,11 @@ def _my_organisation_ids():
 @permission_required("can_manage_provision")
 def directory():
     page, per_page = page_args()
+    near_form, near, errors = _near_form()
     org_ids = None if current_user.is_commissioner else _my_organisation_ids()
-    results = whats_on(organisation_ids=org_ids, published_only=False, page=page, per_page=per_page)
-    return render_template("provision/directory.html", results=results, format_pounds=format_pounds)
+    results = whats_on(organisation_ids=org_ids, published_only=False, near=near, page=page, per_page=per_page)
+    return render_template("provision/directory.html", results=results, format_pounds=format_pounds,
+                           near_form=near_form, near=near, form=errors, distance=distance_to(near))
 
 
 def _provider_choices():
@@ -106,6 +119,9 @@ def edit_venue(venue_id=None):
             facilities=form.facilities.data, booking_contact=form.booking_contact.data,
             is_public=form.is_public.data)
         notices.success(f"Venue “{venue.name}” saved.")
+        if venue.postcode and venue.easting is None:
+            notices.info(f"We could not find where {venue.postcode} is, so searches by postcode list this "
+                         "venue after the ones we can place. Check the postcode if that is wrong.")
         return redirect(url_for("provision.venues"))
     return render_template("provision/venue_edit.html", form=form, venue=venue)
 
