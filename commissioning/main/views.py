@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from commissioning.core.permissions import login_required
 from commissioning.localities.util import all_localities
+from commissioning.main.tasks import tasks_for
 from commissioning.main.util import broker_status, database_status, rate_limit_status
 
 bp = Blueprint("main", __name__)
@@ -16,7 +17,12 @@ def home():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    return render_template("main/dashboard.html", roles=sorted(current_user.role_set, key=lambda r: r.title))
+    """Each role's tasks (what the person can act on now, linking straight to it), then its pages."""
+    by_role = {}
+    for task in tasks_for(current_user):
+        by_role.setdefault(task.role, []).append(task)
+    return render_template("main/dashboard.html", roles=sorted(current_user.role_set, key=lambda r: r.title),
+                           tasks_by_role=by_role)
 
 
 @bp.route("/healthz")
