@@ -2,12 +2,15 @@ import re
 from datetime import datetime, time
 
 from commissioning.core.forms import Form
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import IntegerField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from sqlalchemy import case
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from commissioning.core.forms import DayMonthYearField
 from commissioning.core.models import LONDON
+from commissioning.core.pagination import ListForm
+from commissioning.opportunities.models import Opportunity, OpportunityKind, OpportunityStatus
 
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
@@ -96,3 +99,34 @@ class CancelForm(Form):
     reason = StringField("Reason", widget=GovTextInput(), validators=[InputRequired("Say why the opportunity is cancelled"),
                                                                      Length(max=500)])
     submit = SubmitField("Cancel the opportunity", widget=GovSubmitInput())
+
+
+def _status_order():
+    """Open ones first, then in the order of an opportunity's life; drafts and cancelled ones last."""
+    order = [OpportunityStatus.open, OpportunityStatus.closed, OpportunityStatus.evaluation,
+             OpportunityStatus.awarded, OpportunityStatus.draft, OpportunityStatus.cancelled]
+    return (case({s: i for i, s in enumerate(order)}, value=Opportunity.status, else_=len(order)),
+            Opportunity.submission_deadline, Opportunity.id)
+
+
+class OpportunityListForm(ListForm):
+    """Filters of the opportunities list; the public never sees or filters on drafts."""
+
+    SEARCH_HINT = "Words in the title or summary, or a reference like OPP-0012"
+    SORTS = {
+        "status": ("Open first, closing soonest", _status_order),
+        "deadline": ("Closing soonest", (Opportunity.submission_deadline, Opportunity.id)),
+        "latest": ("Closing latest", (Opportunity.submission_deadline.desc(), Opportunity.id.desc())),
+        "value": ("Highest value", (Opportunity.max_value_pence.desc(), Opportunity.id)),
+        "value_low": ("Lowest value", (Opportunity.max_value_pence, Opportunity.id)),
+        "title": ("Title (A to Z)", (Opportunity.title, Opportunity.id)),
+    }
+
+    status = SelectField("Status", widget=GovSelect(), validators=[Optional()])
+    kind = SelectField("Kind", widget=GovSelect(), choices=[("", "Any kind")] + OpportunityKind.choices(),
+                       validators=[Optional()])
+
+    def __init__(self, manage=False, **kwargs):
+        super().__init__(**kwargs)
+        self.status.choices = [("", "Any status")] + [
+            (s.value, s.title) for s in OpportunityStatus if manage or s is not OpportunityStatus.draft]

@@ -1,16 +1,26 @@
 from sqlalchemy.orm import selectinload
 
+from commissioning.core.pagination import contains, paginate
 from commissioning.extensions import db
-from commissioning.opportunities.models import Clarification, ClarificationStatus, Follow, Opportunity, OpportunityStatus
+from commissioning.opportunities.models import (
+    Clarification, ClarificationStatus, Follow, Opportunity, OpportunityKind, OpportunityStatus)
 
 
-def public_opportunities():
-    return db.session.scalars(db.select(Opportunity).where(Opportunity.status != OpportunityStatus.draft)
-                              .order_by(Opportunity.submission_deadline.desc())).all()
+def search_opportunities(filters, order, include_drafts=False):
+    """A page of opportunities matching ``filters`` (``q``, ``status``, ``kind``): two queries.
 
-
-def all_opportunities():
-    return db.session.scalars(db.select(Opportunity).order_by(Opportunity.id.desc())).all()
+    Drafts are the council's own: only ``include_drafts`` (people who manage opportunities) sees them.
+    """
+    query = db.select(Opportunity)
+    if not include_drafts:
+        query = query.where(Opportunity.status != OpportunityStatus.draft)
+    if filters.get("q"):
+        query = query.where(contains(filters["q"], Opportunity.title, Opportunity.summary, Opportunity.reference))
+    if filters.get("status"):
+        query = query.where(Opportunity.status == OpportunityStatus(filters["status"]))
+    if filters.get("kind"):
+        query = query.where(Opportunity.kind == OpportunityKind(filters["kind"]))
+    return paginate(query.order_by(*order))
 
 
 def load_opportunity(opp_id):

@@ -11,11 +11,11 @@ from commissioning.core.models import LONDON, utcnow
 from commissioning.core.permissions import ensure, login_required, permission_required
 from commissioning.extensions import db
 from commissioning.opportunities import operations
-from commissioning.opportunities.forms import AnswerForm, CancelForm, ClarificationForm, OpportunityForm
+from commissioning.opportunities.forms import (
+    AnswerForm, CancelForm, ClarificationForm, OpportunityForm, OpportunityListForm)
 from commissioning.opportunities.models import ClarificationStatus, OpportunityStatus
 from commissioning.opportunities.util import (
-    all_opportunities, is_following, load_clarification, load_opportunity, public_opportunities,
-    published_clarifications)
+    is_following, load_clarification, load_opportunity, published_clarifications, search_opportunities)
 from commissioning.specifications.models import SpecStatus, Specification
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
@@ -30,9 +30,12 @@ def _visible(opp_id):
 
 @bp.route("")
 def index():
+    """Everyone's list; people who manage opportunities also see drafts."""
     manage = current_user.can_manage_opportunities()
-    return render_template("opportunities/index.html",
-                           opportunities=all_opportunities() if manage else public_opportunities())
+    form = OpportunityListForm(manage=manage)
+    found = search_opportunities(form.read(), form.order, include_drafts=manage)
+    return render_template("opportunities/index.html", opportunities=found, filter_form=form,
+                           form=form if form.errors_shown else None)
 
 
 def _page(opp, clarification_form=None, answer_forms=None, status=200, form=None):

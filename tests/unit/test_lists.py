@@ -1,0 +1,157 @@
+"""Lists that grow: search, filters, sorting and pages on opportunities, specifications and bids.
+
+Each list keeps its filters in the address and in its page links, says how many results there
+are, says so when nothing matches, costs the same queries for 5 rows as for 50, and answers a
+bad query string with the page (and an error on the field), never a 500.
+"""
+import re
+from datetime import timedelta
+
+import pytest
+
+from commissioning.accounts.models import Role
+from commissioning.bids.operations import start_bid, submit_bid
+from commissioning.core.models import utcnow
+from commissioning.extensions import db
+from commissioning.opportunities.models import Opportunity, OpportunityKind, OpportunityStatus
+from commissioning.opportunities.operations import close_due
+from commissioning.specifications.models import Specification, SpecificationVersion
+from tests.fixtures.factories import complete_bid
+
+
+@pytest.fixture
+def bidder(create_user, create_organisation, give_documents):
+    def factory(name=None):
+        org = create_organisation(name)
+        give_documents(org)
+        return create_user(Role.provider, organisation=org), org
+    return factory
+
+
+def copies_of(opp, n, **fields):
+    """``n`` more opportunities like ``opp`` (same specification), without the set-up each would need."""
+    made = []
+    for _ in range(n):
+        values = {c.name: getattr(opp, c.name) for c in Opportunity.__table__.columns
+                  if c.name not in ("id", "reference", "created_at", "updated_at")}
+        values.update(fields)
+        copy = Opportunity(**values)
+        db.session.add(copy)
+        db.session.flush()
+        copy.reference = f"OPP-{copy.id:04d}"
+        made.append(copy)
+    db.session.commit()
+    return made
+
+
+def titles_on(html):
+    """The opportunity titles a list page links to, in order."""
+    return re.findall(r'<a class="govuk-link" href="/opportunities/\d+">([^<]+)</a>', html)
+
+
+# Opportunities -----------------------------------------------------------------------------------
+
+def test_the_opportunities_list_can_be_searched_and_filtered(client, create_opportunity):
+    youth = create_opportunity(title="Detached youth work in Speke")
+    copies_of(youth, 1, title="Holiday food and fun", kind=OpportunityKind.procurement, max_value_pence=90_000_00)
+    copies_of(youth, 1, title="Closed arts round", status=OpportunityStatus.closed)
+
+    html = client.get("/opportunities?q=speke").get_data(as_text=True)
+    assert titles_on(html) == ["Detached youth work in Speke"]
+    assert "1 opportunity" in html
+
+    html = client.get("/opportunities?kind=procurement").get_data(as_text=True)
+    assert titles_on(html) == ["Holiday food and fun"]
+
+    html = client.get("/opportunities?status=closed").get_data(as_text=True)
+    assert titles_on(html) == ["Closed arts round"]
+
+    html = client.get("/opportunities?q=nothing+like+this").get_data(as_text=True)
+    assert titles_on(html) == [] and "No opportunities match these filters" in html
+    assert "0 opportunities" in html
+
+
+def test_a_search_for_percent_signs_matches_only_percent_signs(client, create_opportunity):
+    opp = create_opportunity(title="Youth work")
+    copies_of(opp, 1, title="A 100% youth-led fund")
+    assert titles_on(client.get("/opportunities?q=100%25").get_data(as_text=True)) == ["A 100% youth-led fund"]
+    assert titles_on(client.get("/opportunities?q=_").get_data(as_text=True)) == []
+
+
+def test_the_opportunities_list_sorts_by_value_title_and_deadline(client, create_opportunity):
+    opp = create_opportunity(title="Middle")
+    copies_of(opp, 1, title="Alpha", max_value_pence=10_000_00, submission_deadline=opp.submission_deadline
+              + timedelta(days=5), clarification_deadline=opp.clarification_deadline)
+    copies_of(opp, 1, title="Zulu", max_value_pence=900_000_00, submission_deadline=opp.submission_deadline
+              + timedelta(days=9), clarification_deadline=opp.clarification_deadline)
+    assert titles_on(client.get("/opportunities?sort=value").get_data(as_text=True)) == ["Zulu", "Middle", "Alpha"]
+    assert titles_on(client.get("/opportunities?sort=value_low").get_data(as_text=True)) == ["Alpha", "Middle", "Zulu"]
+    assert titles_on(client.get("/opportunities?sort=title").get_data(as_text=True)) == ["Alpha", "Middle", "Zulu"]
+    assert titles_on(client.get("/opportunities?sort=deadline").get_data(as_text=True)) == ["Middle", "Alpha", "Zulu"]
+    assert titles_on(client.get("/opportunities?sort=latest").get_data(as_text=True)) == ["Zulu", "Alpha", "Middle"]
+
+
+def test_open_opportunities_come_first_by_default(client, create_opportunity):
+    opp = create_opportunity(title="Open one")
+    copies_of(opp, 1, title="Closed later", status=OpportunityStatus.closed,
+              submission_deadline=opp.submission_deadline - timedelta(days=30),
+              clarification_deadline=opp.clarification_deadline - timedelta(days=30))
+    assert titles_on(client.get("/opportunities").get_data(as_text=True)) == ["Open one", "Closed later"]
+
+
+def test_the_public_never_sees_or_filters_on_drafts(client, login, create_user, create_opportunity):
+    opp = create_opportunity(title="Open one")
+    copies_of(opp, 1, title="A draft", status=OpportunityStatus.draft, opened_at=None)
+    html = client.get("/opportunities?status=draft").get_data(as_text=True)
+    assert "A draft" not in html and 'value="draft"' not in html
+    assert "There is a problem" in html  # the status is not one the public can choose
+    staff = login(create_user(Role.commissioner))
+    assert titles_on(staff.get("/opportunities?status=draft").get_data(as_text=True)) == ["A draft"]
+
+
+def test_opportunities_come_in_pages_whose_links_keep_the_filters(client, create_opportunity):
+    opp = create_opportunity(title="Detached work 0")
+    copies_of(opp, 24, title="Detached work")
+    copies_of(opp, 3, title="Something else")
+    first = client.get("/opportunities?q=detached+work&sort=title").get_data(as_text=True)
+    assert "25 opportunities" in first and len(titles_on(first)) == 20
+    assert 'href="/opportunities?q=detached+work&amp;sort=title&amp;page=2"' in first
+    second = client.get("/opportunities?q=detached+work&sort=title&page=2").get_data(as_text=True)
+    assert len(titles_on(second)) == 5 and "Something else" not in second
+
+
+@pytest.mark.parametrize("query", ["sort=nonsense", "kind=x", "page=abc", "page=-4", "page=99999999999",
+                                   "per_page=0", "q=" + "x" * 500, "status=draft&kind=grant_round&sort=value",
+                                   "q=%ff%fe"])
+def test_bad_query_strings_give_the_page_never_a_500(client, create_opportunity, query):
+    create_opportunity(title="Still listed")
+    response = client.get(f"/opportunities?{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Funding opportunities" in html
+
+
+def test_a_nul_in_a_filter_is_refused_as_every_request_with_one_is(client):
+    assert client.get("/opportunities?status=%00").status_code == 400  # the service-wide rule, not a 500
+
+
+def test_a_bad_filter_is_shown_as_an_error_on_its_field_and_the_rest_still_apply(client, create_opportunity):
+    opp = create_opportunity(title="Grant one")
+    copies_of(opp, 1, title="Procured one", kind=OpportunityKind.procurement)
+    html = client.get("/opportunities?kind=procurement&status=banana").get_data(as_text=True)
+    assert "There is a problem" in html and 'href="#status"' in html
+    assert titles_on(html) == ["Procured one"]
+
+
+def test_the_opportunities_list_costs_the_same_queries_for_5_or_50(client, login, create_user, create_opportunity,
+                                                                    count_queries):
+    opp = create_opportunity()
+    staff = login(create_user(Role.commissioner))
+
+    def queries_with(total):
+        copies_of(opp, total - db.session.scalar(db.select(db.func.count(Opportunity.id))))
+        with count_queries() as count:
+            assert staff.get("/opportunities?per_page=100&sort=title").status_code == 200
+        return count()
+
+    assert queries_with(5) == queries_with(50)
