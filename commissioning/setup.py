@@ -133,6 +133,19 @@ def _london(value, fmt="%-d %B %Y at %-I:%M%p"):
     return value.astimezone(LONDON).strftime(fmt).replace("AM", "am").replace("PM", "pm")
 
 
+def long_date(value, short=False):
+    """ "31 December 2026" (or "31 Dec 2026"), the GOV.UK way, from a date, a datetime (in London)
+    or the ISO text stored in JSON columns such as payment plans."""
+    from datetime import date, datetime
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(LONDON).date()
+    return value.strftime("%-d %b %Y" if short else "%-d %B %Y")
+
+
 def configure_templates(app):
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(app.template_folder),
@@ -144,6 +157,7 @@ def configure_templates(app):
     from govuk_frontend_wtf.main import WTFormsHelpers
     WTFormsHelpers(app)
     app.jinja_env.filters["london"] = _london
+    app.jinja_env.filters["long_date"] = long_date
     from commissioning.core.forms import error_summary_items
     app.jinja_env.globals["error_summary_items"] = error_summary_items
     from commissioning.core.notices import pending as pending_notices
