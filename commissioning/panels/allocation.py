@@ -12,6 +12,16 @@ Both rules break ties by more approvals first, then by project id in ascending s
   outcome within the budget is kept.
 
 Arithmetic is exact (integers and fractions), so the same ballots always give the same outcome.
+
+Asked for a trace (``allocate(..., trace=True)``), each rule also returns its own figures for
+every project, from which an explanation is written (never from a canned phrase): the step at
+which its turn came, the money that could pay for it then, its cost, whether it was funded and
+a reason code. Amounts are exact, written as strings ("2500" or "4000/3", in the units of the
+costs). The trace is worked out after the outcome, so counting without one costs nothing extra.
+
+Reason codes: ``fitted`` and ``did_not_fit`` (greedy: the money left when its turn came);
+``bought`` and ``could_not_afford`` (equal shares: its supporters' money left between them);
+``no_votes``; ``no_cost`` (equal shares buys nothing that costs nothing).
 """
 from gmpy2 import mpq  # exact rationals, an order of magnitude faster than fractions.Fraction
 
@@ -34,14 +44,32 @@ def approval_counts(projects, ballots):
     return counts
 
 
-def greedy(costs, ballots, budget):
-    """Projects by approvals (ties by id), each added if it fits what is left."""
+def _amount(value):
+    """An exact amount as JSON-safe text: "2500", or "4000/3" when it is not whole."""
+    return str(value)
+
+
+def greedy(costs, ballots, budget, trace=None):
+    """Projects by approvals (ties by id), each added if it fits what is left.
+
+    ``trace``, a dict, is filled with each project's turn: its votes, its cost and the money left then.
+    """
     approvals = approval_counts(costs, ballots)
     chosen, spent = [], 0
-    for p in sorted((p for p in costs if approvals[p] > 0), key=_order_key(approvals)):
-        if spent + costs[p] <= budget:
+    for step, p in enumerate(sorted((p for p in costs if approvals[p] > 0), key=_order_key(approvals)), start=1):
+        left = budget - spent
+        fits = costs[p] <= left
+        if fits:
             chosen.append(p)
             spent += costs[p]
+        if trace is not None:
+            trace[p] = {"step": step, "votes": approvals[p], "cost": _amount(costs[p]), "money": _amount(left),
+                        "funded": fits, "reason": "fitted" if fits else "did_not_fit"}
+    if trace is not None:
+        for p in costs:
+            if approvals[p] == 0:
+                trace[p] = {"step": None, "votes": 0, "cost": _amount(costs[p]), "money": None, "funded": False,
+                            "reason": "no_votes"}
     return sorted(chosen, key=str)
 
 
@@ -129,6 +157,10 @@ class _Wallets:
             return EXACT
         return float(price[k]) / cost
 
+    def total(self, voters):
+        """What ``voters`` hold between them, exactly."""
+        return sum((amount * count for amount, count in self.groups(voters)), mpq(0))
+
     def pay(self, voters, price):
         rows = self._rows(voters).tolist()
         mapping = np.arange(len(self.amounts), dtype=np.int32)
@@ -184,9 +216,60 @@ def _equal_shares_once(costs, supporters, approvals, share, n_voters):
     return chosen
 
 
-def equal_shares(costs, ballots, budget, increment=1):
-    """The Method of Equal Shares with cost utilities, completed by add1 (``increment`` per round)."""
+def _trace_equal_shares(costs, supporters, approvals, share, n_voters, order):
+    """Each project's figures in the run that gave the outcome, replayed along its purchases ``order``.
+
+    A project's turn is the step at which it was bought or, if it never was, the first step at
+    which its supporters no longer had its cost between them (from then on they only lose money).
+    Also what its supporters had paid towards the projects bought before that step.
+    """
+    wallets = _Wallets(share, n_voters)
+    live = {p for p in supporters if costs[p] > 0}
+    money = {p: share * len(supporters[p]) for p in live}
+    paid = {p: {} for p in live}
+    figures = {}
+
+    def drop_unaffordable(step):
+        for p in sorted(live, key=str):
+            if money[p] < costs[p]:
+                figures[p] = {"step": step, "money": _amount(money[p]), "funded": False,
+                              "reason": "could_not_afford"}
+                live.discard(p)
+
+    for step, winner in enumerate(order, start=1):
+        drop_unaffordable(step)
+        rho = wallets.rho(costs[winner], supporters[winner])
+        figures[winner] = {"step": step, "money": _amount(money[winner]), "funded": True, "reason": "bought",
+                           "each_paid_at_most": _amount(rho * costs[winner])}
+        live.discard(winner)
+        wallets.pay(supporters[winner], rho * costs[winner])
+        for p in live:
+            left = wallets.total(supporters[p])
+            if left != money[p]:
+                paid[p][winner] = _amount(money[p] - left)
+                money[p] = left
+    drop_unaffordable(len(order) + 1)
+    for p in costs:
+        entry = figures.get(p)
+        if entry is None:   # nobody chose it, or it costs nothing (and so is never bought)
+            entry = figures[p] = {"step": None, "money": None, "funded": False,
+                                  "reason": "no_votes" if approvals[p] == 0 else "no_cost"}
+        entry.update(votes=approvals[p], cost=_amount(costs[p]), paid_before=paid.get(p, {}))
+    return figures
+
+
+def equal_shares(costs, ballots, budget, increment=1, trace=None):
+    """The Method of Equal Shares with cost utilities, completed by add1 (``increment`` per round).
+
+    ``trace``, a dict, is filled with the shares each voter started with, how the completion
+    ended, and each project's figures in the run that gave the outcome.
+    """
     if not ballots:
+        if trace is not None:
+            trace.update(share=None, completion=None, order=[],
+                         projects={p: {"step": None, "votes": 0, "cost": _amount(c), "money": None,
+                                       "funded": False, "reason": "no_votes", "paid_before": {}}
+                                   for p, c in costs.items()})
         return []
     approvals = approval_counts(costs, ballots)
     supporters = {p: [] for p in costs}
@@ -195,27 +278,54 @@ def equal_shares(costs, ballots, budget, increment=1):
             supporters[p].append(i)
     supporters = {p: np.array(s, dtype=np.int64) for p, s in supporters.items() if s}
     candidates = [p for p in supporters if costs[p] > 0]
-    share = mpq(budget, len(ballots))
+    start = share = mpq(budget, len(ballots))
     previous = None
     while True:
         outcome = _equal_shares_once(costs, supporters, approvals, share, len(ballots))
         spent = sum(costs[p] for p in outcome)
         if spent > budget:
-            return sorted(previous or [], key=str)
+            kept, stopped, beyond = previous or [], "over_budget", outcome
+            share = share - increment if previous is not None else start
+            break
         if increment is None:
-            return sorted(outcome, key=str)
+            kept, stopped, beyond = outcome, "single_run", None
+            break
         chosen = set(outcome)
         if not any(spent + costs[p] <= budget for p in candidates if p not in chosen):
-            return sorted(outcome, key=str)
+            kept, stopped, beyond = outcome, "nothing_else_fits", None
+            break
         previous = outcome
         share += increment
+    if trace is not None:
+        # ``beyond``: what one more raise of the shares would have bought, had it not cost too much.
+        trace.update(
+            share={"start": _amount(start), "used": _amount(share), "increment": increment,
+                   "raises": int((share - start) / increment) if increment else 0},
+            completion={"stopped": stopped,
+                        "next_would_add": sorted(set(beyond) - set(kept), key=str) if beyond is not None else [],
+                        "next_would_drop": sorted(set(kept) - set(beyond), key=str) if beyond is not None else [],
+                        "next_would_cost": _amount(sum(costs[p] for p in beyond)) if beyond is not None else None},
+            order=list(kept),
+            projects=_trace_equal_shares(costs, supporters, approvals, share, len(ballots), kept))
+    return sorted(kept, key=str)
 
 
 RULES = {"greedy": greedy, "equal-shares": equal_shares}
 
 
-def allocate(rule, costs, ballots, budget):
+def allocate(rule, costs, ballots, budget, trace=False):
+    """The outcome; with ``trace``, also the rule's own figures for every project (see the module notes)."""
     if rule not in RULES:
         raise AllocationError(f"Unknown rule {rule!r}: use greedy or equal-shares")
-    selected = RULES[rule](costs, ballots, budget)
-    return {"rule": rule, "selected": sorted(selected, key=str), "cost": sum(costs[p] for p in selected)}
+    if not trace:
+        selected = RULES[rule](costs, ballots, budget)
+        return {"rule": rule, "selected": sorted(selected, key=str), "cost": sum(costs[p] for p in selected)}
+    figures = {}
+    if rule == "greedy":
+        selected = greedy(costs, ballots, budget, trace=figures)
+        figures = {"projects": figures, "order": [p for p, f in sorted(figures.items(), key=lambda i: i[1]["step"] or 0)
+                                                  if f["funded"]]}
+    else:
+        selected = equal_shares(costs, ballots, budget, trace=figures)
+    return {"rule": rule, "selected": sorted(selected, key=str), "cost": sum(costs[p] for p in selected),
+            "trace": {"rule": rule, "budget": _amount(budget), "voters": len(ballots), **figures}}

@@ -152,7 +152,8 @@ class Round(TimestampMixin, db.Model):
     quorum = db.Column(db.Integer)                 # minimum number of ballots
     min_approval_percent = db.Column(db.Integer)   # projects below this share of voters are not funded
     opens_at = db.Column(UTCDateTime(), nullable=False)
-    closes_at = db.Column(UTCDateTime(), nullable=False)
+    closes_at = db.Column(UTCDateTime(), nullable=False)   # when voting is due to close
+    closed_at = db.Column(UTCDateTime())                   # when it did: earlier, if a facilitator closed it early
     status = db.Column(db.Enum(RoundStatus, native_enum=False, length=20), nullable=False, default=RoundStatus.draft)
     frozen_rules = db.Column(db.JSON)  # the rules as they stood when voting opened
     created_by_id = db.Column(db.ForeignKey("users.id", ondelete="SET NULL"))
@@ -163,6 +164,10 @@ class Round(TimestampMixin, db.Model):
     projects = db.relationship("RoundProject", back_populates="round", order_by="RoundProject.code",
                                cascade="all, delete-orphan")
     result = db.relationship("RoundResult", uselist=False, back_populates="round")
+
+    @property
+    def closed_early(self):
+        return self.closed_at is not None and self.closed_at < self.closes_at
 
     def __repr__(self):
         return f"<Round {self.reference}>"
@@ -244,6 +249,7 @@ class RoundResult(db.Model):
     selected = db.Column(db.JSON, nullable=False)      # project codes, sorted as strings
     spent_pence = db.Column(db.BigInteger, nullable=False)
     projects = db.Column(db.JSON, nullable=False)      # code -> {approvals, funded, below_threshold}
+    trace = db.Column(db.JSON)   # the rule's own figures for each project (allocation.trace), the "why"
     confirmed_at = db.Column(UTCDateTime())              # when the commissioner turned it into awards
     confirmed_by_id = db.Column(db.ForeignKey("users.id", ondelete="SET NULL"))
 

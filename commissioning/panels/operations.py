@@ -22,7 +22,7 @@ from commissioning.panels import allocation
 from commissioning.panels.models import (
     AllocationRule, Ballot, BallotChannel, BallotType, PanelContribution, MemberLink, Panel, PanelMember, Round,
     RoundProject, RoundResult, RoundStatus, VoteCast)
-from commissioning.panels.util import has_voted, withheld_reason
+from commissioning.panels.util import ballot_projects, has_voted, withheld_reason
 
 COUNT_TASK = "panels.count_round"
 RULE_VERSION = "commissioning-allocation/1"
@@ -249,29 +249,44 @@ def _ensure_draft(rnd):
         raise PanelError("Voting has opened, so the rules and projects are fixed and cannot change")
 
 
+def _too_dear(projects, budget_pence):
+    """The first project that costs more than the whole budget: no ballot could fund it."""
+    return next((p for p in sorted(projects, key=lambda p: -p.cost_pence) if p.cost_pence > budget_pence), None)
+
+
 def update_round(rnd, **fields):
     _ensure_draft(rnd)
     _check_rules(fields)
+    dear = _too_dear(rnd.projects, fields["budget_pence"])
+    if dear is not None:
+        raise PanelError(f"‘{dear.title}’ costs {format_pounds(dear.cost_pence)}, more than a budget of "
+                         f"{format_pounds(fields['budget_pence'])}. Enter a budget of at least "
+                         f"{format_pounds(dear.cost_pence)}, or lower that project’s cost or remove it first")
     for key, value in fields.items():
         setattr(rnd, key, value)
     log_action(rnd, "round.updated", f"{rnd.reference} rules changed", budget_pence=rnd.budget_pence,
                rule=rnd.rule.value, ballot_type=rnd.ballot_type.value)
 
 
-def _check_project(title, summary, cost_pence):
+def _check_project(rnd, title, summary, cost_pence):
     if not (title or "").strip():
         raise PanelError("Enter the project’s name")
     if len((summary or "").split()) > SUMMARY_MAX_WORDS:
         raise PanelError(f"Keep the summary to {SUMMARY_MAX_WORDS} words or fewer")
     if cost_pence is None or cost_pence < 0 or cost_pence % 100:
         raise PanelError("Enter the cost in whole pounds")
+    if cost_pence > rnd.budget_pence:
+        # No ballot could fund it, and a within-budget ballot could not even include it.
+        raise PanelError(f"The cost is more than the round’s whole budget of {format_pounds(rnd.budget_pence)}, "
+                         f"so the panel could never fund it. Enter a cost of {format_pounds(rnd.budget_pence)} or "
+                         "less, or raise the budget first (Change the rules)")
 
 
 def add_project(rnd, title, summary, cost_pence, organisation=None, bid=None, code=None):
     _ensure_draft(rnd)
     if rnd.opportunity_id is not None and bid is None:
         raise PanelError("This round decides between the opportunity’s bids: projects come only from its bids")
-    _check_project(title, summary, cost_pence)
+    _check_project(rnd, title, summary, cost_pence)
     taken = {p.code for p in rnd.projects}
     if code is None:
         code = str(max([int(c) for c in taken if c.isdigit()] or [0]) + 1)
@@ -291,7 +306,7 @@ def update_project(project, title, summary, cost_pence, organisation=None):
     if project.bid_id is not None:
         # A bid's bidder and price are what was bid: only the plain-language summary is written here.
         title, cost_pence, organisation = project.title, project.cost_pence, project.organisation
-    _check_project(title, summary, cost_pence)
+    _check_project(project.round, title, summary, cost_pence)
     project.title, project.summary = title.strip(), (summary or "").strip()
     project.cost_pence, project.organisation = cost_pence, organisation
     log_action(project.round, "round.project_updated", f"{title} changed on {project.round.reference}",
@@ -332,6 +347,11 @@ def open_voting(rnd, by, now=None):
     missing = [p.title for p in rnd.projects if not p.summary.strip()]
     if missing:
         raise PanelError(f"Write a plain-language summary for {missing[0]} before opening voting")
+    dear = _too_dear(rnd.projects, rnd.budget_pence)
+    if dear is not None:
+        raise PanelError(f"‘{dear.title}’ costs {format_pounds(dear.cost_pence)}, more than the whole budget of "
+                         f"{format_pounds(rnd.budget_pence)}, so the panel could never fund it. Lower its cost, "
+                         "remove it or raise the budget, then open voting")
     if rnd.closes_at <= now:
         raise PanelError("The closing date has passed: set a later one before opening voting")
     if rnd.min_projects and rnd.min_projects > len(rnd.projects):
@@ -368,7 +388,7 @@ def check_ballot(rnd, member, project_ids):
         # again) cannot add a ballot, so nobody can make extra voters to work out someone's vote.
         raise PanelError("You joined after voting opened for this round, so you cannot vote in it. "
                          "You can vote in the next round")
-    by_id = {p.id: p for p in rnd.projects}
+    by_id = {p.id: p for p in ballot_projects(rnd)}
     chosen = []
     for pid in project_ids:
         if pid not in by_id:
@@ -444,9 +464,11 @@ def _shuffle_ballots(rnd):
     db.session.flush()
 
 
-def close_voting(rnd, by, why):
+def close_voting(rnd, by, why, now=None):
+    """Close voting and queue the count; ``closed_at`` records when, so a round closed early says so."""
     lock_row(rnd)  # once only: a second request waits, then sees the new state
     move(rnd, RoundStatus.closed, why, "A round", "round.closed")
+    rnd.closed_at = now or utcnow()
     _shuffle_ballots(rnd)
     enqueue_task(COUNT_TASK, round_id=rnd.id)
 
@@ -461,7 +483,7 @@ def close_due(now=None):
     query = row_locked(query, skip_locked=True)
     closed = []
     for rnd in db.session.scalars(query):
-        close_voting(rnd, None, "the closing time passed")
+        close_voting(rnd, None, "the closing time passed", now)
         closed.append(rnd.id)
     return closed
 
@@ -479,7 +501,13 @@ def ballots_digest(rules, ballots):
 
 
 def compute_outcome(rules, ballots):
-    """The result from frozen rules and anonymous ballots alone, so anyone can recompute it."""
+    """The result from frozen rules and anonymous ballots alone, so anyone can recompute it.
+
+    With it, the trace: the rule's own figures for every project (``allocation``), in whole
+    pounds, plus the projects the rule never saw, each with its reason: ``no_votes``,
+    ``below_threshold`` (too small a share of voters) or ``over_budget`` (it costs more than
+    the whole budget, which setting up a round now refuses; kept for rounds set up before).
+    """
     costs = rules["projects"]
     approvals = {c: 0 for c in costs}
     for ballot in ballots:
@@ -491,11 +519,21 @@ def compute_outcome(rules, ballots):
     # Whole pounds, so that add1 raises shares by one pound, as a .pb file in pounds does.
     pounds = {c: costs[c] // 100 for c in eligible}
     ballot_sets = [{c for c in b if c in eligible} for b in ballots]
-    result = allocation.allocate(rules["rule"], pounds, ballot_sets, rules["budget_pence"] // 100)
+    budget = rules["budget_pence"] // 100
+    result = allocation.allocate(rules["rule"], pounds, ballot_sets, budget, trace=True)
     selected = set(result["selected"])
     quorum_met = not rules.get("quorum") or n >= rules["quorum"]
+    trace = result["trace"]
+    for c in costs:
+        if c not in eligible:
+            reason = ("over_budget" if costs[c] > rules["budget_pence"] else "no_votes" if approvals[c] == 0
+                      else "below_threshold")
+            trace["projects"][c] = {"step": None, "votes": approvals[c], "cost": str(costs[c] // 100),
+                                    "money": None, "funded": False, "reason": reason, "paid_before": {}}
+        elif costs[c] > rules["budget_pence"]:
+            trace["projects"][c]["over_budget"] = True
     return {"selected": sorted(selected, key=str), "spent_pence": sum(costs[c] for c in selected),
-            "ballots": n, "quorum_met": quorum_met,
+            "ballots": n, "quorum_met": quorum_met, "trace": trace,
             "projects": {c: {"approvals": approvals[c], "funded": c in selected,
                              "below_threshold": approvals[c] > 0 and c not in eligible}
                          for c in costs}}
@@ -513,7 +551,7 @@ def count_round(round_id):
     result = RoundResult(round=rnd, computed_at=utcnow(), rule_version=rules["rule_version"],
                          ballots_digest=ballots_digest(rules, ballots), ballots=outcome["ballots"],
                          eligible=eligible, quorum_met=outcome["quorum_met"], selected=outcome["selected"],
-                         spent_pence=outcome["spent_pence"], projects=outcome["projects"])
+                         spent_pence=outcome["spent_pence"], projects=outcome["projects"], trace=outcome["trace"])
     db.session.add(result)
     move(rnd, RoundStatus.decided, "the votes were counted", "A round", "round.decided")
     withheld = withheld_reason(rnd)
@@ -597,6 +635,7 @@ def import_round(panel, pot, data, by=None, rule=None, title=None):
     db.session.flush()
     rnd.frozen_rules = rules_of(rnd)
     rnd.status = RoundStatus.closed
+    rnd.closed_at = rnd.closes_at
     db.session.add_all(Ballot(round_id=rnd.id, project_ids=sorted(projects[c].id for c in b),
                               channel=BallotChannel.imported) for b in data["ballots"])
     db.session.flush()

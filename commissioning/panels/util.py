@@ -1,11 +1,13 @@
 """Reads for panels: who manages what, a member's view of a round, and plain-language explanations."""
+from fractions import Fraction
+
 from flask import current_app
 
 from commissioning.accounts.models import Role, User
 from commissioning.core.money import format_pounds
 from commissioning.extensions import db
 from commissioning.panels.models import (
-    AllocationRule, Ballot, Panel, PanelMember, Round, RoundResult, RoundStatus, VoteCast)
+    Ballot, Panel, PanelMember, Round, RoundResult, RoundStatus, VoteCast)
 
 
 def can_manage_panel(user, panel):
@@ -46,6 +48,15 @@ def rounds_for_member(member):
                               .order_by(Round.closes_at.desc())).all()
 
 
+def ballot_projects(rnd):
+    """The projects a ballot offers: never one that costs more than the whole budget.
+
+    Setting up a round refuses such a project; this keeps one from a round set up before that
+    off the ballot, where a member could tick it for nothing.
+    """
+    return [p for p in rnd.projects if p.cost_pence <= rnd.budget_pence]
+
+
 def ballot_count(rnd):
     return db.session.scalar(db.select(db.func.count(Ballot.id)).where(Ballot.round_id == rnd.id)) or 0
 
@@ -84,34 +95,141 @@ def published_results(query):
     return query.where(RoundResult.quorum_met.is_(True), RoundResult.ballots >= min_ballots())
 
 
-def explain(rnd, project):
-    """Why a project was or was not funded, in words a young person can follow ("you said, we did")."""
+def published_rounds(page, per_page):
+    """Counted rounds whose results anyone may see, newest first: a page of them for the public index.
+
+    A round that decided an opportunity's bids stays among the panel until its award is confirmed.
+    """
+    query = (db.select(Round).join(RoundResult, RoundResult.round_id == Round.id)
+             .options(db.contains_eager(Round.result), db.joinedload(Round.panel))
+             .where(db.or_(Round.opportunity_id.is_(None), RoundResult.confirmed_at.is_not(None)))
+             .order_by(RoundResult.computed_at.desc(), Round.id.desc()))
+    return db.paginate(published_results(query), page=page, per_page=per_page, error_out=False)
+
+
+def _pence(amount):
+    """An exact amount in pounds from a trace ("4000/3") as whole pence, rounded down.
+
+    Down, so money that falls short of a cost in whole pounds never shows as enough, and money
+    that was enough never shows as short.
+    """
+    value = Fraction(amount) * 100
+    return value.numerator // value.denominator
+
+
+def _money(amount):
+    return format_pounds(_pence(amount))
+
+
+def _names(titles):
+    titles = [f"‘{t}’" for t in titles]
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
+def _people(count):
+    return "1 person" if count == 1 else f"{count} people"
+
+
+def _ordinal(n):
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def round_trace(rnd):
+    """The rule's figures behind a counted round's result: stored when it was counted, or for a
+    result counted before traces were kept, worked out again from its stored ballots and frozen rules."""
     result = rnd.result
-    facts = result.projects[project.code]
-    approvals, voters = facts["approvals"], result.ballots
-    said = f"{approvals} of {voters} people who voted chose it."
-    rules = rnd.frozen_rules
-    if facts["funded"]:
-        if rnd.rule is AllocationRule.greedy:
-            return said, ("It was funded: when the projects were put in order of votes, it still fitted in "
-                          "the money left when its turn came.")
-        return said, ("It was funded: the people who chose it had enough of their equal share of the money "
-                      "left to pay for it together.")
-    if approvals == 0:
+    if result.trace is not None:
+        return result.trace
+    from commissioning.panels.operations import ballots_for, compute_outcome
+    return compute_outcome(rnd.frozen_rules, ballots_for(rnd))["trace"]
+
+
+def how_shared(rnd, trace=None):
+    """How the rule shared the money, in plain words, from its own figures: said once above the reasons."""
+    trace = trace or round_trace(rnd)
+    budget = _money(trace["budget"])
+    if trace["rule"] == "greedy":
+        return (f"The projects were put in order of how many people chose them, most first. Each one in turn was "
+                f"funded if it still fitted in what was left of the {budget}. Projects with the same number of votes "
+                "went in order of their project number.")
+    share = trace.get("share")
+    if not share:
+        return "Nobody voted, so nothing was paid for."
+    text = (f"Everyone who voted got an equal share of the {budget} to spend on the projects they chose: "
+            f"{_money(share['start'])} each ({budget} split between {_people(trace['voters'])}). A project was paid "
+            "for when the people who chose it had enough left between them, sharing its cost as equally as they "
+            "could. Each time, the project that cost its supporters least each was paid for first.")
+    if share["raises"]:
+        text += (f" Some of the money would have been left over, so everyone’s share was raised, a pound at a time, "
+                 f"to {_money(share['used'])}, as far as it could go without the projects costing more than "
+                 f"{budget}.")
+    return text
+
+
+def explain(rnd, project, trace=None):
+    """Why a project was or was not funded ("you said, we did"), from the rule's own figures for it."""
+    trace = trace or round_trace(rnd)
+    result = rnd.result
+    facts = trace["projects"][project.code]
+    titles = {p.code: p.title for p in rnd.projects}
+    votes, voters = facts["votes"], result.ballots
+    said = f"{votes} of {voters} people who voted chose it."
+    cost, budget = _money(facts["cost"]), _money(trace["budget"])
+    reason = facts["reason"]
+    if reason == "over_budget" or facts.get("over_budget"):
+        if votes == 0:
+            return said, (f"It was not funded: it costs {cost}, more than the whole budget of {budget}, so it could "
+                          "not fit on anyone’s list of choices.")
+        return said, (f"It was not funded: it costs {cost}, more than the whole budget of {budget}, so however the "
+                      "votes had gone there was not enough money for it.")
+    if reason == "no_votes":
         return said, "Nobody chose it, so it was not funded."
-    if facts.get("below_threshold"):
-        return said, (f"It needed at least {rules['min_approval_percent']}% of voters to choose it, so it "
-                      "was not funded.")
-    left = rules["budget_pence"] - result.spent_pence
-    if project.cost_pence > left:
-        return said, (f"It was not funded: it costs {format_pounds(project.cost_pence)}, and once the projects "
-                      f"with stronger support were paid for only {format_pounds(left)} was left.")
-    if rnd.rule is AllocationRule.greedy:
-        return said, "It was not funded: projects with more votes used the money first."
-    share = rules["budget_pence"] / max(voters, 1)
-    return said, (f"It was not funded: each voter had an equal share of about {format_pounds(int(share))}. "
-                  "The people who chose it had already spent most of their share on other projects they chose, "
-                  "so together they could not pay for it.")
+    if reason == "below_threshold":
+        share = round(100 * votes / voters) if voters else 0
+        return said, (f"It needed at least {rnd.frozen_rules['min_approval_percent']}% of the people who voted to "
+                      f"choose it. It got {share}%, so it was not funded.")
+    if reason == "no_cost":
+        return said, "It costs nothing, so there was nothing for this rule to pay for it, and it is not listed as funded."
+    if trace["rule"] == "greedy":
+        place = f"It was number {facts['step']} in the order of votes, with {votes}."
+        if facts["funded"]:
+            return said, (f"It was funded. {place} When its turn came, {_money(facts['money'])} was left, "
+                          f"enough for its cost of {cost}.")
+        return said, (f"It was not funded. {place} When its turn came, only {_money(facts['money'])} was left, "
+                      f"but it costs {cost}.")
+    paid = facts.get("paid_before") or {}
+    before = ""
+    if paid:
+        spent = sum((Fraction(v) for v in paid.values()), Fraction(0))
+        before = (f" They had already used {_money(spent)} of their shares to help pay for "
+                  f"{_names(titles.get(c, c) for c in sorted(paid, key=lambda c: trace['order'].index(c)))}, "
+                  f"which they had also chosen.")
+    who = f"the {_people(votes)} who chose it" if votes != 1 else "the 1 person who chose it"
+    if facts["funded"]:
+        return said, (f"It was funded, the {_ordinal(facts['step'])} project to be paid for. When its turn came, "
+                      f"{who} had {_money(facts['money'])} left between them, enough for its cost of {cost}, and each "
+                      f"paid {_money(facts['each_paid_at_most'])} at most.{before}")
+    if facts["step"] == 1 and not paid:
+        did = (f"It was not funded. From their shares, {who} had only {_money(facts['money'])} between them, but it "
+               f"costs {cost}, so they could not pay for it.")
+    else:
+        bought = trace["order"][:facts["step"] - 1]
+        did = (f"It was not funded. When its turn came, after {_names(titles.get(c, c) for c in bought)} "
+               f"{'was' if len(bought) == 1 else 'were'} paid for, {who} had only {_money(facts['money'])} left "
+               f"between them, but it costs {cost}, so they could not pay for it.{before}")
+    completion = trace.get("completion") or {}
+    if completion.get("stopped") == "over_budget" and project.code in completion.get("next_would_add", []):
+        did += (f" With everyone’s share raised by one more pound it would have been paid for, but then the projects "
+                f"would have cost {_money(completion['next_would_cost'])}, more than the {budget} budget, so the "
+                "shares were not raised that far.")
+    return said, did
+
+
+def explanations(rnd):
+    """Every project's (you said, we did), worked from one trace."""
+    trace = round_trace(rnd)
+    return {p.code: explain(rnd, p, trace) for p in rnd.projects}
 
 
 def round_as_pb(rnd):

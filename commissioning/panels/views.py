@@ -34,10 +34,12 @@ from commissioning.panels.models import (
     AllocationRule, BallotType, Panel, PanelMember, Round, RoundProject, RoundStatus)
 from commissioning.panels.operations import AlreadyVoted, PanelError
 from commissioning.panels.util import (
-    can_manage_panel, explain, facilitators, has_voted, member_of, min_ballots, panels_for, round_as_pb,
-    rounds_for_member, votes_cast, withheld_reason)
+    ballot_projects, can_manage_panel, explain, explanations, facilitators, has_voted, how_shared, member_of, min_ballots, panels_for,
+    published_rounds, round_as_pb, round_trace, rounds_for_member, votes_cast, withheld_reason)
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import to_id
+from commissioning.core.money import format_pounds
+from commissioning.core.pagination import page_args
 
 bp = Blueprint("panels", __name__)
 
@@ -238,8 +240,9 @@ def me():
     rounds = rounds_for_member(member)
     voted = {r.id: has_voted(r, member) for r in rounds}
     withheld = {r.id: withheld_reason(r) for r in rounds}
+    why = {r.id: explanations(r) for r in rounds if r.result is not None and not withheld[r.id]}
     return render_template("panels/me.html", member=member, rounds=rounds, voted=voted, withheld=withheld,
-                           now=utcnow())
+                           why=why, now=utcnow())
 
 
 def _member_round(round_id):
@@ -298,7 +301,8 @@ def vote(round_id):
             error, status = str(exc), 400
     linked = {link.organisation_id for link in member.links}
     return render_template("panels/vote.html", rnd=rnd, member=member, form=form, chosen=chosen, error=error,
-                           linked=linked, voted=has_voted(rnd, member), now=utcnow()), status
+                           linked=linked, voted=has_voted(rnd, member), now=utcnow(),
+                           projects=ballot_projects(rnd)), status
 
 
 # --- rounds (facilitators and commissioners) ------------------------------------------------
@@ -457,9 +461,19 @@ def open_round(round_id):
     return _round_action(round_id, action)
 
 
-@bp.route("/panels/rounds/<int:round_id>/close", methods=["POST"])
+@bp.route("/panels/rounds/<int:round_id>/close", methods=["GET", "POST"])
 @permission_required("can_run_panels")
 def close_round(round_id):
+    """Closing early cannot be undone, so a page says what happens next before the button that does it."""
+    if request.method == "GET":
+        rnd = _round(round_id)
+        if rnd.status is not RoundStatus.open:
+            notices.info("Voting in this round is not open, so there is nothing to close.")
+            return redirect(url_for("panels.round_page", round_id=rnd.id))
+        return render_template("panels/close.html", rnd=rnd, form=ConfirmForm(formdata=None),
+                               voted=votes_cast(rnd), voters=sum(1 for m in rnd.panel.members if m.can_vote),
+                               min_ballots=min_ballots())
+
     def action(rnd):
         operations.close_voting(rnd, current_user, f"closed early by {current_user.name}")
         notices.success("Voting is closed. The votes are being counted.")
@@ -503,15 +517,24 @@ def _withheld_page(rnd, status=200):
                            member=member_of(current_user)), status
 
 
+@bp.route("/panels/results")
+def published():
+    """The public index of what young people's panels decided, each round linking to its reasons."""
+    page, per_page = page_args(default_per_page=20, max_per_page=100)
+    return render_template("panels/published.html", pager=published_rounds(page, per_page))
+
+
 @bp.route("/panels/rounds/<int:round_id>/results")
 def results(round_id):
     rnd = _decided(round_id)
     if withheld_reason(rnd):
         return _withheld_page(rnd)
     result = rnd.result
-    explanations = {p.code: explain(rnd, p) for p in rnd.projects}
+    trace = round_trace(rnd)
     member = member_of(current_user)
-    return render_template("panels/results.html", rnd=rnd, result=result, explanations=explanations,
+    return render_template("panels/results.html", rnd=rnd, result=result,
+                           explanations={p.code: explain(rnd, p, trace) for p in rnd.projects},
+                           how_shared=how_shared(rnd, trace),
                            member=member if member and member.panel_id == rnd.panel_id else None,
                            action_form=ConfirmForm(formdata=None),
                            can_confirm=current_user.is_authenticated and current_user.can_manage_funds())
@@ -523,9 +546,10 @@ def project_result(round_id, code):
     if withheld_reason(rnd):
         return _withheld_page(rnd)
     project = next((p for p in rnd.projects if p.code == code), None) or abort(404)
-    said, did = explain(rnd, project)
+    trace = round_trace(rnd)
+    said, did = explain(rnd, project, trace)
     return render_template("panels/project_result.html", rnd=rnd, project=project, said=said, did=did,
-                           facts=rnd.result.projects[project.code])
+                           facts=rnd.result.projects[project.code], how_shared=how_shared(rnd, trace))
 
 
 @bp.route("/panels/rounds/<int:round_id>/ballots.pb")
@@ -554,22 +578,32 @@ def send_to_panel(opp_id):
     form.panel.choices = [(p.id, p.name) for p in panels_for(current_user)]
     form.bids.choices = [(s.bid_id, s.bid.organisation.name + (f", lot {s.bid.lot}" if s.bid.lot else ""))
                          for s in submissions]
+    budget_pence = opp.max_value_pence // 100 * 100
+
+    def price_of(s):
+        return -(-(s.content.get("price_pence") or s.bid.price_pence or 0) // 100) * 100
+
     if form.validate_on_submit():
         panel = db.session.get(Panel, form.panel.data)
         ensure(can_manage_panel(current_user, panel))
         chosen = [s for s in submissions if s.bid_id in set(form.bids.data)]
+        dear = next((s for s in chosen if price_of(s) > budget_pence), None)
+        if dear is not None:
+            # The panel's budget is the opportunity's most: a bid for more could never be funded by it.
+            form.bids.errors.append(f"{dear.bid.organisation.name} bid {format_pounds(price_of(dear))}, more than "
+                                    f"the {format_pounds(budget_pence)} the panel can spend. Untick it")
+            return render_template("panels/send.html", form=form, opp=opp), 400
         start_evaluation(opp)  # the panel's vote is this opportunity's evaluation
         content = opp.specification.version(opp.specification_version).content
         pot = db.session.get(Pot, content["pot_id"])
         rnd = operations.create_round(
             panel, current_user, opportunity=opp, title=opp.title, pot=pot,
-            budget_pence=opp.max_value_pence // 100 * 100, ballot_type=BallotType.within_budget,
+            budget_pence=budget_pence, ballot_type=BallotType.within_budget,
             max_projects=None, min_projects=None, rule=AllocationRule.equal_shares, quorum=None,
             min_approval_percent=None, opens_at=utcnow(),
             closes_at=_end_of_day(utcnow().astimezone(LONDON).date() + timedelta(days=14)))
         for s in chosen:
-            price = s.content.get("price_pence") or s.bid.price_pence or 0
-            operations.add_project(rnd, s.bid.organisation.name, "", -(-price // 100) * 100,
+            operations.add_project(rnd, s.bid.organisation.name, "", price_of(s),
                                    organisation=s.bid.organisation, bid=s.bid)
         notices.success(f"Round {rnd.reference} created with {len(chosen)} bid(s). Write a plain-language summary of each "
                         "before opening voting.")

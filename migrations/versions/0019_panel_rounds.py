@@ -4,7 +4,11 @@ Revision ID: 0019_panel_rounds
 Revises: 0018_executed_agreements
 Create Date: 2026-12-02 09:40:00
 
-Reserved: the helper named above fills it in, or it stays empty.
+When a round's voting actually closed (a round closed early must not go on showing the date it
+was due to close), and each result's trace: the allocation rule's own figures behind every
+project's explanation. Rounds closed before this take the time of their "round.closed" audit
+entry, or their closing date; results counted before it have no trace and are explained by
+counting their stored ballots again.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -19,8 +23,19 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('panel_rounds', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('closed_at', commissioning.core.models.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('panel_round_results', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('trace', sa.JSON(), nullable=True))
+    op.execute(
+        "UPDATE panel_rounds SET closed_at = COALESCE("
+        "(SELECT MIN(a.created_at) FROM audit_entries a WHERE a.object_type = 'Round' "
+        "AND a.object_id = panel_rounds.id AND a.action = 'round.closed'), closes_at) "
+        "WHERE status IN ('closed', 'decided')")
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('panel_round_results', schema=None) as batch_op:
+        batch_op.drop_column('trace')
+    with op.batch_alter_table('panel_rounds', schema=None) as batch_op:
+        batch_op.drop_column('closed_at')
