@@ -9,8 +9,10 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from commissioning.core.forms import EnumMultiField, EnumRadioField
 from commissioning.core.money import MoneyField
+from commissioning.core.pagination import ListForm
 from commissioning.core.vocabulary import VulnerableGroup
-from commissioning.specifications.models import CriterionKind, Frequency, PaymentSchedule, PriceFormula, Route
+from commissioning.specifications.models import (
+    CriterionKind, Frequency, PaymentSchedule, PriceFormula, Route, Specification, SpecStatus)
 
 OUTCOME_ROWS, KPI_ROWS, CRITERIA_ROWS = 5, 6, 10
 
@@ -122,3 +124,15 @@ class ThresholdsForm(Form):
             raise ValidationError("Enter at least one approval stage, one a line")
         if any(len(stage) > 120 for stage in stages):
             raise ValidationError("Each approval stage must be 120 characters or fewer")
+
+
+class SpecificationListForm(ListForm):
+    SEARCH_HINT = "Words in the title, or a reference like SPEC-0007"
+    SORTS = {
+        "newest": ("Newest first", (Specification.id.desc(),)),
+        "oldest": ("Oldest first", (Specification.id,)),
+        "title": ("Title (A to Z)", (Specification.title, Specification.id)),
+    }
+
+    status = SelectField("Status", widget=GovSelect(), choices=[("", "Any status")] + SpecStatus.choices(),
+                         validators=[Optional()])

@@ -3,9 +3,10 @@ from sqlalchemy.orm import selectinload
 
 from commissioning.accounts.models import Role, User, UserRole
 from commissioning.core.money import format_pounds
+from commissioning.core.pagination import contains, paginate
 from commissioning.extensions import db
 from commissioning.settings.util import get_setting
-from commissioning.specifications.models import CriterionKind, Route, Specification
+from commissioning.specifications.models import CriterionKind, Route, Specification, SpecificationVersion, SpecStatus
 
 FIELD_TITLES = {
     "title": "Title", "purpose": "Purpose", "outcomes": "Outcomes", "outputs": "Outputs", "kpis": "KPIs",
@@ -132,11 +133,17 @@ def diff_versions(old, new):
     return [(FIELD_TITLES[k], old.get(k), new.get(k)) for k in keys]
 
 
-def list_specifications():
-    return db.session.scalars(db.select(Specification).options(
-        selectinload(Specification.needs), selectinload(Specification.versions))
-        .order_by(Specification.id.desc())
-    ).all()
+def search_specifications(filters, order):
+    """A page of specifications matching ``filters`` (``q``, ``status``), needs and version numbers loaded alongside."""
+    query = db.select(Specification).options(
+        selectinload(Specification.needs),
+        selectinload(Specification.versions).load_only(SpecificationVersion.id, SpecificationVersion.number,
+                                                       SpecificationVersion.specification_id))
+    if filters.get("q"):
+        query = query.where(contains(filters["q"], Specification.title, Specification.reference))
+    if filters.get("status"):
+        query = query.where(Specification.status == SpecStatus(filters["status"]))
+    return paginate(query.order_by(*order))
 
 
 def load_specification(spec_id):

@@ -17,11 +17,11 @@ from commissioning.localities.util import all_localities
 from commissioning.needs.models import Need, NeedStatus
 from commissioning.pdf import render_pdf
 from commissioning.specifications import operations
-from commissioning.specifications.forms import DecisionForm, SpecificationForm
+from commissioning.specifications.forms import DecisionForm, SpecificationForm, SpecificationListForm
 from commissioning.specifications.models import DEFAULT_DESCRIPTORS, CriterionKind, Route, SpecStatus
 from commissioning.specifications.util import (
-    FIELD_TITLES, approval_chain, decision_refusal, diff_versions, eligible_deciders, list_specifications,
-    load_specification, social_value_weight, suggest_route)
+    FIELD_TITLES, approval_chain, decision_refusal, diff_versions, eligible_deciders,
+    load_specification, search_specifications, social_value_weight, suggest_route)
 
 bp = Blueprint("specifications", __name__, url_prefix="/specifications")
 
@@ -128,7 +128,10 @@ def _fill(form, content):
 @bp.route("")
 @permission_required("can_view_specifications")
 def index():
-    return render_template("specifications/index.html", specifications=list_specifications())
+    form = SpecificationListForm()
+    found = search_specifications(form.read(), form.order)
+    return render_template("specifications/index.html", specifications=found, filter_form=form,
+                           form=form if form.errors_shown else None)
 
 
 @bp.route("/new", methods=["GET", "POST"])

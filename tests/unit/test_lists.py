@@ -155,3 +155,79 @@ def test_the_opportunities_list_costs_the_same_queries_for_5_or_50(client, login
         return count()
 
     assert queries_with(5) == queries_with(50)
+
+
+# Specifications ----------------------------------------------------------------------------------
+
+def spec_copies(spec, n, **fields):
+    """``n`` more specifications like ``spec``, each with one version, written straight to the database."""
+    made, content, needs = [], dict(spec.current.content, title=fields.get("title", spec.title)), list(spec.needs)
+    for _ in range(n):
+        copy = Specification(title=fields.get("title", spec.title), status=fields.get("status", spec.status))
+        db.session.add(copy)
+        copy.needs = needs
+        copy.versions.append(SpecificationVersion(number=1, content=content))
+        db.session.flush()
+        copy.reference = f"SPEC-{copy.id:04d}"
+        made.append(copy)
+    db.session.commit()
+    return made
+
+
+def spec_titles_on(html):
+    return re.findall(r'<a class="govuk-link" href="/specifications/\d+">([^<]+)</a>', html)
+
+
+@pytest.fixture
+def commissioner(login, create_user):
+    return login(create_user(Role.commissioner))
+
+
+def test_specifications_can_be_searched_filtered_and_sorted(commissioner, create_specification):
+    from commissioning.specifications.models import SpecStatus
+    spec = create_specification(title="Mentoring for care leavers")
+    spec_copies(spec, 1, title="Arts on the Dingle", status=SpecStatus.approved)
+    spec_copies(spec, 1, title="Youth voice in Everton", status=SpecStatus.closed)
+
+    html = commissioner.get("/specifications?q=dingle").get_data(as_text=True)
+    assert spec_titles_on(html) == ["Arts on the Dingle"] and "1 specification" in html
+    html = commissioner.get(f"/specifications?q={spec.reference}").get_data(as_text=True)
+    assert spec_titles_on(html) == ["Mentoring for care leavers"]
+    html = commissioner.get("/specifications?status=closed").get_data(as_text=True)
+    assert spec_titles_on(html) == ["Youth voice in Everton"]
+    html = commissioner.get("/specifications?sort=title").get_data(as_text=True)
+    assert spec_titles_on(html) == ["Arts on the Dingle", "Mentoring for care leavers", "Youth voice in Everton"]
+    html = commissioner.get("/specifications?sort=oldest").get_data(as_text=True)
+    assert spec_titles_on(html) == ["Mentoring for care leavers", "Arts on the Dingle", "Youth voice in Everton"]
+    html = commissioner.get("/specifications?q=zzz").get_data(as_text=True)
+    assert "No specifications match these filters" in html and "0 specifications" in html
+
+
+def test_specifications_come_in_pages_whose_links_keep_the_filters(commissioner, create_specification):
+    spec = create_specification(title="Detached work 0")
+    spec_copies(spec, 21, title="Detached work")
+    first = commissioner.get("/specifications?q=detached&sort=title").get_data(as_text=True)
+    assert "22 specifications" in first and len(spec_titles_on(first)) == 20
+    assert 'href="/specifications?q=detached&amp;sort=title&amp;page=2"' in first
+    assert len(spec_titles_on(commissioner.get("/specifications?q=detached&sort=title&page=2")
+                              .get_data(as_text=True))) == 2
+
+
+@pytest.mark.parametrize("query", ["sort=x", "status=nope", "page=zz", "q=" + "y" * 300])
+def test_bad_specification_filters_give_the_page(commissioner, create_specification, query):
+    create_specification()
+    response = commissioner.get(f"/specifications?{query}")
+    assert response.status_code == 200 and "Specifications" in response.get_data(as_text=True)
+
+
+def test_the_specifications_list_costs_the_same_queries_for_5_or_50(commissioner, create_specification,
+                                                                     count_queries):
+    spec = create_specification()
+
+    def queries_with(total):
+        spec_copies(spec, total - db.session.scalar(db.select(db.func.count(Specification.id))))
+        with count_queries() as count:
+            assert commissioner.get("/specifications?per_page=100").status_code == 200
+        return count()
+
+    assert queries_with(5) == queries_with(50)
