@@ -70,7 +70,10 @@ def open_opportunity(opp, now=None):
     if spec.status not in (SpecStatus.approved, SpecStatus.published):
         raise OpportunityError(f"{spec.reference} is {spec.status.title.lower()}: approve it again before opening")
     _move(opp, OpportunityStatus.open, "published")
-    opp.criteria = spec.version(opp.specification_version).content["criteria"]
+    # Bidders read the version approved now, even if the draft was made from one since superseded.
+    opp.specification_version = spec.approved_version
+    content = spec.version(opp.specification_version).content
+    opp.criteria, opp.max_value_pence = content["criteria"], content["max_value_pence"]
     opp.opened_at = now
     if spec.status is SpecStatus.approved:
         spec.status = SpecStatus.published

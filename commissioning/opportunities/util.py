@@ -39,3 +39,47 @@ def is_following(opp, user):
 
 def load_clarification(item_id):
     return db.session.get(Clarification, item_id)
+
+
+def published_version(opp):
+    """The version of the specification bidders bid against: the one fixed when the opportunity opened.
+
+    Versions are never changed once written, so later versions of the specification (or its closing)
+    leave this one as bidders first read it.
+    """
+    return opp.specification.version(opp.specification_version)
+
+
+def public_award(opp, today=None):
+    """Who was funded and for how much, once the award notice is out; None before (or without an award).
+
+    The award is public from its notice date: that is when the open data publishes it and the
+    standstill period (when one applies) starts. Before then, and for any opportunity not awarded,
+    nothing about the bidders is said. Read from the later stages, read only: one query for the
+    awards and one for the issued agreements.
+    """
+    from commissioning.accounts.models import Organisation
+    from commissioning.bids.models import Bid
+    from commissioning.contracts.models import Agreement, AgreementStatus
+    from commissioning.core.models import LONDON, utcnow
+    from commissioning.evaluation.models import AwardDecision, AwardedBid
+    if opp.status is not OpportunityStatus.awarded:
+        return None
+    today = today or utcnow().astimezone(LONDON).date()
+    rows = db.session.execute(
+        db.select(AwardDecision, AwardedBid.id, AwardedBid.amount_pence, Bid.lot, Organisation.name)
+        .join(AwardedBid, AwardedBid.award_id == AwardDecision.id)
+        .join(Bid, Bid.id == AwardedBid.bid_id).join(Organisation, Organisation.id == Bid.organisation_id)
+        .where(AwardDecision.opportunity_id == opp.id, AwardDecision.notice_date <= today)
+        .order_by(Bid.lot, Organisation.name)).all()
+    if not rows:
+        return None
+    issued = set(db.session.scalars(db.select(Agreement.awarded_bid_id).where(
+        Agreement.awarded_bid_id.in_([r.id for r in rows]), Agreement.status != AgreementStatus.drafted)))
+    decision = rows[0].AwardDecision
+    return {"notice_date": decision.notice_date, "standstill_end": decision.standstill_end,
+            "in_standstill": bool(decision.standstill_end and today <= decision.standstill_end),
+            "panel_round_id": decision.panel_round_id,
+            "total_pence": sum(r.amount_pence for r in rows), "any_agreement": bool(issued),
+            "funded": [{"name": r.name, "lot": r.lot, "amount_pence": r.amount_pence, "agreement": r.id in issued}
+                       for r in rows]}

@@ -1,5 +1,5 @@
 """Opportunities: public list and pages, commissioners' drafting and publishing, clarifications."""
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.bids.util import bid_count, counted_submissions, eligibility_failures
@@ -15,8 +15,12 @@ from commissioning.opportunities.forms import (
     AnswerForm, CancelForm, ClarificationForm, OpportunityForm, OpportunityListForm)
 from commissioning.opportunities.models import ClarificationStatus, OpportunityStatus
 from commissioning.opportunities.util import (
-    is_following, load_clarification, load_opportunity, published_clarifications, search_opportunities)
+    is_following, load_clarification, load_opportunity, public_award, published_clarifications, published_version,
+    search_opportunities)
+from commissioning.files.util import send_download
+from commissioning.pdf import render_pdf
 from commissioning.specifications.models import SpecStatus, Specification
+from commissioning.specifications.util import specification_context
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities")
 
@@ -52,12 +56,43 @@ def _page(opp, clarification_form=None, answer_forms=None, status=200, form=None
         lots_open=lots_open,
         clarification_form=clarification_form or ClarificationForm(formdata=None),
         cancel_form=CancelForm(formdata=None), submitted_count=bid_count(opp.id),
-        past_deadline=opp.is_past_deadline(), now=utcnow(), form=form), status
+        past_deadline=opp.is_past_deadline(), now=utcnow(), form=form, award=public_award(opp),
+        show_specification=opp.opened_at is not None or current_user.can_manage_opportunities(),
+        ocid=f"ocds-{current_app.config['OCDS_PREFIX']}-{opp.reference}"), status
 
 
 @bp.route("/<int:opp_id>")
 def show(opp_id):
     return _page(_visible(opp_id))
+
+
+def _specification_of(opp_id):
+    """The opportunity and its published version; staff also preview a draft's. Never opened: 404."""
+    opp = _visible(opp_id)
+    if opp.opened_at is None and not current_user.can_manage_opportunities():
+        abort(404)  # cancelled before it opened: its specification was never published
+    return opp, published_version(opp) or abort(404)
+
+
+@bp.route("/<int:opp_id>/specification")
+def specification(opp_id):
+    """The specification as published with the opportunity, for anyone who can see the opportunity."""
+    opp, version = _specification_of(opp_id)
+    return render_template("opportunities/specification.html", opp=opp,
+                           data=specification_context(opp.specification, version, status=_published_as(opp)))
+
+
+@bp.route("/<int:opp_id>/specification.pdf")
+def specification_pdf(opp_id):
+    opp, version = _specification_of(opp_id)
+    data = specification_context(opp.specification, version, authority=current_app.config["AUTHORITY_NAME"],
+                                 status=_published_as(opp))
+    return send_download(render_pdf("pdf/specification.html", data),
+                         f"{opp.reference}-{opp.specification.reference}-v{version.number}.pdf", "application/pdf")
+
+
+def _published_as(opp):
+    return f"published with {opp.reference}" if opp.opened_at else "to be published with this opportunity"
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -209,7 +244,6 @@ def submission_file(opp_id, submission_id, file_id):
     """A file as it was submitted: kept even if the bidder later removes it from the draft."""
     from commissioning.bids.models import BidSubmission
     from commissioning.files.models import StoredFile
-    from commissioning.files.util import send_download
     opp = load_opportunity(opp_id) or abort(404)
     item = db.session.get(BidSubmission, submission_id)
     if item is None or item.bid.opportunity_id != opp.id:

@@ -157,3 +157,22 @@ def specifications_for_need(need):
     from flask import url_for
     return [{"label": f"{s.reference} {s.title}", "url": url_for("specifications.show", spec_id=s.id),
              "status": s.status.title} for s in need.specifications]
+
+
+def specification_context(spec, version, authority=None, status=None):
+    """Plain data for the page and the PDF of one version: names instead of ids.
+
+    ``status`` replaces the specification's own status, for the copy published with an opportunity.
+    """
+    from commissioning.funding.models import Pot
+    from commissioning.localities.models import Locality
+    content = version.content
+    localities = db.session.scalars(db.select(Locality.name).where(Locality.id.in_(content["locality_ids"]))).all()
+    pot = db.session.get(Pot, content["pot_id"]) if content.get("pot_id") else None
+    return {"reference": spec.reference, "title": content["title"], "version": version.number,
+            "status": status or spec.status.title, "needs": [n.title for n in spec.needs], "content": content,
+            "localities": sorted(localities), "pot": f"{pot.name} ({pot.year_label})" if pot else "",
+            "max_value": format_pounds(content["max_value_pence"]), "route": Route(content["route"]).title,
+            "suggested_route": Route(content["suggested_route"]).title,
+            "social_value_weight": social_value_weight(content["criteria"]),
+            "authority": authority}

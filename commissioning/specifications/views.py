@@ -21,7 +21,7 @@ from commissioning.specifications.forms import DecisionForm, SpecificationForm, 
 from commissioning.specifications.models import DEFAULT_DESCRIPTORS, CriterionKind, Route, SpecStatus
 from commissioning.specifications.util import (
     FIELD_TITLES, approval_chain, decision_refusal, diff_versions, eligible_deciders,
-    load_specification, search_specifications, social_value_weight, suggest_route)
+    load_specification, search_specifications, specification_context, suggest_route)
 
 bp = Blueprint("specifications", __name__, url_prefix="/specifications")
 
@@ -197,21 +197,6 @@ def edit(spec_id):
     return render_template("specifications/edit.html", form=form, spec=spec, rows=_row_count())
 
 
-def _context(spec, version):
-    """Plain data for the page and the PDF: names instead of ids."""
-    from commissioning.localities.models import Locality
-    content = version.content
-    localities = db.session.scalars(db.select(Locality.name).where(Locality.id.in_(content["locality_ids"]))).all()
-    pot = db.session.get(Pot, content["pot_id"]) if content.get("pot_id") else None
-    return {"reference": spec.reference, "title": content["title"], "version": version.number,
-            "status": spec.status.title, "needs": [n.title for n in spec.needs], "content": content,
-            "localities": sorted(localities), "pot": f"{pot.name} ({pot.year_label})" if pot else "",
-            "max_value": format_pounds(content["max_value_pence"]), "route": Route(content["route"]).title,
-            "suggested_route": Route(content["suggested_route"]).title,
-            "social_value_weight": social_value_weight(content["criteria"]),
-            "authority": None}
-
-
 @bp.route("/<int:spec_id>")
 @bp.route("/<int:spec_id>/versions/<int:number>")
 @permission_required("can_view_specifications")
@@ -226,7 +211,7 @@ def show(spec_id, number=None):
 def _page(spec, version, decision_form):
     """The show page's variables; in review, why this person may not decide and who may."""
     in_review = spec.status is SpecStatus.in_review
-    return {"spec": spec, "version": version, "data": _context(spec, version),
+    return {"spec": spec, "version": version, "data": specification_context(spec, version),
             "stages": approval_chain(version.content["max_value_pence"]), "decision_form": decision_form,
             "refusal": decision_refusal(spec, current_user) if in_review else None,
             "deciders": eligible_deciders(spec) if in_review else [],
@@ -286,7 +271,6 @@ def pdf(spec_id, number):
     from flask import current_app
     spec = _spec_or_404(spec_id)
     version = spec.version(number) or abort(404)
-    data = _context(spec, version)
-    data["authority"] = current_app.config["AUTHORITY_NAME"]
+    data = specification_context(spec, version, authority=current_app.config["AUTHORITY_NAME"])
     document = render_pdf("pdf/specification.html", data)
     return send_download(document, f"{spec.reference}-v{number}.pdf", "application/pdf")
