@@ -67,3 +67,56 @@ for (const form of document.querySelectorAll('form[data-ballot-budget]')) {
   form.addEventListener('change', update)
   update()
 }
+
+// Tables on small screens (WCAG 1.4.10 Reflow), one mechanism for every page:
+// - a table inside .app-table-scroll (a genuinely 2-D table, such as figures by year) scrolls in
+//   its own region, which keyboard users can focus and screen readers announce by its name;
+// - any other table with column headers stacks its rows below 641 px, each cell led by its
+//   column's heading (data-label, see app.scss), with table roles kept for assistive technology,
+//   since display: block drops them in some browsers.
+const tableName = (table) => {
+  const caption = table && table.caption && table.caption.textContent.trim()
+  if (caption) return caption
+  let node = table && (table.closest('.app-table-scroll') || table)
+  while (node && node !== document.body) {
+    let sibling = node.previousElementSibling
+    while (sibling) {
+      const heading = sibling.matches('h1, h2, h3, h4') ? sibling : sibling.querySelector('h1, h2, h3, h4')
+      if (heading) return heading.textContent.trim()
+      sibling = sibling.previousElementSibling
+    }
+    node = node.parentElement
+  }
+  return 'Table'
+}
+
+for (const region of document.querySelectorAll('.app-table-scroll')) {
+  region.setAttribute('role', 'region')
+  if (!region.hasAttribute('tabindex')) region.tabIndex = 0
+  if (!region.hasAttribute('aria-label') && !region.hasAttribute('aria-labelledby')) {
+    region.setAttribute('aria-label', tableName(region.querySelector('table')) + ' (scrolls sideways)')
+  }
+}
+
+for (const table of document.querySelectorAll('table.govuk-table')) {
+  if (table.closest('.app-table-scroll') || !table.tHead) continue
+  const headerRow = table.tHead.rows[table.tHead.rows.length - 1]
+  if (!headerRow) continue
+  const labels = []
+  for (const cell of headerRow.cells) {
+    for (let i = 0; i < cell.colSpan; i++) labels.push(cell.textContent.replace(/\s+/g, ' ').trim())
+  }
+  table.classList.add('app-table--stack')
+  table.setAttribute('role', 'table')
+  for (const group of [table.tHead, ...table.tBodies, table.tFoot].filter(Boolean)) group.setAttribute('role', 'rowgroup')
+  for (const row of table.rows) {
+    row.setAttribute('role', 'row')
+    let column = 0
+    for (const cell of row.cells) {
+      const inHead = row.parentElement === table.tHead
+      cell.setAttribute('role', inHead ? 'columnheader' : cell.tagName === 'TH' ? 'rowheader' : 'cell')
+      if (!inHead && !cell.hasAttribute('data-label')) cell.dataset.label = labels[column] || ''
+      column += cell.colSpan
+    }
+  }
+}
