@@ -130,7 +130,12 @@ def _people(count):
     return "1 person" if count == 1 else f"{count} people"
 
 
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
 def _ordinal(n):
+    if 1 <= n <= len(ORDINALS):
+        return ORDINALS[n - 1]
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -159,7 +164,8 @@ def how_shared(rnd, trace=None):
     text = (f"Everyone who voted got an equal share of the {budget} to spend on the projects they chose: "
             f"{_money(share['start'])} each ({budget} split between {_people(trace['voters'])}). A project was paid "
             "for when the people who chose it had enough left between them, sharing its cost as equally as they "
-            "could. Each time, the project that cost its supporters least each was paid for first.")
+            "could. Each time, the project its supporters could pay for with the smallest amount each was paid for "
+            "first.")
     if share["raises"]:
         text += (f" Some of the money would have been left over, so everyone’s share was raised, a pound at a time, "
                  f"to {_money(share['used'])}, as far as it could go without the projects costing more than "
@@ -192,12 +198,12 @@ def explain(rnd, project, trace=None):
     if reason == "no_cost":
         return said, "It costs nothing, so there was nothing for this rule to pay for it, and it is not listed as funded."
     if trace["rule"] == "greedy":
-        place = f"It was number {facts['step']} in the order of votes, with {votes}."
+        place = f"It was number {facts['step']} in the order of votes, with {votes} {'vote' if votes == 1 else 'votes'}."
         if facts["funded"]:
             return said, (f"It was funded. {place} When its turn came, {_money(facts['money'])} was left, "
                           f"enough for its cost of {cost}.")
-        return said, (f"It was not funded. {place} When its turn came, only {_money(facts['money'])} was left, "
-                      f"but it costs {cost}.")
+        left = f"only {_money(facts['money'])} was left" if _pence(facts["money"]) else "nothing was left"
+        return said, f"It was not funded. {place} When its turn came, {left}, but it costs {cost}."
     paid = facts.get("paid_before") or {}
     before = ""
     if paid:
