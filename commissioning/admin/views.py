@@ -7,6 +7,7 @@ from commissioning.accounts.util import list_organisations, live_sessions, searc
 from commissioning.admin.forms import AuditFilterForm, MembershipForm, OrgAdminForm, PeopleFilterForm, RolesForm
 from commissioning.audit.util import audit_facets, sealed_audit_counts, search_audit
 from commissioning.core import notices
+from commissioning.core.confirm import ask_first
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.pagination import page_args
 from commissioning.core.permissions import ensure, login_required, permission_required
@@ -251,6 +252,11 @@ def revoke_token(user_id, token_id):
     token = _theirs(ApiToken, token_id, user)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if (page := ask_first(f"Revoke {user.name}'s token “{token.name}”?",
+                          "Anything that uses this token will be refused from now on.", "Yes, revoke the token",
+                          f"{user.name} can create a new token, with a new secret, if they still need one.",
+                          url_for("admin.person", user_id=user.id))):
+        return page
     revoke(token, current_user)
     notices.success(f"{user.name}'s token “{token.name}” is revoked. Anything still using it will be refused.")
     return redirect(url_for("admin.person", user_id=user.id))

@@ -7,6 +7,7 @@ from commissioning.api.forms import TokenForm
 from commissioning.api.models import ApiToken
 from commissioning.api.util import tokens_of
 from commissioning.core import notices
+from commissioning.core.confirm import ask_first
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.permissions import login_required
 from commissioning.extensions import db
@@ -39,6 +40,10 @@ def revoke(token_id):
         abort(404)   # another person's token is not there for you, not even to be refused
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if (page := ask_first(f"Revoke the token “{token.name}”?", "Anything that uses this token will be refused from now on.",
+                          "Yes, revoke the token", "You can create a new token at any time; it will have a new "
+                          "secret.", url_for("api_pages.tokens"))):
+        return page
     operations.revoke_token(token, current_user)
     notices.success(f"Token “{token.name}” revoked. Anything still using it will be refused.")
     return redirect(url_for("api_pages.tokens"))

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from commissioning.core import notices
+from commissioning.core.confirm import ask_first
 from commissioning.core.downstream import downstream_of
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
@@ -169,6 +170,12 @@ def remove_evidence(need_id, item_id):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    back = url_for("needs.show", need_id=need.id, _anchor="evidence")
+    if (page := ask_first(f"Remove the evidence of {item.date.strftime('%-d %B %Y')}?",
+                          f"“{item.summary}” and any file with it will be deleted from {need.title}.",
+                          "Yes, remove the evidence", "The need keeps its other evidence. The audit log records "
+                          "that you removed this.", back)):
+        return page
     try:
         operations.remove_evidence(item)
     except InvalidTransition as exc:

@@ -1,9 +1,11 @@
 from commissioning.audit.operations import log_action
 from commissioning.core.locks import lock_row, row_locked, try_transaction_lock
-from commissioning.core.models import utcnow
+from commissioning.core.models import LONDON, utcnow
 from commissioning.core.transitions import move
 from commissioning.extensions import db
-from commissioning.mail.operations import queue_email
+from commissioning.core.urls import app_path
+from commissioning.mail.operations import notify, queue_email
+from commissioning.mail.util import commissioners_of
 from commissioning.opportunities.models import (
     Clarification, ClarificationStatus, Follow, Opportunity, OpportunityKind, OpportunityStatus)
 from commissioning.specifications.models import Route, SpecStatus
@@ -60,15 +62,24 @@ def update_opportunity(opp, **fields):
     return opp
 
 
+def opening_problem(opp, now=None):
+    """Why ``opp`` cannot open now, or None: asked before the confirmation page as well as when opening."""
+    if opp.submission_deadline <= (now or utcnow()):
+        return "Set a submission deadline in the future before opening"
+    spec = opp.specification
+    if spec.status not in (SpecStatus.approved, SpecStatus.published):
+        return f"{spec.reference} is {spec.status.title.lower()}: approve it again before opening"
+    return None
+
+
 def open_opportunity(opp, now=None):
     """Publish: freeze the criteria from the approved specification and accept bids until the deadline."""
     lock_row(opp)  # once only: a second request waits, then sees the new state
     now = now or utcnow()
-    if opp.submission_deadline <= now:
-        raise OpportunityError("Set a submission deadline in the future before opening")
+    problem = opening_problem(opp, now)
+    if problem:
+        raise OpportunityError(problem)
     spec = opp.specification
-    if spec.status not in (SpecStatus.approved, SpecStatus.published):
-        raise OpportunityError(f"{spec.reference} is {spec.status.title.lower()}: approve it again before opening")
     _move(opp, OpportunityStatus.open, "published")
     # Bidders read the version approved now, even if the draft was made from one since superseded.
     opp.specification_version = spec.approved_version
@@ -131,7 +142,37 @@ def ask_clarification(opp, user, organisation, question, now=None):
     db.session.flush()
     log_action(opp, "opportunity.clarification_asked", f"Clarification question {item.id} on {opp.reference}",
                sealed_for=opp, clarification_id=item.id)
+    _tell_commissioners_of(item)
     return item
+
+
+def _tell_commissioners_of(item):
+    """The opportunity's commissioner hears that a question waits, never who asked; sealed like the question."""
+    opp = item.opportunity
+    by = opp.clarification_deadline.astimezone(LONDON).strftime("%-d %B %Y")
+    for commissioner in commissioners_of(opp.created_by_id):
+        notify(commissioner, "clarification_asked", f"clarification_asked:{item.id}:{commissioner.id}",
+               f"Question to answer: {opp.title}",
+               f"A bidder asked a clarification question about {opp.reference}. Answer it by {by}.",
+               app_path("opportunities.questions", opp_id=opp.id), template="clarification_asked", sealed_for=opp,
+               opportunity=opp.title, reference=opp.reference, clarification_deadline=opp.clarification_deadline)
+
+
+def _tell_asker(item):
+    """The person who asked hears the answer, published or private; sealed, since it says they asked."""
+    from commissioning.accounts.models import User
+    asker = db.session.get(User, item.asked_by_id) if item.asked_by_id else None
+    if asker is None:
+        return
+    opp = item.opportunity
+    published = item.status is ClarificationStatus.published
+    notify(asker, "clarification_answered", f"clarification_answered:{item.id}:{asker.id}",
+           f"Your question on {opp.title} is answered",
+           f"You asked: {item.question} Answer{' (published for every bidder)' if published else ''}: {item.answer}",
+           app_path("opportunities.show", opp_id=opp.id, _anchor="clarifications"), template="clarification_answered",
+           sealed_for=opp, opportunity=opp.title, reference=opp.reference, question=item.question,
+           published=published, published_question=item.published_question, answer=item.answer,
+           deadline=opp.submission_deadline)
 
 
 def answer_clarification(item, answer, published_question=None):
@@ -145,21 +186,19 @@ def answer_clarification(item, answer, published_question=None):
         item.published_question = published_question
         item.status = ClarificationStatus.published
         _tell_followers(opp, "clarification", f"New clarification: {opp.title}", "opportunity_clarification",
-                        question=published_question, answer=answer)
+                        skip_user_id=item.asked_by_id, question=published_question, answer=answer)
     else:
         item.status = ClarificationStatus.answered_privately
-        if item.asked_by_id:
-            from commissioning.accounts.models import User
-            asker = db.session.get(User, item.asked_by_id)
-            queue_email(asker.email, "clarification_answer", f"Your question on {opp.title}", "clarification_answer",
-                        sealed_for=opp, opportunity=opp.title, reference=opp.reference, question=item.question, answer=answer)
+    _tell_asker(item)  # one mail to the asker, who is left out of the followers' mail
     log_action(opp, "opportunity.clarification_answered", f"Clarification {item.id} answered "
                f"{'and published' if published_question else 'privately'}", clarification_id=item.id)
     return item
 
 
-def _tell_followers(opp, kind, subject, template, **context):
+def _tell_followers(opp, kind, subject, template, skip_user_id=None, **context):
     followers = db.session.scalars(db.select(Follow).where(Follow.opportunity_id == opp.id)).all()
     for f in followers:
+        if f.user_id == skip_user_id:
+            continue
         queue_email(f.user.email, f"opportunity_{kind}", subject, template, sealed_for=opp, opportunity=opp.title,
                     reference=opp.reference, deadline=opp.submission_deadline, **context)

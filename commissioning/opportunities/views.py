@@ -4,19 +4,21 @@ from flask_login import current_user
 
 from commissioning.bids.util import bid_count, counted_submissions, eligibility_failures
 from commissioning.core import notices
+from commissioning.core.confirm import ask_first
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import arg_id
 from commissioning.core.models import LONDON, utcnow
+from commissioning.core.pagination import paginate_list
 from commissioning.core.permissions import ensure, login_required, permission_required
 from commissioning.extensions import db
 from commissioning.opportunities import operations
 from commissioning.opportunities.forms import (
-    AnswerForm, CancelForm, ClarificationForm, OpportunityForm, OpportunityListForm)
+    AnswerForm, BidListForm, CancelForm, ClarificationForm, OpportunityForm, OpportunityListForm)
 from commissioning.opportunities.models import ClarificationStatus, OpportunityStatus
 from commissioning.opportunities.util import (
-    is_following, load_clarification, load_opportunity, public_award, published_clarifications, published_version,
-    search_opportunities)
+    filter_submissions, is_following, load_clarification, load_opportunity, public_award, published_clarifications,
+    published_version, search_opportunities, sort_submissions)
 from commissioning.files.util import send_download
 from commissioning.pdf import render_pdf
 from commissioning.specifications.models import SpecStatus, Specification
@@ -145,6 +147,14 @@ def open_for_bids(opp_id):
     opp = load_opportunity(opp_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if opp.status is OpportunityStatus.draft and not operations.opening_problem(opp) and (page := ask_first(
+            f"Publish {opp.reference} and open it for bids?",
+                          f"“{opp.title}” will be public, and its criteria are fixed from the approved specification.",
+                          "Yes, publish and open for bids",
+                          "Providers can see it, ask clarification questions and bid until the deadline. You can "
+                          "still change the dates (everyone who follows it is told), or cancel it.",
+                          url_for("opportunities.show", opp_id=opp.id))):
+        return page
     try:
         operations.open_opportunity(opp)
     except (operations.OpportunityError, InvalidTransition) as exc:
@@ -160,6 +170,12 @@ def cancel(opp_id):
     opp = load_opportunity(opp_id) or abort(404)
     form = CancelForm()
     if form.validate_on_submit():
+        if (page := ask_first(f"Cancel {opp.reference}?", f"“{opp.title}” will be cancelled for this reason: "
+                              f"{form.reason.data.strip()}.", "Yes, cancel the opportunity",
+                              "Everyone who follows it is emailed the reason. Bids already made are kept, "
+                              "sealed, and no award can be made. To buy the service again, publish a new opportunity.",
+                              url_for("opportunities.show", opp_id=opp.id))):
+            return page
         try:
             operations.cancel_opportunity(opp, form.reason.data)
         except (operations.OpportunityError, InvalidTransition) as exc:
@@ -231,11 +247,15 @@ def bids(opp_id):
     """Sealed until the deadline: before it, only the number of bids is shown."""
     opp = load_opportunity(opp_id) or abort(404)
     sealed = not opp.is_past_deadline()
-    submissions = [] if sealed else counted_submissions(opp)
+    if sealed:  # no search either: a count of matches for a name would say who has bid
+        return render_template("opportunities/bids.html", opp=opp, sealed=True, count=bid_count(opp.id))
+    submissions = counted_submissions(opp)
     flags = {s.id: eligibility_failures(opp, {str(i): s.content["eligibility"].get(q["question"])
                                               for i, q in enumerate(opp.eligibility)}) for s in submissions}
-    return render_template("opportunities/bids.html", opp=opp, sealed=sealed, submissions=submissions,
-                           count=bid_count(opp.id), flags=flags)
+    form = BidListForm(lots=[lot["name"] for lot in opp.lots or []])
+    found = paginate_list(sort_submissions(filter_submissions(submissions, flags, form.read()), form.chosen_sort))
+    return render_template("opportunities/bids.html", opp=opp, sealed=False, submissions=found, flags=flags,
+                           received=len(submissions), filter_form=form, form=form if form.errors_shown else None)
 
 
 @bp.route("/<int:opp_id>/bids/<int:submission_id>/files/<int:file_id>")

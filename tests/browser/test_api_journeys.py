@@ -42,6 +42,10 @@ def test_a_commissioner_creates_uses_and_revokes_a_token(page, axe_page, live_se
     expect(row).to_contain_text(plain[:12], use_inner_text=True)
     assert plain not in page.content()    # the list page has settled: the whole token is nowhere on it
     row.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Revoke the token “Dashboard nightly read”?",
+                                                              use_inner_text=True)
+    expect(page.locator(".govuk-warning-text")).to_contain_text("You cannot undo this", use_inner_text=True)
+    page.get_by_role("button", name="Yes, revoke the token").click()
     # The flash banner is inside <main>, the first match of the old ".govuk-notification-banner, main".
     expect(page.locator(".govuk-notification-banner")).to_contain_text("revoked", use_inner_text=True)
     expect(page.get_by_role("row", name="Dashboard nightly read")).to_contain_text("Revoked", use_inner_text=True)

@@ -22,6 +22,7 @@ import requests
 from werkzeug.serving import make_server
 
 from commissioning import create_app
+from commissioning.core.confirm import IRREVERSIBLE
 from commissioning.core.models import utcnow
 from commissioning.extensions import db, limiter
 from tests import services
@@ -536,7 +537,7 @@ STEPS = [
     Step("evaluation.unassign", C, "/opportunities/2/evaluation"),
     Step("evaluation.allow_interest", C, "/opportunities/2/evaluation",
          {"reason": "Her trusteeship is of Southside alone; no link with Alt Valley"}),
-    Step("evaluation.moderation", C, "/opportunities/2/moderation", {"score": "3", "reason": "Agreed again"}),
+    Step("evaluation.moderate_bid", C, "/opportunities/2/moderation/3", {"score-0": "3", "reason-0": "Agreed again"}),
     Step("evaluation.scoring", C, "/opportunities/2/scoring"),
     Step("evaluation.award", C, "/opportunities/{opp}/award",
          {"bids": "{bid}", "amount-{bid}": "40000", "notice-day": str(date.today().day),
@@ -766,6 +767,14 @@ def test_a_double_submit_does_the_work_once(server, step):
     keys = [el.get("value") for el in form.iter("input") if el.get("name") == "request_key"]
     assert len(keys) == 1 and len(keys[0]) >= 16, "every form carries one request key"
     data = _data(form, step)
+    if step.endpoint in IRREVERSIBLE:
+        # The page's button asks first: what is sent twice is the "Yes" of the confirmation page.
+        asked = post_as(who.http.cookies.get_dict(), who.url(action), data, step.files,
+                        headers={"Referer": who.url(who.last_page)})
+        confirming = [f for a, f in who.forms(asked.text, action) if a == action
+                      and any(el.get("name") == "confirmed" for el in f.iter("input"))]
+        assert asked.status_code == 200 and confirming, f"{step.endpoint} asks before it acts: {asked.status_code}"
+        data = form_fields(confirming[0])
     before = audit_ids(server)
     answers = who.twice(action, data, files=step.files)
     codes = [a.status_code for a in answers]

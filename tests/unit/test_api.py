@@ -87,7 +87,10 @@ def test_revoking_a_token_stops_it_at_once_and_only_its_owner_can(app, login, cr
     assert signed_in(app, other).post(f"/account/api-tokens/{token.id}/revoke").status_code == 404
     assert app.test_client().get("/api/v1/needs", headers=bearer(plain)).status_code == 200
     client = login(owner)
-    response = client.post(f"/account/api-tokens/{token.id}/revoke")
+    asked = client.post(f"/account/api-tokens/{token.id}/revoke")
+    assert asked.status_code == 200 and "Yes, revoke the token" in asked.get_data(as_text=True)
+    assert app.test_client().get("/api/v1/needs", headers=bearer(plain)).status_code == 200
+    response = client.post(f"/account/api-tokens/{token.id}/revoke", data={"confirmed": "yes"})
     assert response.status_code == 302
     body = assert_error(app.test_client().get("/api/v1/needs", headers=bearer(plain)), 401)
     assert "revoked" in body["message"]

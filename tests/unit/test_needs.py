@@ -205,6 +205,10 @@ def test_evidence_can_be_removed_by_a_commissioner_only(app, create_user, create
     assert "Remove" not in monitor.get(f"/needs/{need.id}").get_data(as_text=True)
     assert monitor.post(f"/needs/{need.id}/evidence/{item.id}/remove").status_code == 403
     assert "Remove" in commissioner.get(f"/needs/{need.id}").get_data(as_text=True)
-    assert commissioner.post(f"/needs/{need.id}/evidence/{item.id}/remove").status_code == 302
+    asked = commissioner.post(f"/needs/{need.id}/evidence/{item.id}/remove")
+    assert asked.status_code == 200 and "You cannot undo this" in asked.get_data(as_text=True)
+    assert db.session.get(EvidenceItem, item.id) is not None
+    assert commissioner.post(f"/needs/{need.id}/evidence/{item.id}/remove",
+                             data={"confirmed": "yes"}).status_code == 302
     assert db.session.get(EvidenceItem, item.id) is None
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "need.evidence_removed"))

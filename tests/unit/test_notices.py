@@ -100,7 +100,7 @@ def test_an_incomplete_bid_is_refused_as_an_error_and_a_complete_one_is_a_succes
 def test_a_replayed_form_says_so_in_an_important_banner(login, create_user, create_opportunity):
     opp = create_opportunity(opened=False)
     client = login(create_user(Role.commissioner))
-    data = {"request_key": "replay-" + "k" * 20}
+    data = {"request_key": "replay-" + "k" * 20, "confirmed": "yes"}  # the "Yes" of the confirmation page
     assert client.post(f"/opportunities/{opp.id}/open", data=data, follow_redirects=True).status_code == 200
     again = client.post(f"/opportunities/{opp.id}/open", data=data)
     assert again.headers.get("Idempotent-Replayed") == "true"

@@ -143,7 +143,8 @@ def test_an_admin_revokes_a_session_all_sessions_and_a_token(app, login, create_
     assert signed_out(laptop.get("/dashboard")) and phone.get("/dashboard").status_code == 200
     assert client.post(f"/admin/users/{person.id}/sessions/revoke").status_code == 302
     assert signed_out(phone.get("/dashboard"))
-    assert client.post(f"/admin/users/{person.id}/tokens/{token.id}/revoke").status_code == 302
+    assert client.post(f"/admin/users/{person.id}/tokens/{token.id}/revoke",
+                       data={"confirmed": "yes"}).status_code == 302
     assert app.test_client().get("/api/v1/needs", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
     assert audited("user.session_revoked", person) and audited("user.sessions_revoked", person)
     other = create_user(Role.commissioner)

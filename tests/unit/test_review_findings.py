@@ -91,7 +91,8 @@ def test_the_last_evidence_of_an_evidenced_need_cannot_be_removed(login, create_
     need = prioritised_need()
     client = login(create_user(Role.commissioner))
     item = need.evidence[0]
-    response = client.post(f"/needs/{need.id}/evidence/{item.id}/remove", follow_redirects=True)
+    response = client.post(f"/needs/{need.id}/evidence/{item.id}/remove", data={"confirmed": "yes"},
+                           follow_redirects=True)
     assert "must keep at least one evidence item" in response.get_data(as_text=True)
     assert item in need.evidence
 
