@@ -1,4 +1,9 @@
-"""Demo data drawn from the Liverpool and Leicestershire papers; idempotent by natural keys."""
+"""Demo data: Liverpool's five districts as a council in England finds them in 2026/27.
+
+The districts come from the Liverpool and Leicestershire papers; the partners, funding streams, duties
+and figures are today's (financial years 2025/26 and 2026/27), and every figure is a demo figure.
+Idempotent by natural keys.
+"""
 from commissioning.accounts.models import Organisation, OrganisationType, Role, User
 from commissioning.accounts.operations import create_organisation, create_user
 from commissioning.extensions import db
@@ -8,10 +13,13 @@ DEMO_PASSWORD = "demo-password"
 
 LOCALITIES = ["Alt Valley", "City and North", "East", "South", "South Central"]
 
+ICB = "NHS Cheshire and Merseyside Integrated Care Board"   # integrated care boards plan NHS services (since July 2022)
+
 ORGANISATIONS = [
     ("Liverpool City Council", OrganisationType.local_authority, {"local_authority_code": "LIV"}),
     ("Merseyside Police", OrganisationType.police, {}),
-    ("NHS Liverpool Primary Care Trust", OrganisationType.nhs_body, {}),
+    (ICB, OrganisationType.nhs_body, {}),
+    ("Liverpool City Region Combined Authority", OrganisationType.local_authority, {}),
     ("Alt Valley Youth Partnership", OrganisationType.charity,
      {"charity_number": "1098765", "address": "Croxteth Community Centre, Liverpool L11"}),
     ("Southside Young People's Arts CIC", OrganisationType.cic,
@@ -21,7 +29,7 @@ ORGANISATIONS = [
 USERS = [
     ("admin@demo.test", "Asha Patel", [Role.admin], "Liverpool City Council", False),
     ("commissioner@demo.test", "Chris Doyle", [Role.commissioner], "Liverpool City Council", False),
-    ("evaluator@demo.test", "Eve Morgan", [Role.evaluator], "NHS Liverpool Primary Care Trust", False),
+    ("evaluator@demo.test", "Eve Morgan", [Role.evaluator], ICB, False),
     ("provider@demo.test", "Priya Shah", [Role.provider], "Alt Valley Youth Partnership", True),
     ("provider2@demo.test", "Sam Okafor", [Role.provider], "Southside Young People's Arts CIC", True),
     ("evaluator2@demo.test", "Ed Kaur", [Role.evaluator], "Merseyside Police", False),
@@ -32,7 +40,7 @@ USERS = [
     # Duties apart: the specifications Chris writes are approved by two other people, one a stage.
     ("approver@demo.test", "Dana Flynn", [Role.commissioner], "Liverpool City Council", False),
     ("approver2@demo.test", "Rob Mensah", [Role.commissioner], "Liverpool City Council", False),
-    ("evaluator4@demo.test", "Femi Adeyemi", [Role.evaluator], "NHS Liverpool Primary Care Trust", False),
+    ("evaluator4@demo.test", "Femi Adeyemi", [Role.evaluator], ICB, False),
 ]
 
 

@@ -1,14 +1,17 @@
 """Demo records for identifying need: locality figures, indicators, funds, needs, provision.
 
-Figures for the indicators come from Liverpool's youth support strategy (teenage
-conceptions, NEET, two hours of sport, first-time entrants); funding stream names from
-the same paper. Locality figures and amounts are illustrative.
+A council in England in 2026/27: the youth services duty (section 507B of the Education Act 1996)
+and its statutory guidance of 2023, Youth Matters (the national youth strategy of 2025), and today's
+funding streams and partners: the Holiday Activities and Food programme, the Youth Guarantee
+trailblazer, family hubs and the integrated care board. The indicators are the kind the seed papers
+tabulate, measured the way councils measure them now. Every figure is a demo figure, not Liverpool's.
 """
 from datetime import date
 from decimal import Decimal
 
 from commissioning.accounts.models import Organisation, User
 from commissioning.core.vocabulary import EcmOutcome, Tier, VulnerableGroup
+from commissioning.demo import ICB
 from commissioning.extensions import db
 from commissioning.funding import operations as funding_ops
 from commissioning.funding.models import ContributionKind, LedgerEntry, Pot, PotKind
@@ -20,7 +23,9 @@ from commissioning.needs.models import EvidenceSource, Need, NeedStatus
 from commissioning.provision import operations as provision_ops
 from commissioning.provision.models import Provision, Venue
 
-LOCALITY_FIGURES = {  # young people aged 13-19, deprivation score, rural isolation score (illustrative)
+YEAR = 2026            # the financial year the demo is set in: 2026/27 (the year before, 2025/26, has records too)
+
+LOCALITY_FIGURES = {  # young people aged 13-19, deprivation score, rural isolation score (demo figures)
     "Alt Valley": (9800, Decimal("48.5"), Decimal("1.5")),
     "City and North": (11200, Decimal("56.2"), Decimal("0.5")),
     "East": (8900, Decimal("39.8"), Decimal("1.0")),
@@ -28,76 +33,95 @@ LOCALITY_FIGURES = {  # young people aged 13-19, deprivation score, rural isolat
     "South Central": (8400, Decimal("44.1"), Decimal("0.5")),
 }
 
+NEET = "16 and 17 year olds not in education, employment or training, or not known"
+PARTICIPATION = "Young people taking part in positive activities every month"
+WELLBEING = "Young people with high life satisfaction"
+
 INDICATORS = [
-    dict(name="Under-18 conception rate", unit="conceptions per 1,000 females aged 15 to 17",
-         polarity=Polarity.lower_is_better, baseline_year=1998, baseline_value=Decimal("57.9"),
-         tolerance=Decimal("2"), financial_years=False,
-         story="Conceptions fell steadily from 2000 to 2004, rose in 2004 and 2005, and fell sharply in 2006. "
-               "Early 2007 figures suggest another rise. Most conceptions are to young women aged 16 to 18; "
-               "looked-after young people, care leavers, young offenders and young people not in education, "
-               "employment or training are the most at risk. Seven wards have rates above 60 per 1,000.",
-         years={1999: (None, "55.0"), 2000: (None, "50.3"), 2001: (None, "45.8"), 2002: (None, "44.0"),
-                2003: (None, "43.1"), 2004: (None, "44.2"), 2005: (None, "47.2"), 2006: (None, "41.6"),
-                2007: ("37.7", None), 2008: ("33.8", None), 2009: ("29.9", None), 2010: ("26.0", None)}),
-    dict(name="16 to 18 year olds not in education, employment or training", unit="% of 16 to 18 year olds",
-         polarity=Polarity.lower_is_better, baseline_year=2004, baseline_value=Decimal("13.0"),
-         tolerance=Decimal("0.1"),
-         story="Performance is improving, but the city still has one of the highest NEET rates in England. "
-               "NEET rates are highest where deprivation and parental unemployment are highest.",
-         years={2005: ("12.12", "12.12"), 2006: ("12.02", "12.06"), 2007: ("11.1", "11.06"),
-                2008: ("10.5", None), 2009: ("9.9", None), 2010: ("9.3", None)}),
-    dict(name="Young people taking two hours of PE and sport a week", unit="% of young people",
-         polarity=Polarity.higher_is_better, baseline_year=2004, baseline_value=Decimal("33"),
-         tolerance=Decimal("3"),
-         story="Participation has risen from a very low base in 2004. Data is collected each June.",
-         years={2005: ("50", "55"), 2006: ("75", "86"), 2007: ("85", "88"), 2008: ("90", None),
-                2009: ("95", None), 2010: ("100", None)}),
-    dict(name="First-time entrants to the youth justice system", unit="% change on the year before",
-         polarity=Polarity.lower_is_better, baseline_year=2004, baseline_value=Decimal("0"),
-         tolerance=Decimal("2"),
-         story="The baseline was adjusted at the start of 2007/08 because the earlier one was inaccurate. "
-               "Extra Youth Justice Board money supports prevention work and parenting provision.",
-         years={2005: ("-2", "-2.5"), 2006: ("-4", "12"), 2007: ("-4", "-8.3"), 2008: ("-2", None)}),
+    dict(name=NEET, unit="% of 16 and 17 year olds", polarity=Polarity.lower_is_better, baseline_year=2022,
+         baseline_value=Decimal("7.9"), tolerance=Decimal("0.3"), financial_years=False,
+         story="Demo figures. The measure councils send the Department for Education each year: the average of "
+               "December, January and February, so 2026 is the winter of 2025/26. It has fallen slowly since "
+               "2022 but is still above the England average, and is highest in City and North and among care "
+               "leavers. Since 2025/26 the Youth Guarantee trailblazer in the Liverpool City Region has also "
+               "supported 18 to 21 year olds into learning or work.",
+         years={2023: ("7.6", "7.7"), 2024: ("7.3", "7.2"), 2025: ("7.0", "7.1"), 2026: ("6.8", "6.9"),
+                2027: ("6.5", None)}),
+    dict(name="First-time entrants to the youth justice system", unit="per 100,000 young people aged 10 to 17",
+         polarity=Polarity.lower_is_better, baseline_year=2022, baseline_value=Decimal("265"),
+         tolerance=Decimal("10"), financial_years=False,
+         story="Demo figures, by calendar year. Falling since 2022 as the youth justice service and Merseyside "
+               "Police divert more young people away from a first caution or conviction. The rise in 2025 was "
+               "in South Central, where prevention work on serious violence is now focused.",
+         years={2023: ("255", "248"), 2024: ("240", "236"), 2025: ("225", "231"), 2026: ("215", None)}),
+    dict(name=PARTICIPATION, unit="% of 13 to 19 year olds", polarity=Polarity.higher_is_better,
+         baseline_year=2025, baseline_value=Decimal("21.4"), tolerance=Decimal("2"),
+         story="Demo figures, from the council's count of different young people at commissioned youth "
+               "sessions (each counted once however often they come). Counted from April 2025, when the youth "
+               "offer was reviewed against the 2023 statutory guidance; 2026/27 is April to November so far.",
+         years={2025: (None, "21.4"), 2026: ("24", "23.1")}),
+    dict(name=WELLBEING, unit="% scoring 7 or more out of 10", polarity=Polarity.higher_is_better,
+         baseline_year=2023, baseline_value=Decimal("62"), tolerance=Decimal("2"), financial_years=False,
+         story="Demo figures, from the city's survey of secondary school pupils each summer term, which asks the "
+               "ONS life satisfaction question (0 to 10). Lower for girls, young carers and young people in care. "
+               "Waiting for mental health support is the worry young people name most.",
+         years={2024: ("63", "60"), 2025: ("64", "61"), 2026: ("65", "63")}),
 ]
+
+MENTAL_HEALTH_NEED = "Early mental health support for young people outside school"
+PROCUREMENT_TITLE = "Young people's mental health and wellbeing support: light-touch procurement"
 
 NEEDS = [
     dict(title="Evening and weekend activities in Alt Valley", tier=Tier.universal, age_min=13, age_max=19,
          localities=["Alt Valley"], groups=[], outcomes=[EcmOutcome.enjoy_and_achieve, EcmOutcome.positive_contribution],
          need_not_met="Young people in Croxteth and Norris Green have few safe places to go on Friday and "
                       "Saturday evenings and during school holidays.",
-         how_identified="Consultation with young people and the neighbourhood youth advisory group.",
-         desired_outcomes="More young people taking part in positive activities two hours a week.",
-         status=NeedStatus.prioritised, indicator="Young people taking two hours of PE and sport a week",
-         evidence=[(EvidenceSource.young_people, date(2008, 3, 14),
+         how_identified="Consultation with young people through the Youth Voice Panel and the Alt Valley youth forum.",
+         desired_outcomes="More young people taking part in positive activities every month, in places they feel safe.",
+         plan_priorities="The council's youth offer under section 507B of the Education Act 1996 and the 2023 "
+                         "statutory guidance; a safe place to go, from Youth Matters, the national youth strategy.",
+         status=NeedStatus.prioritised, indicator=PARTICIPATION,
+         evidence=[(EvidenceSource.young_people, date(YEAR, 3, 14),
                     "Survey of 420 young people: 61% said there was nothing to do locally at weekends."),
-                   (EvidenceSource.dataset, date(2008, 1, 31),
+                   (EvidenceSource.dataset, date(YEAR, 1, 31),
                     "Youth service attendance data shows no open-access sessions after 6pm on Saturdays.")],
-         preferred="Commission open-access youth clubs on Friday and Saturday evenings"),
-    dict(title="Sexual health outreach in hot-spot wards", tier=Tier.targeted, age_min=13, age_max=19,
-         localities=["City and North", "South Central"],
-         groups=[VulnerableGroup.looked_after, VulnerableGroup.teenage_parents, VulnerableGroup.neet],
+         preferred=("Commission open-access youth clubs on Friday and Saturday evenings",
+                    "Grant-fund local voluntary groups to run the sessions.")),
+    dict(title=MENTAL_HEALTH_NEED, tier=Tier.targeted, age_min=13,
+         age_max=19, localities=["City and North", "South Central"],
+         groups=[VulnerableGroup.looked_after, VulnerableGroup.young_carers, VulnerableGroup.neet],
          outcomes=[EcmOutcome.be_healthy, EcmOutcome.stay_safe],
-         need_not_met="Under-18 conception rates above 60 per 1,000 in seven wards, with too little sex and "
-                      "relationships education outside school.",
-         status=NeedStatus.evidenced, indicator="Under-18 conception rate",
-         evidence=[(EvidenceSource.health, date(2008, 2, 20),
-                    "Ward-level conception data for 2003 to 2005 identifies the hot-spot wards.")]),
-    dict(title="Support into learning or work for 16 to 18 year olds", tier=Tier.early_intervention,
-         age_min=16, age_max=19, localities=["City and North", "East"], groups=[VulnerableGroup.neet],
-         outcomes=[EcmOutcome.economic_wellbeing],
-         need_not_met="Too many 16 to 18 year olds are not in education, employment or training, especially "
-                      "where parental unemployment is high.",
-         status=NeedStatus.draft, indicator="16 to 18 year olds not in education, employment or training",
-         evidence=[]),
+         need_not_met="Young people wait a long time for mental health support, and many need not a clinic but a "
+                      "trusted adult to talk to near home, before things get worse.",
+         plan_priorities="NHS Cheshire and Merseyside's mental health plan for children and young people; someone "
+                         "who cares for every young person, from Youth Matters, the national youth strategy.",
+         status=NeedStatus.evidenced, indicator=WELLBEING,
+         evidence=[(EvidenceSource.health, date(YEAR, 2, 20),
+                    "The integrated care board's figures: mental health support teams reach about half of schools "
+                    "and colleges, and fewest in these two districts."),
+                   (EvidenceSource.young_people, date(YEAR, 7, 10),
+                    "Pupil survey: waiting for mental health support is the worry young people name most.")],
+         preferred=("Commission drop-in wellbeing support in the community",
+                    "A voluntary organisation runs drop-ins and one-to-one support, with agreed routes to NHS help.")),
+    dict(title="Support into education, training or work for 16 to 19 year olds", tier=Tier.early_intervention,
+         age_min=16, age_max=19, localities=["City and North", "East"],
+         groups=[VulnerableGroup.neet, VulnerableGroup.looked_after], outcomes=[EcmOutcome.economic_wellbeing],
+         need_not_met="Too many 16 and 17 year olds are not in education, employment or training, or the council "
+                      "does not know what they are doing, most of all where parents are out of work.",
+         plan_priorities="The council's duty to track and encourage 16 and 17 year olds' participation; the Youth "
+                         "Guarantee trailblazer for 18 to 21 year olds in the Liverpool City Region.",
+         status=NeedStatus.draft, indicator=NEET, evidence=[]),
     dict(title="Transition support for young people with learning difficulties", tier=Tier.targeted,
          age_min=14, age_max=25, for_lldd=True, localities=["Alt Valley", "City and North", "East", "South",
                                                             "South Central"],
          groups=[VulnerableGroup.lldd], outcomes=[EcmOutcome.enjoy_and_achieve, EcmOutcome.economic_wellbeing],
          need_not_met="Young people with learning difficulties or disabilities lose support when they leave "
                       "school, with few activities or routes into work up to 25.",
+         plan_priorities="The youth services duty covers young people with learning difficulties or disabilities "
+                         "to 24; the family hubs serve families of young people with SEND to 25.",
          status=NeedStatus.evidenced, indicator=None,
-         evidence=[(EvidenceSource.parents_carers, date(2008, 4, 2),
-                    "Parents’ forum: families describe a ‘cliff edge’ in support at 19.")]),
+         evidence=[(EvidenceSource.parents_carers, date(YEAR, 4, 2),
+                    "Parent carer forum: families describe a ‘cliff edge’ in support at 19.")]),
 ]
 
 VENUES = [
@@ -133,11 +157,14 @@ PROVISION = [
 ]
 
 
+def _org(name):
+    return db.session.scalars(db.select(Organisation).where(Organisation.name == name)).one()
+
+
 def load_cycle_demo(created=0):
     """Create the missing records of this stage; returns the running count of records created."""
-    council = db.session.scalars(db.select(Organisation).where(Organisation.name == "Liverpool City Council")).one()
-    police = db.session.scalars(db.select(Organisation).where(Organisation.name == "Merseyside Police")).one()
-    pct = db.session.scalars(db.select(Organisation).where(Organisation.name == "NHS Liverpool Primary Care Trust")).one()
+    council, police, icb = _org("Liverpool City Council"), _org("Merseyside Police"), _org(ICB)
+    combined = _org("Liverpool City Region Combined Authority")
     commissioner = db.session.scalars(db.select(User).where(User.email == "commissioner@demo.test")).one()
     localities = {loc.name: loc for loc in db.session.scalars(db.select(Locality))}
 
@@ -160,35 +187,57 @@ def load_cycle_demo(created=0):
 
     pots = {(p.name, p.financial_year): p for p in db.session.scalars(db.select(Pot))}
 
-    def pot(name, **fields):
+    def pot(name, year=YEAR, **fields):
         nonlocal created
-        if (name, 2008) in pots:
+        if (name, year) in pots:
             return None
         created += 1
-        return funding_ops.create_pot(name=name, financial_year=2008, **fields)
+        return funding_ops.create_pot(name=name, financial_year=year, **fields)
 
-    yof = pot("Youth Opportunities Fund", kind=PotKind.funding_stream, funder_id=council.id,
-              amount_pence=45_000_000, ring_fenced=True, tiers=["universal"],
-              conditions="Ring-fenced. Spending decided by young people through the Youth Opportunities Panel.")
-    pot("Positive Activities for Young People", kind=PotKind.funding_stream, funder_id=council.id,
-        amount_pence=120_000_000, ring_fenced=False, tiers=["universal", "early_intervention"],
-        conditions="Part of the Area Based Grant.")
-    pot("Connexions", kind=PotKind.funding_stream, funder_id=council.id, amount_pence=310_000_000,
-        ring_fenced=False, tiers=["early_intervention", "targeted"], conditions="Part of the Area Based Grant.")
-    pooled = pot("Targeted youth support pooled budget", kind=PotKind.pooled_budget, funder_id=council.id,
+    voice = pot("Youth Voice Fund", kind=PotKind.funding_stream, funder_id=council.id, amount_pence=45_000_000,
+                ring_fenced=True, tiers=["universal"],
+                conditions="Council money that young people decide how to spend, through the Youth Voice Panel: "
+                           "the 2023 statutory guidance expects young people to shape the local youth offer.")
+    pot("Local youth offer", kind=PotKind.funding_stream, funder_id=council.id, amount_pence=120_000_000,
+        ring_fenced=False, tiers=["universal", "early_intervention"],
+        conditions="The council's budget for its duty under section 507B of the Education Act 1996 to secure, so "
+                   "far as reasonably practicable, enough youth services and activities for 13 to 19 year olds "
+                   "(to 24 for young people with learning difficulties or disabilities).")
+    haf_conditions = ("Department for Education grant, renewed in 2025 for three more years. Free holiday clubs "
+                      "with a healthy meal at Easter, in the summer and at Christmas, for children in reception to "
+                      "year 11 who get benefits-related free school meals.")
+    last_haf = pot("Holiday Activities and Food programme", year=YEAR - 1, kind=PotKind.funding_stream,
+                   funder_id=council.id, amount_pence=310_000_000, ring_fenced=True,
+                   tiers=["universal", "early_intervention"], conditions=haf_conditions)
+    pot("Holiday Activities and Food programme", kind=PotKind.funding_stream, funder_id=council.id,
+        amount_pence=315_000_000, ring_fenced=True, tiers=["universal", "early_intervention"],
+        conditions=haf_conditions)
+    guarantee_conditions = ("Liverpool's share of the Liverpool City Region's Youth Guarantee trailblazer money "
+                            "from the Department for Work and Pensions: support into learning, training or work for "
+                            "18 to 21 year olds most at risk of falling out of it, care leavers first.")
+    for year, amount in ((YEAR - 1, 62_000_000), (YEAR, 65_000_000)):
+        pot("Youth Guarantee trailblazer", year=year, kind=PotKind.funding_stream, funder_id=combined.id,
+            amount_pence=amount, ring_fenced=True, tiers=["early_intervention", "targeted"],
+            conditions=guarantee_conditions)
+    pooled = pot("Early help for young people pooled budget", kind=PotKind.pooled_budget, funder_id=council.id,
                  ring_fenced=False, tiers=["early_intervention", "targeted"],
-                 conditions="Pooled under the Children Act 2004 for the locality teams.")
+                 conditions="Pooled under section 10 of the Children Act 2004 by the partners in early help.")
     if pooled is not None:
-        funding_ops.add_contribution(pooled, council, ContributionKind.cash, "Council base budget", 40_000_000)
-        funding_ops.add_contribution(pooled, police, ContributionKind.cash, "Neighbourhood policing fund", 5_000_000)
+        funding_ops.add_contribution(pooled, council, ContributionKind.cash, "Council early help budget", 40_000_000)
+        funding_ops.add_contribution(pooled, council, ContributionKind.accommodation,
+                                     "Rooms at the family hubs for drop-in sessions", 1_500_000)
+        funding_ops.add_contribution(pooled, police, ContributionKind.cash, "Neighbourhood policing: prevention",
+                                     5_000_000)
         funding_ops.add_contribution(pooled, police, ContributionKind.staff,
                                      "Two neighbourhood officers, one day a week each", 3_000_000)
-        funding_ops.add_contribution(pooled, pct, ContributionKind.cash, "Teenage pregnancy grant", 12_000_000)
-        funding_ops.add_contribution(pooled, pct, ContributionKind.accommodation,
-                                     "Clinic rooms for drop-in sessions", 1_500_000)
-    if yof is not None and not db.session.scalar(db.select(LedgerEntry.id).where(LedgerEntry.pot_id == yof.id)):
-        funding_ops.commit_funds(yof, 9_000_000, "demo", None,
-                                 "Youth Opportunities Panel grants awarded before this service", youth_directed=True)
+        funding_ops.add_contribution(pooled, icb, ContributionKind.cash,
+                                     "Children and young people's mental health: early support", 12_000_000)
+    if voice is not None and not db.session.scalar(db.select(LedgerEntry.id).where(LedgerEntry.pot_id == voice.id)):
+        funding_ops.commit_funds(voice, 9_000_000, "demo", None,
+                                 "Youth Voice Panel grants awarded before this service", youth_directed=True)
+    if last_haf is not None:
+        funding_ops.commit_funds(last_haf, 310_000_000, "demo", None,
+                                 "Holiday clubs at Easter, in the summer and at Christmas 2025")
 
     venues = {v.name: v for v in db.session.scalars(db.select(Venue))}
     for spec in VENUES:
@@ -223,8 +272,8 @@ def load_cycle_demo(created=0):
         for source, when, summary in evidence:
             need_ops.add_evidence(need, commissioner, source, when, summary)
         if preferred:
-            need_ops.save_option(need, None, title=preferred, likelihood=2, impact=3, is_preferred=True,
-                                 description="Grant-fund local voluntary groups to run the sessions.")
+            need_ops.save_option(need, None, title=preferred[0], likelihood=2, impact=3, is_preferred=True,
+                                 description=preferred[1])
         if status is not NeedStatus.draft:
             need_ops.change_need_status(need, NeedStatus.evidenced)
         if status is NeedStatus.prioritised:
@@ -249,8 +298,8 @@ def load_specification_demo(created=0):
     if need.status is not NeedStatus.prioritised:
         return created
     commissioner = db.session.scalars(db.select(User).where(User.email == "commissioner@demo.test")).one()
-    pot = db.session.scalars(db.select(Pot).where(Pot.name == "Positive Activities for Young People")).one()
-    indicator = db.session.scalars(db.select(Indicator).where(Indicator.name.startswith("Young people taking"))).one()
+    pot = db.session.scalars(db.select(Pot).where(Pot.name == "Local youth offer", Pot.financial_year == YEAR)).one()
+    indicator = db.session.scalars(db.select(Indicator).where(Indicator.name == PARTICIPATION)).one()
     route, why = suggest_route(9_000_000)
     quality = dict(kind="quality", scale_max=5, descriptors=DEFAULT_DESCRIPTORS)
     content = {
@@ -307,7 +356,6 @@ def load_opportunity_demo(created=0):
 
     from commissioning.bids import operations as bid_ops
     from commissioning.core.models import LONDON
-    from commissioning.needs.models import NeedOption
     from commissioning.opportunities import operations as opp_ops
     from commissioning.opportunities.models import Opportunity
     from commissioning.providers import operations as provider_ops
@@ -345,25 +393,27 @@ def load_opportunity_demo(created=0):
                            eligibility={"0": "yes"})
 
     # A closed procurement with both providers' submitted bids, from a second specification.
-    need = db.session.scalars(db.select(Need).where(Need.title == "Sexual health outreach in hot-spot wards")).one()
-    option = db.session.scalars(db.select(NeedOption).where(NeedOption.need_id == need.id)).first()
-    need_ops.save_option(need, option, is_preferred=True)
+    need = db.session.scalars(db.select(Need).where(Need.title == MENTAL_HEALTH_NEED)).one()
     need_ops.change_need_status(need, NeedStatus.prioritised)
-    pot = db.session.scalars(db.select(Pot).where(Pot.name == "Targeted youth support pooled budget")).one()
+    pot = db.session.scalars(db.select(Pot).where(Pot.name == "Early help for young people pooled budget")).one()
     quality = dict(kind="quality", scale_max=5, descriptors=DEFAULT_DESCRIPTORS)
     content = {
-        "title": "Sexual health outreach for young people", "purpose": "Sex and relationships education and "
-        "outreach for young people outside school in the wards with the highest conception rates.",
-        "outcomes": [{"text": "Fewer under-18 conceptions", "trace": f"need:{need.id}:be_healthy"}],
-        "outputs": "Weekly outreach sessions in six wards.", "kpis": [
+        "title": "Mental health and wellbeing support for young people", "purpose": "Drop-in sessions and "
+        "one-to-one support from trained youth workers and counsellors, outside school and near home, in the "
+        "wards where young people wait longest for help.",
+        "outcomes": [{"text": "More young people with good mental health and wellbeing",
+                      "trace": f"need:{need.id}:be_healthy"}],
+        "outputs": "Weekly drop-in sessions in six wards.", "kpis": [
             {"name": "Young people reached", "unit": "young people", "target": "400", "frequency": "quarterly",
              "indicator_id": None}],
-        "requirements": "Trained sexual health workers; links to clinics.", "target_groups": ["looked_after", "neet"],
+        "requirements": "Qualified youth workers and counsellors with enhanced DBS checks; agreed routes to NHS "
+                        "mental health services.", "target_groups": ["looked_after", "young_carers"],
         "locality_ids": [loc.id for loc in need.localities], "age_min": 13, "age_max": 19, "contract_months": 24,
         "extension_options": "", "max_value_pence": 12_000_000, "pot_id": pot.id,
         "payment_schedule": "quarterly_in_arrears", "monitoring_frequency": "quarterly", "light_touch": True,
         "route": "light_touch", "suggested_route": "grant_round",
-        "route_reason": "The group chose a competitive light-touch procurement for a health-related service.",
+        "route_reason": "The group chose a competitive light-touch procurement under the Procurement Act 2023 for "
+                        "a service part-funded by the NHS.",
         "criteria": [dict(name="Quality of the service", weight=50, parent=None, **quality),
                      dict(name="Reaching the most vulnerable", weight=20, parent=None, **quality),
                      {"name": "Price", "kind": "price", "weight": 20, "parent": None,
@@ -377,16 +427,18 @@ def load_opportunity_demo(created=0):
     spec_ops.decide(spec2, second, True, "Approved")
     opened = start - timedelta(days=55)
     procurement = opp_ops.create_opportunity(
-        spec2, commissioner, title="Sexual health outreach for young people: light-touch procurement",
-        summary="A two-year contract for outreach in the wards with the highest under-18 conception rates.",
+        spec2, commissioner, title=PROCUREMENT_TITLE,
+        summary="A two-year contract for drop-in and one-to-one support in the wards where young people wait "
+                "longest for help.",
         clarification_deadline=opened + timedelta(days=20), submission_deadline=start - timedelta(days=5),
         word_limit=500, eligibility=[{"question": "Do all your outreach staff have enhanced DBS checks?",
                                       "pass_answer": "yes"}])
     opp_ops.open_opportunity(procurement, now=opened)
-    answers = [("Our nurses and youth workers run weekly sessions in youth clubs and on the street.",
-                "We work with the leaving care team and pupil referral units.", "Apprenticeships for local young people.",
+    answers = [("Our counsellors and youth workers run weekly drop-ins in youth clubs and family hubs.",
+                "We work with the leaving care team, young carers' services and pupil referral units.",
+                "Apprenticeships for local young people.",
                 11_500_000, "yes"),
-               ("Peer educators trained through our arts programme lead workshops in community venues.",
+               ("Peer mentors trained through our arts programme lead wellbeing workshops in community venues.",
                 "Young carers and young parents co-design the sessions.", "Volunteering with accreditation.",
                 10_800_000, "no")]
     for (org, user), (a1, a2, a3, price, dbs) in zip(zip(orgs, providers), answers):
@@ -460,7 +512,7 @@ PANEL_BALLOTS = [(0, 1, 3), (0, 2, 4), (1, 3, 5), (2, 5), (0, 1, 4, 3), (3, 5), 
 
 
 def load_panels_demo(created=0):
-    """The Youth Opportunities Panel: members (one awaiting consent), a counted round and an open one."""
+    """The Youth Voice Panel: members (one awaiting consent), a counted round and an open one."""
     from datetime import timedelta
 
     from commissioning.core.models import utcnow
@@ -470,10 +522,10 @@ def load_panels_demo(created=0):
         return created
     facilitator = db.session.scalars(db.select(User).where(User.email == "facilitator@demo.test")).one()
     jordan = db.session.scalars(db.select(User).where(User.email == "member@demo.test")).one()
-    yof = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Opportunities Fund")).one()
+    yof = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Voice Fund")).one()
     orgs = {o.name: o for o in db.session.scalars(db.select(Organisation))}
     localities = {loc.name: loc for loc in db.session.scalars(db.select(Locality))}
-    panel = panel_ops.create_panel("Youth Opportunities Panel", None, facilitator)
+    panel = panel_ops.create_panel("Youth Voice Panel", None, facilitator)
     member = PanelMember(panel=panel, user=jordan, display_name="Jordan", age_band=AgeBand.age_14_15,
                          locality=localities["Alt Valley"])
     db.session.add(member)
@@ -588,8 +640,8 @@ def load_contracts_demo(created=0):
         return created
     today = utcnow().astimezone(LONDON).date()
     contract_ops.ensure_clauses()
-    (awarded,) = _past_award(specs[1], "Sexual health outreach for young people 2026: light-touch procurement",
-                             "Outreach in the wards with the highest under-18 conception rates.",
+    (awarded,) = _past_award(specs[1], "Wellbeing drop-ins for young people: light-touch procurement",
+                             "Drop-in wellbeing support in the wards where young people wait longest for help.",
                              [(provider2, 10_400_000)], 340, 300, commissioner)
     # Monthly returns, started after the award so that one return fell due ten days ago (the next in about
     # three weeks).

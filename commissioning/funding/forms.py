@@ -14,7 +14,7 @@ class PotForm(Form):
     kind = EnumRadioField("Kind", enum=PotKind, validators=[InputRequired("Choose the kind of pot")])
     funder = SelectField("Funder or lead partner", widget=GovSelect(), coerce=int,
                          validators=[InputRequired("Choose the funder")])
-    financial_year = IntegerField("Financial year it starts", widget=GovTextInput(), description="2008 for 2008/09",
+    financial_year = IntegerField("Financial year it starts", widget=GovTextInput(), description="2026 for 2026/27",
                                   render_kw={"inputmode": "numeric"},
                                   validators=[InputRequired("Enter the financial year"),
                                               NumberRange(1990, 2100, "Enter a year like 2026")])

@@ -6,7 +6,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from commissioning.core.forms import EnumRadioField, FiniteNumber
 from commissioning.indicators.models import Polarity
 
-YEARS = NumberRange(1990, 2100, "Enter a year between 1990 and 2100, like 2008")
+YEARS = NumberRange(1990, 2100, "Enter a year between 1990 and 2100, like 2026")
 
 
 class IndicatorForm(Form):
@@ -23,7 +23,7 @@ class IndicatorForm(Form):
                              description="How far off target, in the indicator’s unit, still counts as amber rather than red",
                              validators=[InputRequired("Enter the amber tolerance, or 0"),
                                          NumberRange(0, None, "The tolerance cannot be negative"), FiniteNumber()])
-    financial_years = BooleanField("Years are financial years (2008 means 2008/09)", widget=GovCheckboxInput(),
+    financial_years = BooleanField("Years are financial years (2026 means 2026/27)", widget=GovCheckboxInput(),
                                    default=True)
     story = TextAreaField("Story behind the trend", widget=GovTextArea(), validators=[Optional(), Length(max=10000)])
     needs = SelectMultipleField("Needs this indicator measures", coerce=int, widget=GovCheckboxesInput(),
@@ -32,7 +32,7 @@ class IndicatorForm(Form):
 
 
 class YearForm(Form):
-    year = IntegerField("Year", widget=GovTextInput(), description="The first year of the financial year: 2008 for 2008/09",
+    year = IntegerField("Year", widget=GovTextInput(), description="The first year of the financial year: 2026 for 2026/27",
                         render_kw={"inputmode": "numeric"}, validators=[InputRequired("Enter the year"), YEARS])
     target = DecimalField("Target", widget=GovTextInput(), places=None, validators=[Optional(), FiniteNumber()])
     actual = DecimalField("Actual", widget=GovTextInput(), places=None, validators=[Optional(), FiniteNumber()])

@@ -51,7 +51,7 @@ class Indicator(TimestampMixin, db.Model):
     baseline_year = db.Column(db.Integer, nullable=False)
     baseline_value = db.Column(db.Numeric(12, 3), nullable=False)
     tolerance = db.Column(db.Numeric(12, 3), nullable=False, default=Decimal("0"))
-    financial_years = db.Column(db.Boolean, nullable=False, default=True)  # 2008 means 2008/09
+    financial_years = db.Column(db.Boolean, nullable=False, default=True)  # 2026 means 2026/27
     story = db.Column(db.Text)
 
     years = db.relationship("IndicatorYear", back_populates="indicator", cascade="all, delete-orphan",

@@ -35,13 +35,15 @@ class NeedForm(Form):
     for_lldd = BooleanField("This need is for young people with learning difficulties or disabilities",
                             widget=GovCheckboxInput())
     groups = EnumMultiField("Target vulnerable groups", enum=VulnerableGroup, validators=[Optional()])
-    outcomes = EnumMultiField("Every Child Matters outcomes", enum=EcmOutcome,
+    outcomes = EnumMultiField("Outcomes for young people", enum=EcmOutcome,
+                              description="From the youth services duty's statutory guidance (2023) and Youth "
+                                          "Matters, the national youth strategy (2025)",
                               validators=[InputRequired("Choose at least one outcome")])
     need_not_met = _text("1. What need is not currently being met?", required="Describe the need that is not met")
     how_identified = _text("2. How was the need identified?")
     desired_outcomes = _text("3. What outcomes do you want?")
     plan_priorities = _text("4. Which plan priorities does it address?",
-                            hint="The Every Child Matters outcomes are chosen above")
+                            hint="The outcomes for young people are chosen above")
     deficits_opportunities = _text("5. Deficits and opportunities")
     effectiveness_rating = SelectField(
         "10. How effective is the preferred option likely to be?", widget=GovRadioInput(),
@@ -124,6 +126,6 @@ class NeedFilterForm(Form):
                         validators=[Optional()])
     status = SelectField("Status", widget=GovSelect(), choices=[("", "Any status")] + NeedStatus.choices(),
                          validators=[Optional()])
-    outcome = SelectField("ECM outcome", widget=GovSelect(), choices=[("", "Any outcome")] + EcmOutcome.choices(),
+    outcome = SelectField("Outcome", widget=GovSelect(), choices=[("", "Any outcome")] + EcmOutcome.choices(),
                           validators=[Optional()])
     submit = SubmitField("Filter", widget=GovSubmitInput())
