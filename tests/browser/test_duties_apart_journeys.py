@@ -58,7 +58,7 @@ def test_an_evaluator_off_a_competition_is_told_why_on_each_page(axe_page, live_
     page = axe_page
     sign_in(page, live_server.url, "evaluator3@demo.test")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Evaluations").click()
-    page.get_by_role("link", name="Sexual health outreach for young people: light-touch procurement").click()
+    page.get_by_role("link", name="Young people's mental health and wellbeing support: light-touch procurement").click()
     expect(page).to_have_url(re.compile(r"/evaluation/\d+$"))
     expect(page.locator(".govuk-inset-text")).to_contain_text("so you are off this competition", use_inner_text=True)
     assert run_axe(page) == []

@@ -9,7 +9,7 @@ from tests.browser.conftest import sign_in
 def test_an_interest_in_one_bidder_takes_the_evaluator_off_the_competition(page, live_server):
     sign_in(page, live_server.url, "evaluator3@demo.test")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Evaluations").click()
-    page.get_by_role("link", name="Sexual health outreach for young people: light-touch procurement").click()
+    page.get_by_role("link", name="Young people's mental health and wellbeing support: light-touch procurement").click()
     expect(page).to_have_url(re.compile(r"/evaluation/\d+$"))
     main = page.locator("main")
     expect(main).to_contain_text("You declared an interest in Southside Young People's Arts CIC, so you are off "
@@ -22,7 +22,7 @@ def test_an_interest_in_one_bidder_takes_the_evaluator_off_the_competition(page,
 def test_commissioner_calculates_totals_and_sees_the_ranking(page, live_server):
     sign_in(page, live_server.url, "commissioner@demo.test")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Opportunities").click()
-    page.get_by_role("link", name="Sexual health outreach for young people: light-touch procurement").click()
+    page.get_by_role("link", name="Young people's mental health and wellbeing support: light-touch procurement").click()
     page.get_by_role("link", name="Evaluation", exact=True).click()
     expect(page).to_have_url(re.compile(r"/opportunities/\d+/evaluation$"))
     expect(page.locator("main")).to_contain_text("recused", use_inner_text=True)

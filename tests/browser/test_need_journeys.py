@@ -15,7 +15,7 @@ def test_commissioner_records_evidences_and_prioritises_a_need(page, live_server
     page.get_by_role("group", name="Localities").get_by_label("South", exact=True).check()
     page.get_by_label("Youngest age").fill("11")
     page.get_by_label("Oldest age").fill("22")
-    page.get_by_role("group", name="Every Child Matters outcomes").get_by_label("Enjoy and achieve").check()
+    page.get_by_role("group", name="Outcomes for young people").get_by_label("Enriching activities and skills for life").check()
     page.get_by_label("1. What need is not currently being met?").fill("Little to do in the summer holidays")
     page.get_by_role("button", name="Save need").click()
     # Over 19 without the learning-difficulties box: the error summary says so and links to the field.
@@ -72,7 +72,7 @@ def test_young_person_finds_something_free_on_a_friday(page, live_server):
 def test_commissioner_shares_a_pot_between_localities(page, live_server):
     sign_in(page, live_server.url, "commissioner@demo.test")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Funding").click()
-    page.get_by_role("link", name="Positive Activities for Young People").click()
+    page.get_by_role("link", name="Local youth offer").click()
     page.get_by_role("link", name="Share between localities").click()
     page.get_by_label("Weight for rural isolation (%)").fill("20")
     page.get_by_role("button", name="Preview shares").click()
@@ -111,7 +111,7 @@ def test_commissioner_writes_a_specification_and_gets_it_approved(page, live_ser
     page.get_by_label("Purpose").fill("Detached youth work after dark")
     outcome = page.get_by_role("group", name="Outcome 1")
     outcome.get_by_label("Outcome").fill("Young people feel safer")
-    outcome.get_by_label("Traced to").select_option(label="Safer streets in East: Stay safe")
+    outcome.get_by_label("Traced to").select_option(label="Safer streets in East: Feel safe, online and offline")
     kpi = page.get_by_role("group", name="KPI 1")
     kpi.get_by_label("KPI", exact=True).fill("Young people contacted")
     kpi.get_by_label("Target").fill("300")

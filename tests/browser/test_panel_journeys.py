@@ -34,8 +34,8 @@ def _round_with_two_votes(live_app):
     from commissioning.panels import operations as ops
     from commissioning.panels.models import Panel
     with live_app.app_context():
-        panel = db.session.scalars(db.select(Panel).where(Panel.name == "Youth Opportunities Panel")).one()
-        pot = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Opportunities Fund")).one()
+        panel = db.session.scalars(db.select(Panel).where(Panel.name == "Youth Voice Panel")).one()
+        pot = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Voice Fund")).one()
         data = {"meta": {"description": "Two votes only"}, "costs": {"1": 100, "2": 200},
                 "names": {"1": "Skate jam", "2": "Poetry slam"}, "ballots": [{"1"}, {"2"}], "budget": 300}
         rnd = ops.import_round(panel, pot, data)
@@ -50,7 +50,7 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
     base = live_server.url
     sign_in(page, base, "facilitator@demo.test")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Panels").click()
-    page.get_by_role("link", name="Youth Opportunities Panel").click()
+    page.get_by_role("link", name="Youth Voice Panel").click()
 
     # A new member without an email address gets a joining code.
     page.get_by_role("link", name="Add a member").click()
@@ -64,7 +64,7 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
 
     # A round with two projects; the rules are checked as the form is sent.
     page.goto(f"{base}/panels")
-    page.get_by_role("link", name="Youth Opportunities Panel").click()
+    page.get_by_role("link", name="Youth Voice Panel").click()
     page.get_by_role("link", name="Start a voting round").click()
     page.get_by_label("Round name").fill("Journey round")
     page.get_by_label("Budget, in whole pounds").fill("10000")
