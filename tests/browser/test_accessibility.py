@@ -42,7 +42,7 @@ def demo_objects(live_app):
         need = db.session.scalars(db.select(Need).where(Need.title.startswith("Evening"))).one()
         evidence = add_evidence(need, None, EvidenceSource.dataset, date(2008, 5, 1), "Attendance figures",
                                 upload=("attendance.csv", "text/csv", b"month,visits\nMay,120\n"))
-        pot = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Opportunities Fund")).one()
+        pot = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Voice Fund")).one()
         allocation = save_allocation(pot, pot.amount_pence, (50, 35, 15))
         provision = db.session.scalars(db.select(Provision).where(Provision.organisation_id == org.id)).first()
         spec = db.session.scalars(db.select(Specification)).first()
