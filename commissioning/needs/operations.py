@@ -81,11 +81,20 @@ def add_evidence(need, user, source, date, summary, link=None, upload=None):
     return item
 
 
-def remove_evidence(item):
+def removal_problem(item):
+    """Why ``item`` cannot be removed, or None: asked before the confirmation page too."""
     need = item.need
     if need.status in (NeedStatus.evidenced, NeedStatus.prioritised) and len(need.evidence) <= 1:
-        raise InvalidTransition(f"A {need.status.title.lower()} need must keep at least one evidence item: "
-                                "add another first, or move the need back to draft")
+        return (f"A {need.status.title.lower()} need must keep at least one evidence item: "
+                "add another first, or move the need back to draft")
+    return None
+
+
+def remove_evidence(item):
+    need = item.need
+    problem = removal_problem(item)
+    if problem:
+        raise InvalidTransition(problem)
     db.session.delete(item)
     log_action(need, "need.evidence_removed", f"Evidence item {item.id} removed from “{need.title}”",
                evidence_id=item.id)

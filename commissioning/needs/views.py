@@ -171,10 +171,11 @@ def remove_evidence(need_id, item_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     back = url_for("needs.show", need_id=need.id, _anchor="evidence")
-    if (page := ask_first(f"Remove the evidence of {item.date.strftime('%-d %B %Y')}?",
-                          f"“{item.summary}” and any file with it will be deleted from {need.title}.",
-                          "Yes, remove the evidence", "The need keeps its other evidence. The audit log records "
-                          "that you removed this.", back)):
+    question = f"Remove the evidence of {item.date.strftime('%-d %B %Y')}?"
+    warning = f"“{item.summary}” and any file with it will be deleted from {need.title}."
+    if not operations.removal_problem(item) and (page := ask_first(
+            question, warning, "Yes, remove the evidence",
+            "The need keeps its other evidence. The audit log records that you removed this.", back)):
         return page
     try:
         operations.remove_evidence(item)
