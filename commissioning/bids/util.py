@@ -94,3 +94,12 @@ def counted_submissions(opportunity):
 def bids_of(organisation_ids):
     return db.session.scalars(db.select(Bid).where(Bid.organisation_id.in_(organisation_ids))
                               .options(db.joinedload(Bid.opportunity)).order_by(Bid.updated_at.desc())).unique().all()
+
+
+def outcomes_of(bids):
+    """{bid_id: outcome} once each bid's opportunity is decided; nothing before (see ``outcomes_for``).
+
+    The decision is the evaluation stage's: its query function is asked, never its tables.
+    """
+    from commissioning.evaluation.util import outcomes_for
+    return outcomes_for(bids)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from commissioning.bids import operations
 from commissioning.bids.forms import AttachmentForm, BidForm, SubmitForm
 from commissioning.bids.models import Bid, BidAttachment
-from commissioning.bids.util import bids_of, checklist, word_count
+from commissioning.bids.util import bids_of, checklist, outcomes_of, word_count
 from commissioning.core import notices
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import has_control_characters
@@ -30,7 +30,8 @@ def _my_bid(bid_id):
 @bp.route("/my-bids")
 @permission_required("can_bid")
 def mine():
-    return render_template("bids/mine.html", bids=bids_of([m.organisation_id for m in current_user.memberships]))
+    bids = bids_of([m.organisation_id for m in current_user.memberships])
+    return render_template("bids/mine.html", bids=bids, outcomes=outcomes_of(bids))
 
 
 @bp.route("/opportunities/<int:opp_id>/bid", methods=["POST"])
@@ -72,6 +73,7 @@ def _page(bid, form, status=200, attachment_form_override=None, **extra):
     submit_form = SubmitForm(formdata=None)
     submit_form.token.data = secrets.token_urlsafe(24)  # a fresh token per page: one version per click
     return render_template("bids/edit.html", bid=bid, opp=bid.opportunity, form=form, checklist=checklist(bid),
+                           outcome=outcomes_of([bid]).get(bid.id),
                            attachment_form=attachment_form_override or AttachmentForm(formdata=None),
                            submit_form=submit_form, confirm=ConfirmForm(formdata=None), word_count=word_count,
                            **extra), status

@@ -4,6 +4,7 @@ from commissioning.bids.util import counted_submissions
 from commissioning.core.money import format_pounds
 from commissioning.core.urls import absolute_url
 from commissioning.evaluation.models import AssessmentSummary, AwardDecision, AwardedBid, RunStatus
+from commissioning.evaluation.numbers import format_number, format_percent
 from commissioning.evaluation.operations import EvaluationError
 from commissioning.evaluation.standstill import STANDSTILL_WORKING_DAYS, add_working_days
 from commissioning.evaluation.util import (
@@ -119,14 +120,6 @@ def shortfall_message(short):
             f"their scores, then calculate the totals again.")
 
 
-def format_number(value, places):
-    """As people write a score: 4 not 4.0, 2.7 not 2.6666666666666665."""
-    if value is None:
-        return None
-    text = f"{round(float(value), places):.{places}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def summary_context(bid, authority):
     """Plain data for one bidder's summary: their own scores and reasons, nobody else's content.
 
@@ -136,7 +129,8 @@ def summary_context(bid, authority):
     opp = bid.opportunity
     run = latest_run(opp.id)
     decision = db.session.scalars(db.select(AwardDecision).where(AwardDecision.opportunity_id == opp.id)).first()
-    awarded_ids = {a.bid_id for a in decision.awarded} if decision else set()
+    awarded = {a.bid_id: a for a in decision.awarded} if decision else {}
+    awarded_ids = set(awarded)
     rows = run.result["bids"] if run is not None and run.result else []
     row = next((r for r in rows if r["bid_id"] == bid.id), None)
     rivals = [r for r in rows if row is not None and r.get("lot", "") == row.get("lot", "")]
@@ -155,7 +149,8 @@ def summary_context(bid, authority):
             reasons = [agreed.reason] if agreed else [
                 f"Evaluator {i}: {score.justification}" for i, score in enumerate(
                     (sheet.score_for(line["criterion"]) for sheet in sheets), start=1) if score is not None]
-        lines.append({"criterion": line["criterion"], "weight": line["weight"],
+        lines.append({"criterion": line["criterion"], "weight": format_percent(line["weight"]),
+                      "weight_points": format_number(line["weight"], 2),
                       "max_score": criterion.get("scale_max") if criterion.get("kind") != "price" else None,
                       "score": format_number(line["score"], 1), "points": format_number(line["points"], 2),
                       "reasons": reasons})
@@ -165,6 +160,7 @@ def summary_context(bid, authority):
             "scored": row is not None, "total": format_number(row["total"], 2) if row else None,
             "rank": row["rank"] if row else None, "bidders": len(rivals),
             "successful": bid.id in awarded_ids, "winning_total": format_number(winning, 2),
+            "amount": format_pounds(awarded[bid.id].amount_pence) if bid.id in awarded else None,
             "by_panel": bool(decision and decision.panel_round_id),
             "reasons": decision.reasons if decision else "",
             "standstill_end": decision.standstill_end.strftime("%-d %B %Y") if decision and decision.standstill_end else None}
@@ -179,7 +175,8 @@ def make_assessment_summary(bid_id):
     if db.session.scalar(db.select(AssessmentSummary.id).where(AssessmentSummary.bid_id == bid_id)):
         return None
     bid = db.session.get(Bid, bid_id)
-    pdf = render_pdf("pdf/assessment_summary.html", summary_context(bid, current_app.config["AUTHORITY_NAME"]))
+    context = summary_context(bid, current_app.config["AUTHORITY_NAME"])
+    pdf = render_pdf("pdf/assessment_summary.html", context)
     stored = store_file(f"assessment-summary-{bid.opportunity.reference}.pdf", "application/pdf", pdf)
     summary = AssessmentSummary(bid_id=bid.id, file_id=stored.id, sha256=stored.sha256)
     db.session.add(summary)
@@ -188,6 +185,8 @@ def make_assessment_summary(bid_id):
     for membership in bid.organisation.memberships:
         queue_email(membership.user.email, "assessment_summary", f"Outcome: {bid.opportunity.title}",
                     "assessment_summary", user_name=membership.user.name, opportunity=bid.opportunity.title,
-                    reference=bid.opportunity.reference, link=link)
+                    reference=bid.opportunity.reference, link=link, successful=context["successful"],
+                    amount=context["amount"], total=context["total"], rank=context["rank"],
+                    bidders=context["bidders"], standstill_end=context["standstill_end"])
     log_action(bid, "bid.assessment_summary", f"Assessment summary ready for bid {bid.id}", file_id=stored.id)
     return summary

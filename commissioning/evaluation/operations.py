@@ -4,7 +4,7 @@ from commissioning.evaluation.models import (
     ConflictDeclaration, ConsensusScore, EvaluatorAssignment, Interest, RunStatus, Score, ScoreSheet, ScoringRun,
     SheetStatus)
 from commissioning.evaluation.scoring import score_by_lot
-from commissioning.evaluation.util import recusal, scoring_inputs, sheets_for
+from commissioning.evaluation.util import latest_consensus, recusal, scoring_inputs, sheets_for
 from commissioning.core.locks import lock_row, row_locked
 from commissioning.extensions import db
 from commissioning.opportunities.models import OpportunityStatus
@@ -159,11 +159,75 @@ def moderate(bid, moderator, criterion, score, reason):
         raise EvaluationError(f"The agreed score must be from 0 to {match.get('scale_max', 5)}")
     if not (reason or "").strip():
         raise EvaluationError("Give the reason for the agreed score")
+    return _agree(bid, moderator, criterion, score, reason)
+
+
+class ModerationError(EvaluationError):
+    """Some agreed scores of a bid could not be saved; ``errors`` says why for each criterion by name."""
+
+    def __init__(self, errors):
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
+def moderation_problems(bid, agreed, current=None):
+    """{criterion: why} for a whole bid's agreed scores, before anything is written.
+
+    ``agreed``: {criterion: (score or None, reason)}. A criterion left blank (no score, no reason)
+    stays unagreed; one agreed before cannot be blanked out, only changed, since its history is kept.
+    """
+    current = latest_consensus([bid.id]) if current is None else current
+    problems = {}
+    for criterion in bid.opportunity.quality_criteria:
+        name, scale = criterion["name"], criterion.get("scale_max", 5)
+        score, reason = agreed.get(name, (None, ""))
+        reason = (reason or "").strip()
+        if score is None and not reason:
+            if (bid.id, name) in current:
+                problems[name] = (f"Enter the agreed score for “{name}”: one agreed already can be changed but "
+                                  f"not removed")
+            continue
+        if score is None or not 0 <= score <= scale:
+            problems[name] = f"Enter the agreed score for “{name}” as a whole number from 0 to {scale}"
+        elif not reason:
+            problems[name] = f"Give the reason for the agreed score for “{name}”"
+    return problems
+
+
+def moderate_bid(bid, moderator, agreed):
+    """Record a whole bid's agreed scores at once: all of them or, if any is wrong, none.
+
+    Only the criteria whose score or reason changed get a new row (and an audit entry each), so
+    saving the page again changes nothing. Returns the new rows.
+    """
+    _evaluable(bid.opportunity)
+    if not sheets_for([bid.id]).get(bid.id):
+        raise EvaluationError("Nobody has submitted scores for this bid yet: moderation needs scored bids")
+    current = latest_consensus([bid.id])
+    problems = moderation_problems(bid, agreed, current)
+    if problems:
+        raise ModerationError(problems)
+    rows = []
+    for criterion in bid.opportunity.quality_criteria:
+        name = criterion["name"]
+        score, reason = agreed.get(name, (None, ""))
+        if score is None:
+            continue
+        reason = reason.strip()
+        before = current.get((bid.id, name))
+        if before is not None and before.score == score and before.reason == reason:
+            continue
+        rows.append(_agree(bid, moderator, name, score, reason, before))
+    return rows
+
+
+def _agree(bid, moderator, criterion, score, reason, before=None):
     row = ConsensusScore(bid_id=bid.id, criterion=criterion, score=score, reason=reason, moderator_id=moderator.id)
     db.session.add(row)
     db.session.flush()
     log_action(bid, "evaluation.moderated", f"Agreed {criterion} = {score} for bid {bid.id}", user=moderator,
-               criterion=criterion, score=score, reason=reason)
+               criterion=criterion, score=score, reason=reason,
+               previous=None if before is None else {"score": before.score, "reason": before.reason})
     return row
 
 

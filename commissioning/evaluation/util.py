@@ -238,3 +238,98 @@ def scores_changed_since(opportunity, run):
     moderated = db.session.scalar(db.select(func.max(ConsensusScore.created_at)).where(
         ConsensusScore.bid_id.in_(bid_ids)))
     return run.finished_at is not None and any(t is not None and t > run.finished_at for t in (submitted, moderated))
+
+
+def submitted_files(submission):
+    """The files of the version that counts, as they were submitted, in order (one query, no file data).
+
+    The submission's own list, not the draft's: a file removed after submitting is still what was sent.
+    """
+    from commissioning.files.models import StoredFile
+    ids = [entry.get("file_id") for entry in (submission.content or {}).get("attachments", [])]
+    if not ids:
+        return []
+    found = {f.id: f for f in db.session.scalars(db.select(StoredFile).where(StoredFile.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def counted_marks(bid):
+    """The submitted score sheets that count for one bid (an evaluator off the bid left out), by evaluator name."""
+    uncounted = uncounted_marks(bid.opportunity)
+    sheets = [s for s in sheets_for([bid.id]).get(bid.id, []) if (bid.id, s.evaluator_id) not in uncounted]
+    return sorted(sheets, key=lambda s: (s.evaluator.name, s.id))
+
+
+def moderation_overview(opportunity, submissions):
+    """{bid_id: {"sheets": n, "agreed": n, "spread": largest spread}} for the moderation list (three queries)."""
+    bid_ids = [s.bid_id for s in submissions]
+    uncounted = uncounted_marks(opportunity, submissions)
+    sheets = sheets_for(bid_ids)
+    consensus = latest_consensus(bid_ids)
+    names = [c["name"] for c in opportunity.quality_criteria]
+    overview = {}
+    for bid_id in bid_ids:
+        counted = [s for s in sheets.get(bid_id, []) if (bid_id, s.evaluator_id) not in uncounted]
+        spreads = []
+        for name in names:
+            values = [m.score for m in (s.score_for(name) for s in counted) if m is not None]
+            spreads.append(max(values) - min(values) if values else 0)
+        overview[bid_id] = {"sheets": len(counted), "agreed": sum((bid_id, n) in consensus for n in names),
+                            "criteria": len(names), "spread": max(spreads, default=0)}
+    return overview
+
+
+def outcomes_for(bids):
+    """{bid_id: outcome} for the bids whose opportunity has been decided (awarded or cancelled).
+
+    Nothing for a bid whose opportunity is still open, closed or under evaluation: before the award
+    a bidder learns nothing new. An outcome is a dict: ``kind`` (successful, unsuccessful, withdrawn,
+    late, cancelled), ``title``, ``amount_pence``, ``standstill_end``, ``notice_date``, ``summary``
+    (whether the assessment summary is ready, or None when none is made for it) and ``agreement``
+    (the issued agreement, once the provider may see it). A fixed number of queries for any number
+    of bids, for the provider's list of bids.
+    """
+    from commissioning.bids.models import BidStatus, BidSubmission
+    from commissioning.contracts.models import Agreement, AgreementStatus  # a later stage, read only
+    from commissioning.evaluation.models import AssessmentSummary, AwardDecision, AwardedBid
+    from commissioning.opportunities.models import Opportunity, OpportunityStatus
+    decided = [b for b in bids if b.opportunity.status in (OpportunityStatus.awarded, OpportunityStatus.cancelled)]
+    if not decided:
+        return {}
+    opp_ids = {b.opportunity_id for b in decided}
+    bid_ids = [b.id for b in decided]
+    decisions = {d.opportunity_id: d for d in db.session.scalars(
+        db.select(AwardDecision).where(AwardDecision.opportunity_id.in_(opp_ids)))}
+    awarded = {a.bid_id: a for d in decisions.values() for a in d.awarded}
+    in_time = set(db.session.scalars(
+        db.select(BidSubmission.bid_id).join(Bid, Bid.id == BidSubmission.bid_id)
+        .join(Opportunity, Opportunity.id == Bid.opportunity_id)
+        .where(BidSubmission.bid_id.in_(bid_ids), BidSubmission.submitted_at < Opportunity.submission_deadline)))
+    summaries = set(db.session.scalars(db.select(AssessmentSummary.bid_id).where(
+        AssessmentSummary.bid_id.in_(bid_ids))))
+    agreements = {a.awarded_bid_id: a for a in db.session.scalars(
+        db.select(Agreement).where(Agreement.awarded_bid_id.in_([a.id for a in awarded.values()]),
+                                   Agreement.status != AgreementStatus.drafted))} if awarded else {}
+    outcomes = {}
+    for bid in decided:
+        decision = decisions.get(bid.opportunity_id)
+        counted = bid.status is BidStatus.submitted and bid.id in in_time
+        outcome = {"kind": None, "title": None, "amount_pence": None, "notice_date": None, "standstill_end": None,
+                   "summary": None, "agreement": None}
+        if bid.opportunity.status is OpportunityStatus.cancelled:
+            outcome.update(kind="cancelled", title="Cancelled")
+        elif bid.id in awarded:
+            win = awarded[bid.id]
+            outcome.update(kind="successful", title="Successful", amount_pence=win.amount_pence,
+                           agreement=agreements.get(win.id))
+        elif bid.status is BidStatus.withdrawn:
+            outcome.update(kind="withdrawn", title="Withdrawn")
+        elif counted:
+            outcome.update(kind="unsuccessful", title="Unsuccessful")
+        else:
+            outcome.update(kind="late", title="Not submitted in time")
+        if decision is not None and outcome["kind"] in ("successful", "unsuccessful"):
+            outcome.update(notice_date=decision.notice_date, standstill_end=decision.standstill_end,
+                           summary=bid.id in summaries)
+        outcomes[bid.id] = outcome
+    return outcomes

@@ -90,7 +90,7 @@ def demo_objects(live_app):
 #: Endpoints that answer with data or a download rather than a page.
 NOT_PAGES = {"main.healthz", "main.favicon", "needs.evidence_file", "indicators.download", "specifications.pdf",
              "providers.document_file", "bids.attachment", "evaluation.scoring_status",
-             "opportunities.submission_file", "evaluation.assessment", "panels.ballots_file",
+             "opportunities.submission_file", "evaluation.assessment", "evaluation.attachment", "panels.ballots_file",
              "panels.round_status", "contracts.register_download", "contracts.document_status",
              "contracts.document_file", "contracts.signed_copy",
              "monitoring.attachment", "opendata.grants_json", "opendata.grants_csv",
