@@ -164,13 +164,15 @@ def _commissioner_tasks(user, today):
     from commissioning.contracts.models import Agreement, AgreementStatus, Variation, VariationStatus
     from commissioning.monitoring.models import MonitoringReturn, ReturnStatus, ReviewDecision
     from commissioning.opportunities.models import Clarification, ClarificationStatus, Opportunity, OpportunityStatus
+    from commissioning.specifications.models import SpecStatus
     now = utcnow()
     approvals = _approvals_for(user)
     tasks = [_task("commissioner", "approvals_waiting",
                    lambda n: _plural(n, "Decide a specification’s approval stage",
                                      f"Decide {n} specifications’ approval stages"),
                    (len(approvals), approvals[0].id if approvals else None, None),
-                   lambda sid: url_for("specifications.show", spec_id=sid), url_for("specifications.index"), today)]
+                   lambda sid: url_for("specifications.show", spec_id=sid),
+                   url_for("specifications.index", status=SpecStatus.in_review.value), today)]
     live = [OpportunityStatus.open, OpportunityStatus.closed, OpportunityStatus.evaluation]
     questions = db.select(Clarification).join(Opportunity, Opportunity.id == Clarification.opportunity_id).where(
         Clarification.status == ClarificationStatus.asked, Opportunity.status.in_(live))

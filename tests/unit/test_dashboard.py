@@ -409,7 +409,9 @@ def test_the_home_page_links_to_opportunities_what_was_funded_and_panel_results(
     assert '<a class="govuk-link" href="/opportunities?status=open">see open funding opportunities</a>' in page
     assert '<a class="govuk-link" href="/opportunities?status=awarded">see what was funded, and why</a>' in page
     assert 'href="/panels/results"' in page
-    for href in ("/opportunities?status=open", "/opportunities?status=awarded", "/panels/results", "/open-data"):
+    assert 'href="/join"' in page   # a young person with a joining code finds where to type it
+    for href in ("/opportunities?status=open", "/opportunities?status=awarded", "/panels/results", "/open-data",
+                 "/join"):
         assert client.get(href).status_code == 200, href
 
 
@@ -480,5 +482,5 @@ def test_the_dashboard_page_costs_the_same_queries_for_five_or_fifty(in_review, 
         with count_queries() as cnt:
             page = _dashboard(client)
         spent.append(cnt())
-    assert "Decide 50 specifications’ approval stages" in page
+    assert "Decide 50 specifications’ approval stages" in page and 'href="/specifications?status=in_review"' in page
     assert spent[0] == spent[1]
