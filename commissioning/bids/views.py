@@ -30,8 +30,12 @@ def _my_bid(bid_id):
 @bp.route("/my-bids")
 @permission_required("can_bid")
 def mine():
-    bids = bids_of([m.organisation_id for m in current_user.memberships])
-    return render_template("bids/mine.html", bids=bids, outcomes=outcomes_of(bids))
+    from commissioning.opportunities.forms import MyBidsForm
+    from commissioning.opportunities.util import search_bids_of
+    filter_form = MyBidsForm()
+    bids = search_bids_of([m.organisation_id for m in current_user.memberships], filter_form.read(), filter_form.order)
+    return render_template("bids/mine.html", bids=bids, outcomes=outcomes_of(bids.items), filter_form=filter_form,
+                           form=filter_form if filter_form.errors_shown else None)
 
 
 @bp.route("/opportunities/<int:opp_id>/bid", methods=["POST"])

@@ -5,12 +5,14 @@ A list page uses three pieces:
 - a ``ListForm`` subclass: its ``q`` search box, its own filter fields and a ``SORTS`` table;
   ``form.read()`` gives the values to filter on, leaving out (with an error on its field, shown
   by the page) any value that is not one the form offers, so a bad query string is never a 500;
-- ``paginate(query)``: one page of a select and its total, in two queries whatever the rows;
+- ``paginate(query)``: one page of a select and its total, in two queries whatever the rows
+  (``paginate_list(rows)`` for a list already read); ``contains(text, *columns)`` for the search;
 - in the template, ``filters(form, [...], action)`` from macros/common.html, then
   ``result_count(pager, "opportunity", "opportunities")`` and ``paginate(pager, endpoint)``
   from macros/pagination.html, whose links keep every filter.
 """
 from flask import request
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import or_
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
@@ -36,6 +38,23 @@ def paginate(query, default_per_page=20, page=None, per_page=None):
     if page is None:
         page, per_page = page_args(default_per_page)
     return db.paginate(query, page=page, per_page=per_page or default_per_page, error_out=False)
+
+
+class ListPagination(Pagination):
+    """The same pages over a list already read, for rows filtered or sorted on what only Python knows."""
+
+    def _query_items(self):
+        rows = self._query_args["rows"]
+        return rows[self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self):
+        return len(self._query_args["rows"])
+
+
+def paginate_list(rows, default_per_page=20):
+    """One page of a list: no query at all, for lists a query has already read whole."""
+    page, per_page = page_args(default_per_page)
+    return ListPagination(page=page, per_page=per_page, max_per_page=200, error_out=False, rows=list(rows))
 
 
 def contains(text, *columns):
@@ -91,10 +110,14 @@ class ListForm(Form):
         return values
 
     @property
+    def chosen_sort(self):
+        """The key of the chosen sort; the first (the default) when none, or a bad one, is chosen."""
+        return self.sort.data if self.sort.data in self.SORTS and not self.sort.errors else next(iter(self.SORTS))
+
+    @property
     def order(self):
-        """The ORDER BY of the chosen sort, the default when none (or a bad one) is chosen."""
-        key = self.sort.data if self.sort.data in self.SORTS and not self.sort.errors else next(iter(self.SORTS))
-        order = self.SORTS[key][1]
+        """The ORDER BY of the chosen sort."""
+        order = self.SORTS[self.chosen_sort][1]
         return order() if callable(order) else order
 
     @property

@@ -130,3 +130,57 @@ class OpportunityListForm(ListForm):
         super().__init__(**kwargs)
         self.status.choices = [("", "Any status")] + [
             (s.value, s.title) for s in OpportunityStatus if manage or s is not OpportunityStatus.draft]
+
+
+class BidListForm(ListForm):
+    """Filters of the bids received, once the deadline has unsealed them; sorted in Python (prices are in the bid)."""
+
+    SEARCH_HINT = "The bidder’s name"
+    SORTS = {
+        "bidder": ("Bidder (A to Z)", None),
+        "price": ("Lowest price first", None),
+        "price_high": ("Highest price first", None),
+        "received": ("Received first", None),
+        "received_last": ("Received last", None),
+    }
+
+    eligibility = SelectField("Eligibility", widget=GovSelect(), validators=[Optional()],
+                              choices=[("", "Passing or failing"), ("passes", "Passes every question"),
+                                       ("fails", "Fails a question")])
+    lot = SelectField("Lot", widget=GovSelect(), validators=[Optional()])
+
+    def __init__(self, lots=(), **kwargs):
+        super().__init__(**kwargs)
+        self.lot.choices = [("", "Any lot")] + [(name, name) for name in lots]
+
+
+def _bid_order(*keys):
+    """ORDER BY for the provider's list, built when asked: bids are a later stage than this module."""
+    def order():
+        from commissioning.bids.models import Bid
+        columns = {"changed": Bid.updated_at.desc(), "deadline": Opportunity.submission_deadline,
+                   "deadline_last": Opportunity.submission_deadline.desc(), "title": Opportunity.title}
+        return tuple(columns[k] for k in keys) + (Bid.id.desc(),)
+    return order
+
+
+class MyBidsForm(ListForm):
+    """Filters of a provider's own bids (/my-bids)."""
+
+    SEARCH_HINT = "Words in the opportunity’s title, or its reference"
+    SORTS = {
+        "changed": ("Recently changed", _bid_order("changed")),
+        "deadline": ("Deadline soonest", _bid_order("deadline")),
+        "deadline_last": ("Deadline latest", _bid_order("deadline_last")),
+        "title": ("Opportunity (A to Z)", _bid_order("title")),
+    }
+
+    status = SelectField("Your bid", widget=GovSelect(), validators=[Optional()])
+    stage = SelectField("The opportunity", widget=GovSelect(), validators=[Optional()],
+                        choices=[("", "At any stage")] + [(s.value, s.title) for s in OpportunityStatus
+                                                          if s is not OpportunityStatus.draft])
+
+    def __init__(self, **kwargs):
+        from commissioning.bids.models import BidStatus
+        super().__init__(**kwargs)
+        self.status.choices = [("", "Any status")] + BidStatus.choices()

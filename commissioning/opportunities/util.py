@@ -83,3 +83,51 @@ def public_award(opp, today=None):
             "total_pence": sum(r.amount_pence for r in rows), "any_agreement": bool(issued),
             "funded": [{"name": r.name, "lot": r.lot, "amount_pence": r.amount_pence, "agreement": r.id in issued}
                        for r in rows]}
+
+
+def filter_submissions(submissions, flags, filters):
+    """The counted submissions matching ``filters`` (``q`` on the bidder's name, ``eligibility``, ``lot``)."""
+    text = (filters.get("q") or "").casefold()
+    rows = [s for s in submissions if text in s.bid.organisation.name.casefold()]
+    if filters.get("eligibility") == "passes":
+        rows = [s for s in rows if not flags[s.id]]
+    elif filters.get("eligibility") == "fails":
+        rows = [s for s in rows if flags[s.id]]
+    if filters.get("lot"):
+        rows = [s for s in rows if s.bid.lot == filters["lot"]]
+    return rows
+
+
+_NO_PRICE = float("inf")
+
+
+def sort_submissions(rows, key):
+    """Sorted by one of ``BidListForm.SORTS``; a bid without a price goes last either way."""
+    by_name = lambda s: (s.bid.organisation.name.casefold(), s.id)  # noqa: E731
+    if key == "price":
+        return sorted(rows, key=lambda s: (s.content.get("price_pence") or _NO_PRICE, by_name(s)))
+    if key == "price_high":
+        return sorted(rows, key=lambda s: (-(s.content.get("price_pence") or 0), by_name(s)))
+    if key == "received":
+        return sorted(rows, key=lambda s: (s.submitted_at, s.id))
+    if key == "received_last":
+        return sorted(rows, key=lambda s: (s.submitted_at, s.id), reverse=True)
+    return sorted(rows, key=by_name)
+
+
+def search_bids_of(organisation_ids, filters, order):
+    """A page of the organisations' own bids with their opportunities, for /my-bids: two queries.
+
+    Filters: ``q`` (the opportunity's title or reference), ``status`` (the bid's), ``stage``
+    (the opportunity's status). Bids are a later stage: read here only for the list, never written.
+    """
+    from commissioning.bids.models import Bid, BidStatus
+    query = (db.select(Bid).join(Opportunity, Opportunity.id == Bid.opportunity_id)
+             .where(Bid.organisation_id.in_(organisation_ids)).options(db.contains_eager(Bid.opportunity)))
+    if filters.get("q"):
+        query = query.where(contains(filters["q"], Opportunity.title, Opportunity.reference))
+    if filters.get("status"):
+        query = query.where(Bid.status == BidStatus(filters["status"]))
+    if filters.get("stage"):
+        query = query.where(Opportunity.status == OpportunityStatus(filters["stage"]))
+    return paginate(query.order_by(*order))

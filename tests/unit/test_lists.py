@@ -231,3 +231,130 @@ def test_the_specifications_list_costs_the_same_queries_for_5_or_50(commissioner
         return count()
 
     assert queries_with(5) == queries_with(50)
+
+
+# The bids received for an opportunity --------------------------------------------------------------
+
+def bid_on(opp, bidder, name, when, price=None, eligible=True):
+    user, org = bidder(name)
+    bid = start_bid(opp, org, user, now=when)
+    complete_bid(bid, user, now=when)
+    if price is not None or not eligible:
+        from commissioning.bids.operations import save_draft
+        save_draft(bid, user, now=when, price_pence=price or opp.max_value_pence // 2,
+                   eligibility={str(i): ("no" if q["pass_answer"] == "yes" else "yes") if not eligible
+                                else q["pass_answer"] for i, q in enumerate(opp.eligibility)})
+    submit_bid(bid, user, f"tok-{bid.id}-listlistlist", now=when)
+    return bid
+
+
+def bidders_on(html):
+    return re.findall(r'<a class="govuk-link" href="/opportunities/\d+/bids/\d+">([^<]+)</a>', html)
+
+
+@pytest.fixture
+def closed_with_bids(create_opportunity, bidder):
+    past = utcnow() - timedelta(days=10)
+    opp = create_opportunity(deadline_in=timedelta(days=-1), opened_at=past)
+    bid_on(opp, bidder, "Bootle Boxing Club", past, price=30_000_00)
+    bid_on(opp, bidder, "Anfield Arts CIC", past + timedelta(hours=1), price=45_000_00, eligible=False)
+    bid_on(opp, bidder, "Crosby Climbing Trust", past + timedelta(hours=2), price=20_000_00)
+    close_due()
+    db.session.commit()
+    return opp
+
+
+def test_the_bids_received_can_be_searched_filtered_and_sorted(commissioner, closed_with_bids):
+    url = f"/opportunities/{closed_with_bids.id}/bids"
+    html = commissioner.get(url).get_data(as_text=True)
+    assert bidders_on(html) == ["Anfield Arts CIC", "Bootle Boxing Club", "Crosby Climbing Trust"]
+    assert "3 bids" in html
+    assert bidders_on(commissioner.get(f"{url}?q=boxing").get_data(as_text=True)) == ["Bootle Boxing Club"]
+    assert bidders_on(commissioner.get(f"{url}?eligibility=fails").get_data(as_text=True)) == ["Anfield Arts CIC"]
+    assert bidders_on(commissioner.get(f"{url}?eligibility=passes&sort=price").get_data(as_text=True)) == [
+        "Crosby Climbing Trust", "Bootle Boxing Club"]
+    assert bidders_on(commissioner.get(f"{url}?sort=price_high").get_data(as_text=True))[0] == "Anfield Arts CIC"
+    assert bidders_on(commissioner.get(f"{url}?sort=received_last").get_data(as_text=True)) == [
+        "Crosby Climbing Trust", "Anfield Arts CIC", "Bootle Boxing Club"]
+    html = commissioner.get(f"{url}?q=nobody").get_data(as_text=True)
+    assert "No bids match these filters" in html and "0 bids" in html
+
+
+def test_before_the_deadline_the_bids_page_says_nothing_a_search_could_reveal(commissioner, create_opportunity,
+                                                                              bidder):
+    opp = create_opportunity()
+    bid_on(opp, bidder, "Walton Secret Bidder", utcnow())
+    db.session.commit()
+    for query in ("", "?q=walton", "?q=zzz", "?sort=price", "?eligibility=fails"):
+        html = commissioner.get(f"/opportunities/{opp.id}/bids{query}").get_data(as_text=True)
+        assert "Walton" not in html.replace("?q=walton", "")
+        assert "match" not in html and 'name="q"' not in html  # no search box, no count of matches
+        assert "1 organisation has submitted a bid so far" in html
+
+
+def test_bad_bid_filters_give_the_page(commissioner, closed_with_bids):
+    for query in ("sort=x", "eligibility=maybe", "lot=Nope", "page=k"):
+        response = commissioner.get(f"/opportunities/{closed_with_bids.id}/bids?{query}")
+        assert response.status_code == 200 and len(bidders_on(response.get_data(as_text=True))) == 3
+
+
+def test_the_bids_page_costs_the_same_queries_for_5_or_50_bids(commissioner, create_opportunity, bidder,
+                                                               count_queries):
+    past = utcnow() - timedelta(days=10)
+    opp = create_opportunity(deadline_in=timedelta(days=-1), opened_at=past)
+
+    def queries_with(n):
+        for _ in range(n):
+            bid_on(opp, bidder, None, past)
+        db.session.commit()
+        with count_queries() as count:
+            assert commissioner.get(f"/opportunities/{opp.id}/bids?per_page=100&sort=price").status_code == 200
+        return count()
+
+    assert queries_with(5) == queries_with(45)
+
+
+# A provider's own bids ------------------------------------------------------------------------------
+
+def test_my_bids_can_be_searched_filtered_sorted_and_paged(login, create_opportunity, bidder):
+    user, org = bidder("Garston Youth Trust")
+    first = create_opportunity(title="Sports in Garston")
+    start_bid(first, org, user)
+    others = copies_of(first, 22, title="Holiday clubs")
+    for opp in others:
+        start_bid(opp, org, user)
+    bid = start_bid(copies_of(first, 1, title="Mentoring in Speke")[0], org, user)
+    complete_bid(bid, user)
+    submit_bid(bid, user, f"tok-{bid.id}-minemineminemine")
+    db.session.commit()
+    client = login(user)
+
+    def titles(query):
+        return re.findall(r'<a class="govuk-link" href="/bids/\d+(?:/edit)?">([^<]+)</a>',
+                          client.get(f"/my-bids{query}").get_data(as_text=True))
+
+    assert titles("?q=garston") == ["Sports in Garston"]
+    assert titles("?status=submitted") == ["Mentoring in Speke"]
+    assert titles("?sort=title")[:2] == ["Holiday clubs", "Holiday clubs"]
+    html = client.get("/my-bids?q=holiday").get_data(as_text=True)
+    assert "22 bids" in html and 'href="/my-bids?q=holiday&amp;page=2"' in html
+    assert len(titles("?q=holiday&page=2")) == 2
+    assert "No bids match these filters" in client.get("/my-bids?q=nothing").get_data(as_text=True)
+    assert client.get("/my-bids?status=won&sort=x&page=z").status_code == 200
+
+
+def test_my_bids_costs_the_same_queries_for_5_or_50(login, create_opportunity, bidder, count_queries):
+    user, org = bidder()
+    opp = create_opportunity()
+    client = login(user)
+
+    def queries_with(total):
+        have = db.session.scalar(db.select(db.func.count()).select_from(Opportunity))
+        for copy in copies_of(opp, total - have):
+            start_bid(copy, org, user)
+        db.session.commit()
+        with count_queries() as count:
+            assert client.get("/my-bids?per_page=100").status_code == 200
+        return count()
+
+    assert queries_with(5) == queries_with(50)
