@@ -70,7 +70,7 @@ def test_an_evaluator_off_a_competition_is_told_why_on_each_page(axe_page, live_
         rival = db.session.scalar(db.select(Bid.id).join(Organisation, Bid.organisation_id == Organisation.id)
                                   .where(Bid.opportunity_id == opp_id, Organisation.name.startswith("Alt Valley")))
         db.session.remove()
-    response = page.goto(f"{live_server.url}/evaluation/bids/{rival}")
+    response = page.goto(f"{live_server.url}/evaluation/bids/{rival}")  # typed on purpose: a refusal to check
     assert response.status == 403
     expect(page.locator("main")).to_contain_text("You declared an interest in Southside Young People's Arts CIC",
                                                  use_inner_text=True)
