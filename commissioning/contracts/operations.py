@@ -10,11 +10,12 @@ from commissioning.core.enums import InvalidTransition
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
-from commissioning.core.urls import absolute_url
+from commissioning.core.urls import absolute_url, app_path
 from commissioning.core.locks import lock_row, row_locked
 from commissioning.extensions import db
 from commissioning.files.operations import store_file
-from commissioning.mail.operations import queue_email
+from commissioning.mail.operations import notify, queue_email
+from commissioning.mail.util import commissioners_of
 from commissioning.outbox.operations import enqueue_task
 
 RENDER_TASK = "contracts.render_document"
@@ -399,6 +400,22 @@ def sign(agreement, user, name, role, sha256_seen):
     agreement.provider_signed_at, agreement.provider_signed_sha256 = utcnow(), sha256_seen
     move(agreement, AgreementStatus.signed, f"accepted by {name.strip()} ({role.strip()})", "An agreement",
          "agreement.signed")
+    _tell_commissioners_signed(agreement, copy=False)
+
+
+def _tell_commissioners_signed(agreement, copy):
+    """The agreement's commissioner hears that it waits for the council's countersignature."""
+    for commissioner in commissioners_of(agreement.created_by_id):
+        notify(commissioner, "agreement_signed",
+               f"agreement_signed:{agreement.id}:{agreement.provider_signed_at.isoformat()}:{commissioner.id}",
+               f"Signed, ready to countersign: {agreement.reference}",
+               f"{agreement.organisation.name} signed {agreement.reference} {agreement.title}. Countersign it so "
+               "that it comes into force.",
+               app_path("contracts.show", agreement_id=agreement.id), template="agreement_signed",
+               reference=agreement.reference, title=agreement.title, organisation=agreement.organisation.name,
+               signatory=agreement.provider_signatory, signatory_role=agreement.provider_signatory_role, copy=copy)
+
+
 
 
 def upload_signed_copy(agreement, user, name, role, upload, sha256_seen):
@@ -418,6 +435,7 @@ def upload_signed_copy(agreement, user, name, role, upload, sha256_seen):
     agreement.provider_signed_sha256 = sha256_seen
     move(agreement, AgreementStatus.signed, f"signed copy uploaded by {name.strip()} (sha256 {stored.sha256[:12]})",
          "An agreement", "agreement.signed")
+    _tell_commissioners_signed(agreement, copy=True)
 
 
 def countersign(agreement, by):

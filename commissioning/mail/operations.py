@@ -10,9 +10,9 @@ from commissioning.accounts.util import make_reset_token
 from commissioning.audit.operations import log_action
 from commissioning.core.models import utcnow
 from commissioning.core.locks import row_locked
-from commissioning.core.urls import absolute_url
+from commissioning.core.urls import absolute_url, mail_link
 from commissioning.extensions import db
-from commissioning.mail.models import EmailStatus, OutgoingEmail
+from commissioning.mail.models import EmailStatus, OutgoingEmail, Reminder, ReminderPreference
 from commissioning.outbox.operations import enqueue_task
 
 SEND_TASK = "mail.send_email"
@@ -129,3 +129,54 @@ def record_failure(email_id, error):
         email.error = str(error)[:500]
         log_action(email, "mail.failed", f"mail to {email.to_address} failed",
                    sealed_for=email.sealed_opportunity_id, error=str(error)[:500])
+
+
+# --- notifications: on the person's page, and by mail now or in their daily digest --------------
+
+def claim_notification(key, kind, user, subject, text, link, digest, now, sealed_for=None):
+    """Insert the notification unless its key exists; True only for the caller that inserted it.
+
+    One INSERT ... ON CONFLICT DO NOTHING: two writers at once block on the key and only one wins.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(Reminder.__table__).values(
+        key=key, kind=kind, user_id=user.id, subject=subject, text=text, link=link, digest=digest,
+        created_at=now, sealed_opportunity_id=getattr(sealed_for, "id", sealed_for)
+    ).on_conflict_do_nothing(index_elements=["key"]).returning(Reminder.__table__.c.id)
+    return db.session.execute(statement).scalar() is not None
+
+
+def wants_digest(user_ids):
+    """{(user id, kind)} of the notifications these people chose to get in the daily digest (one query)."""
+    if not user_ids:
+        return set()
+    return {(p.user_id, p.kind) for p in db.session.scalars(
+        db.select(ReminderPreference).where(ReminderPreference.user_id.in_(user_ids),
+                                            ReminderPreference.digest.is_(True)))}
+
+
+def notify(user, kind, key, subject, text, link, template="reminder", mail_kind=None, sealed_for=None,
+           digest=None, now=None, **context):
+    """Tell one person once (``key`` is unique) that something happened or is due.
+
+    It goes on their notifications page with ``link``, a path (see core/urls.py), and by mail now,
+    or in the daily digest when they chose that for this ``kind``. ``sealed_for`` (an opportunity)
+    seals the mail, and later the digest that carries it, until the deadline. ``digest`` may be
+    given when the caller has already read the preferences (the sweep, for many people at once).
+    True when this call made the notification.
+    """
+    if not link.startswith("/"):
+        raise ValueError(f"a notification links to a path in the app, not {link!r}")
+    now = now or utcnow()
+    if digest is None:
+        digest = (user.id, kind) in wants_digest({user.id})
+    if not claim_notification(key, kind, user, subject, text, link, digest, now, sealed_for):
+        return False
+    if not digest:
+        queue_email(user.email, mail_kind or kind, subject, template, sealed_for=sealed_for, user_name=user.name,
+                    text=text, link=mail_link(link), **context)
+    return True

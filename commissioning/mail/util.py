@@ -26,3 +26,15 @@ def mail_for_staff(email_id, now=None):
         return mail, None
     sealed = db.session.scalar(sealed_opportunity_ids(now).where(Opportunity.id == mail.sealed_opportunity_id))
     return mail, db.session.get(Opportunity, sealed) if sealed else None
+
+
+def commissioners_of(created_by_id):
+    """Who hears about a thing a commissioner owns: the one who made it while they are an active
+    commissioner, otherwise every active commissioner (so nothing goes unheard when someone leaves)."""
+    from commissioning.accounts.models import Role, User, UserRole
+    if created_by_id:
+        owner = db.session.get(User, created_by_id)
+        if owner is not None and owner.active and owner.has_role(Role.commissioner):
+            return [owner]
+    return db.session.scalars(db.select(User).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == Role.commissioner, User.active.is_(True)).order_by(User.id)).all()

@@ -1,7 +1,9 @@
-"""Returns, review actions, reminders (one row per reminder, keyed), notifications, review decisions."""
+"""Returns, review actions, review decisions. Reminders are notifications: their models live in mail.models."""
 from commissioning.core.enums import StatusEnum, TitledEnum
 from commissioning.core.models import TimestampMixin, UTCDateTime
 from commissioning.extensions import db
+# Reminders are one kind of notification; the mechanism lives with mail, which every stage may use.
+from commissioning.mail.models import Reminder, ReminderPreference  # noqa: F401
 
 
 class ReturnStatus(StatusEnum):
@@ -78,34 +80,6 @@ class ReturnAction(TimestampMixin, db.Model):
     done_at = db.Column(UTCDateTime())
 
     monitoring_return = db.relationship("MonitoringReturn", back_populates="actions")
-
-
-class Reminder(db.Model):
-    """One per (what, which object, which step, whom): the unique key is what makes a reminder exactly once."""
-
-    __tablename__ = "reminders"
-
-    id = db.Column(db.Integer, primary_key=True)
-    key = db.Column(db.String(200), nullable=False, unique=True)
-    kind = db.Column(db.String(40), nullable=False)
-    user_id = db.Column(db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    subject = db.Column(db.String(300), nullable=False)
-    text = db.Column(db.Text, nullable=False)
-    link = db.Column(db.String(500), nullable=False)
-    digest = db.Column(db.Boolean, nullable=False, default=False)
-    digested_at = db.Column(UTCDateTime())
-    created_at = db.Column(UTCDateTime(), nullable=False)
-    read_at = db.Column(UTCDateTime())
-
-
-class ReminderPreference(db.Model):
-    __tablename__ = "reminder_preferences"
-    __table_args__ = (db.UniqueConstraint("user_id", "kind"),)
-
-    id = db.Column(db.Integer, primary_key=True)
-    user_id = db.Column(db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-    kind = db.Column(db.String(40), nullable=False)
-    digest = db.Column(db.Boolean, nullable=False, default=False)
 
 
 class Decision(TitledEnum):

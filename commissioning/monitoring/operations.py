@@ -2,17 +2,19 @@
 import math
 from datetime import timedelta
 
-from commissioning.accounts.models import Role, User, UserRole
+from commissioning.accounts.models import User
 from commissioning.audit.operations import log_action
 from commissioning.contracts.models import Agreement, AgreementStatus, ReturnDue
 from commissioning.core.locks import lock_row, row_locked, try_transaction_lock
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.money import format_pounds
 from commissioning.core.transitions import move
-from commissioning.core.urls import absolute_url
+from commissioning.core.urls import absolute_url, app_path, mail_link
 from commissioning.core.vocabulary import VulnerableGroup
 from commissioning.extensions import db
-from commissioning.mail.operations import queue_email
+from commissioning.mail.models import NOTIFICATION_KINDS
+from commissioning.mail.operations import notify, queue_email, wants_digest
+from commissioning.mail.util import commissioners_of
 from commissioning.monitoring.util import reach_localities
 from commissioning.monitoring.models import (
     AGE_BANDS, Decision, MonitoringReturn, Rag, Reminder, ReminderPreference, ReturnAction, ReturnStatus,
@@ -140,6 +142,22 @@ def submit_return(ret, user):
     ret.submitted_at, ret.submitted_by_id = utcnow(), user.id
     move(ret, ReturnStatus.submitted, f"submitted by {user.name}", "A return", "return.submitted")
     ret.kpi_rags, ret.suggested_rag = suggest(ret.agreement, ret.kpi_actuals)
+    _tell_reviewers(ret, user)
+
+
+def _tell_reviewers(ret, by):
+    """The contract's monitor hears that a return is in; with no monitor, the commissioner reviews it."""
+    agreement = ret.agreement
+    reviewers = [agreement.monitor] if agreement.monitor is not None else commissioners_of(agreement.created_by_id)
+    due = ret.due.due_on.strftime("%-d %B %Y")
+    for reviewer in reviewers:
+        notify(reviewer, "return_submitted", f"return_submitted:{ret.id}:{ret.submitted_at.isoformat()}:{reviewer.id}",
+               f"Return to review: {agreement.reference}, due {due}",
+               f"{agreement.organisation.name} submitted the monitoring return for {agreement.title} due {due}. "
+               "Review it, then accept it or send it back with what needs changing.",
+               app_path("monitoring.return_page", due_id=ret.due_id), template="return_submitted",
+               reference=agreement.reference, title=agreement.title, organisation=agreement.organisation.name,
+               due=due, submitted_by=by.name)
 
 
 def suggest(agreement, actuals):
@@ -193,6 +211,16 @@ def accept_return(ret, by, overall, reason, actions):
     ret.accepted_at, ret.accepted_by_id = utcnow(), by.id
     move(ret, ReturnStatus.accepted, f"accepted by {by.name}, rated {overall.short}", "A return",
          "return.accepted")
+    agreement = ret.agreement
+    due = ret.due.due_on.strftime("%-d %B %Y")
+    for m in agreement.organisation.memberships:
+        notify(m.user, "return_accepted", f"return_accepted:{ret.id}:{m.user.id}",
+               f"Return accepted: {agreement.reference}, due {due}",
+               f"Your monitoring return for {agreement.title} due {due} was accepted, rated {overall.short}."
+               + (f" {len(ret.actions)} action(s) agreed: see the return." if ret.actions else ""),
+               app_path("monitoring.return_page", due_id=ret.due_id), template="return_accepted",
+               reference=agreement.reference, title=agreement.title, due=due, rating=overall.title,
+               actions=[(a.text, a.owner, a.due_on) for a in ret.actions])
 
 
 def released_payments(agreement):
@@ -242,39 +270,13 @@ def record_decision(agreement, by, decision, reason):
 
 # --- reminders -----------------------------------------------------------------------------
 
-def _claim(key, kind, user, subject, text, link, digest, now):
-    """Insert the reminder unless its key exists; True only for the caller that inserted it.
-
-    One INSERT ... ON CONFLICT DO NOTHING: two sweeps at once block on the key and only one wins.
-    """
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(Reminder.__table__).values(
-        key=key, kind=kind, user_id=user.id, subject=subject, text=text, link=link, digest=digest,
-        created_at=now).on_conflict_do_nothing(index_elements=["key"]).returning(Reminder.__table__.c.id)
-    return db.session.execute(statement).scalar() is not None
-
-
-def _wants_digest(user_ids):
-    return {(p.user_id, p.kind) for p in db.session.scalars(
-        db.select(ReminderPreference).where(ReminderPreference.user_id.in_(user_ids),
-                                            ReminderPreference.digest.is_(True)))}
-
-
 def _remind(out, kind, key, users, subject, text, link, now):
     for user in users:
         out.append((kind, f"{key}:{user.id}", user, subject, text, link))
 
 
 def _commissioners(agreement):
-    if agreement.created_by_id:
-        user = db.session.get(User, agreement.created_by_id)
-        if user is not None:
-            return [user]
-    return db.session.scalars(db.select(User).join(UserRole).where(UserRole.role == Role.commissioner)).all()
+    return commissioners_of(agreement.created_by_id)
 
 
 def due_returns_query(today):
@@ -316,7 +318,7 @@ def sweep_reminders(today=None):
         subject = f"{agreement.reference}: the monitoring return due {due_on.strftime('%-d %B %Y')} {says}"
         _remind(pending, "return", f"return:{due_id}:{step}", users, subject,
                 f"The return for {agreement.title} {says}.",
-                absolute_url("monitoring.return_page", due_id=due_id), now)
+                app_path("monitoring.return_page", due_id=due_id), now)
     for agreement in db.session.scalars(db.select(Agreement).where(
             Agreement.status == AgreementStatus.active,
             Agreement.end_date.between(today, today + timedelta(days=CONTRACT_END_DAYS)))):
@@ -324,7 +326,7 @@ def sweep_reminders(today=None):
         _remind(pending, "contract_end", f"contract_end:{agreement.id}:{CONTRACT_END_DAYS}", users,
                 f"{agreement.reference} ends on {agreement.end_date.strftime('%-d %B %Y')}",
                 "Time to decide: extend, recommission or decommission.",
-                absolute_url("monitoring.review", agreement_id=agreement.id), now)
+                app_path("monitoring.review", agreement_id=agreement.id), now)
     from commissioning.providers.models import ProviderDocument
     for document in db.session.scalars(db.select(ProviderDocument).where(
             ProviderDocument.expires_on.between(today, today + timedelta(days=DOCUMENT_EXPIRY_DAYS)))):
@@ -333,7 +335,7 @@ def sweep_reminders(today=None):
         _remind(pending, "document_expiry", f"document_expiry:{document.id}:{document.expires_on}", users,
                 f"{document.title} expires on {document.expires_on.strftime('%-d %B %Y')}",
                 "Upload the new one to your organisation’s documents so that you can keep bidding.",
-                absolute_url("providers.documents", org_id=document.organisation_id), now)
+                app_path("providers.documents", org_id=document.organisation_id), now)
     for action in db.session.scalars(db.select(ReturnAction).where(
             ReturnAction.done_at.is_(None),
             ReturnAction.due_on.between(today - timedelta(days=ACTION_WINDOW_DAYS), today - timedelta(days=1)))):
@@ -342,48 +344,66 @@ def sweep_reminders(today=None):
         _remind(pending, "action_overdue", f"action_overdue:{action.id}", users,
                 f"{agreement.reference}: an action was due {action.due_on.strftime('%-d %B %Y')}",
                 f"“{action.text}” (owner: {action.owner}) is past its due date.",
-                absolute_url("monitoring.return_page", due_id=action.monitoring_return.due_id), now)
-    digests = _wants_digest({user.id for _k, _key, user, *_rest in pending})
+                app_path("monitoring.return_page", due_id=action.monitoring_return.due_id), now)
+    digests = wants_digest({user.id for _k, _key, user, *_rest in pending})
     created = 0
     for kind, key, user, subject, text, link in pending:
-        digest = (user.id, kind) in digests
-        if _claim(key, kind, user, subject, text, link, digest, now):
-            created += 1
-            if not digest:
-                queue_email(user.email, f"reminder_{kind}", subject, "reminder", user_name=user.name, text=text,
-                            link=link)
+        created += notify(user, kind, key, subject, text, link, mail_kind=f"reminder_{kind}",
+                          digest=(user.id, kind) in digests, now=now)
     if created:
         log_action(("ReminderSweep", 0), "reminders.swept", f"{created} reminder(s) created", day=today.isoformat())
     return created
 
 
+#: Tasks a digest leaves out: a mail staff can read in the outbox must not show that an organisation
+#: is bidding (the dashboard, seen only by the person, shows them).
+SEALED_TASKS = frozenset({"draft_bids", "clarification_answers"})
+
+
+def _digest_tasks(user):
+    """The person's open tasks as the digest lists them: (label, due, overdue, absolute link)."""
+    from commissioning.main.tasks import tasks_for
+    return [(t.label, t.due, t.overdue, mail_link(t.url)) for t in tasks_for(user) if t.key not in SEALED_TASKS]
+
+
 def send_digests(now=None):
-    """One mail per person with the reminders they chose to get daily; each reminder once."""
+    """One mail a day per person with the notifications they chose to get daily, each once, and the
+    tasks waiting for them. Notifications sealed for an opportunity go in a mail of their own, sealed
+    the same way, so the open digest never shows staff that someone bid or asked."""
     now = now or utcnow()
     query = (db.select(Reminder).where(Reminder.digest.is_(True), Reminder.digested_at.is_(None))
              .order_by(Reminder.user_id, Reminder.created_at))
     query = row_locked(query, skip_locked=True)
-    by_user = {}
+    by_mail = {}
     for reminder in db.session.scalars(query):
-        by_user.setdefault(reminder.user_id, []).append(reminder)
-    for user_id, reminders in by_user.items():
+        by_mail.setdefault((reminder.user_id, reminder.sealed_opportunity_id), []).append(reminder)
+    for (user_id, sealed), reminders in by_mail.items():
         user = db.session.get(User, user_id)
-        queue_email(user.email, "reminder_digest", f"Your daily reminders ({len(reminders)})", "reminder_digest",
-                    user_name=user.name, reminders=[(r.subject, r.link) for r in reminders])
+        queue_email(user.email, "reminder_digest", f"Your daily notifications ({len(reminders)})", "reminder_digest",
+                    sealed_for=sealed, user_name=user.name,
+                    reminders=[(r.subject, r.text, mail_link(r.link)) for r in reminders],
+                    tasks=[] if sealed else _digest_tasks(user),
+                    notifications=absolute_url("monitoring.notifications"), dashboard=absolute_url("main.dashboard"))
         for reminder in reminders:
             reminder.digested_at = now
-    return len(by_user)
+    return len({user_id for user_id, _sealed in by_mail})
 
 
 def set_preferences(user, digest_kinds, kinds):
+    """Save, for each of ``kinds``, whether ``user`` gets it in the daily digest or a mail each time."""
+    unknown = set(kinds) - set(NOTIFICATION_KINDS)
+    if unknown:
+        raise ValueError(f"unknown notification kinds {sorted(unknown)}")
+    rows = {p.kind: p for p in db.session.scalars(db.select(ReminderPreference).where(
+        ReminderPreference.user_id == user.id, ReminderPreference.kind.in_(list(kinds))))}
     for kind in kinds:
-        row = db.session.scalars(db.select(ReminderPreference).where(
-            ReminderPreference.user_id == user.id, ReminderPreference.kind == kind)).first()
+        row = rows.get(kind)
         if row is None:
             row = ReminderPreference(user_id=user.id, kind=kind)
             db.session.add(row)
         row.digest = kind in digest_kinds
-    log_action(user, "reminders.preferences", "Reminder preferences saved", user=user, digest=sorted(digest_kinds))
+    log_action(user, "reminders.preferences", "Notification preferences saved", user=user,
+               digest=sorted(set(digest_kinds) & set(kinds)))
 
 
 def mark_read(user):

@@ -22,8 +22,6 @@ from commissioning.monitoring.util import (
 
 bp = Blueprint("monitoring", __name__)
 
-REMINDER_KINDS = {"return": "Monitoring returns due and overdue", "contract_end": "Contracts ending soon",
-                  "document_expiry": "Documents about to expire", "action_overdue": "Actions past their due date"}
 
 
 def _due(due_id):
@@ -205,18 +203,20 @@ def review(agreement_id):
 @bp.route("/notifications", methods=["GET", "POST"])
 @login_required
 def notifications():
+    from commissioning.mail.models import ReminderPreference, kinds_for
+    kinds = kinds_for(current_user)  # only what this person's roles can get
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
-        chosen = {k for k in request.form.getlist("digest") if k in REMINDER_KINDS}
-        operations.set_preferences(current_user, chosen, REMINDER_KINDS)
-        notices.success("Saved. Reminders you chose as a digest come in one mail a day.")
+        chosen = {k for k in request.form.getlist("digest") if k in kinds}
+        operations.set_preferences(current_user, chosen, kinds)
+        notices.success("Your settings are saved. What you chose for the daily digest comes in one mail a day; "
+                        "the rest comes in a mail each time.")
         return redirect(url_for("monitoring.notifications"))
-    from commissioning.monitoring.models import ReminderPreference
     digest = {p.kind for p in db.session.scalars(db.select(ReminderPreference).where(
         ReminderPreference.user_id == current_user.id, ReminderPreference.digest.is_(True)))}
     items = notifications_for(current_user)
     unread = {r.id for r in items if r.read_at is None}
     operations.mark_read(current_user)
-    return render_template("monitoring/notifications.html", items=items, unread=unread, kinds=REMINDER_KINDS,
+    return render_template("monitoring/notifications.html", items=items, unread=unread, kinds=kinds,
                            digest=digest, confirm=ConfirmForm(formdata=None))
