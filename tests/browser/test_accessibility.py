@@ -174,3 +174,24 @@ def test_no_wcag_violations_on_each_message_kind(axe_page, live_server, demo_obj
     expect(banner).to_contain_text("Success", use_inner_text=True)
     expect(banner).to_contain_text("You have signed out.", use_inner_text=True)
     assert run_axe(page) == []
+
+
+def test_no_wcag_violations_on_a_phone_screen(browser, live_server, demo_objects):
+    """At 320 px tables stack under their headings or scroll in a named region, and the postcode
+    search shows distances or its error (issue 17, phones and places): axe checks those states."""
+    context = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 800})
+    page = context.new_page()
+    paths = ["/opportunities", "/api", f"/indicators/{demo_objects['indicator'].id}",
+             f"/panels/rounds/{demo_objects['decided_round'].id}/results", "/whats-on?postcode=L11+0BP",
+             "/whats-on?postcode=nowhere", "/venues?postcode=L8+0QE"]
+    problems = {}
+    try:
+        for path in paths:
+            page.goto(live_server.url + path)
+            expect(page.get_by_role("heading", level=1).first, path).to_be_visible()
+            violations = run_axe(page)
+            if violations:
+                problems[path] = violations
+    finally:
+        context.close()
+    assert problems == {}
