@@ -338,9 +338,30 @@ def rules_of(rnd):
     }
 
 
+def opening_problem(rnd, now=None):
+    """Why voting cannot open now, in words that say what to do; None when it can."""
+    try:
+        _check_opening(rnd, now or utcnow())
+    except PanelError as exc:
+        return str(exc)
+    return None
+
+
 def open_voting(rnd, by, now=None):
     lock_row(rnd)  # once only: a second request waits, then sees the new state
     now = now or utcnow()
+    _check_opening(rnd, now)
+    rnd.opens_at = now
+    rnd.frozen_rules = rules_of(rnd)
+    move(rnd, RoundStatus.open, f"opened by {by.name if by else 'the system'}", "A round", "round.opened")
+    for member in rnd.panel.members:
+        if member.user.email and member.can_vote:
+            queue_email(member.user.email, "panel_voting_open", f"Voting is open: {rnd.title}",
+                        "panel_voting_open", name=member.display_name, round=rnd.title,
+                        closes=rnd.closes_at, link=absolute_url("panels.vote", round_id=rnd.id))
+
+
+def _check_opening(rnd, now):
     _ensure_draft(rnd)
     if not rnd.projects:
         raise PanelError("Add at least one project before opening voting")
@@ -363,14 +384,6 @@ def open_voting(rnd, by, now=None):
     available = balances([rnd.pot_id])[rnd.pot_id].uncommitted
     if rnd.budget_pence > available:
         raise PanelError(f"{rnd.pot.name} has only {format_pounds(available)} uncommitted, less than the budget")
-    rnd.opens_at = now
-    rnd.frozen_rules = rules_of(rnd)
-    move(rnd, RoundStatus.open, f"opened by {by.name if by else 'the system'}", "A round", "round.opened")
-    for member in rnd.panel.members:
-        if member.user.email and member.can_vote:
-            queue_email(member.user.email, "panel_voting_open", f"Voting is open: {rnd.title}",
-                        "panel_voting_open", name=member.display_name, round=rnd.title,
-                        closes=rnd.closes_at, link=absolute_url("panels.vote", round_id=rnd.id))
 
 
 def _rules_unchanged(rnd):

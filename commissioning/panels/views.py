@@ -17,6 +17,7 @@ from commissioning.accounts.models import Organisation
 from commissioning.accounts.operations import record_login
 from commissioning.bids.util import counted_submissions
 from commissioning.core import notices
+from commissioning.core.confirm import ask_first
 from commissioning.core.models import LONDON, utcnow
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.evaluation.operations import start_evaluation
@@ -427,6 +428,10 @@ def remove_project(project_id):
     rnd = _round(project.round_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if rnd.status is RoundStatus.draft and (page := ask_first(
+            f"Remove ‘{project.title}’ from {rnd.title}?", "It will be taken off the ballot, with its summary.",
+            "Yes, remove it", back=url_for("panels.round_page", round_id=rnd.id, _anchor="projects"))):
+        return page
     try:
         operations.remove_project(project)
         notices.success(f"{project.title} removed.")
@@ -435,10 +440,13 @@ def remove_project(project_id):
     return redirect(url_for("panels.round_page", round_id=rnd.id, _anchor="projects"))
 
 
-def _round_action(round_id, action):
+def _round_action(round_id, action, ask=None):
+    """Check, then (for what cannot be undone) ask first with ``ask(rnd)``, then act; a refusal shows on the page."""
     rnd = _round(round_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if ask is not None and (page := ask(rnd)):
+        return page
     try:
         action(rnd)
     except (PanelError, ValueError) as exc:
@@ -452,32 +460,52 @@ def _round_action(round_id, action):
     return redirect(url_for("panels.round_page", round_id=rnd.id))
 
 
+def _london(value):
+    return current_app.jinja_env.filters["london"](value)
+
+
 @bp.route("/panels/rounds/<int:round_id>/open", methods=["POST"])
 @permission_required("can_run_panels")
 def open_round(round_id):
+    def ask(rnd):
+        if operations.opening_problem(rnd):
+            return None   # refused at once, not after a "Yes"
+        return ask_first(f"Open voting in {rnd.title}?",
+                         "The projects, budget, rules and who may vote are then fixed until voting closes.",
+                         "Yes, open voting",
+                         what_next=f"Members can vote until {_london(rnd.closes_at)}. Those with an email "
+                                   "address are told now. Members added from now on vote from the next round.",
+                         back=url_for("panels.round_page", round_id=rnd.id))
+
     def action(rnd):
         operations.open_voting(rnd, current_user)
         notices.success("Voting is open. Members with an email address have been told.")
-    return _round_action(round_id, action)
+    return _round_action(round_id, action, ask)
 
 
-@bp.route("/panels/rounds/<int:round_id>/close", methods=["GET", "POST"])
+@bp.route("/panels/rounds/<int:round_id>/close", methods=["POST"])
 @permission_required("can_run_panels")
 def close_round(round_id):
-    """Closing early cannot be undone, so a page says what happens next before the button that does it."""
-    if request.method == "GET":
-        rnd = _round(round_id)
+    """Closing early cannot be undone: the confirmation says what happens next before anything closes."""
+    def ask(rnd):
         if rnd.status is not RoundStatus.open:
-            notices.info("Voting in this round is not open, so there is nothing to close.")
-            return redirect(url_for("panels.round_page", round_id=rnd.id))
-        return render_template("panels/close.html", rnd=rnd, form=ConfirmForm(formdata=None),
-                               voted=votes_cast(rnd), voters=sum(1 for m in rnd.panel.members if m.can_vote),
-                               min_ballots=min_ballots())
+            return None   # refused at once by the move itself
+        voters = sum(1 for m in rnd.panel.members if m.can_vote)
+        return ask_first(
+            f"Close voting in {rnd.title} now?",
+            f"Voting is due to close {_london(rnd.closes_at)}. If you close it now, the {voters - votes_cast(rnd)} "
+            f"of {voters} members who have not voted cannot vote in this round, and voting cannot open again.",
+            "Close voting now",
+            what_next="Voting closes straight away and every page says it closed early, today. The votes are counted "
+                      "within a minute or so, by the rules fixed when voting opened; members with an email address "
+                      f"are told when the results are in. The results are shown only if at least {min_ballots()} "
+                      "people voted (and the quorum is met), so that nobody can work out how someone voted.",
+            back=url_for("panels.round_page", round_id=rnd.id))
 
     def action(rnd):
         operations.close_voting(rnd, current_user, f"closed early by {current_user.name}")
         notices.success("Voting is closed. The votes are being counted.")
-    return _round_action(round_id, action)
+    return _round_action(round_id, action, ask)
 
 
 @bp.route("/panels/rounds/<int:round_id>/confirm", methods=["POST"])

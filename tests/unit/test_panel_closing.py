@@ -42,22 +42,25 @@ def test_closing_early_asks_first_and_says_what_happens_next(open_round, login, 
     rnd, facilitator, _reader = open_round()
     login(facilitator)
     page = client.get(f"/panels/rounds/{rnd.id}").get_data(as_text=True)
-    # The round page leads to the confirmation; it no longer closes with one click.
-    assert f'href="/panels/rounds/{rnd.id}/close"' in page
-    assert f'action="/panels/rounds/{rnd.id}/close"' not in page
-    confirm = client.get(f"/panels/rounds/{rnd.id}/close")
+    assert f'action="/panels/rounds/{rnd.id}/close"' in page and "Close voting early" in page
+    confirm = client.post(f"/panels/rounds/{rnd.id}/close")     # the round page's button: asks, closes nothing
     html = confirm.get_data(as_text=True)
-    assert confirm.status_code == 200 and rnd.status is RoundStatus.open
-    assert "govuk-warning-text" in html and "You cannot open voting again" in html
-    assert "What happens next" in html and "4 of 5 members who can vote have voted" in html
-    assert ">Close voting now</button>" in html
-    assert f'href="/panels/rounds/{rnd.id}"' in html and "Cancel, keep voting open" in html
-    closed = client.post(f"/panels/rounds/{rnd.id}/close")
+    db.session.refresh(rnd)
+    assert confirm.status_code == 200 and rnd.status is RoundStatus.open and rnd.closed_at is None
+    assert f"Close voting in {rnd.title} now?" in html
+    assert "govuk-warning-text" in html and f"Voting is due to close {_london(rnd.closes_at)}" in html
+    assert "the 1 of 5 members who have not voted cannot vote in this round" in html
+    assert "What happens next" in html and "every page says it closed early" in html
+    assert ">Close voting now</button>" in html and 'name="confirmed" value="yes"' in html
+    assert f'href="/panels/rounds/{rnd.id}"' in html and "No, go back" in html
+    closed = client.post(f"/panels/rounds/{rnd.id}/close", data={"confirmed": "yes"})
     assert closed.status_code == 302
+    db.session.refresh(rnd)
     assert rnd.status is RoundStatus.closed and rnd.closed_early
     assert rnd.closed_at is not None and rnd.closed_at < rnd.closes_at
-    # Once closed, the confirmation page has nothing to close.
-    assert client.get(f"/panels/rounds/{rnd.id}/close").status_code == 302
+    # Once closed, there is nothing to ask about: closing again is refused at once, in words.
+    again = client.post(f"/panels/rounds/{rnd.id}/close")
+    assert again.status_code == 400 and "reload it" in again.get_data(as_text=True)
 
 
 def test_after_closing_early_every_page_says_so_and_not_the_old_date(open_round, login, client):
