@@ -105,8 +105,22 @@ class AgreementDocument(db.Model):
     pages = db.Column(db.Integer)
     created_at = db.Column(UTCDateTime(), nullable=False)
     rendered_at = db.Column(UTCDateTime())
+    # The executed copy: this version with both signatures, made by a worker once it is countersigned.
+    executed_snapshot = db.Column(db.JSON)                 # who signed, as what, when, and the hash signed
+    executed_requested_at = db.Column(UTCDateTime())
+    executed_file_id = db.Column(db.ForeignKey("stored_files.id", ondelete="RESTRICT"))
+    executed_sha256 = db.Column(db.String(64))
+    executed_at = db.Column(UTCDateTime())
 
     agreement = db.relationship("Agreement", back_populates="documents")
+
+    @property
+    def executed_pending(self):
+        """Countersigned, and the worker has not yet made the executed copy."""
+        return self.executed_requested_at is not None and self.executed_file_id is None
+
+    def __repr__(self):
+        return f"<AgreementDocument {self.agreement_id} v{self.version}>"
 
 
 class VariationStatus(StatusEnum):

@@ -4,6 +4,7 @@ import hashlib
 from datetime import date, timedelta
 
 from commissioning.audit.operations import log_action
+from commissioning.contracts import wording
 from commissioning.contracts.models import (
     Agreement, AgreementDocument, AgreementKind, AgreementStatus, Clause, ReturnDue, Variation, VariationStatus)
 from commissioning.core.enums import InvalidTransition
@@ -19,6 +20,7 @@ from commissioning.mail.util import commissioners_of
 from commissioning.outbox.operations import enqueue_task
 
 RENDER_TASK = "contracts.render_document"
+EXECUTED_TASK = "contracts.render_executed"
 TEMPLATE = "pdf/agreement.html"
 RETURN_DAYS_AFTER_PERIOD = 14
 MONTHS = {"monthly": 1, "quarterly": 3, "six_monthly": 6, "annually": 12}
@@ -28,37 +30,39 @@ class AgreementError(ValueError):
     """A refusal worded for the person who asked."""
 
 
+#: The clause library as first installed. Parties, the activity and cross-references are tokens
+#: (see wording.py), so each reads right in either kind of agreement and in any order.
 DEFAULT_CLAUSES = [
-    ("definitions", "Definitions", "In this agreement the Authority is the commissioning council named above; the "
-     "Provider is the organisation named above; the Services are those described in Schedule 1; and a Working Day is "
-     "any day other than a weekend or a bank holiday in England.", ["contract", "grant_agreement"]),
-    ("term", "Term", "This agreement runs from the start date to the end date in Schedule 2, unless it is extended "
-     "as Schedule 2 allows or ended earlier under the clauses on review, break and termination.",
+    ("definitions", "Definitions", "In this agreement {council} is the commissioning council named above; "
+     "{provider} is the organisation named above; {services} means what is described in {schedule:activity}; and "
+     "a Working Day is any day other than a weekend or a bank holiday in England.", ["contract", "grant_agreement"]),
+    ("term", "Term", "This agreement runs from the start date to the end date shown under Key terms, unless it is "
+     "extended as the extension options there allow or ended earlier under the clauses on review, break and "
+     "termination.", ["contract", "grant_agreement"]),
+    ("services", "The Services", "{Provider} will deliver {services} with reasonable skill and care, to the "
+     "specification version named in {schedule:activity}, and will involve young people in how {services} are "
+     "run.", ["contract"]),
+    ("use_of_grant", "Use of the grant", "{Provider} will spend the grant only on {services} described in "
+     "{schedule:activity}, will keep records of how it was spent, and will repay any part not spent on "
+     "{services}.", ["grant_agreement"]),
+    ("payment", "Payment", "{Council} will pay the amounts in {schedule:payments} on the dates shown. A payment "
+     "marked as conditional is made only once the monitoring return before it has been accepted.",
      ["contract", "grant_agreement"]),
-    ("services", "The Services", "The Provider will deliver the Services with reasonable skill and care, to the "
-     "specification version named in Schedule 1, and will involve young people in how the Services are run.",
-     ["contract"]),
-    ("use_of_grant", "Use of the grant", "The Provider will spend the grant only on the activity described in "
-     "Schedule 1, will keep records of how it was spent, and will repay any part not spent on that activity.",
-     ["grant_agreement"]),
-    ("payment", "Payment", "The Authority will pay the amounts in Schedule 3 on the dates shown. A payment marked "
-     "as conditional is made only once the monitoring return before it has been accepted.",
-     ["contract", "grant_agreement"]),
-    ("monitoring", "Monitoring and performance", "The Provider will send a monitoring return by each date in "
-     "Schedule 4, reporting against the key performance indicators in Schedule 2. The Authority will rate "
-     "performance and may ask for an improvement plan.", ["contract", "grant_agreement"]),
-    ("safeguarding", "Safeguarding", "The Provider will keep and follow a safeguarding policy for children and young "
+    ("monitoring", "Monitoring and performance", "{Provider} will send a monitoring return by each date in "
+     "{schedule:returns}, reporting against the key performance indicators in {schedule:kpis}. {Council} will "
+     "rate performance and may ask for an improvement plan.", ["contract", "grant_agreement"]),
+    ("safeguarding", "Safeguarding", "{Provider} will keep and follow a safeguarding policy for children and young "
      "people, make sure everyone working with young people has the right level of DBS check, and report any "
      "safeguarding concern to the local safeguarding partnership without delay.", ["contract", "grant_agreement"]),
     ("data_protection", "Data protection", "Each party will comply with the UK GDPR and the Data Protection Act "
-     "2018. The Provider will process young people's personal data only to deliver the Services, keep it secure, and "
-     "tell the Authority of any personal data breach within 48 hours.", ["contract", "grant_agreement"]),
-    ("equality", "Equality", "The Provider will not discriminate unlawfully and will help the Authority meet its "
+     "2018. {Provider} will process young people's personal data only to deliver {services}, keep it secure, and "
+     "tell {council} of any personal data breach within 48 hours.", ["contract", "grant_agreement"]),
+    ("equality", "Equality", "{Provider} will not discriminate unlawfully and will help {council} meet its "
      "public sector equality duty.", ["contract", "grant_agreement"]),
-    ("acknowledgement", "Acknowledging the funding", "The Provider will say in its publicity that the activity is "
-     "funded by the Authority.", ["grant_agreement"]),
+    ("acknowledgement", "Acknowledging the funding", "{Provider} will say in its publicity that {services} is "
+     "funded by {council}.", ["grant_agreement"]),
     ("variation", "Changes", "A change to the value, term, key performance indicators or payment schedule is valid "
-     "only as a written variation approved by the Authority and signed by both parties.",
+     "only as a written variation approved by {council} and signed by both parties.",
      ["contract", "grant_agreement"]),
     ("termination", "Termination", "Either party may end this agreement if the other seriously breaches it and does "
      "not put the breach right within 30 days of being asked in writing.", ["contract", "grant_agreement"]),
@@ -78,8 +82,12 @@ def ensure_clauses():
 
 
 def update_clause(clause, title, body, by):
+    """A new version of a clause; references are checked so that every document reads right."""
     if not title.strip() or not body.strip():
         raise AgreementError("Enter the clause’s title and text")
+    problem = wording.check_clause_text(body, set(db.session.scalars(db.select(Clause.key))))
+    if problem:
+        raise AgreementError(problem)
     clause.title, clause.body = title.strip(), body.strip()
     clause.version += 1
     log_action(clause, "clause.updated", f"Clause {clause.key} changed (version {clause.version})", user=by)
@@ -152,12 +160,13 @@ def _parties(opp, organisation, authority):
     from commissioning.funding.models import Pot, PotKind
     content = opp.specification.version(opp.specification_version).content
     pot = db.session.get(Pot, content["pot_id"])
-    parties = [{"name": authority, "role": "The Authority (lead commissioner)"}]
+    kind = AgreementKind.contract if opp.kind.value == "procurement" else AgreementKind.grant_agreement
+    roles = wording.ROLES[kind]
+    parties = [{"name": authority, "role": roles["council"], "party": "council"}]
     if pot is not None and pot.kind is PotKind.pooled_budget:
         partners = sorted({c.organisation.name for c in pot.contributions if c.organisation.name != authority})
-        parties += [{"name": name, "role": "Joint commissioner (pooled budget)"} for name in partners]
-    parties.append({"name": organisation.name, "role": "The Provider" if opp.kind.value == "procurement"
-                    else "The Grant Recipient"})
+        parties += [{"name": name, "role": roles["joint"], "party": "joint"} for name in partners]
+    parties.append({"name": organisation.name, "role": roles["provider"], "party": "provider"})
     return parties
 
 
@@ -264,21 +273,29 @@ def _clauses(kind):
 
 
 def snapshot(agreement, reason, authority, overrides=None):
-    """The plain data a document is rendered from (templates never see ORM objects)."""
+    """The plain data a document is rendered from (templates never see ORM objects).
+
+    Clause numbers come from the clauses' order and schedule numbers from wording.SCHEDULES; the
+    tokens in clause text are resolved here, once, so the PDF and the page read the same words.
+    """
+    from commissioning.contracts.util import kpi_traces
     from commissioning.specifications.models import Specification
     data = {key: getattr(agreement, key) for key in ("value_pence", "start_date", "end_date", "kpis", "payments",
                                                      "special_conditions", "extension_options")}
     data.update(overrides or {})
+    kind = agreement.kind
     spec = db.session.get(Specification, agreement.specification_id)
     content = spec.version(agreement.specification_version).content
-    clauses = _clauses(agreement.kind)
-    numbered = [{"number": i + 1, "title": c.title, "body": c.body} for i, c in enumerate(clauses)]
-    base = len(numbered)
-    for extra_title, extra in (("Review", agreement.review_clause), ("Break", agreement.break_clause),
-                               ("Special conditions", data["special_conditions"])):
+    clauses = _clauses(kind)
+    numbered = [{"key": c.key, "title": c.title, "body": c.body} for c in clauses]
+    for key, extra_title, extra in (("review", "Review", agreement.review_clause),
+                                    ("break", "Break", agreement.break_clause),
+                                    ("special_conditions", "Special conditions", data["special_conditions"])):
         if extra and extra.strip():
-            base += 1
-            numbered.append({"number": base, "title": extra_title, "body": extra.strip()})
+            numbered.append({"key": key, "title": extra_title, "body": extra.strip()})
+    numbers = {c["key"]: n for n, c in enumerate(numbered, start=1)}
+    numbered = [{"number": numbers[c["key"]], "title": wording.resolve(c["title"], kind, numbers),
+                 "body": wording.resolve(c["body"], kind, numbers)} for c in numbered]
     fingerprint = hashlib.sha256("|".join(f"{c.key}:{c.version}" for c in clauses).encode()).hexdigest()[:12]
     start, end = data["start_date"], data["end_date"]
     if isinstance(start, str):
@@ -286,18 +303,21 @@ def snapshot(agreement, reason, authority, overrides=None):
     returns = [{"period": f"{s.strftime('%-d %b %Y')} to {e.strftime('%-d %b %Y')}",
                 "due": (e + timedelta(days=RETURN_DAYS_AFTER_PERIOD)).strftime("%-d %B %Y")}
                for s, e in periods(start, end, MONTHS.get(agreement.monitoring_frequency, 3))]
+    parties = wording.parties_for(agreement.parties, kind)
+    schedules = wording.schedules(kind)
+    traces = kpi_traces(data["kpis"])
     return {
-        "authority": authority, "reference": agreement.reference, "kind": agreement.kind.title,
-        "is_grant": agreement.kind is AgreementKind.grant_agreement, "title": agreement.title,
-        "reason": reason, "parties": agreement.parties,
-        "provider": next(p["name"] for p in agreement.parties if p["role"].startswith("The ")
-                         and "Authority" not in p["role"]),
+        "authority": authority, "reference": agreement.reference, "kind": kind.title,
+        "is_grant": kind is AgreementKind.grant_agreement, "title": agreement.title,
+        "reason": reason, "parties": parties, "terms": wording.terms(kind),
+        "schedules": schedules, "schedule": {s["key"]: s for s in schedules},
+        "provider": next(p["name"] for p in parties if p["party"] == "provider"),
         "value": format_pounds(data["value_pence"]), "start": start.strftime("%-d %B %Y"),
         "end": end.strftime("%-d %B %Y"), "extension_options": data["extension_options"] or "None",
         "specification": {"reference": spec.reference,
                           "version": agreement.specification_version, "purpose": content.get("purpose", ""),
                           "outputs": content.get("outputs", ""), "requirements": content.get("requirements", "")},
-        "kpis": data["kpis"],
+        "kpis": [{**k, "traced_to": trace["text"]} for k, trace in zip(data["kpis"], traces)],
         "payments": [{"due": date.fromisoformat(p["due"]).strftime("%-d %B %Y"),
                       "amount": format_pounds(p["amount_pence"]), "conditional": p["conditional"]}
                      for p in data["payments"]],
@@ -306,7 +326,7 @@ def snapshot(agreement, reason, authority, overrides=None):
         "variations": [{"reference": v.reference, "reason": v.reason, "agreed": v.countersigned_at.strftime(
             "%-d %B %Y") if v.countersigned_at else ""} for v in agreement.variations
             if v.status is VariationStatus.agreed],
-        "template_version": f"{TEMPLATE}@1+clauses:{fingerprint}",
+        "template_version": f"{TEMPLATE}@2+clauses:{fingerprint}",
     }
 
 
@@ -330,7 +350,7 @@ def render_document(document_id):
     document = db.session.scalars(query).first()
     if document is None or document.file_id is not None:
         return document
-    pdf, pages = render_pdf_pages(TEMPLATE, document.snapshot)
+    pdf, pages = render_pdf_pages(TEMPLATE, _renderable(document.snapshot))
     stored = store_file(f"{document.snapshot['reference']}-v{document.version}.pdf", "application/pdf", pdf)
     document.file_id, document.sha256, document.pages = stored.id, stored.sha256, pages
     document.rendered_at = utcnow()
@@ -340,12 +360,78 @@ def render_document(document_id):
     return document
 
 
+def _renderable(data):
+    """A stored snapshot with what the template needs; documents prepared before schedules were
+    numbered from their order (or parties named per kind) get them here, from their kind."""
+    kind = AgreementKind.grant_agreement if data.get("is_grant") else AgreementKind.contract
+    if "schedule" not in data:
+        schedules = wording.schedules(kind)
+        data = {**data, "schedules": schedules, "schedule": {s["key"]: s for s in schedules}}
+    if "terms" not in data:
+        data = {**data, "terms": wording.terms(kind), "parties": wording.parties_for(data["parties"], kind)}
+    return data
+
+
+def _signatures(agreement, signatory, signatory_role, signed_at, copy_file_id, countersigner, countersigned_at):
+    """Who signed, for whom and as what, when and how: the plain data of an executed copy."""
+    from commissioning.files.models import StoredFile
+    parties = wording.parties_for(agreement.parties, agreement.kind)
+    terms = wording.terms(agreement.kind)
+    council = next((p["name"] for p in parties if p["party"] == "council"), "")
+    how = "Accepted in the service"
+    if copy_file_id:
+        stored = db.session.get(StoredFile, copy_file_id)
+        how = f"Signed copy uploaded to the service (SHA-256 {stored.sha256})"
+    return [
+        {"party": agreement.organisation.name, "as": terms["provider"], "signatory": signatory,
+         "signatory_role": signatory_role, "signed_at": _when(signed_at), "how": how},
+        {"party": council, "as": terms["council"], "signatory": countersigner.name,
+         "signatory_role": f"Commissioner, {council}", "signed_at": _when(countersigned_at),
+         "how": "Countersigned in the service"},
+    ]
+
+
+def _when(moment):
+    return moment.astimezone(LONDON).strftime("%-d %B %Y at %H:%M (UK time)")
+
+
+def _request_executed(document, signatures):
+    """Record who signed ``document`` and queue the worker that makes its executed copy."""
+    if document is None or document.executed_requested_at is not None:
+        return
+    document.executed_snapshot = {"signatures": signatures, "signed_sha256": document.sha256}
+    document.executed_requested_at = utcnow()
+    db.session.flush()
+    enqueue_task(EXECUTED_TASK, document_id=document.id)
+
+
+def render_executed(document_id):
+    """Make and store the executed copy of one countersigned version; a retry finds it done."""
+    from commissioning.pdf import render_pdf_pages
+    document = db.session.scalars(row_locked(
+        db.select(AgreementDocument).where(AgreementDocument.id == document_id))).first()
+    if document is None or document.executed_snapshot is None or document.executed_file_id is not None:
+        return document
+    made = utcnow()
+    execution = {**document.executed_snapshot, "made_on": _when(made)}
+    pdf, _pages = render_pdf_pages(TEMPLATE, {**_renderable(document.snapshot), "execution": execution})
+    reference = document.snapshot["reference"]
+    stored = store_file(f"{reference}-v{document.version}-executed.pdf", "application/pdf", pdf)
+    document.executed_file_id, document.executed_sha256, document.executed_at = stored.id, stored.sha256, made
+    log_action(document.agreement, "agreement.executed_copy_made",
+               f"{reference} version {document.version}: executed copy made", sha256=stored.sha256,
+               signed_sha256=document.sha256)
+    return document
+
+
 def _tell_provider(agreement, subject, template, **context):
     link = absolute_url("contracts.show", agreement_id=agreement.id)
+    terms = wording.terms(agreement.kind)
     for membership in agreement.organisation.memberships:
         if membership.user.email:
             queue_email(membership.user.email, template, subject, template, user_name=membership.user.name,
-                        reference=agreement.reference, title=agreement.title, link=link, **context)
+                        reference=agreement.reference, title=agreement.title, link=link,
+                        document=terms["document"], party=terms["provider"], council=terms["council"], **context)
 
 
 # --- the life of an agreement --------------------------------------------------------------
@@ -416,8 +502,6 @@ def _tell_commissioners_signed(agreement, copy):
                signatory=agreement.provider_signatory, signatory_role=agreement.provider_signatory_role, copy=copy)
 
 
-
-
 def upload_signed_copy(agreement, user, name, role, upload, sha256_seen):
     """A wet-signed or otherwise signed copy instead of accepting in the app, of the version on screen."""
     lock_row(agreement)  # once only: a second request waits, then sees the new state
@@ -441,9 +525,14 @@ def upload_signed_copy(agreement, user, name, role, upload, sha256_seen):
 def countersign(agreement, by):
     lock_row(agreement)  # once only: a second request waits, then sees the new state
     if agreement.status is not AgreementStatus.signed or not agreement.provider_signed_sha256:
-        raise AgreementError("The provider has not signed yet")
+        raise AgreementError(f"The {wording.terms(agreement.kind)['provider_word']} has not signed yet: "
+                             "countersign once they have")
     agreement.countersigned_by_id, agreement.countersigned_at = by.id, utcnow()
     move(agreement, AgreementStatus.active, f"countersigned by {by.name}", "An agreement", "agreement.countersigned")
+    signed = next((d for d in agreement.documents if d.sha256 == agreement.provider_signed_sha256), None)
+    _request_executed(signed, _signatures(agreement, agreement.provider_signatory, agreement.provider_signatory_role,
+                                          agreement.provider_signed_at, agreement.signed_copy_file_id, by,
+                                          agreement.countersigned_at))
     _tell_provider(agreement, f"Signed by both parties: {agreement.title}", "agreement_active")
 
 
@@ -556,6 +645,10 @@ def countersign_variation(variation, by):
         setattr(agreement, key, value)
     variation.countersigned_by_id, variation.countersigned_at = by.id, utcnow()
     _schedule_returns(agreement)
+    name, _, role = (variation.provider_signatory or "").partition(" (")
+    document = next((d for d in agreement.documents if d.version == variation.document_version), None)
+    _request_executed(document, _signatures(agreement, name, role.removesuffix(")"), variation.provider_signed_at,
+                                            None, by, variation.countersigned_at))
     move(variation, VariationStatus.agreed, f"countersigned by {by.name}", "A variation", "variation.agreed")
     log_action(agreement, "agreement.varied", f"{variation.reference} in force", changes=variation.changes)
 

@@ -68,3 +68,33 @@ def register_csv(rows):
                          f"{a.value_pence / 100:.2f}", a.start_date.isoformat(), a.end_date.isoformat(),
                          a.status.title, due.isoformat() if due else ""])
     return out.getvalue()
+
+
+def kpi_traces(kpis):
+    """How each KPI traces back, for people: {"text", "indicator_id", "name"} in the KPIs' order.
+
+    Stored traces are keys ("indicator:3", "need: Title"); an indicator is named from its record,
+    all of them in one query, so a renamed indicator reads with its new name.
+    """
+    from commissioning.indicators.models import Indicator
+
+    def indicator_id(trace):
+        key, _, rest = str(trace or "").partition(":")
+        return int(rest) if key == "indicator" and rest.strip().isdigit() else None
+    ids = {indicator_id(k.get("trace")) for k in kpis} - {None}
+    names = dict(db.session.execute(db.select(Indicator.id, Indicator.name).where(Indicator.id.in_(ids))).all()) \
+        if ids else {}
+    out = []
+    for k in kpis:
+        trace = str(k.get("trace") or "")
+        found = indicator_id(trace)
+        if found is not None:
+            name = names.get(found)
+            out.append({"text": f"Indicator: {name}" if name else "An indicator since removed",
+                        "indicator_id": found if name else None, "name": name})
+        elif trace.startswith("need:"):
+            out.append({"text": f"Need: {trace.partition(':')[2].strip()}", "indicator_id": None, "name": None})
+        else:
+            out.append({"text": "The specification" if trace in ("", "specification") else trace,
+                        "indicator_id": None, "name": None})
+    return out

@@ -10,7 +10,8 @@ from commissioning.contracts.forms import (
     EXTRA_PAYMENT_ROWS, ClauseForm, DraftForm, EndForm, RegisterFilterForm, SignedCopyForm, SignForm, VariationForm)
 from commissioning.contracts.models import Agreement, AgreementStatus, Clause, Variation, VariationStatus
 from commissioning.contracts.operations import AgreementError
-from commissioning.contracts.util import can_view, register, register_csv
+from commissioning.contracts import wording
+from commissioning.contracts.util import can_view, kpi_traces, register, register_csv
 from commissioning.core import notices
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
@@ -105,6 +106,8 @@ def _page(agreement, status=200, error=None, **forms):
         end_form=forms.get("end_form") or EndForm(formdata=None), confirm=ConfirmForm(formdata=None),
         pending=pending, variation_sign_form=variation_form, error=forms.get("error"), form=form,
         returns=returns_of(agreement), released=released_payments(agreement),
+        traces=kpi_traces(agreement.kpis), terms=wording.terms(agreement.kind),
+        parties=wording.parties_for(agreement.parties, agreement.kind),
         monitors=_monitors() if current_user.can_manage_contracts() else [],
         today=utcnow().astimezone(LONDON).date()), status
 
@@ -118,9 +121,10 @@ def show(agreement_id):
 @bp.route("/contracts/<int:agreement_id>/document.json")
 @permission_required("can_view_contracts")
 def document_status(agreement_id):
-    """Polled while a worker prepares the document."""
+    """Polled while a worker prepares the document or, once countersigned, its executed copy."""
     document = _agreement(agreement_id).document
-    return {"status": "done" if document is None or document.file_id else "running"}
+    done = document is None or (document.file_id is not None and not document.executed_pending)
+    return {"status": "done" if done else "running"}
 
 
 @bp.route("/contracts/<int:agreement_id>/documents/<int:version>.pdf")
@@ -133,6 +137,19 @@ def document_file(agreement_id, version):
     stored = db.session.get(StoredFile, document.file_id)
     return send_download(stored.data, f"{agreement.reference}-v{version}.pdf", "application/pdf", inline=True,
                          headers={"X-Content-SHA256": stored.sha256})
+
+
+@bp.route("/contracts/<int:agreement_id>/documents/<int:version>/executed.pdf")
+@permission_required("can_view_contracts")
+def executed_file(agreement_id, version):
+    """The version with both signatures, for the parties and the council's staff (can_view)."""
+    agreement = _agreement(agreement_id)
+    document = next((d for d in agreement.documents if d.version == version), None)
+    if document is None or document.executed_file_id is None:
+        abort(404)
+    stored = db.session.get(StoredFile, document.executed_file_id)
+    return send_download(stored.data, f"{agreement.reference}-v{version}-executed.pdf", "application/pdf",
+                         inline=True, headers={"X-Content-SHA256": stored.sha256})
 
 
 @bp.route("/contracts/<int:agreement_id>/signed-copy.pdf")
@@ -248,7 +265,7 @@ def countersign(agreement_id):
 
     def act():
         operations.countersign(agreement, current_user)
-        notices.success("Countersigned: the agreement is active.")
+        notices.success("Countersigned: the agreement is active. The executed copy, with both signatures, is being made.")
     return _action(agreement, act)
 
 

@@ -70,7 +70,8 @@ def test_pooled_budgets_name_the_joint_commissioners(create_agreement, provider,
     add_contribution(pooled, create_organisation("Merseyside Police Test"), ContributionKind.cash, "Cash", 90_000_00)
     org = provider.memberships[0].organisation
     agreement = create_agreement(org, provider, pot_id=pooled.id)
-    assert {"name": "Merseyside Police Test", "role": "Joint commissioner (pooled budget)"} in agreement.parties
+    # A grant round's agreement: its partners fund it jointly (a contract says "Joint commissioner").
+    assert {"name": "Merseyside Police Test", "role": "Joint funder (pooled budget)", "party": "joint"} in agreement.parties
 
 
 def test_a_contract_cannot_be_issued_before_its_standstill_ends(create_agreement, provider, create_user):
@@ -101,7 +102,7 @@ def test_the_worker_renders_a_real_document_once(create_agreement, provider, cre
     for expected in ("Test Borough Council", org.name, "£40,000", "Young people attending", "Schedule 3: payments",
                      "Schedule 4: monitoring returns", "Safeguarding", "Data protection", "Page 1 of"):
         assert expected in text, expected
-    assert document.template_version.startswith("pdf/agreement.html@1+clauses:")
+    assert document.template_version.startswith("pdf/agreement.html@2+clauses:")
 
 
 def test_a_render_killed_half_way_stores_nothing_and_the_retry_completes(
