@@ -195,3 +195,22 @@ def test_no_wcag_violations_on_a_phone_screen(browser, live_server, demo_objects
     finally:
         context.close()
     assert problems == {}
+
+
+def test_no_wcag_violations_on_dashboard_task_lists_and_empty_states(axe_page, live_server, live_app):
+    """The dashboard's task list (tags, hints, due dates) and a role's empty state pass axe (issue 17)."""
+    from commissioning.accounts.operations import create_user
+    page, base = axe_page, live_server.url
+    sign_in(page, base, DEMO_USERS["panel_facilitator"])
+    expect(page.locator('ul.govuk-task-list[data-role="panel_facilitator"]')).to_be_visible()
+    assert run_axe(page) == []
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    with live_app.app_context():
+        create_user("axe.quiet.monitor@example.org", "Quinn Quiet", "demo-password", roles=[Role.contract_monitor])
+        db.session.commit()
+        db.session.remove()
+    sign_in(page, base, "axe.quiet.monitor@example.org")
+    expect(page.locator('.app-tasks-empty[data-role="contract_monitor"]')).to_contain_text(
+        "When a provider submits a monitoring return, it appears here for you to review.", use_inner_text=True)
+    assert run_axe(page) == []
