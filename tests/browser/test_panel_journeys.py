@@ -87,6 +87,7 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
     expect(round_heading).to_have_text("Journey round", use_inner_text=True)
     expect(page.locator("main")).to_contain_text("Film nights", use_inner_text=True)    # with the second project
     page.get_by_role("button", name="Open voting").click()
+    page.get_by_role("button", name="Yes, open voting").click()    # opening fixes the rules: it asks first
     expect(page.locator("main")).to_contain_text("Voting open", use_inner_text=True)
     expect(page).to_have_url(re.compile(r"/panels/rounds/\d+$"))
     round_url = page.url
@@ -135,7 +136,8 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
     expect(page.locator("main")).to_contain_text(re.compile(r"5 of \d+ members who can vote have voted"),
                                                  use_inner_text=True)
     # The facilitator closes voting; the page shows progress, then the worker's count.
-    page.get_by_role("button", name="Close voting now and count").click()
+    page.get_by_role("button", name="Close voting early").click()
+    page.get_by_role("button", name="Close voting now").click()    # it asks first: closing cannot be undone
     expect(page.get_by_role("link", name="See the results")).to_be_visible(timeout=30_000)
     page.get_by_role("link", name="See the results").click()
     expect(page).to_have_url(re.compile(r"/panels/rounds/\d+/results$"))
