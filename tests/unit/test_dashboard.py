@@ -322,7 +322,8 @@ def test_monitoring_returns_for_the_provider_and_the_monitor(active_agreement, l
     db.session.commit()
     review = _keys(tasks_for(monitor))["returns_to_review"]
     assert review.count == 1 and review.url == f"/returns/{overdue[0].id}"
-    assert _keys(tasks_for(provider))["returns_overdue"].count == len(overdue) - 1
+    left = _keys(tasks_for(provider)).get("returns_overdue")
+    assert (left.count if left else 0) == len(overdue) - 1   # sent: no longer the provider's to do
     monitor_client = app.test_client()
     monitor_client.post("/login", data={"email": monitor.email, "password": "a-long-test-password"})
     assert "Review a monitoring return a provider has sent" in _dashboard(monitor_client)
