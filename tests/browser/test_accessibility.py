@@ -90,9 +90,9 @@ def demo_objects(live_app):
 #: Endpoints that answer with data or a download rather than a page.
 NOT_PAGES = {"main.healthz", "main.favicon", "needs.evidence_file", "indicators.download", "specifications.pdf",
              "providers.document_file", "bids.attachment", "evaluation.scoring_status",
-             "opportunities.submission_file", "evaluation.assessment", "evaluation.attachment", "panels.ballots_file",
+             "opportunities.submission_file", "opportunities.specification_pdf", "evaluation.assessment", "evaluation.attachment", "panels.ballots_file",
              "panels.round_status", "contracts.register_download", "contracts.document_status",
-             "contracts.document_file", "contracts.signed_copy",
+             "contracts.document_file", "contracts.signed_copy", "contracts.executed_file",
              "monitoring.attachment", "opendata.grants_json", "opendata.grants_csv",
              "opendata.ocds_releases", "opendata.ocds_record", "api-docs.openapi_json",
              "Needs.list_needs", "Needs.get_need", "Localities.list_localities", "Indicators.list_indicators", "Indicators.get_indicator",
@@ -197,6 +197,23 @@ def test_no_wcag_violations_on_a_phone_screen(browser, live_server, demo_objects
     assert problems == {}
 
 
+def test_no_wcag_violations_on_a_confirmation_page(axe_page, live_server, demo_objects):
+    """An action that cannot be undone asks first (core/confirm.py): the question page passes axe,
+    and "No, go back" leaves the evidence where it was."""
+    page, base = axe_page, live_server.url
+    sign_in(page, base, DEMO_USERS["commissioner"])
+    page.goto(f"{base}/needs/{demo_objects['need'].id}")
+    removes = page.get_by_role("button", name=re.compile("^Remove evidence of"))
+    expect(removes.first).to_be_visible()
+    removes.first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Remove the evidence of", use_inner_text=True)
+    expect(page.locator(".govuk-warning-text")).to_contain_text("You cannot undo this", use_inner_text=True)
+    assert run_axe(page) == []
+    page.get_by_role("link", name="No, go back").click()
+    expect(page).to_have_url(re.compile(rf"/needs/{demo_objects['need'].id}"))
+    expect(page.get_by_role("button", name=re.compile("^Remove evidence of")).first).to_be_visible()
+
+
 def test_no_wcag_violations_on_dashboard_task_lists_and_empty_states(axe_page, live_server, live_app):
     """The dashboard's task list (tags, hints, due dates) and a role's empty state pass axe (issue 17)."""
     from commissioning.accounts.operations import create_user
@@ -213,4 +230,138 @@ def test_no_wcag_violations_on_dashboard_task_lists_and_empty_states(axe_page, l
     sign_in(page, base, "axe.quiet.monitor@example.org")
     expect(page.locator('.app-tasks-empty[data-role="contract_monitor"]')).to_contain_text(
         "When a provider submits a monitoring return, it appears here for you to review.", use_inner_text=True)
+    assert run_axe(page) == []
+
+
+def test_no_wcag_violations_on_lists_and_what_bidders_read(axe_page, live_server, live_app, demo_objects):
+    """Lists that grow (issue 17): results, nothing found, a refused filter, the bids received after the
+    deadline; the specification published with an opportunity; an awarded opportunity saying who was funded."""
+    with live_app.app_context():
+        awarded = db.session.scalars(db.select(Opportunity.id).where(
+            Opportunity.status == OpportunityStatus.awarded)).first()
+        db.session.remove()
+    page, base = axe_page, live_server.url
+    problems = {}
+
+    def check(path, text):
+        page.goto(base + path)
+        expect(page.locator("main"), path).to_contain_text(text, use_inner_text=True)
+        violations = run_axe(page)
+        if violations:
+            problems[path] = violations
+
+    check("/opportunities?sort=value&kind=grant_round", "Apply filters")
+    check("/opportunities?q=nothing-is-called-this", "No opportunities match these filters")
+    check("/opportunities?status=banana", "There is a problem")
+    check(f"/opportunities/{demo_objects['opp'].id}/specification", "What is asked for")
+    check(f"/opportunities/{awarded}", "Who was funded")
+    sign_in(page, base, DEMO_USERS["commissioner"])
+    check(f"/opportunities/{demo_objects['closed'].id}/bids?sort=price", "Apply filters")
+    check(f"/opportunities/{demo_objects['closed'].id}/bids?q=nobody-bid-as-this", "No bids match these filters")
+    check("/specifications?status=banana", "There is a problem")
+    assert problems == {}
+
+
+def test_no_wcag_violations_on_panel_round_states(axe_page, live_server, live_app, demo_objects):
+    """Panel rounds that cannot mislead (issue 17): a cost refused for being over the budget, the
+    confirmations before opening and closing voting (left with "No, go back"), a round closed early,
+    and the public index of results."""
+    from datetime import timedelta
+
+    from commissioning.accounts.operations import create_user
+    from commissioning.core.models import utcnow
+    from commissioning.panels import operations as panel_ops
+    from commissioning.panels.models import AllocationRule, BallotType
+    with live_app.app_context():   # a panel of its own, so the demo's rounds stay open and in draft
+        facilitator = create_user("axe.early.facilitator@example.org", "Fran Early", "demo-password",
+                                  roles=[Role.panel_facilitator])
+        panel = panel_ops.create_panel("Axe early panel", None, facilitator)
+        pot = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Voice Fund")).one()
+        now = utcnow()
+        early = panel_ops.create_round(panel, facilitator, title="Closed early round", pot=pot, budget_pence=100_000,
+                                       ballot_type=BallotType.within_budget, max_projects=None, min_projects=None,
+                                       rule=AllocationRule.greedy, quorum=None, min_approval_percent=None,
+                                       opens_at=now, closes_at=now + timedelta(days=30))
+        panel_ops.add_project(early, "Kit", "Football kit for the team.", 50_000)
+        panel_ops.open_voting(early, facilitator)
+        panel_ops.close_voting(early, facilitator, "closed early for the accessibility check")
+        db.session.commit()
+        early_id = early.id
+        db.session.remove()
+    page, base = axe_page, live_server.url
+    problems = {}
+
+    def check(text, where="main"):
+        expect(page.locator(where), page.url).to_contain_text(text, use_inner_text=True)
+        violations = run_axe(page)
+        if violations:
+            problems[page.url] = violations
+
+    page.goto(f"{base}/panels/results")
+    check("What young people’s panels decided")
+    sign_in(page, base, DEMO_USERS["panel_facilitator"])
+    page.goto(f"{base}/panels/rounds/{demo_objects['draft_round'].id}/projects/new")
+    page.get_by_label("Project name").fill("Sports hall")
+    page.get_by_label("Summary for young people").fill("A new sports hall.")
+    page.get_by_label("Cost, in whole pounds").fill("1000000")
+    page.get_by_role("button", name="Save project").click()
+    check("more than the round’s whole budget", ".govuk-error-summary")
+    page.goto(f"{base}/panels/rounds/{demo_objects['draft_round'].id}")
+    page.get_by_role("button", name="Open voting").click()
+    check("What happens next")
+    page.get_by_role("link", name="No, go back").click()
+    expect(page.get_by_role("button", name="Open voting")).to_be_visible()
+    page.goto(f"{base}/panels/rounds/{demo_objects['open_round'].id}")
+    page.get_by_role("button", name="Close voting early").click()
+    check("Voting is due to close", ".govuk-warning-text")
+    page.get_by_role("link", name="No, go back").click()
+    expect(page.get_by_role("button", name="Close voting early")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    sign_in(page, base, "axe.early.facilitator@example.org")
+    page.goto(f"{base}/panels/rounds/{early_id}")
+    check("closed early, on")
+    assert problems == {}
+
+
+def test_no_wcag_violations_on_moderation_errors_and_a_decided_bid(axe_page, live_server, demo_objects):
+    """A whole bid's moderation with an error kept beside its criterion, and a provider's decided bid in its
+    list and on its page (issue 17, evaluation that flows), pass axe."""
+    page, base = axe_page, live_server.url
+    sign_in(page, base, DEMO_USERS["commissioner"])
+    page.goto(f"{base}/opportunities/{demo_objects['closed'].id}/moderation/{demo_objects['closed_bid'].id}")
+    page.locator("#score-0").fill("9")
+    page.get_by_role("button", name=re.compile("^Save the agreed scores")).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("as a whole number from 0 to", use_inner_text=True)
+    expect(page.locator("#score-0-error")).to_be_visible()
+    assert run_axe(page) == []
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    sign_in(page, base, DEMO_USERS["provider"])
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your bids").click()
+    decided = page.get_by_role("row").filter(has_text="Successful").first
+    expect(decided).to_contain_text("Awarded £", use_inner_text=True)
+    assert run_axe(page) == []
+    decided.get_by_role("link").first.click()
+    expect(page.locator(".govuk-summary-card")).to_contain_text("Outcome: Successful", use_inner_text=True)
+    assert run_axe(page) == []
+
+
+def test_no_wcag_violations_on_mail_settings_saved(axe_page, live_server, live_app):
+    """The notifications page with its mail settings, empty and just saved (issue 17, the mail people expect)."""
+    from commissioning.accounts.operations import create_user
+    page, base = axe_page, live_server.url
+    with live_app.app_context():
+        create_user("axe.mail.monitor@example.org", "Morwenna Mail", "demo-password", roles=[Role.contract_monitor])
+        db.session.commit()
+        db.session.remove()
+    sign_in(page, base, "axe.mail.monitor@example.org")
+    page.goto(f"{base}/notifications")
+    expect(page.locator("main")).to_contain_text("Nothing yet.", use_inner_text=True)
+    assert run_axe(page) == []
+    page.get_by_label("A provider submits a monitoring return").check()
+    page.get_by_role("button", name="Save your settings").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Your settings are saved",
+                                                                                 use_inner_text=True)
+    expect(page.get_by_label("A provider submits a monitoring return")).to_be_checked()
     assert run_axe(page) == []

@@ -140,6 +140,9 @@ ACCESS = {
     "contracts.document_file": (lambda o: f"/contracts/{o['agreement'].id}/documents/1.pdf", only(*CONTRACT_VIEWERS)),
     "contracts.signed_copy": (lambda o: f"/contracts/{o['agreement'].id}/signed-copy.pdf",
                               expect(anonymous=302, default=403, **{r: 404 for r in CONTRACT_VIEWERS})),
+    # Issued, not yet countersigned: no executed copy yet, for those who could otherwise download it.
+    "contracts.executed_file": (lambda o: f"/contracts/{o['agreement'].id}/documents/1/executed.pdf",
+                                expect(anonymous=302, default=403, **{r: 404 for r in CONTRACT_VIEWERS})),
     "contracts.edit": (lambda o: f"/contracts/{o['draft_agreement'].id}/edit", only("commissioner")),
     "contracts.new_variation": (lambda o: f"/contracts/{o['agreement'].id}/variations/new", only("commissioner")),
     "contracts.clauses": (lambda o: "/admin/clauses", admin_only()),
