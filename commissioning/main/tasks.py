@@ -17,6 +17,9 @@ from commissioning.extensions import db
 
 @dataclass(frozen=True)
 class Task:
+    """One kind of work waiting for a person in one role: ``key`` names the kind (stable, for the
+    digest and tests), ``label`` says what to do with the count in it, ``url`` goes to the work."""
+
     role: str
     key: str
     label: str
@@ -38,7 +41,8 @@ def _day(value):
 def _aggregate(query_from, id_column, due_column=None, link_column=None):
     """(count of ``id_column``, the oldest ``link_column`` (the id itself unless given), earliest due)
     for ``query_from``, in one query whatever its rows."""
-    columns = [db.func.count(db.distinct(id_column)), db.func.min(link_column if link_column is not None else id_column)]
+    link = link_column if link_column is not None else id_column
+    columns = [db.func.count(db.distinct(id_column)), db.func.min(link)]
     columns.append(db.func.min(due_column) if due_column is not None else db.literal(None))
     count, first_id, due = db.session.execute(query_from.with_only_columns(*columns).order_by(None)).one()
     return count or 0, first_id, due
@@ -94,8 +98,7 @@ def _panel_member_tasks(user, today):
 
 
 def _panel_facilitator_tasks(user, today):
-    from commissioning.panels.models import Panel, PanelMember, Round, RoundResult, RoundStatus
-    from commissioning.panels.models import AgeBand
+    from commissioning.panels.models import AgeBand, Panel, PanelMember, Round, RoundResult, RoundStatus
     own = Panel.facilitator_id == user.id
     rounds = db.select(Round).join(Panel, Panel.id == Round.panel_id).where(own)
     under_16 = [band for band in AgeBand if band.needs_parental_consent]
@@ -340,7 +343,8 @@ def _provider_tasks(user, today):
                        _aggregate(owed.where(ReturnDue.due_on.between(today, soon)), ReturnDue.id, ReturnDue.due_on),
                        lambda did: url_for("monitoring.return_page", due_id=did), None, today))
     tasks.append(_task("provider", "returns_overdue",
-                       lambda n: _plural(n, "Send an overdue monitoring return", f"Send {n} overdue monitoring returns"),
+                       lambda n: _plural(n, "Send an overdue monitoring return",
+                                         f"Send {n} overdue monitoring returns"),
                        _aggregate(owed.where(ReturnDue.due_on < today), ReturnDue.id, ReturnDue.due_on),
                        lambda did: url_for("monitoring.return_page", due_id=did), None, today))
     sent_back = db.select(MonitoringReturn).join(Agreement, Agreement.id == MonitoringReturn.agreement_id).join(
@@ -349,7 +353,8 @@ def _provider_tasks(user, today):
     tasks.append(_task("provider", "returns_sent_back",
                        lambda n: _plural(n, "Change and send again a return the monitor sent back",
                                          f"Change and send again {n} returns the monitor sent back"),
-                       _aggregate(sent_back, MonitoringReturn.id, ReturnDue.due_on, link_column=MonitoringReturn.due_id),
+                       _aggregate(sent_back, MonitoringReturn.id, ReturnDue.due_on,
+                                  link_column=MonitoringReturn.due_id),
                        lambda did: url_for("monitoring.return_page", due_id=did), None, today))
     return tasks
 
@@ -396,8 +401,8 @@ def _admin_tasks(user, today):
     from commissioning.mail.models import EmailStatus, OutgoingEmail
     roleless = db.select(User).where(User.active.is_(True), ~db.exists().where(UserRole.user_id == User.id))
     # Sealed mail stays out, as it does from the outbox: not even a failure may say that someone bid.
-    failed = unsealed(db.select(OutgoingEmail), OutgoingEmail.sealed_opportunity_id).where(OutgoingEmail.status == EmailStatus.failed,
-                                            OutgoingEmail.created_at >= utcnow() - timedelta(days=7))
+    failed = unsealed(db.select(OutgoingEmail), OutgoingEmail.sealed_opportunity_id).where(
+        OutgoingEmail.status == EmailStatus.failed, OutgoingEmail.created_at >= utcnow() - timedelta(days=7))
     return [
         _task("admin", "people_without_a_role",
               lambda n: _plural(n, "Give a person a role, or deactivate them",
