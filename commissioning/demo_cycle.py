@@ -59,7 +59,7 @@ INDICATORS = [
          story="Demo figures, from the council's count of different young people at commissioned youth "
                "sessions (each counted once however often they come). Counted from April 2025, when the youth "
                "offer was reviewed against the 2023 statutory guidance; 2026/27 is April to November so far.",
-         years={2025: (None, "21.4"), 2026: ("24", "23.1")}),
+         years={2026: ("24", "23.1")}),
     dict(name=WELLBEING, unit="% scoring 7 or more out of 10", polarity=Polarity.higher_is_better,
          baseline_year=2023, baseline_value=Decimal("62"), tolerance=Decimal("2"), financial_years=False,
          story="Demo figures, from the city's survey of secondary school pupils each summer term, which asks the "
