@@ -306,7 +306,7 @@ def load_specification_demo(created=0):
         "title": "Friday and Saturday evening youth clubs in Alt Valley",
         "purpose": "Open-access youth clubs on Friday and Saturday evenings and in school holidays, so that young "
                    "people in Croxteth and Norris Green have safe, enjoyable places to go.",
-        "outcomes": [{"text": "More young people take part in positive activities two hours a week",
+        "outcomes": [{"text": "More young people take part in positive activities every month",
                       "trace": f"indicator:{indicator.id}"},
                      {"text": "Young people help run their club", "trace": f"need:{need.id}:positive_contribution"}],
         "outputs": "Two sessions a week for 48 weeks a year; at least 150 different young people a year.",
