@@ -8,6 +8,7 @@ from commissioning.core.pagination import page_args
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.core.money import format_pounds
 from commissioning.extensions import db
+from commissioning.localities.postcodes import postcode_lookup
 from commissioning.localities.util import all_localities
 from commissioning.needs.models import NeedStatus
 from commissioning.needs.util import needs_by_status
@@ -29,9 +30,14 @@ def whats_on_page():
     results = whats_on(locality_id=int(form.locality.data) if valid and form.locality.data else None,
                        age=form.age.data if valid else None, day=form.day.data or None if valid else None,
                        cost=form.cost.data or None if valid else None, near=near, page=page)
-    return render_template("provision/whats_on.html", results=results, filter_form=form, near=near,
-                           distance=distance_to(near), form=form if request.args and not valid else None,
-                           format_pounds=format_pounds)
+    return render_template("provision/whats_on.html", results=results, filter_form=form, **_distances(near),
+                           form=form if request.args and not valid else None, format_pounds=format_pounds)
+
+
+def _distances(near):
+    """What a page listing by distance needs: the place, a distance for each venue, the data's credit."""
+    return {"near": near, "distance": distance_to(near),
+            "attribution": postcode_lookup().attribution if near is not None else None}
 
 
 def _near_form():
@@ -44,8 +50,7 @@ def _near_form():
 @bp.route("/venues")
 def venues():
     near_form, near, errors = _near_form()
-    return render_template("provision/venues.html", near_form=near_form, near=near, form=errors,
-                           distance=distance_to(near),
+    return render_template("provision/venues.html", near_form=near_form, form=errors, **_distances(near),
                            venues=list_venues(public_only=not current_user.can_manage_venues(), near=near))
 
 
@@ -61,7 +66,7 @@ def directory():
     org_ids = None if current_user.is_commissioner else _my_organisation_ids()
     results = whats_on(organisation_ids=org_ids, published_only=False, near=near, page=page, per_page=per_page)
     return render_template("provision/directory.html", results=results, format_pounds=format_pounds,
-                           near_form=near_form, near=near, form=errors, distance=distance_to(near))
+                           near_form=near_form, form=errors, **_distances(near))
 
 
 def _provider_choices():

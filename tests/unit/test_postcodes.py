@@ -94,12 +94,14 @@ NAMES = ["A club in Toxteth", "B club in Croxteth", "C street work", "D club at 
 def test_whats_on_lists_the_nearest_first_with_the_distance(client, places):
     html = client.get("/whats-on").get_data(as_text=True)
     assert _order(html, NAMES) == NAMES  # by name without a postcode
+    assert "Distance" not in html and "Code-Point" not in html
     html = client.get("/whats-on?postcode=l11+0bp").get_data(as_text=True)
     # Placed venues nearest first; then what has no place (no venue, or a venue we cannot place), by name.
     assert _order(html, NAMES) == ["B club in Croxteth", "A club in Toxteth", "C street work",
                                    "D club at the unknown hall"]
     assert "0.1 miles from L11 0BP" in html and "4.7 miles from L11 0BP" in html
     assert "nearest to L11 0BP first" in html
+    assert "Distances from Ordnance Survey Code-Point Open: contains OS data" in html  # the licence's credit
     html = client.get("/whats-on?postcode=L8+0QE").get_data(as_text=True)
     assert _order(html, NAMES)[:2] == ["A club in Toxteth", "B club in Croxteth"]
     assert "less than 0.1 miles from L8 0QE" in html and "4.7 miles from L8 0QE" in html
@@ -220,3 +222,41 @@ def test_a_plugged_lookup_is_the_one_searches_use(app, client, places):
     finally:
         app.extensions.pop("postcode_lookup")
     assert "less than 0.1 miles from SW1A 1AA" in html
+
+
+def test_migration_0021_places_the_venues_saved_before_it(tmp_path):
+    """Venues of a council that upgrades get their place from the shipped file, not only new ones."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    path = tmp_path / "places.sqlite"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "BROKER_DIR": str(tmp_path / "broker"),
+           "REDIS_URL": "", "APP_ENV": "development", "PYTHONPATH": str(root)}
+
+    def cli(*args):
+        done = subprocess.run([str(Path(sys.executable).with_name("commissioning")), *args], env=env, cwd=root,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+
+    cli("db", "upgrade", "0021_postcodes")
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("INSERT INTO localities (id, name, slug, young_people, deprivation_index, rurality_index) "
+                    "VALUES (1, 'Alt Valley', 'alt-valley', 0, 0, 0)")
+        for n, postcode in enumerate(["l11 0bs", "L2 2DH", None], start=1):
+            con.execute("INSERT INTO venues (id, name, address, postcode, locality_id, is_public, created_at) "
+                        "VALUES (?, ?, 'Somewhere', ?, 1, 1, '2026-01-01 00:00:00')", (n, f"Venue {n}", postcode))
+    con.close()
+    cli("db", "downgrade", "0020_moderation")
+    cli("db", "upgrade", "0021_postcodes")
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute("SELECT postcode, easting, northing FROM venues ORDER BY id").fetchall()
+    finally:
+        con.close()
+    # Placed from the file; a postcode the file does not have (L2 2DH) or none at all stays unplaced.
+    assert rows == [("l11 0bs", 340426, 395836), ("L2 2DH", None, None), (None, None, None)]
