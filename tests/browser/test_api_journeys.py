@@ -56,7 +56,8 @@ def test_a_commissioner_creates_uses_and_revokes_a_token(page, axe_page, live_se
 
     # The same states, checked by axe: the form with its errors, and the one-time token page.
     sign_in(axe_page, base, "provider@demo.test")
-    axe_page.goto(f"{base}/account/api-tokens")
+    axe_page.get_by_role("link", name="API tokens").click()
+    expect(axe_page).to_have_url(f"{base}/account/api-tokens")
     axe_page.get_by_role("button", name="Create token").click()
     expect(axe_page.locator(".govuk-error-summary")).to_be_visible()
     expect(axe_page.get_by_role("heading", level=1)).to_have_text("API tokens", use_inner_text=True)

@@ -42,7 +42,8 @@ def test_a_return_from_draft_to_accepted(page, browser, live_server):
     main = page.locator("main")
     expect(main).to_contain_text("Return accepted.", use_inner_text=True)    # first: "Green" is on the form page too
     expect(main).to_contain_text("Green", use_inner_text=True)
-    page.goto(base + "/notifications")
+    page.get_by_role("link", name="Notifications").click()
+    expect(page).to_have_url(base + "/notifications")
     expect(page.locator("main")).to_contain_text("overdue", use_inner_text=True)
     # The only console message is the browser noting the refused form's 400 answer.
     assert page.console_errors == ["Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"]

@@ -32,7 +32,8 @@ def test_an_admin_deactivates_a_person_whose_open_session_then_stops(page, brows
         expect(leaver.get_by_role("table")).to_contain_text("This device", use_inner_text=True)
 
         sign_in(page, base, "admin@demo.test")
-        page.goto(f"{base}/admin/users")
+        page.get_by_role("link", name="People and roles").click()
+        expect(page).to_have_url(f"{base}/admin/users")
         page.get_by_label("Name or email").fill("Rowan Leaver")
         page.get_by_role("button", name="Search").click()
         page.get_by_role("link", name="Rowan Leaver").click()
