@@ -6,7 +6,9 @@ from wtforms import Form as RowForm
 from wtforms import BooleanField, FieldList, FormField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from commissioning.contracts.models import AgreementKind, AgreementStatus
+from commissioning.contracts.models import Agreement, AgreementKind, AgreementStatus
+from commissioning.core.pagination import ListForm
+from commissioning.monitoring.models import Rag
 from commissioning.core.forms import DayMonthYearField
 from commissioning.core.money import MoneyField
 
@@ -86,14 +88,32 @@ class ClauseForm(Form):
     submit = SubmitField("Save clause", widget=GovSubmitInput())
 
 
-class RegisterFilterForm(Form):
-    class Meta:
-        csrf = False
+def _by_provider():
+    from commissioning.accounts.models import Organisation
+    return (Organisation.name, Agreement.reference, Agreement.id)
 
-    q = StringField("Search", widget=GovTextInput(), description="Provider, title or reference",
-                    validators=[Optional(), Length(max=100)])
+
+class RegisterFilterForm(ListForm):
+    """The register's search, filters and sort orders; the provider filter's choices are set by the view."""
+
+    SEARCH_HINT = "Provider, title or reference, like GRA-0003"
+    SORTS = {
+        "reference": ("Reference", (Agreement.reference, Agreement.id)),
+        "ending": ("Ending soonest", (Agreement.end_date, Agreement.id)),
+        "newest": ("Starting latest", (Agreement.start_date.desc(), Agreement.id.desc())),
+        "value": ("Highest value", (Agreement.value_pence.desc(), Agreement.id)),
+        "value_low": ("Lowest value", (Agreement.value_pence, Agreement.id)),
+        "provider": ("Provider (A to Z)", _by_provider),
+    }
+
     status = SelectField("Status", widget=GovSelect(), choices=[("", "Any status")] + AgreementStatus.choices(),
                          validators=[Optional()])
     kind = SelectField("Kind", widget=GovSelect(), choices=[("", "Any kind")] + AgreementKind.choices(),
                        validators=[Optional()])
-    submit = SubmitField("Filter", widget=GovSubmitInput())
+    rag = SelectField("Latest rating", widget=GovSelect(), validators=[Optional()],
+                      choices=[("", "Any rating")] + [(r.value, r.title) for r in Rag] + [("none", "Not rated yet")])
+    provider = SelectField("Provider", widget=GovSelect(), choices=[("", "Any provider")], validators=[Optional()])
+
+    def __init__(self, providers=(), **kwargs):
+        super().__init__(**kwargs)
+        self.provider.choices = [("", "Any provider"), *providers]

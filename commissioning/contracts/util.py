@@ -2,9 +2,10 @@
 import csv
 import io
 
-from commissioning.accounts.models import Role
+from commissioning.accounts.models import Organisation, Role
 from commissioning.contracts.models import Agreement, AgreementKind, AgreementStatus, ReturnDue
 from commissioning.core.models import LONDON, utcnow
+from commissioning.core.pagination import contains
 from commissioning.core.spreadsheets import safe_cell
 from commissioning.extensions import db
 
@@ -36,37 +37,77 @@ def visible_contracts(user):
     return db.or_(*clauses) if clauses else db.false()
 
 
-def register(user, status=None, kind=None, q=None):
-    """(agreement, next return due) for what ``user`` may see, filtered; two queries whatever the size."""
-    query = (db.select(Agreement).where(visible_contracts(user)).order_by(Agreement.reference)
-             .options(db.joinedload(Agreement.organisation)))
-    if status:
-        query = query.where(Agreement.status == AgreementStatus(status))
-    if kind:
-        query = query.where(Agreement.kind == AgreementKind(kind))
-    if q:
-        from commissioning.accounts.models import Organisation
-        query = query.join(Organisation, Organisation.id == Agreement.organisation_id).where(
-            db.or_(Organisation.name.ilike(f"%{q}%"), Agreement.title.ilike(f"%{q}%"),
-                   Agreement.reference.ilike(f"%{q}%")))
-    agreements = db.session.scalars(query).unique().all()
+def latest_rating():
+    """The overall RAG of an agreement's latest accepted return, as a column (None when none is rated)."""
+    from commissioning.monitoring.models import MonitoringReturn, ReturnStatus
+    return (db.select(MonitoringReturn.overall_rag)
+            .where(MonitoringReturn.agreement_id == Agreement.id, MonitoringReturn.status == ReturnStatus.accepted,
+                   MonitoringReturn.overall_rag.is_not(None))
+            .order_by(MonitoringReturn.accepted_at.desc(), MonitoringReturn.id.desc())
+            .limit(1).correlate(Agreement).scalar_subquery())
+
+
+def register_query(user, filters=None, order=None):
+    """The register as a select of agreements ``user`` may see, filtered and ordered.
+
+    ``filters`` come from RegisterFilterForm.read(): q (provider, title or reference), status, kind,
+    rag (a rating, or "none" for not rated yet) and provider (an organisation's id).
+    """
+    filters = filters or {}
+    query = (db.select(Agreement).join(Organisation, Organisation.id == Agreement.organisation_id)
+             .where(visible_contracts(user)).options(db.contains_eager(Agreement.organisation)))
+    if filters.get("status"):
+        query = query.where(Agreement.status == AgreementStatus(filters["status"]))
+    if filters.get("kind"):
+        query = query.where(Agreement.kind == AgreementKind(filters["kind"]))
+    if filters.get("provider"):
+        query = query.where(Agreement.organisation_id == int(filters["provider"]))
+    if filters.get("rag"):
+        from commissioning.monitoring.models import Rag
+        rating = latest_rating()
+        query = query.where(rating.is_(None) if filters["rag"] == "none" else rating == Rag(filters["rag"]))
+    if filters.get("q"):
+        query = query.where(contains(filters["q"], Organisation.name, Agreement.title, Agreement.reference))
+    return query.order_by(*(order or (Agreement.reference, Agreement.id)))
+
+
+def register_rows(agreements):
+    """(agreement, next return due, latest rating) for each of ``agreements``: two queries whatever the number."""
+    if not agreements:
+        return []
+    ids = [a.id for a in agreements]
     today = utcnow().astimezone(LONDON).date()
     next_due = dict(db.session.execute(
         db.select(ReturnDue.agreement_id, db.func.min(ReturnDue.due_on))
-        .where(ReturnDue.agreement_id.in_([a.id for a in agreements]), ReturnDue.due_on >= today)
-        .group_by(ReturnDue.agreement_id)).all()) if agreements else {}
-    return [(a, next_due.get(a.id)) for a in agreements]
+        .where(ReturnDue.agreement_id.in_(ids), ReturnDue.due_on >= today)
+        .group_by(ReturnDue.agreement_id)).all())
+    ratings = dict(db.session.execute(db.select(Agreement.id, latest_rating()).where(Agreement.id.in_(ids))).all())
+    return [(a, next_due.get(a.id), ratings.get(a.id)) for a in agreements]
+
+
+def provider_choices(user):
+    """(id, name) of the organisations in the register ``user`` sees, for its provider filter: one query."""
+    return [(str(org_id), name) for org_id, name in db.session.execute(
+        db.select(Organisation.id, Organisation.name).join(Agreement, Agreement.organisation_id == Organisation.id)
+        .where(visible_contracts(user)).group_by(Organisation.id, Organisation.name).order_by(Organisation.name))]
+
+
+def register(user, status=None, kind=None, q=None):
+    """(agreement, next return due) for what ``user`` may see, filtered, by reference."""
+    query = register_query(user, {"status": status, "kind": kind, "q": q})
+    return [(a, due) for a, due, _rag in register_rows(db.session.scalars(query).unique().all())]
 
 
 def register_csv(rows):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["reference", "kind", "title", "provider", "value_pounds", "start", "end", "status",
-                     "next_return_due"])
-    for a, due in rows:
+                     "next_return_due", "latest_rating"])
+    for a, due, *rating in rows:
+        rag = rating[0] if rating else None
         writer.writerow([a.reference, a.kind.title, safe_cell(a.title), safe_cell(a.organisation.name),
                          f"{a.value_pence / 100:.2f}", a.start_date.isoformat(), a.end_date.isoformat(),
-                         a.status.title, due.isoformat() if due else ""])
+                         a.status.title, due.isoformat() if due else "", rag.short if rag else ""])
     return out.getvalue()
 
 

@@ -11,11 +11,13 @@ from commissioning.contracts.forms import (
 from commissioning.contracts.models import Agreement, AgreementStatus, Clause, Variation, VariationStatus
 from commissioning.contracts.operations import AgreementError
 from commissioning.contracts import wording
-from commissioning.contracts.util import can_view, kpi_traces, register, register_csv
+from commissioning.contracts.util import (
+    can_view, kpi_traces, provider_choices, register_csv, register_query, register_rows)
 from commissioning.core import notices
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.models import LONDON, utcnow
+from commissioning.core.pagination import paginate
 from commissioning.core.permissions import ensure, permission_required
 from commissioning.evaluation.models import AwardDecision
 from commissioning.extensions import db
@@ -44,28 +46,30 @@ def _managed(agreement_id):
     return agreement
 
 
-def _filtered(form):
-    """The register through the filters; values outside the choices are refused on the form, not obeyed."""
-    if not form.validate():
-        return register(current_user)
-    return register(current_user, status=form.status.data or None, kind=form.kind.data or None,
-                    q=(form.q.data or "").strip() or None)
+def _register_form():
+    """The register's filters from the query string; a value not on offer is dropped with an error."""
+    form = RegisterFilterForm(providers=provider_choices(current_user))
+    return form, form.read()
 
 
 @bp.route("/contracts")
 @permission_required("can_view_contracts")
 def index():
-    form = RegisterFilterForm(request.args)
-    rows = _filtered(form)
-    return render_template("contracts/register.html", rows=rows, filter_form=form,
+    """The register: searched, filtered, sorted and paged, in the same queries whatever its size."""
+    form, filters = _register_form()
+    pager = paginate(register_query(current_user, filters, form.order))
+    return render_template("contracts/register.html", pager=pager, rows=register_rows(pager.items),
+                           filter_form=form, form=form if form.errors_shown else None,
                            today=utcnow().astimezone(LONDON).date())
 
 
 @bp.route("/contracts.csv")
 @permission_required("can_view_contracts")
 def register_download():
-    rows = _filtered(RegisterFilterForm(request.args))
-    return send_download(register_csv(rows), "contracts-register.csv", "text/csv")
+    """Every row the filters match, in the chosen order, not just one page."""
+    form, filters = _register_form()
+    agreements = db.session.scalars(register_query(current_user, filters, form.order)).unique().all()
+    return send_download(register_csv(register_rows(agreements)), "contracts-register.csv", "text/csv")
 
 
 @bp.route("/opportunities/<int:opp_id>/agreements", methods=["POST"])

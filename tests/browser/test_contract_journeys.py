@@ -11,7 +11,7 @@ def test_a_grant_agreement_from_draft_to_active(page, browser, live_server):
     sign_in(page, base, "commissioner@demo.test")
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Contracts").click()
     page.get_by_label("Status").select_option("drafted")
-    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"/contracts\?(.*&)?status=drafted"))    # the filtered list, not the first
     page.get_by_role("link", name=re.compile("GRA-")).first.click()
     expect(page).to_have_url(re.compile(r"/contracts/\d+$"))
