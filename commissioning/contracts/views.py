@@ -390,7 +390,11 @@ def edit_clause(clause_id):
     clause = db.session.get(Clause, clause_id) or abort(404)
     form = ClauseForm(obj=clause) if request.method == "GET" else ClauseForm()
     if form.validate_on_submit():
-        operations.update_clause(clause, form.title.data, form.body.data, current_user)
-        notices.success(f"Clause saved (version {clause.version}). New documents use it; issued ones keep theirs.")
-        return redirect(url_for("contracts.clauses"))
-    return render_template("contracts/clause_edit.html", clause=clause, form=form)
+        try:
+            operations.update_clause(clause, form.title.data, form.body.data, current_user)
+            notices.success(f"Clause saved (version {clause.version}). New documents use it; issued ones keep "
+                            "theirs.")
+            return redirect(url_for("contracts.clauses"))
+        except AgreementError as exc:
+            form.body.errors = [*form.body.errors, str(exc)]
+    return render_template("contracts/clause_edit.html", clause=clause, form=form, tokens=wording.token_table())

@@ -124,3 +124,13 @@ def parties_for(parties, kind):
         key = party_key(party)
         out.append({"name": party["name"], "role": roles[key] if key else party.get("role", ""), "party": key})
     return out
+
+
+def token_table():
+    """(token, in a contract, in a grant agreement) for the clause editor's guide."""
+    rows = [("{%s}" % term, TERMS[AgreementKind.contract][term], TERMS[AgreementKind.grant_agreement][term])
+            for term in ("provider", "council", "services")]
+    contract, grant = schedules(AgreementKind.contract), schedules(AgreementKind.grant_agreement)
+    rows += [("{schedule:%s}" % c["key"], f"Schedule {c['number']} ({c['title']})",
+              f"Schedule {g['number']} ({g['title']})") for c, g in zip(contract, grant)]
+    return rows

@@ -257,3 +257,19 @@ def test_a_variation_gets_its_own_executed_copy(make, commissioner, provider):
     text = pdf_text(db.session.get(StoredFile, executed.executed_file_id).data)
     assert "Variation 1: More summer sessions" in text and document.sha256 in text and "Pat Provider" in text
     assert first.executed_file_id and first.executed_file_id != document.executed_file_id
+
+
+def test_the_clause_editor_explains_the_tokens_and_shows_a_refusal_on_the_field(login, create_user, client):
+    ops.ensure_clauses()
+    db.session.commit()
+    clause = db.session.scalars(db.select(Clause).where(Clause.key == "payment")).one()
+    login(create_user(Role.admin))
+    page = client.get(f"/admin/clauses/{clause.id}").get_data(as_text=True)
+    assert "<code>{schedule:payments}</code>" in page and "Schedule 3 (payments)" in page
+    assert "the Grant Recipient" in page
+    response = client.post(f"/admin/clauses/{clause.id}", data={"title": "Payment",
+                                                              "body": "The Authority pays as Schedule 3 says."})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "There is a problem" in text and "{schedule:payments}" in text
+    db.session.expire_all()
+    assert clause.version == 1
