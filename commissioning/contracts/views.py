@@ -153,7 +153,7 @@ def executed_file(agreement_id, version):
         abort(404)
     stored = db.session.get(StoredFile, document.executed_file_id)
     return send_download(stored.data, f"{agreement.reference}-v{version}-executed.pdf", "application/pdf",
-                         inline=True, headers={"X-Content-SHA256": stored.sha256})
+                         headers={"X-Content-SHA256": stored.sha256})
 
 
 @bp.route("/contracts/<int:agreement_id>/signed-copy.pdf")
