@@ -44,7 +44,11 @@ def test_the_author_is_told_why_they_cannot_decide_and_who_can(axe_page, live_se
     page = axe_page  # may inject axe-core
     spec_id = _specification_in_review(live_server.app)
     sign_in(page, live_server.url, "commissioner@demo.test")
-    page.goto(f"{live_server.url}/specifications/{spec_id}")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Specifications").click()
+    page.get_by_label("Search").fill("Sunday sessions in South")
+    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_role("link", name="Sunday sessions in South").click()
+    expect(page).to_have_url(f"{live_server.url}/specifications/{spec_id}")
     refused = page.locator("#decision-refused")
     expect(refused).to_contain_text("You wrote or edited this specification, so you cannot decide any of its "
                                     "approval stages", use_inner_text=True)
