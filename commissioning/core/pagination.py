@@ -99,6 +99,9 @@ class ListForm(Form):
             self.errors_shown = False
             return {}
         self.validate()
+        if self.sort.errors:  # an unknown order changes no result: the default order, without an error
+            self.sort.data, self.sort.errors = None, []
+            self._errors = None
         values = {}
         for field in self:
             if field.name in ("submit", "sort") or field.type == "CSRFTokenField":

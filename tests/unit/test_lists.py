@@ -143,6 +143,14 @@ def test_a_bad_filter_is_shown_as_an_error_on_its_field_and_the_rest_still_apply
     assert titles_on(html) == ["Procured one"]
 
 
+def test_an_unknown_sort_is_ignored_quietly(client, create_opportunity):
+    opp = create_opportunity(title="Beta")
+    copies_of(opp, 1, title="Alpha", submission_deadline=opp.submission_deadline + timedelta(days=1),
+              clarification_deadline=opp.clarification_deadline)
+    html = client.get("/opportunities?sort=cheapest-first").get_data(as_text=True)
+    assert "There is a problem" not in html and titles_on(html) == ["Beta", "Alpha"]  # the default order
+
+
 def test_the_opportunities_list_costs_the_same_queries_for_5_or_50(client, login, create_user, create_opportunity,
                                                                     count_queries):
     opp = create_opportunity()
