@@ -7,7 +7,7 @@ from flask_login import current_user
 from commissioning.bids import operations
 from commissioning.bids.forms import AttachmentForm, BidForm, SubmitForm
 from commissioning.bids.models import Bid, BidAttachment
-from commissioning.bids.util import bids_of, checklist, outcomes_of, word_count
+from commissioning.bids.util import checklist, outcomes_of, word_count
 from commissioning.core import notices
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import has_control_characters
