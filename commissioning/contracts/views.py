@@ -215,7 +215,7 @@ def edit(agreement_id):
                 return redirect(url_for("contracts.show", agreement_id=agreement.id))
             except AgreementError as exc:
                 form.payments.errors.append(str(exc))
-    return render_template("contracts/edit.html", agreement=agreement, form=form)
+    return render_template("contracts/edit.html", agreement=agreement, form=form, traces=kpi_traces(agreement.kpis))
 
 
 def _action(agreement, action):

@@ -273,3 +273,12 @@ def test_the_clause_editor_explains_the_tokens_and_shows_a_refusal_on_the_field(
     assert response.status_code == 200 and "There is a problem" in text and "{schedule:payments}" in text
     db.session.expire_all()
     assert clause.version == 1
+
+
+def test_the_draft_form_names_the_indicator_a_kpi_traces_to(make, commissioner, create_indicator, login, client):
+    indicator = create_indicator(name="Under-18 conception rate")
+    agreement = make(kpis=[{"name": "Young parents supported", "unit": "people", "target": "12",
+                            "frequency": "quarterly", "indicator_id": indicator.id}])
+    login(commissioner)
+    page = client.get(f"/contracts/{agreement.id}/edit").get_data(as_text=True)
+    assert "Traced to indicator: Under-18 conception rate" in page and f"indicator:{indicator.id}" not in page
