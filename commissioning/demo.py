@@ -19,11 +19,11 @@ ORGANISATIONS = [
     ("Liverpool City Council", OrganisationType.local_authority, {"local_authority_code": "LIV"}),
     ("Merseyside Police", OrganisationType.police, {}),
     (ICB, OrganisationType.nhs_body, {}),
-    ("Liverpool City Region Combined Authority", OrganisationType.local_authority, {}),
     ("Alt Valley Youth Partnership", OrganisationType.charity,
      {"charity_number": "1098765", "address": "Croxteth Community Centre, Liverpool L11"}),
     ("Southside Young People's Arts CIC", OrganisationType.cic,
      {"company_number": "08765432", "address": "Lodge Lane, Liverpool L8"}),
+    ("Liverpool City Region Combined Authority", OrganisationType.local_authority, {}),
 ]
 
 USERS = [

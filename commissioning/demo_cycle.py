@@ -203,22 +203,13 @@ def load_cycle_demo(created=0):
         conditions="The council's budget for its duty under section 507B of the Education Act 1996 to secure, so "
                    "far as reasonably practicable, enough youth services and activities for 13 to 19 year olds "
                    "(to 24 for young people with learning difficulties or disabilities).")
+    # The order keeps the ids the exactly-once walk posts to: pot 3 a funding stream, pot 4 a pooled budget.
     haf_conditions = ("Department for Education grant, renewed in 2025 for three more years. Free holiday clubs "
                       "with a healthy meal at Easter, in the summer and at Christmas, for children in reception to "
                       "year 11 who get benefits-related free school meals.")
-    last_haf = pot("Holiday Activities and Food programme", year=YEAR - 1, kind=PotKind.funding_stream,
-                   funder_id=council.id, amount_pence=310_000_000, ring_fenced=True,
-                   tiers=["universal", "early_intervention"], conditions=haf_conditions)
     pot("Holiday Activities and Food programme", kind=PotKind.funding_stream, funder_id=council.id,
         amount_pence=315_000_000, ring_fenced=True, tiers=["universal", "early_intervention"],
         conditions=haf_conditions)
-    guarantee_conditions = ("Liverpool's share of the Liverpool City Region's Youth Guarantee trailblazer money "
-                            "from the Department for Work and Pensions: support into learning, training or work for "
-                            "18 to 21 year olds most at risk of falling out of it, care leavers first.")
-    for year, amount in ((YEAR - 1, 62_000_000), (YEAR, 65_000_000)):
-        pot("Youth Guarantee trailblazer", year=year, kind=PotKind.funding_stream, funder_id=combined.id,
-            amount_pence=amount, ring_fenced=True, tiers=["early_intervention", "targeted"],
-            conditions=guarantee_conditions)
     pooled = pot("Early help for young people pooled budget", kind=PotKind.pooled_budget, funder_id=council.id,
                  ring_fenced=False, tiers=["early_intervention", "targeted"],
                  conditions="Pooled under section 10 of the Children Act 2004 by the partners in early help.")
@@ -232,6 +223,16 @@ def load_cycle_demo(created=0):
                                      "Two neighbourhood officers, one day a week each", 3_000_000)
         funding_ops.add_contribution(pooled, icb, ContributionKind.cash,
                                      "Children and young people's mental health: early support", 12_000_000)
+    last_haf = pot("Holiday Activities and Food programme", year=YEAR - 1, kind=PotKind.funding_stream,
+                   funder_id=council.id, amount_pence=310_000_000, ring_fenced=True,
+                   tiers=["universal", "early_intervention"], conditions=haf_conditions)
+    guarantee_conditions = ("Liverpool's share of the Liverpool City Region's Youth Guarantee trailblazer money "
+                            "from the Department for Work and Pensions: support into learning, training or work for "
+                            "18 to 21 year olds most at risk of falling out of it, care leavers first.")
+    for year, amount in ((YEAR - 1, 62_000_000), (YEAR, 65_000_000)):
+        pot("Youth Guarantee trailblazer", year=year, kind=PotKind.funding_stream, funder_id=combined.id,
+            amount_pence=amount, ring_fenced=True, tiers=["early_intervention", "targeted"],
+            conditions=guarantee_conditions)
     if voice is not None and not db.session.scalar(db.select(LedgerEntry.id).where(LedgerEntry.pot_id == voice.id)):
         funding_ops.commit_funds(voice, 9_000_000, "demo", None,
                                  "Youth Voice Panel grants awarded before this service", youth_directed=True)
