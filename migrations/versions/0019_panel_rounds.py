@@ -35,7 +35,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('panel_round_results', schema=None) as batch_op:
-        batch_op.drop_column('trace')
-    with op.batch_alter_table('panel_rounds', schema=None) as batch_op:
-        batch_op.drop_column('closed_at')
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later), not a batch copy: on SQLite a copy
+    # drops and recreates panel_rounds, and with foreign keys on that would delete, by cascade,
+    # every round's projects, ballots, votes and result.
+    op.drop_column('panel_round_results', 'trace')
+    op.drop_column('panel_rounds', 'closed_at')
