@@ -32,6 +32,45 @@ def standstill_applies(opp):
     return opp.max_value_pence >= get_setting(key)
 
 
+def award_problem(opp, awards, reasons, panel_round=None):
+    """Why ``award`` would refuse these awards, in words for the award page; None when it would go ahead.
+
+    Asked before the award page's confirmation, so a mistake is told at once rather than after "Yes".
+    (Only the pot's money is checked later, when it is committed.)
+    """
+    if opp.status is not OpportunityStatus.evaluation:
+        return "Only an opportunity under evaluation can be awarded"
+    if panel_round is not None and opp.kind is not OpportunityKind.grant_round:
+        # Only a grant round may be decided by a panel's vote; a procurement needs its evaluations.
+        return ("Only a grant round can be decided by a young people’s panel. This is a "
+                "procurement: award it on the evaluators’ scores from the award page")
+    run = latest_run(opp.id)
+    if panel_round is None and (run is None or run.status is not RunStatus.done):
+        return "Calculate the totals and ranking before awarding"
+    if panel_round is None:  # a panel's vote is the decision method instead of the evaluators' marks
+        problem = evaluation_problem(opp, run)
+        if problem:
+            return problem
+    if not (reasons or "").strip():
+        return "Give the reasons for the award"
+    counted = {s.bid_id for s in counted_submissions(opp)}
+    if not awards:
+        return "Choose at least one bid to award"
+    if len(awards) > 1 and not opp.lots and opp.kind is OpportunityKind.procurement:
+        # A grant round funds as many bids as its money allows; a procurement without lots buys once.
+        return "This opportunity has no lots: award it to one bid"
+    for bid, amount in awards:
+        if bid.id not in counted:
+            return "Only bids that were submitted in time can be awarded"
+        if not amount or amount <= 0:
+            return f"Enter the amount awarded to {bid.organisation.name}"
+    total = sum(amount for _bid, amount in awards)
+    if total > opp.max_value_pence:
+        return (f"The awards add up to {format_pounds(total)}, more than the maximum value "
+                f"{format_pounds(opp.max_value_pence)}")
+    return None
+
+
 def award(opp, user, awards, reasons, notice_date, panel_round=None):
     """``awards``: [(bid, amount_pence)]. Commits the money on the pot and mails assessment summaries.
 
@@ -39,36 +78,10 @@ def award(opp, user, awards, reasons, notice_date, panel_round=None):
     youth-directed, and the panel's vote stands in for the evaluators' ranking. That is a grant
     round's decision method only: a procurement always needs its evaluations.
     """
-    if opp.status is not OpportunityStatus.evaluation:
-        raise EvaluationError("Only an opportunity under evaluation can be awarded")
-    if panel_round is not None and opp.kind is not OpportunityKind.grant_round:
-        # Only a grant round may be decided by a panel's vote; a procurement needs its evaluations.
-        raise EvaluationError("Only a grant round can be decided by a young people’s panel. This is a "
-                              "procurement: award it on the evaluators’ scores from the award page")
+    problem = award_problem(opp, awards, reasons, panel_round)
+    if problem:
+        raise EvaluationError(problem)
     run = latest_run(opp.id)
-    if panel_round is None and (run is None or run.status is not RunStatus.done):
-        raise EvaluationError("Calculate the totals and ranking before awarding")
-    if panel_round is None:  # a panel's vote is the decision method instead of the evaluators' marks
-        problem = evaluation_problem(opp, run)
-        if problem:
-            raise EvaluationError(problem)
-    if not (reasons or "").strip():
-        raise EvaluationError("Give the reasons for the award")
-    counted = {s.bid_id for s in counted_submissions(opp)}
-    if not awards:
-        raise EvaluationError("Choose at least one bid to award")
-    if len(awards) > 1 and not opp.lots and opp.kind is OpportunityKind.procurement:
-        # A grant round funds as many bids as its money allows; a procurement without lots buys once.
-        raise EvaluationError("This opportunity has no lots: award it to one bid")
-    for bid, amount in awards:
-        if bid.id not in counted:
-            raise EvaluationError("Only bids that were submitted in time can be awarded")
-        if not amount or amount <= 0:
-            raise EvaluationError(f"Enter the amount awarded to {bid.organisation.name}")
-    total = sum(amount for _bid, amount in awards)
-    if total > opp.max_value_pence:
-        raise EvaluationError(f"The awards add up to {format_pounds(total)}, more than the maximum value "
-                              f"{format_pounds(opp.max_value_pence)}")
     content = opp.specification.version(opp.specification_version).content
     pot = db.session.get(Pot, content["pot_id"])
     standstill_end = (add_working_days(notice_date, STANDSTILL_WORKING_DAYS, get_setting("bank_holidays"))
@@ -91,7 +104,7 @@ def award(opp, user, awards, reasons, notice_date, panel_round=None):
     log_action(opp, "opportunity.awarded", f"{opp.reference} awarded to {len(awards)} bid(s)",
                bids=[b.id for b, _a in awards], amounts=[a for _b, a in awards], standstill_end=str(standstill_end),
                reasons=reasons, panel_round=panel_round.reference if panel_round is not None else None)
-    for bid_id in sorted(counted):
+    for bid_id in sorted(s.bid_id for s in counted_submissions(opp)):
         enqueue_task(SUMMARY_TASK, bid_id=bid_id)
     return decision
 

@@ -375,9 +375,10 @@ def scoring_status(opp_id):
 def award(opp_id):
     from datetime import date
 
-    from commissioning.core.money import parse_pounds
+    from commissioning.core.confirm import ask_first
+    from commissioning.core.money import format_pounds, parse_pounds
     from commissioning.evaluation.award import award as make_award
-    from commissioning.evaluation.award import standstill_applies
+    from commissioning.evaluation.award import award_problem, standstill_applies
     from commissioning.evaluation.models import AwardDecision
     opp = _managed(opp_id)
     run = latest_run(opp.id)
@@ -406,13 +407,26 @@ def award(opp_id):
         except (ValueError, OverflowError):  # a year of 30 digits is not a date either
             if error is None:
                 error, error_at = "Enter the award notice date, like 27 3 2026", "notice-day"
+        reasons = request.form.get("reasons", "")
+        if error is None and (problem := award_problem(opp, chosen, reasons)):
+            error = problem
+            error_at = "reasons" if not reasons.strip() else f"bid-{ticked[0] if ticked else next(iter(submissions), '')}"
+        if error is None and (page := ask_first(
+                f"Award {opp.reference}?",
+                "The award goes to " + ", ".join(f"{bid.organisation.name} ({format_pounds(amount)})"
+                                                 for bid, amount in chosen) + ", and the money is committed.",
+                "Yes, record the award",
+                "Every bidder is sent an assessment summary with their scores and the reasons, and the outcome "
+                "shows on their bid. " + ("A standstill period of 8 working days follows the award notice before "
+                                          "the contract." if standstill_applies(opp) else
+                                          "You can then draft the agreements."),
+                url_for("evaluation.award", opp_id=opp.id))):
+            return page
         if error is None:
             try:
-                make_award(opp, current_user, chosen, request.form.get("reasons", ""), notice)
+                make_award(opp, current_user, chosen, reasons, notice)
             except operations.EvaluationError as exc:
-                error = str(exc)
-                error_at = ("reasons" if not request.form.get("reasons", "").strip() else
-                            f"bid-{ticked[0] if ticked else next(iter(submissions), '')}")
+                error, error_at = str(exc), f"bid-{ticked[0] if ticked else next(iter(submissions), '')}"
             else:
                 notices.success("Award recorded. Assessment summaries are being prepared and will be emailed to every bidder.")
                 return redirect(url_for("evaluation.award", opp_id=opp.id))

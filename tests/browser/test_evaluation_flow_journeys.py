@@ -149,6 +149,9 @@ def test_an_evaluation_flows_from_scoring_to_the_outcome(page, live_server, flow
     expect(page.get_by_label("Reasons for the decision")).to_have_value("The highest total on quality and price")
     amount.fill("9000")
     page.get_by_role("button", name="Record the award").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Award .*\?$"))  # it cannot be undone
+    expect(page.locator("main")).to_contain_text(f"{ALT_VALLEY} (£9,000)", use_inner_text=True)
+    page.get_by_role("button", name="Yes, record the award").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Award recorded", use_inner_text=True)
     page.get_by_role("button", name="Sign out").click()
 

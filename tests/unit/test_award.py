@@ -122,9 +122,12 @@ def test_award_page_records_the_decision(login, scored_round):
                                                               "reasons": "Best", "notice-day": "2",
                                                               "notice-month": "11", "notice-year": "2026"})
     assert bad.status_code == 400 and "Enter each amount in pounds" in bad.get_data(as_text=True)
-    ok = client.post(f"/opportunities/{opp.id}/award", data={"bids": [str(winner.id)], f"amount-{winner.id}": "40000",
-                                                             "reasons": "Best total", "notice-day": "2",
-                                                             "notice-month": "11", "notice-year": "2026"})
+    form = {"bids": [str(winner.id)], f"amount-{winner.id}": "40000", "reasons": "Best total", "notice-day": "2",
+            "notice-month": "11", "notice-year": "2026"}
+    asked = client.post(f"/opportunities/{opp.id}/award", data=form)  # an award cannot be undone: it asks first
+    assert asked.status_code == 200 and "Yes, record the award" in asked.get_data(as_text=True)
+    assert opp.status is OpportunityStatus.evaluation
+    ok = client.post(f"/opportunities/{opp.id}/award", data={**form, "confirmed": "yes"})
     assert ok.status_code == 302
     assert "No standstill period applies" in client.get(f"/opportunities/{opp.id}/award").get_data(as_text=True)
 
