@@ -116,3 +116,38 @@ def test_the_ballot_never_offers_a_project_dearer_than_the_budget(draft_round, c
     assert refused.status_code == 400 and "not on this ballot" in refused.get_data(as_text=True)
     check = client.post(f"/panels/rounds/{rnd.id}/vote", data={"project": [str(project.id)]})
     assert check.status_code == 200 and "Check your vote" in check.get_data(as_text=True)
+
+
+def test_a_bid_for_more_than_the_panel_can_spend_is_not_sent_to_it(
+        create_opportunity, create_organisation, create_user, give_documents, login, client):
+    """An opportunity's panel round has the opportunity's most, in whole pounds, as its budget; a bid is put on
+    the ballot in whole pounds rounded up. A bid at a most of £10,000.50 becomes £10,001 on a £10,000 round: it is
+    refused with what to do, not put on the ballot (or left to fail as the round is made)."""
+    from commissioning.bids.operations import start_bid, submit_bid
+    from commissioning.opportunities.operations import close_due
+    from commissioning.panels.models import Round
+    from tests.fixtures.factories import complete_bid
+    past = utcnow() - timedelta(days=10)
+    opp = create_opportunity(deadline_in=timedelta(days=-1), opened_at=past, max_value_pence=10_000_50)
+    bids = []
+    for name, price in (("Skate Club", 4_000_00), ("Big Plans Ltd", 10_000_50)):
+        org = create_organisation(f"{name} {opp.id}")
+        give_documents(org)
+        user = create_user(Role.provider, organisation=org)
+        bid = start_bid(opp, org, user, now=past)
+        complete_bid(bid, user, now=past)
+        bid.price_pence = price
+        submit_bid(bid, user, f"tok-{bid.id}-abcdefghij", now=past)
+        bids.append(bid)
+    close_due()
+    panel = ops.create_panel("Grant panel", None, create_user(Role.panel_facilitator))
+    db.session.commit()
+    login(create_user(Role.commissioner))
+    response = client.post(f"/opportunities/{opp.id}/panel", data={"panel": panel.id,
+                                                                   "bids": [str(b.id) for b in bids]})
+    assert response.status_code == 400
+    error = _field_error(response.get_data(as_text=True), "bids")
+    assert error and f"Big Plans Ltd {opp.id} bid £10,001, more than the £10,000 the panel can spend. Untick it" in error
+    assert db.session.scalar(db.select(db.func.count(Round.id)).where(Round.opportunity_id == opp.id)) == 0
+    sent = client.post(f"/opportunities/{opp.id}/panel", data={"panel": panel.id, "bids": [str(bids[0].id)]})
+    assert sent.status_code == 302
