@@ -16,6 +16,7 @@ from commissioning.mail.util import outbox_page
 from commissioning.monitoring import operations as ops
 from commissioning.opportunities.operations import answer_clarification, ask_clarification, follow
 from commissioning.outbox.models import OutboxTask
+from tests.unit.test_ballot_migration import own_database  # noqa: F401 (a fixture)
 from tests.unit.test_monitoring import _fill, _first_due, active  # noqa: F401 (a fixture)
 
 BASE = "https://youth.example.gov.uk"
@@ -297,3 +298,23 @@ def test_mail_links_come_from_base_url_not_the_requests_host(app, issued):
 def test_a_notification_refuses_an_absolute_link(create_user):
     with pytest.raises(ValueError):
         notify(create_user(Role.commissioner), "agreement_signed", "test-abs", "S", "T", f"{BASE}/contracts")
+
+
+def test_migration_0017_stores_old_notification_links_as_paths(own_database, tmp_path):  # noqa: F811
+    """Links stored before the upgrade, with BASE_URL's host, become paths; downgrading puts a host back."""
+    from tests.unit.test_ballot_migration import _cli, _rows
+    from tests.unit.test_sealing_migration import _execute
+    url, connect = own_database
+    _cli(url, tmp_path, "db", "upgrade", "0016_duties_apart")
+    now = "2026-11-30 10:00:00"
+    _execute(connect,
+             "INSERT INTO users (id, email, name, password_hash, active, created_at) "
+             f"VALUES (1, 'p@example.org', 'P', 'x', true, '{now}')",
+             *[f"INSERT INTO reminders (id, key, kind, user_id, subject, text, link, digest, created_at) VALUES "
+               f"({i}, 'k{i}', 'return', 1, 'S', 'T', '{link}', false, '{now}')"
+               for i, link in [(1, "http://127.0.0.1:5000/returns/7"), (2, "https://youth.example.gov.uk/contracts/3/review"),
+                               (3, "/returns/8")]])
+    _cli(url, tmp_path, "db", "upgrade", "0017_mail_preferences")
+    assert dict(_rows(connect, "SELECT id, link FROM reminders ORDER BY id")) == {
+        1: "/returns/7", 2: "/contracts/3/review", 3: "/returns/8"}
+    assert _rows(connect, "SELECT COUNT(*) FROM reminders WHERE sealed_opportunity_id IS NULL") == [(3,)]
