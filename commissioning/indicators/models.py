@@ -63,6 +63,11 @@ class Indicator(TimestampMixin, db.Model):
         return f"<Indicator {self.id} {self.name!r}>"
 
     @property
+    def baseline_label(self):
+        """The baseline year as the indicator counts years: "2025/26" for financial years, else "2025"."""
+        return financial_year_label(self.baseline_year) if self.financial_years else str(self.baseline_year)
+
+    @property
     def latest(self):
         """The latest year that has both an actual and a target."""
         rated = [y for y in self.years if y.actual is not None and y.target is not None]

@@ -37,6 +37,7 @@ def test_public_indicator_page_has_an_accessible_chart_and_table(client, create_
     html = client.get(f"/indicators/{ind.id}").get_data(as_text=True)
     assert '<svg role="img"' in html and "<title id=\"chart-title\">" in html and "<desc" in html
     assert "2006/07" in html and "12.06" in html and "polyline" in html
+    assert "2004/05 (baseline)" in html and "Baseline 13 in 2004/05" in html  # counted as its years are
     assert "Update the figures" not in html
 
 
