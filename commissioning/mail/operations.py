@@ -177,6 +177,7 @@ def notify(user, kind, key, subject, text, link, template="reminder", mail_kind=
     if not claim_notification(key, kind, user, subject, text, link, digest, now, sealed_for):
         return False
     if not digest:
+        context.setdefault("settings", absolute_url("monitoring.notifications", _anchor="settings"))
         queue_email(user.email, mail_kind or kind, subject, template, sealed_for=sealed_for, user_name=user.name,
                     text=text, link=mail_link(link), **context)
     return True

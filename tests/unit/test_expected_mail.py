@@ -177,6 +177,7 @@ def test_a_signature_tells_the_agreements_commissioner(issued):
     assert [m.to_address for m in mails] == [owner.email]
     assert f"{BASE}/contracts/{agreement.id}" in mails[0].body and "countersign" in mails[0].body
     assert "Pat Provider (Chair)" in mails[0].body
+    assert f"change your settings: {BASE}/notifications#settings" in mails[0].body   # what to do for fewer
     assert _notification("agreement_signed", owner).link == f"/contracts/{agreement.id}"
 
 
