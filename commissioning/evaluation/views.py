@@ -265,7 +265,7 @@ def moderation(opp_id):
     opp = _managed(opp_id)
     submissions = counted_submissions(opp)
     return render_template("evaluation/moderation.html", opp=opp, submissions=submissions,
-                           overview=moderation_overview(opp, submissions), run=latest_run(opp.id))
+                           overview=moderation_overview(opp, submissions))
 
 
 def _next_to_moderate(opp, submissions, after_bid_id):
@@ -337,6 +337,7 @@ def moderate_bid(opp_id, bid_id):
     following = _next_to_moderate(opp, submissions, bid.id)
     return render_template("evaluation/moderate_bid.html", opp=opp, bid=bid, submission=submission, rows=rows,
                            marks=marks, errors=errors, following=following,
+                           decided=opp.status.value not in ("closed", "evaluation"),
                            confirm=ConfirmForm(formdata=None)), status
 
 

@@ -173,6 +173,17 @@ def test_moderation_errors_are_kept_per_criterion_and_nothing_is_saved(login, ro
     assert db.session.scalar(db.select(db.func.count(ConsensusScore.id)).where(ConsensusScore.bid_id == bid.id)) == 0
 
 
+def test_after_the_award_the_moderation_page_shows_the_agreed_scores_without_a_form(login, round_with_files):
+    opp, (bid, other), evaluators, commissioner = round_with_files()
+    _score_all(opp, [bid, other], evaluators)
+    run_scoring(request_scoring(opp, commissioner).id)
+    award(opp, commissioner, [(bid, 40_000_00)], "Highest total", date(2026, 11, 2))
+    db.session.commit()
+    page = login(commissioner).get(f"/opportunities/{opp.id}/moderation/{bid.id}").get_data(as_text=True)
+    assert "the agreed scores can no longer change" in page and 'name="score-0"' not in page
+    assert "Not agreed: the mean 2.7 of 5 counted" in page
+
+
 # --- seen: the moderation and totals pages lead nowhere next ---------------------------------------
 
 def test_each_step_links_to_the_next(app, login, round_with_files):
