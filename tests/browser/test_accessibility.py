@@ -385,3 +385,33 @@ def test_no_wcag_violations_on_mail_settings_saved(axe_page, live_server, live_a
                                                                                  use_inner_text=True)
     expect(page.get_by_label("A provider submits a monitoring return")).to_be_checked()
     assert run_axe(page) == []
+
+
+def test_no_wcag_violations_on_agreement_documents_and_the_register(axe_page, live_server):
+    """The register filtered, sorted and refusing a bad filter; an active agreement with its executed copy
+    (or the note that it is being made); the clause editor's guide and its refusal of a typed number
+    (issue 17, documents without mistakes)."""
+    page, base = axe_page, live_server.url
+    sign_in(page, base, DEMO_USERS["commissioner"])
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Contracts").click()
+    page.get_by_label("Status").select_option("active")
+    page.get_by_label("Sort by").select_option("value")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#result-count")).to_be_visible()
+    assert run_axe(page) == []
+    page.get_by_role("link", name=re.compile("CON-")).first.click()
+    expect(page.get_by_role("heading", name="Executed copy")).to_be_visible()
+    assert run_axe(page) == []
+    page.goto(f"{base}/contracts?rag=purple")
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert run_axe(page) == []
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, base, DEMO_USERS["admin"])
+    page.goto(f"{base}/admin/clauses")
+    page.get_by_role("link", name="Payment", exact=True).click()
+    expect(page.get_by_role("heading", name="Edit clause")).to_be_visible()
+    assert run_axe(page) == []
+    page.get_by_label("Text").fill("The council pays the amounts in Schedule 3.")
+    page.get_by_role("button", name="Save clause").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("{schedule:payments}", use_inner_text=True)
+    assert run_axe(page) == []
