@@ -79,7 +79,7 @@ def resolve(text, kind, clause_numbers=None):
 def check_clause_text(text, clause_keys):
     """The reason ``text`` cannot be a clause, or None: typed references and unknown keys are refused,
     each refusal naming the token to write instead."""
-    typed = TYPED.search(text)
+    typed = TYPED.search(TOKEN.sub("", text))   # the words tokens stand for are not typed references
     hint = ", ".join("{schedule:%s}" % key for key in schedule_keys())
     if typed and typed.group(1):
         if typed.group(1).lower().startswith("clause"):

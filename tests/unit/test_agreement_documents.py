@@ -115,7 +115,7 @@ def test_an_edited_clause_refers_by_key_and_typed_numbers_are_refused(make, comm
     with pytest.raises(AgreementError, match=r"no schedule called “fees”.*\{schedule:payments\}"):
         ops.update_clause(clause, "Payment", "We pay the amounts in {schedule:fees}.", admin)
     ops.update_clause(clause, "Payment", "{Council} will pay the amounts in {schedule:payments}; see also "
-                      "{clause:monitoring}.", admin)
+                      "{clause:monitoring}. {Provider} sends an invoice for each.", admin)
     db.session.commit()
     agreement = make()
     _document, text = issued_text(agreement, commissioner)
@@ -124,7 +124,8 @@ def test_an_edited_clause_refers_by_key_and_typed_numbers_are_refused(make, comm
     assert schedules[number] == "payments"
     monitoring = re.search(r"(\d+)\. Monitoring and performance", text).group(1)
     assert f"see also clause {monitoring}." in text
-    assert "The Funder will pay" in text and "{" not in clause_part(text)
+    assert "The Funder will pay" in text and "The Grant Recipient sends an invoice" in text
+    assert "{" not in clause_part(text)
 
 
 GRANT_WORDS = (r"\bGrant Recipient\b", r"\bFunder\b")
@@ -282,3 +283,33 @@ def test_the_draft_form_names_the_indicator_a_kpi_traces_to(make, commissioner, 
     login(commissioner)
     page = client.get(f"/contracts/{agreement.id}/edit").get_data(as_text=True)
     assert "Traced to indicator: Under-18 conception rate" in page and f"indicator:{indicator.id}" not in page
+
+
+def test_the_migration_turns_typed_references_into_tokens_edited_clauses_too():
+    """0018 rewrites stored clauses: the defaults as installed become today's, an edited one is converted
+    with the one meaning the old numbers had, and stored parties get their kind's roles."""
+    import importlib.util
+    from pathlib import Path
+
+    from commissioning.contracts import wording
+    path = Path(__file__).parents[2] / "migrations" / "versions" / "0018_executed_agreements.py"
+    spec = importlib.util.spec_from_file_location("migration_0018", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert {key: new for key, (_old, new) in migration.DEFAULTS.items()} == {
+        key: body for key, _title, body, _kinds in ops.DEFAULT_CLAUSES}
+    for key, (old, new) in migration.DEFAULTS.items():
+        assert migration._tokens(key, old) == new and migration._typed(key, new) == old
+    edited = "The Provider reports to the Authority by each date in Schedule 4 against Schedule 2."
+    converted = migration._tokens("local_extra", edited)
+    assert converted == "{Provider} reports to {council} by each date in {schedule:returns} against {schedule:kpis}."
+    assert wording.check_clause_text(converted, set()) is None
+    assert migration._new_parties("grant_agreement", [
+        {"name": "Test Borough Council", "role": "The Authority (lead commissioner)"},
+        {"name": "Police", "role": "Joint commissioner (pooled budget)"},
+        {"name": "Croxteth Youth Trust", "role": "The Grant Recipient"},
+        {"name": "Someone", "role": "Partner"}]) == [
+        {"name": "Test Borough Council", "role": "The Funder (lead funder)", "party": "council"},
+        {"name": "Police", "role": "Joint funder (pooled budget)", "party": "joint"},
+        {"name": "Croxteth Youth Trust", "role": "The Grant Recipient", "party": "provider"},
+        {"name": "Someone", "role": "Partner"}]
