@@ -40,7 +40,8 @@ def queue_email(to_address, kind, subject, template, sealed_for=None, secret_lin
     if not to_address:
         return None
     context.setdefault("service_name", current_app.config["SERVICE_NAME"])
-    context.setdefault("base_url", current_app.config["BASE_URL"])
+    # Links in mail come from core/urls.py (BASE_URL and the page's path): {{ mail_url('endpoint', ...) }}.
+    context.setdefault("mail_url", absolute_url)
     link_kind, link_user = secret_link or (None, None)
     if link_kind is not None:
         if link_kind not in SECRET_LINKS:

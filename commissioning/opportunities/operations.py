@@ -201,4 +201,4 @@ def _tell_followers(opp, kind, subject, template, skip_user_id=None, **context):
         if f.user_id == skip_user_id:
             continue
         queue_email(f.user.email, f"opportunity_{kind}", subject, template, sealed_for=opp, opportunity=opp.title,
-                    reference=opp.reference, deadline=opp.submission_deadline, **context)
+                    reference=opp.reference, deadline=opp.submission_deadline, opp_id=opp.id, **context)

@@ -98,7 +98,8 @@ def test_an_answer_tells_the_asker_once_whether_private_or_published(asking, cre
     assert all(f"{BASE}/opportunities/{opp.id}#clarifications" in m.body for m in to_asker)
     assert all(m.sealed_opportunity_id == opp.id for m in to_asker)
     assert not _mail("opportunity_clarification", bidder.email)             # not a second mail
-    assert len(_mail("opportunity_clarification", follower.email)) == 1      # other followers as before
+    [to_follower] = _mail("opportunity_clarification", follower.email)      # other followers as before
+    assert f"{BASE}/opportunities/{opp.id}#clarifications" in to_follower.body
     links = {r.link for r in db.session.scalars(db.select(Reminder).where(Reminder.user_id == bidder.id))}
     assert links == {f"/opportunities/{opp.id}#clarifications"}
 
@@ -319,3 +320,22 @@ def test_migration_0017_stores_old_notification_links_as_paths(own_database, tmp
     assert dict(_rows(connect, "SELECT id, link FROM reminders ORDER BY id")) == {
         1: "/returns/7", 2: "/contracts/3/review", 3: "/returns/8"}
     assert _rows(connect, "SELECT COUNT(*) FROM reminders WHERE sealed_opportunity_id IS NULL") == [(3,)]
+
+
+def test_every_mail_link_is_built_by_core_urls_from_base_url(create_user, create_opportunity):
+    """The mail templates that typed BASE_URL and a path by hand now link through core/urls.py, to the page."""
+    from pathlib import Path
+
+    from commissioning.accounts.operations import change_password
+    from commissioning.opportunities.operations import update_opportunity
+    templates = Path(__file__).resolve().parents[2] / "templates" / "emails"
+    assert not [p.name for p in templates.glob("*.txt") if "base_url" in p.read_text()]
+    user = create_user(Role.provider)
+    change_password(user, "another-long-password")
+    [mail] = _mail("password_changed", user.email)
+    assert f"{BASE}/password-reset" in mail.body
+    opp = create_opportunity()
+    follow(opp, user)
+    update_opportunity(opp, submission_deadline=opp.submission_deadline + timedelta(days=7))
+    [mail] = _mail("opportunity_dates_changed", user.email)
+    assert f"{BASE}/opportunities/{opp.id}" in mail.body
