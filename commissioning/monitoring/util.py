@@ -107,6 +107,102 @@ def reach_localities(agreement):
     return db.session.scalars(db.select(Locality).where(Locality.id.in_(ids)).order_by(Locality.name)).all()
 
 
+# The list of returns across agreements -------------------------------------------------------------
+
+#: Each status a return's row can show, with the words and tag colour the agreement and return pages use.
+#: The first three say when a return nobody has sent (or one sent back) is due; the rest say how far it got.
+RETURN_STATES = {
+    "overdue": ("Overdue", "red"),
+    "due_soon": ("Due soon", "yellow"),
+    "not_due": ("Not due yet", "grey"),
+    "draft": ("Draft", "grey"),
+    "returned": ("Sent back for changes", "yellow"),
+    "submitted": ("Submitted", "blue"),
+    "accepted": ("Accepted", "green"),
+}
+DUE_SOON_DAYS = 30   # as the agreement page counts "due soon"
+
+
+def _today():
+    from commissioning.core.models import LONDON, utcnow
+    return utcnow().astimezone(LONDON).date()
+
+
+def _owed():
+    """A return the provider still has to send: not started, a draft, or sent back to them."""
+    return db.or_(MonitoringReturn.id.is_(None),
+                  MonitoringReturn.status.in_([ReturnStatus.draft, ReturnStatus.returned]))
+
+
+def _state_condition(state, today):
+    from datetime import timedelta
+
+    from commissioning.contracts.models import ReturnDue
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    if state == "overdue":
+        return db.and_(_owed(), ReturnDue.due_on < today)
+    if state == "due_soon":
+        return db.and_(_owed(), ReturnDue.due_on.between(today, soon))
+    if state == "not_due":
+        return db.and_(_owed(), ReturnDue.due_on > soon)
+    return MonitoringReturn.status == ReturnStatus(state)
+
+
+def return_state_rank(today=None):
+    """A column ordering rows by what needs doing first: overdue, waiting for review, due soon, not due yet,
+    then accepted; a sent-back or draft return sorts with its due date's group."""
+    today = today or _today()
+    ranks = ["overdue", "submitted", "due_soon", "not_due"]
+    return db.case(*((_state_condition(state, today), rank) for rank, state in enumerate(ranks)),
+                   else_=len(ranks))
+
+
+def returns_list_query(user, filters=None, order=None, today=None):
+    """The returns due on agreements ``user`` may see (can_view() as a WHERE clause), as a select of ReturnDue
+    with its agreement and provider loaded, filtered by ``filters`` from ReturnListForm.read()."""
+    from commissioning.accounts.models import Organisation
+    from commissioning.contracts.models import AgreementKind, ReturnDue
+    from commissioning.contracts.util import visible_contracts
+    from commissioning.core.pagination import contains
+    filters, today = filters or {}, today or _today()
+    query = (db.select(ReturnDue).join(Agreement, Agreement.id == ReturnDue.agreement_id)
+             .join(Organisation, Organisation.id == Agreement.organisation_id)
+             .outerjoin(MonitoringReturn, MonitoringReturn.due_id == ReturnDue.id)
+             .where(visible_contracts(user))
+             .options(db.contains_eager(ReturnDue.agreement).contains_eager(Agreement.organisation)))
+    if filters.get("status"):
+        query = query.where(_state_condition(filters["status"], today))
+    if filters.get("rag"):
+        from commissioning.monitoring.models import Rag
+        query = query.where(MonitoringReturn.overall_rag.is_(None) if filters["rag"] == "none"
+                            else MonitoringReturn.overall_rag == Rag(filters["rag"]))
+    if filters.get("kind"):
+        query = query.where(Agreement.kind == AgreementKind(filters["kind"]))
+    if filters.get("q"):
+        query = query.where(contains(filters["q"], Agreement.reference, Organisation.name))
+    return query.order_by(*(order or (ReturnDue.due_on, ReturnDue.id)))
+
+
+def return_tags(due, ret, today):
+    """The (words, colour) tags of one row: its due status while the provider owes it, then how far it got."""
+    from datetime import timedelta
+    if ret is not None and ret.status in (ReturnStatus.submitted, ReturnStatus.accepted):
+        return [RETURN_STATES[ret.status.value]]
+    timing = ("overdue" if due.due_on < today
+              else "due_soon" if due.due_on <= today + timedelta(days=DUE_SOON_DAYS) else "not_due")
+    return [RETURN_STATES[timing]] + ([RETURN_STATES[ret.status.value]] if ret is not None else [])
+
+
+def return_rows(dues, today=None):
+    """(due, its return or None, its tags) for one page of ``dues``: one query whatever the number."""
+    today = today or _today()
+    ids = [due.id for due in dues]
+    started = {r.due_id: r for r in db.session.scalars(
+        db.select(MonitoringReturn).where(MonitoringReturn.due_id.in_(ids)))} if ids else {}
+    return [(due, started.get(due.id), return_tags(due, started.get(due.id), today)) for due in dues]
+
+
 __all__ = ["can_view", "can_review", "can_edit_return", "returns_of", "kpi_history", "chart",
            "latest_rags_for_need", "notifications_for", "form_values",
-           "reach_localities"]
+           "reach_localities", "RETURN_STATES", "return_state_rank", "returns_list_query", "return_tags",
+           "return_rows"]

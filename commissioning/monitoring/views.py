@@ -19,8 +19,23 @@ from commissioning.monitoring.operations import MonitoringError
 from commissioning.monitoring.util import (
     can_edit_return, can_review, can_view, chart, form_values, kpi_history, notifications_for, reach_localities,
     returns_of)
+from commissioning.core.pagination import paginate
+from commissioning.monitoring.forms import ReturnListForm
+from commissioning.monitoring.util import return_rows, returns_list_query
 
 bp = Blueprint("monitoring", __name__)
+
+
+@bp.route("/returns")
+@permission_required("can_view_contracts")
+def returns_list():
+    """Every return due on the agreements the person may see, across agreements: searched, filtered, sorted
+    and paged in the same queries whatever the number (monitors otherwise find returns one agreement at a time)."""
+    form = ReturnListForm()
+    filters, today = form.read(), utcnow().astimezone(LONDON).date()
+    pager = paginate(returns_list_query(current_user, filters, form.order, today))
+    return render_template("monitoring/returns.html", pager=pager, rows=return_rows(pager.items, today),
+                           filter_form=form, form=form if form.errors_shown else None)
 
 
 
