@@ -192,13 +192,15 @@ def explain(rnd, project, trace=None):
     if reason == "no_votes":
         return said, "Nobody chose it, so it was not funded."
     if reason == "below_threshold":
-        share = round(100 * votes / voters) if voters else 0
+        share = 100 * votes // voters if voters else 0   # down, so a share just short never shows as enough
         return said, (f"It needed at least {rnd.frozen_rules['min_approval_percent']}% of the people who voted to "
                       f"choose it. It got {share}%, so it was not funded.")
     if reason == "no_cost":
-        return said, "It costs nothing, so there was nothing for this rule to pay for it, and it is not listed as funded."
+        return said, ("It costs nothing, so there was nothing for this rule to pay for it, and it is not listed "
+                      "as funded.")
     if trace["rule"] == "greedy":
-        place = f"It was number {facts['step']} in the order of votes, with {votes} {'vote' if votes == 1 else 'votes'}."
+        place = (f"It was number {facts['step']} in the order of votes, with {votes} "
+                 f"{'vote' if votes == 1 else 'votes'}.")
         if facts["funded"]:
             return said, (f"It was funded. {place} When its turn came, {_money(facts['money'])} was left, "
                           f"enough for its cost of {cost}.")
@@ -208,22 +210,24 @@ def explain(rnd, project, trace=None):
     before = ""
     if paid:
         spent = sum((Fraction(v) for v in paid.values()), Fraction(0))
-        before = (f" They had already used {_money(spent)} of their shares to help pay for "
+        before = (f" They had already used {_money(spent)} of their share{'s' if votes != 1 else ''} to help pay for "
                   f"{_names(titles.get(c, c) for c in sorted(paid, key=lambda c: trace['order'].index(c)))}, "
                   f"which they had also chosen.")
-    who = f"the {_people(votes)} who chose it" if votes != 1 else "the 1 person who chose it"
+    who = f"the {_people(votes)} who chose it"
+    between = " between them" if votes != 1 else ""
     if facts["funded"]:
         return said, (f"It was funded, the {_ordinal(facts['step'])} project to be paid for. When its turn came, "
-                      f"{who} had {_money(facts['money'])} left between them, enough for its cost of {cost}, and each "
-                      f"paid {_money(facts['each_paid_at_most'])} at most.{before}")
+                      f"{who} had {_money(facts['money'])} left{between}, enough for its cost of {cost}, and "
+                      f"{'each' if votes != 1 else 'they'} paid {_money(facts['each_paid_at_most'])} at most."
+                      f"{before}")
     if facts["step"] == 1 and not paid:
-        did = (f"It was not funded. From their shares, {who} had only {_money(facts['money'])} between them, but it "
-               f"costs {cost}, so they could not pay for it.")
+        did = (f"It was not funded. From {'their shares' if votes != 1 else 'their share'}, {who} had only "
+               f"{_money(facts['money'])}{between}, but it costs {cost}, so they could not pay for it.")
     else:
         bought = trace["order"][:facts["step"] - 1]
         did = (f"It was not funded. When its turn came, after {_names(titles.get(c, c) for c in bought)} "
-               f"{'was' if len(bought) == 1 else 'were'} paid for, {who} had only {_money(facts['money'])} left "
-               f"between them, but it costs {cost}, so they could not pay for it.{before}")
+               f"{'was' if len(bought) == 1 else 'were'} paid for, {who} had only {_money(facts['money'])} left"
+               f"{between}, but it costs {cost}, so they could not pay for it.{before}")
     completion = trace.get("completion") or {}
     if completion.get("stopped") == "over_budget" and project.code in completion.get("next_would_add", []):
         did += (f" With everyone’s share raised by one more pound it would have been paid for, but then the projects "

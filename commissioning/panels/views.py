@@ -35,8 +35,9 @@ from commissioning.panels.models import (
     AllocationRule, BallotType, Panel, PanelMember, Round, RoundProject, RoundStatus)
 from commissioning.panels.operations import AlreadyVoted, PanelError
 from commissioning.panels.util import (
-    ballot_projects, can_manage_panel, explain, explanations, facilitators, has_voted, how_shared, member_of, min_ballots, panels_for,
-    published_rounds, round_as_pb, round_trace, rounds_for_member, votes_cast, withheld_reason)
+    ballot_projects, can_manage_panel, explain, explanations, facilitators, has_voted, how_shared, member_of,
+    min_ballots, panels_for, published_rounds, round_as_pb, round_trace, rounds_for_member, votes_cast,
+    withheld_reason)
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import to_id
 from commissioning.core.money import format_pounds
