@@ -7,6 +7,11 @@ in the audit log, because only entries about bids were sealed.
 from tests.unit.test_ballot_migration import _cli, _rows, own_database  # noqa: F401 (a fixture)
 
 
+def _sql(text):
+    """Quoted for a SQL literal: demo titles have apostrophes (Young people's ...)."""
+    return text.replace("'", "''")
+
+
 def _execute(connect, *statements):
     con = connect()
     try:
@@ -34,9 +39,9 @@ def test_receipts_sent_before_the_upgrade_are_sealed_with_their_audit_entries(ow
         f"INSERT INTO outgoing_emails (id, to_address, subject, body, kind, status, attempts, created_at) "
         f"VALUES ({i}, 'bidder@example.org', '{subject}', '{body}', '{kind}', 'held', 1, '{now}')"
         for i, kind, subject, body in [
-            (9001, "bid_receipt", f"Bid received: {title}", f"We received Quietly Bidding CIC''s bid for {title} "
+            (9001, "bid_receipt", f"Bid received: {_sql(title)}", f"We received Quietly Bidding CIC''s bid for {_sql(title)} "
                                                              f"({reference}). SHA-256 abc"),
-            (9002, "bid_withdrawn", f"Bid withdrawn: {other_title}", "Quietly Bidding CIC''s bid was withdrawn."),
+            (9002, "bid_withdrawn", f"Bid withdrawn: {_sql(other_title)}", "Quietly Bidding CIC''s bid was withdrawn."),
             (9003, "password_changed", "Your password has been changed", "Hello"),
         ]] + [
         f"INSERT INTO audit_entries (created_at, object_type, object_id, action, summary, details) VALUES "
