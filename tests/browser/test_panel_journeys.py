@@ -63,7 +63,7 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
     assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}", code)
 
     # A round with two projects; the rules are checked as the form is sent.
-    page.goto(f"{base}/panels")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Panels").click()
     page.get_by_role("link", name="Youth Voice Panel").click()
     page.get_by_role("link", name="Start a voting round").click()
     page.get_by_label("Round name").fill("Journey round")
@@ -95,7 +95,8 @@ def test_a_round_from_set_up_to_results(page, browser, live_server):
     # The member joins with the code on a phone-sized screen and votes, watching the running total.
     phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
     member = phone.new_page()
-    member.goto(f"{base}/join")
+    member.goto(f"{base}/")
+    member.get_by_role("link", name="Join your panel with your code").click()
     member.get_by_label("Joining code").fill(code.lower())
     member.get_by_role("button", name="Join").click()
     expect(member.locator("main")).to_contain_text("Hello, Sky", use_inner_text=True)
@@ -155,17 +156,17 @@ def test_too_few_votes_show_no_results_and_the_pages_say_why(axe_page, live_serv
     """Checked by axe too: the page that says why, and the member's check-your-vote page."""
     base = live_server.url
     round_id = _round_with_two_votes(live_server.app)
-    response = axe_page.goto(f"{base}/panels/rounds/{round_id}/results")
+    response = axe_page.goto(f"{base}/panels/rounds/{round_id}/results")  # typed on purpose: withheld results refused
     assert response.status == 200
     expect(axe_page.get_by_role("heading", level=1)).to_have_text("Results not shown: Two votes only",
                                                                    use_inner_text=True)
     expect(axe_page.locator("main")).to_contain_text("Fewer than 5 people voted", use_inner_text=True)
     expect(axe_page.locator("main")).not_to_contain_text("Skate jam", use_inner_text=True)
     assert run_axe(axe_page) == []
-    assert axe_page.goto(f"{base}/panels/rounds/{round_id}/ballots.pb").status == 404
+    assert axe_page.goto(f"{base}/panels/rounds/{round_id}/ballots.pb").status == 404  # typed on purpose: no file
 
     sign_in(axe_page, base, "member@demo.test")
-    axe_page.goto(f"{base}/panels/me")
+    axe_page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your panel").click()
     expect(axe_page.locator("main")).to_contain_text("The results are not shown. Fewer than 5 people voted",
                                                      use_inner_text=True)
     axe_page.get_by_role("link", name=re.compile("Vote now.*Winter ideas")).click()
