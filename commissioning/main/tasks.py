@@ -341,12 +341,14 @@ def _provider_tasks(user, today):
                        lambda n: _plural(n, "Send a monitoring return that is due soon",
                                          f"Send {n} monitoring returns that are due soon"),
                        _aggregate(owed.where(ReturnDue.due_on.between(today, soon)), ReturnDue.id, ReturnDue.due_on),
-                       lambda did: url_for("monitoring.return_page", due_id=did), None, today))
+                       lambda did: url_for("monitoring.return_page", due_id=did),
+                       url_for("monitoring.returns_list", status="due_soon", sort="due"), today))
     tasks.append(_task("provider", "returns_overdue",
                        lambda n: _plural(n, "Send an overdue monitoring return",
                                          f"Send {n} overdue monitoring returns"),
                        _aggregate(owed.where(ReturnDue.due_on < today), ReturnDue.id, ReturnDue.due_on),
-                       lambda did: url_for("monitoring.return_page", due_id=did), None, today))
+                       lambda did: url_for("monitoring.return_page", due_id=did),
+                       url_for("monitoring.returns_list", status="overdue", sort="due"), today))
     sent_back = db.select(MonitoringReturn).join(Agreement, Agreement.id == MonitoringReturn.agreement_id).join(
         ReturnDue, ReturnDue.id == MonitoringReturn.due_id).where(
         Agreement.organisation_id.in_(orgs), MonitoringReturn.status == ReturnStatus.returned)
@@ -355,7 +357,8 @@ def _provider_tasks(user, today):
                                          f"Change and send again {n} returns the monitor sent back"),
                        _aggregate(sent_back, MonitoringReturn.id, ReturnDue.due_on,
                                   link_column=MonitoringReturn.due_id),
-                       lambda did: url_for("monitoring.return_page", due_id=did), None, today))
+                       lambda did: url_for("monitoring.return_page", due_id=did),
+                       url_for("monitoring.returns_list", status="returned"), today))
     return tasks
 
 
@@ -384,12 +387,14 @@ def _contract_monitor_tasks(user, today):
               lambda n: _plural(n, "Review a monitoring return a provider has sent",
                                 f"Review {n} monitoring returns providers have sent"),
               _aggregate(submitted, MonitoringReturn.id, link_column=MonitoringReturn.due_id),
-              lambda did: url_for("monitoring.return_page", due_id=did), None, today),
+              lambda did: url_for("monitoring.return_page", due_id=did),
+              url_for("monitoring.returns_list", status="submitted"), today),
         _task("contract_monitor", "returns_overdue",
               lambda n: _plural(n, "Chase a monitoring return that is overdue",
                                 f"Chase {n} monitoring returns that are overdue"),
               _aggregate(overdue, ReturnDue.id, ReturnDue.due_on),
-              lambda did: url_for("monitoring.return_page", due_id=did), None, today),
+              lambda did: url_for("monitoring.return_page", due_id=did),
+              url_for("monitoring.returns_list", status="overdue"), today),
     ]
 
 
