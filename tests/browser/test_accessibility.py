@@ -367,26 +367,6 @@ def test_no_wcag_violations_on_mail_settings_saved(axe_page, live_server, live_a
     assert run_axe(page) == []
 
 
-def test_no_wcag_violations_on_mail_settings_saved(axe_page, live_server, live_app):
-    """The notifications page with its mail settings, empty and just saved (issue 17, the mail people expect)."""
-    from commissioning.accounts.operations import create_user
-    page, base = axe_page, live_server.url
-    with live_app.app_context():
-        create_user("axe.mail.monitor@example.org", "Morwenna Mail", "demo-password", roles=[Role.contract_monitor])
-        db.session.commit()
-        db.session.remove()
-    sign_in(page, base, "axe.mail.monitor@example.org")
-    page.goto(f"{base}/notifications")
-    expect(page.locator("main")).to_contain_text("Nothing yet.", use_inner_text=True)
-    assert run_axe(page) == []
-    page.get_by_label("A provider submits a monitoring return").check()
-    page.get_by_role("button", name="Save your settings").click()
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Your settings are saved",
-                                                                                 use_inner_text=True)
-    expect(page.get_by_label("A provider submits a monitoring return")).to_be_checked()
-    assert run_axe(page) == []
-
-
 def test_no_wcag_violations_on_agreement_documents_and_the_register(axe_page, live_server):
     """The register filtered, sorted and refusing a bad filter; an active agreement with its executed copy
     (or the note that it is being made); the clause editor's guide and its refusal of a typed number
