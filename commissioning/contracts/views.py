@@ -131,29 +131,29 @@ def document_status(agreement_id):
     return {"status": "done" if done else "running"}
 
 
+def _document_download(agreement_id, version, file_attr, suffix, inline):
+    """One version's PDF (as issued, or executed with both signatures), with its SHA-256 in a header."""
+    agreement = _agreement(agreement_id)
+    document = next((d for d in agreement.documents if d.version == version), None)
+    file_id = getattr(document, file_attr, None)
+    if file_id is None:
+        abort(404)
+    stored = db.session.get(StoredFile, file_id)
+    return send_download(stored.data, f"{agreement.reference}-v{version}{suffix}.pdf", "application/pdf",
+                         inline=inline, headers={"X-Content-SHA256": stored.sha256})
+
+
 @bp.route("/contracts/<int:agreement_id>/documents/<int:version>.pdf")
 @permission_required("can_view_contracts")
 def document_file(agreement_id, version):
-    agreement = _agreement(agreement_id)
-    document = next((d for d in agreement.documents if d.version == version), None)
-    if document is None or document.file_id is None:
-        abort(404)
-    stored = db.session.get(StoredFile, document.file_id)
-    return send_download(stored.data, f"{agreement.reference}-v{version}.pdf", "application/pdf", inline=True,
-                         headers={"X-Content-SHA256": stored.sha256})
+    return _document_download(agreement_id, version, "file_id", "", inline=True)
 
 
 @bp.route("/contracts/<int:agreement_id>/documents/<int:version>/executed.pdf")
 @permission_required("can_view_contracts")
 def executed_file(agreement_id, version):
     """The version with both signatures, for the parties and the council's staff (can_view)."""
-    agreement = _agreement(agreement_id)
-    document = next((d for d in agreement.documents if d.version == version), None)
-    if document is None or document.executed_file_id is None:
-        abort(404)
-    stored = db.session.get(StoredFile, document.executed_file_id)
-    return send_download(stored.data, f"{agreement.reference}-v{version}-executed.pdf", "application/pdf",
-                         headers={"X-Content-SHA256": stored.sha256})
+    return _document_download(agreement_id, version, "executed_file_id", "-executed", inline=False)
 
 
 @bp.route("/contracts/<int:agreement_id>/signed-copy.pdf")
