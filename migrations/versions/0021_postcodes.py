@@ -1,7 +1,7 @@
 """postcodes (helper: places): where each venue is, for searches by distance
 
 Revision ID: 0021_postcodes
-Revises: 0020_moderation
+Revises: 0019_panel_rounds
 Create Date: 2026-12-02 09:40:00
 
 Venues get the grid point of their postcode, filled here from the shipped postcode file
@@ -14,7 +14,7 @@ import commissioning.core.models
 
 
 revision = '0021_postcodes'
-down_revision = '0020_moderation'
+down_revision = '0019_panel_rounds'
 branch_labels = None
 depends_on = None
 

@@ -251,7 +251,7 @@ def test_migration_0021_places_the_venues_saved_before_it(tmp_path):
             con.execute("INSERT INTO venues (id, name, address, postcode, locality_id, is_public, created_at) "
                         "VALUES (?, ?, 'Somewhere', ?, 1, 1, '2026-01-01 00:00:00')", (n, f"Venue {n}", postcode))
     con.close()
-    cli("db", "downgrade", "0020_moderation")
+    cli("db", "downgrade", "0019_panel_rounds")
     cli("db", "upgrade", "0021_postcodes")
     con = sqlite3.connect(path)
     try:
