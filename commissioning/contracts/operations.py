@@ -536,6 +536,17 @@ def countersign(agreement, by):
     _tell_provider(agreement, f"Signed by both parties: {agreement.title}", "agreement_active")
 
 
+def ending_problem(agreement, reason, early, today=None):
+    """Why the agreement cannot end this way now, or None: asked before the confirmation page too."""
+    today = today or utcnow().astimezone(LONDON).date()
+    if early and not (reason or "").strip():
+        return "Say why the agreement is ending early"
+    if not early and today < agreement.end_date:
+        return (f"It runs until {agreement.end_date.strftime('%-d %B %Y')}: to stop it before then, "
+                "terminate it early with a reason")
+    return None
+
+
 def end(agreement, by, reason, early, today=None):
     """End at the end date, or terminate early with a reason; open variations and future returns go."""
     lock_row(agreement)  # once only: a second request waits, then sees the new state
@@ -544,11 +555,9 @@ def end(agreement, by, reason, early, today=None):
     if not agreement.status.can_become(target):
         raise InvalidTransition(f"An agreement that is {agreement.status.title.lower()} cannot be "
                                 f"{target.title.lower()}")
-    if early and not (reason or "").strip():
-        raise AgreementError("Say why the agreement is ending early")
-    if not early and today < agreement.end_date:
-        raise AgreementError(f"It runs until {agreement.end_date.strftime('%-d %B %Y')}: to stop it before then, "
-                             "terminate it early with a reason")
+    problem = ending_problem(agreement, reason, early, today)
+    if problem:
+        raise AgreementError(problem)
     why = (reason or "").strip() or "Reached its end date"
     move(agreement, AgreementStatus.terminated if early else AgreementStatus.ended, why,
          "An agreement", "agreement.terminated" if early else "agreement.ended")

@@ -14,6 +14,7 @@ from commissioning.contracts import wording
 from commissioning.contracts.util import (
     can_view, kpi_traces, provider_choices, register_csv, register_query, register_rows)
 from commissioning.core import notices
+from commissioning.core.confirm import ask_first
 from commissioning.core.enums import InvalidTransition
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.models import LONDON, utcnow
@@ -311,8 +312,18 @@ def end(agreement_id):
     agreement = _managed(agreement_id)
     form = EndForm()
     if form.validate_on_submit():
+        early = form.early.data == "yes"
+        if not operations.ending_problem(agreement, form.reason.data, early) and (page := ask_first(
+                f"{'Terminate' if early else 'End'} {agreement.reference}?",
+                f"“{agreement.title}” will be {'terminated early' if early else 'ended'}: open variations are "
+                "withdrawn and returns not yet due are removed.",
+                f"Yes, {'terminate' if early else 'end'} the agreement",
+                "The agreement keeps its documents, signatures and returns so far, and the open data records how "
+                "it ended. Decide on the agreement's review page whether to recommission the service.",
+                url_for("contracts.show", agreement_id=agreement.id))):
+            return page
         try:
-            operations.end(agreement, current_user, form.reason.data, form.early.data == "yes")
+            operations.end(agreement, current_user, form.reason.data, early)
             return redirect(url_for("contracts.show", agreement_id=agreement.id))
         except (AgreementError, InvalidTransition) as exc:
             form.reason.errors.append(str(exc))

@@ -25,6 +25,7 @@ IRREVERSIBLE = {
     "panels.remove_project": "taking the project out of the round",
     "panels.open_round": "opening voting: the projects, budget, rule and voters are then fixed",
     "evaluation.award": "awarding: the decision is published and bidders are told",
+    "contracts.end": "ending or terminating the agreement",
     "panels.close_round": "closing voting, before its closing date if it is still open",
 }
 
@@ -40,7 +41,6 @@ UNDOABLE = {
     "accounts.sign_out_everywhere": "signing out: you can sign in again",
     "providers.remove_member": "the person can be added to the organisation again",
     "panels.remove_member": "the member can be added again with a new joining code",
-    "contracts.end": "not yet asked first: the end form asks for the reason and whether it ends early",
     "evaluation.unassign": "the evaluator can be assigned again",
     "contracts.create_from_award": "makes draft agreements, which can be changed before they are issued",
     "contracts.upload_signed_copy": "records a signature on paper: the upload form is the confirmation",

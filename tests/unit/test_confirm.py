@@ -62,3 +62,32 @@ def test_publishing_asks_first_unless_it_cannot_open(login, create_user, create_
     db.session.commit()
     refused = client.post(f"/opportunities/{opp.id}/open", follow_redirects=True).get_data(as_text=True)
     assert "Set a submission deadline in the future before opening" in refused  # told at once, not after a "Yes"
+
+
+def test_ending_an_agreement_asks_first_unless_it_cannot_end(login, create_user, create_organisation,
+                                                             create_agreement, give_documents):
+    from commissioning.contracts import operations as contract_ops
+    from commissioning.contracts.models import AgreementStatus
+    org = create_organisation()
+    give_documents(org)
+    provider, commissioner = create_user(Role.provider, organisation=org), create_user(Role.commissioner)
+    agreement = create_agreement(org, provider)
+    document = contract_ops.issue(agreement, commissioner, "Test Borough Council")
+    contract_ops.render_document(document.id)
+    contract_ops.sign(agreement, provider, "Pat Provider", "Chair", document.sha256)
+    contract_ops.countersign(agreement, commissioner)
+    db.session.commit()
+    client = login(commissioner)
+    refused = client.post(f"/contracts/{agreement.id}/end", data={"early": "yes", "reason": ""})
+    assert refused.status_code == 400 and "Say why the agreement is ending early" in refused.get_data(as_text=True)
+    asked = client.post(f"/contracts/{agreement.id}/end", data={"early": "yes", "reason": "The provider closed"})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and f"Terminate {agreement.reference}?" in html and "You cannot undo this" in html
+    assert 'name="reason" value="The provider closed"' in html
+    db.session.refresh(agreement)
+    assert agreement.status is AgreementStatus.active
+    done = client.post(f"/contracts/{agreement.id}/end", data={"early": "yes", "reason": "The provider closed",
+                                                              "confirmed": "yes"})
+    assert done.status_code == 302
+    db.session.refresh(agreement)
+    assert agreement.status is AgreementStatus.terminated
