@@ -72,7 +72,10 @@ def demo_objects(live_app):
                    decided_round=rounds["Summer activities"].id)
         from commissioning.contracts.models import Agreement, AgreementStatus, Clause
         alt_valley = db.select(Agreement).where(Agreement.organisation_id == org.id)
-        issued = db.session.scalars(alt_valley.where(Agreement.status == AgreementStatus.issued)).first()
+        # Issued in the demo; a journey run earlier in the same database may have signed it since.
+        issued = db.session.scalars(alt_valley.where(Agreement.status == AgreementStatus.issued)).first() \
+            or db.session.scalars(alt_valley.where(Agreement.status.in_(
+                [AgreementStatus.signed, AgreementStatus.active])).order_by(Agreement.id)).first()
         ids.update(agreement=issued.id, clause=db.session.scalars(db.select(Clause.id)).first(),
                    return_due=sorted(issued.returns, key=lambda d: d.due_on)[0].id)
         ids["draft_agreement"] = db.session.scalars(db.select(Agreement.id).where(
