@@ -19,7 +19,12 @@ def test_healthz_reports_a_broker_outage(make_app):
 
 def test_login_rate_limit_is_stored_in_redis(make_app, live_config):
     import redis
-    app = make_app(WTF_CSRF_ENABLED=False)
+
+    from commissioning.config import SETTINGS
+    # The shipped limits, not the browser tier's lifted ones in live_config.
+    limits = {name: SETTINGS[name][0] for name in ("LOGIN_RATE_LIMIT", "LOGIN_RATE_LIMIT_PER_ADDRESS")}
+    assert limits["LOGIN_RATE_LIMIT"] == "10 per minute"
+    app = make_app(WTF_CSRF_ENABLED=False, **limits)
     client = app.test_client()
     email = f"nobody-{uuid.uuid4().hex[:6]}@example.org"
     statuses = [client.post("/login", data={"email": email, "password": "wrong-password"}).status_code
@@ -28,5 +33,5 @@ def test_login_rate_limit_is_stored_in_redis(make_app, live_config):
     keys = redis.Redis.from_url(live_config["REDIS_URL"]).keys(f"*{email}*")
     assert keys, "the limiter should keep its counters in Redis"
     # A second app process shares the same counters.
-    other = make_app(WTF_CSRF_ENABLED=False).test_client()
+    other = make_app(WTF_CSRF_ENABLED=False, **limits).test_client()
     assert other.post("/login", data={"email": email, "password": "wrong-password"}).status_code == 429
