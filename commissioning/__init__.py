@@ -12,6 +12,8 @@ def create_app(config=None):
                                                   "interval_step": 0.5, "interval_max": 1})
     from commissioning import setup
     setup.configure_database(app)
+    from commissioning.core import notices
+    notices.init_app(app)  # right after the commit hook: messages kept for the next page commit with the work
     setup.configure_inputs(app)  # first: a query string with control characters is refused before anything reads it
     setup.configure_security(app)
     setup.configure_templates(app)

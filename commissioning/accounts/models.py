@@ -277,6 +277,8 @@ class UserSession(db.Model):
     last_seen_at = db.Column(UTCDateTime(), nullable=False)
     revoked_at = db.Column(UTCDateTime())
     revoked_reason = db.Column(db.Enum(SessionEnd, native_enum=False, length=40))
+    #: Messages wait in ``held_notices`` for the next page: read the table only when this is set.
+    notices_waiting = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
 
     user = db.relationship("User")
 
@@ -296,3 +298,17 @@ class UserSession(db.Model):
         if now - self.created_at > longest:
             return "expired"
         return None
+
+
+class HeldNotice(db.Model):
+    """A message for a signed-in person's next page, kept with their session rather than in the
+    cookie: two answers to one double click each set the cookie, and the browser keeps only the
+    last to arrive, so a message in a cookie can be lost. See ``commissioning.core.notices``."""
+
+    __tablename__ = "held_notices"
+
+    id = db.Column(db.Integer, primary_key=True)
+    session_id = db.Column(db.ForeignKey("user_sessions.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = db.Column(db.String(20), nullable=False)
+    message = db.Column(db.Text, nullable=False)
+    created_at = db.Column(UTCDateTime(), nullable=False)

@@ -83,7 +83,6 @@ def claim():
             return None
         return _replay(first)
     g.request_key = key
-    g.flashes_before = len(session.get("_flashes", []))
     db.session.info[_WROTE] = False
     return None
 
@@ -109,6 +108,7 @@ def _replay(first):
     # One "Important" banner tells what happened; what the first answer said follows in it, and a
     # message of another kind (a refusal, a note) keeps its own banner.
     said = [(c, m) for c, m in first.messages or [] if m]
+    notices.withdraw_waiting([m for c, m in said if c in (notices.SUCCESS, "message")])
     notices.info(" ".join([REPLAY_NOTICE, *(m for c, m in said if c in (notices.SUCCESS, "message"))]))
     for kind, message in said:
         if kind not in (notices.SUCCESS, "message"):
@@ -141,8 +141,7 @@ def note_outcome(response):
         kept = [body] if body is not None and len(response.get_data()) <= MAX_BODY else []
         values = {"messages": kept}
     else:
-        flashes = session.get("_flashes", [])[g.pop("flashes_before", 0):]
-        values = {"messages": [[c, m] for c, m in flashes]}
+        values = {"messages": [[c, m] for c, m in notices.sent_this_request()]}
     note = g.pop("replay_note", None)
     if note is not None:
         values["messages"] = [["info", note]]
@@ -154,7 +153,7 @@ def note_outcome(response):
 
 @event.listens_for(Session, "after_flush")
 def _mark_writes(session, _context):
-    if _WROTE not in session.info:
+    if _WROTE not in session.info or notices.BOOKKEEPING in session.info:
         return
     touched = list(session.new) + list(session.deleted) + [o for o in session.dirty if session.is_modified(o)]
     if any(not isinstance(obj, RequestKey) for obj in touched):
@@ -163,6 +162,8 @@ def _mark_writes(session, _context):
 
 @event.listens_for(Session, "do_orm_execute")
 def _mark_statement_writes(state):
+    if notices.BOOKKEEPING in state.session.info:
+        return
     if _WROTE in state.session.info and (state.is_insert or state.is_update or state.is_delete):
         mapper = state.bind_mapper
         if mapper is None or mapper.class_ is not RequestKey:

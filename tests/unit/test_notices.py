@@ -120,3 +120,49 @@ def test_each_kind_is_flashed_with_its_own_category(app):
         notices.again("no-such-kind", "Older message.")
         assert notices.pending() == {"success": ["Done."], "info": ["Note.", "Older message."],
                                      "error": ["Not done. Do this next."]}
+
+
+def _session_cookie(response):
+    [value] = [h.split(";", 1)[0].split("=", 1)[1] for h in response.headers.getlist("Set-Cookie")
+               if h.startswith("session=")] or [None]
+    return value
+
+
+def test_a_double_click_whose_first_answer_arrives_last_still_says_it_was_sent_twice(
+        login, create_user, create_opportunity):
+    """Each of the two answers sets the cookie and the browser keeps the last to arrive; when that is
+    the first answer's, a message kept in the cookie would lose the replay's notice."""
+    opp = create_opportunity(opened=False)
+    client = login(create_user(Role.commissioner))
+    data = {"request_key": "late-" + "k" * 20, "confirmed": "yes"}
+    first = client.post(f"/opportunities/{opp.id}/open", data=data)
+    again = client.post(f"/opportunities/{opp.id}/open", data=data)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    kept = _session_cookie(first)
+    if kept is not None:  # the first answer's cookie arrives last: the browser keeps it
+        client.set_cookie("session", kept)
+    html = client.get(again.headers["Location"]).get_data(as_text=True)
+    banners, summary = _banners(html)
+    assert summary is None
+    [(title, text)] = banners  # one banner: the first answer's words are in it, not twice on the page
+    assert title == "Important" and REPLAY_NOTICE in text and f"{opp.reference} is open for bids." in text
+    # Shown once: the next page is quiet.
+    assert _banners(client.get(again.headers["Location"]).get_data(as_text=True)) == ([], None)
+
+
+def test_a_message_for_a_signed_in_person_waits_with_their_session_not_in_the_cookie(
+        login, create_user, create_opportunity):
+    opp = create_opportunity(opened=False)
+    client = login(create_user(Role.commissioner))
+    response = client.post(f"/opportunities/{opp.id}/open", data={"request_key": "wait-" + "k" * 20,
+                                                                  "confirmed": "yes"})
+    assert response.status_code in (302, 303)
+    cookie = _session_cookie(response)
+    assert cookie is None or "_flashes" not in _decoded(client, cookie)
+    from commissioning.accounts.models import HeldNotice
+    assert [n.kind for n in db.session.scalars(db.select(HeldNotice))] == ["success"]
+
+
+def _decoded(client, cookie):
+    app = client.application
+    return app.session_interface.get_signing_serializer(app).loads(cookie)
