@@ -151,7 +151,7 @@ def attachment(bid_id, attachment_id):
             notices.refusal(str(exc))
         return redirect(url_for("bids.edit", bid_id=bid.id, _anchor="attachments"))
     stored = db.session.get(StoredFile, item.file_id)
-    return send_download(stored.data, stored.filename, stored.content_type)
+    return send_download(stored, stored.filename, stored.content_type)
 
 
 @bp.route("/bids/<int:bid_id>/submit", methods=["POST"])

@@ -140,7 +140,7 @@ def _document_download(agreement_id, version, file_attr, suffix, inline):
     if file_id is None:
         abort(404)
     stored = db.session.get(StoredFile, file_id)
-    return send_download(stored.data, f"{agreement.reference}-v{version}{suffix}.pdf", "application/pdf",
+    return send_download(stored, f"{agreement.reference}-v{version}{suffix}.pdf", "application/pdf",
                          inline=inline, headers={"X-Content-SHA256": stored.sha256})
 
 
@@ -164,7 +164,7 @@ def signed_copy(agreement_id):
     if agreement.signed_copy_file_id is None:
         abort(404)
     stored = db.session.get(StoredFile, agreement.signed_copy_file_id)
-    return send_download(stored.data, f"{agreement.reference}-signed.pdf", "application/pdf")
+    return send_download(stored, f"{agreement.reference}-signed.pdf", "application/pdf")
 
 
 def _monitors():

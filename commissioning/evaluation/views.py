@@ -171,7 +171,7 @@ def attachment(bid_id, file_id):
     if file_id not in {entry.get("file_id") for entry in submission.content.get("attachments", [])}:
         abort(404)
     stored = db.session.get(StoredFile, file_id) or abort(404)
-    return send_download(stored.data, stored.filename, stored.content_type)
+    return send_download(stored, stored.filename, stored.content_type)
 
 
 # --- commissioners ------------------------------------------------------------------------
@@ -451,4 +451,4 @@ def assessment(bid_id):
     if summary is None:
         abort(404)
     stored = db.session.get(StoredFile, summary.file_id)
-    return send_download(stored.data, stored.filename, "application/pdf")
+    return send_download(stored, stored.filename, "application/pdf")

@@ -119,7 +119,7 @@ def attachment(due_id):
     if ret is None or ret.attachment_file_id is None:
         abort(404)
     stored = db.session.get(StoredFile, ret.attachment_file_id)
-    return send_download(stored.data, stored.filename, stored.content_type)
+    return send_download(stored, stored.filename, stored.content_type)
 
 
 @bp.route("/returns/<int:due_id>/send-back", methods=["POST"])

@@ -158,7 +158,7 @@ def evidence_file(need_id, item_id):
     if item is None or item.need_id != need_id or item.file_id is None:
         abort(404)
     stored = db.session.get(StoredFile, item.file_id)
-    return send_download(stored.data, stored.filename, stored.content_type)
+    return send_download(stored, stored.filename, stored.content_type)
 
 
 @bp.route("/<int:need_id>/evidence/<int:item_id>/remove", methods=["POST"])

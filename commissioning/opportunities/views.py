@@ -272,7 +272,7 @@ def submission_file(opp_id, submission_id, file_id):
     if file_id not in {a.get("file_id") for a in item.content.get("attachments", [])}:
         abort(404)
     stored = db.session.get(StoredFile, file_id) or abort(404)
-    return send_download(stored.data, stored.filename, stored.content_type)
+    return send_download(stored, stored.filename, stored.content_type)
 
 
 @bp.route("/<int:opp_id>/bids/<int:submission_id>")

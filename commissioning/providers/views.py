@@ -92,7 +92,7 @@ def document_file(org_id, doc_id):
     if doc is None or doc.organisation_id != org.id:
         abort(404)
     stored = db.session.get(StoredFile, doc.file_id)
-    return send_download(stored.data, stored.filename, stored.content_type)
+    return send_download(stored, stored.filename, stored.content_type)
 
 
 @bp.route("/members", methods=["GET", "POST"])
