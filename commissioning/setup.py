@@ -119,10 +119,14 @@ def configure_security(app):
     @app.after_request
     def no_store_for_signed_in(response):
         from flask_login import current_user
-        if current_user.is_authenticated:
+        # Static files are the same for everyone: no session is loaded (or touched) to send them.
+        if request.endpoint != "static" and current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+    from commissioning.core import caching
+    caching.init_app(app)
 
 
 def _london(value, fmt="%-d %B %Y at %-I:%M%p"):
@@ -173,8 +177,12 @@ def configure_templates(app):
         from commissioning.accounts.forms import LogoutForm
         if not has_request_context():  # mail and PDF templates rendered by workers
             return {"service_name": app.config["SERVICE_NAME"]}
-        # formdata=None: the error pages must render even when the body itself was refused.
-        return {"logout_form": LogoutForm(formdata=None), "service_name": app.config["SERVICE_NAME"]}
+        from flask_login import current_user
+        # formdata=None: the error pages must render even when the body itself was refused. Only for
+        # someone signed in: its CSRF token would give a signed-out visitor a session cookie, and
+        # make the page theirs alone instead of one a shared cache may keep (core/caching.py).
+        form = LogoutForm(formdata=None) if current_user.is_authenticated else None
+        return {"logout_form": form, "service_name": app.config["SERVICE_NAME"]}
 
 
 def configure_celery(app):
