@@ -5,7 +5,7 @@ import zipfile
 from io import BytesIO
 from pathlib import PurePath
 
-from flask import current_app, request, send_file, stream_with_context
+from flask import current_app, request, send_file
 from werkzeug.datastructures import ContentRange
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
@@ -125,7 +125,7 @@ def _send_stored(stored, name, mimetype, inline):
         response.set_etag(stored.sha256)
         return response
     start, stop = span or (0, stored.size)
-    response = current_app.response_class(stream_with_context(read_pieces(stored.id, start, stop)),
+    response = current_app.response_class(read_pieces(stored.id, start, stop),
                                           status=206 if span else 200, direct_passthrough=True)
     for header in ("Content-Type", "Content-Disposition"):
         response.headers[header] = shell.headers[header]
@@ -163,15 +163,23 @@ def _unsatisfiable(size):
 
 def read_pieces(file_id, start, stop, chunk=CHUNK_BYTES):
     """Bytes ``start`` to ``stop`` of a stored file, ``chunk`` at a time, each by its own query
-    (``substr`` counts from 1, on PostgreSQL bytea as on SQLite blobs)."""
+    (``substr`` counts from 1, on PostgreSQL bytea as on SQLite blobs).
+
+    The pieces are read after the request has ended, while the body is sent: each in an app
+    context of its own, pushed and popped around its query, so no connection is held while the
+    client takes a piece and nothing is left open if the body is never read (HEAD, 304).
+    """
+    return _pieces(current_app._get_current_object(), file_id, start, stop, chunk)
+
+
+def _pieces(app, file_id, start, stop, chunk):
     from commissioning.extensions import db
     from commissioning.files.models import StoredFile
     at = start
     while at < stop:
-        piece = db.session.scalar(db.select(db.func.substr(StoredFile.data, at + 1, min(chunk, stop - at)))
-                                  .where(StoredFile.id == file_id))
-        # End the read's transaction: the pooled connection is free while the client takes the piece.
-        db.session.commit()
+        with app.app_context():
+            piece = db.session.scalar(db.select(db.func.substr(StoredFile.data, at + 1, min(chunk, stop - at)))
+                                      .where(StoredFile.id == file_id))
         if not piece:
             return  # deleted while it was being sent: the short body tells the client
         yield bytes(piece)
