@@ -89,13 +89,12 @@ def shareable(response):
 
 
 def _signed_in():
-    """Whether the request was someone's, read from what Flask-Login loaded: this runs after the
-    request's commit, when asking the user object itself would reload it from the database."""
+    """Whether the request came from someone signed in, read from what Flask-Login loaded (this runs
+    after the request's commit, when asking the user object would reload it from the database) or
+    from the session cookie (the API ignores the cookie, but its answer still goes to that person)."""
     from flask_login import AnonymousUserMixin
     user = g.get("_login_user")
-    if user is None:
-        return "_user_id" in session
-    return not isinstance(user, AnonymousUserMixin)
+    return (user is not None and not isinstance(user, AnonymousUserMixin)) or "_user_id" in session
 
 
 def _public(response):
