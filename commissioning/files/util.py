@@ -172,14 +172,19 @@ def read_pieces(file_id, start, stop, chunk=CHUNK_BYTES):
     return _pieces(current_app._get_current_object(), file_id, start, stop, chunk)
 
 
-def _pieces(app, file_id, start, stop, chunk):
+def piece_query(file_id, at, length):
+    """``length`` bytes of a stored file from offset ``at`` (0-based), as one SELECT."""
     from commissioning.extensions import db
     from commissioning.files.models import StoredFile
+    return db.select(db.func.substr(StoredFile.data, at + 1, length)).where(StoredFile.id == file_id)
+
+
+def _pieces(app, file_id, start, stop, chunk):
+    from commissioning.extensions import db
     at = start
     while at < stop:
         with app.app_context():
-            piece = db.session.scalar(db.select(db.func.substr(StoredFile.data, at + 1, min(chunk, stop - at)))
-                                      .where(StoredFile.id == file_id))
+            piece = db.session.scalar(piece_query(file_id, at, min(chunk, stop - at)))
         if not piece:
             return  # deleted while it was being sent: the short body tells the client
         yield bytes(piece)

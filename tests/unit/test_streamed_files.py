@@ -165,3 +165,22 @@ def test_generated_downloads_take_ranges_and_validators_too(client, create_indic
     assert client.get(url, headers={"If-None-Match": whole.headers["ETag"]}).status_code == 304
     beyond = client.get(url, headers={"Range": f"bytes={len(whole.data) + 10}-"})
     assert beyond.status_code == 416 and beyond.headers["Content-Range"] == f"bytes */{len(whole.data)}"
+
+
+def test_pieces_are_the_same_bytes_on_sqlite(tmp_path):
+    """The embedded set-up stores files as SQLite blobs: its substr() counts bytes from 1 as PostgreSQL's does."""
+    from sqlalchemy import create_engine, insert
+
+    from commissioning.core.models import utcnow
+    from commissioning.files.models import StoredFile
+    from commissioning.files.util import piece_query
+    engine = create_engine(f"sqlite:///{tmp_path / 'files.sqlite'}")
+    db.metadata.create_all(engine)
+    data = bytes(range(256)) * 10 + "ŵ".encode()
+    with engine.begin() as conn:
+        file_id = conn.execute(insert(StoredFile).values(filename="a.bin", content_type="text/plain", size=len(data),
+                                                         sha256="x" * 64, data=data, created_at=utcnow())
+                               ).inserted_primary_key[0]
+        for at, length in ((0, 10), (255, 3), (len(data) - 2, 2), (100, 1000)):
+            assert conn.execute(piece_query(file_id, at, length)).scalar() == data[at:at + length]
+    engine.dispose()
