@@ -1,0 +1,1 @@
+"""The allocation rules behind commissioning.panels.allocation.allocate (pure code, no database)."""

@@ -1,0 +1,457 @@
+"""The Method of Equal Shares (MES) for approval ballots, exact, with its completions.
+
+Every voter starts with an equal share of the budget. A project is bought when its supporters
+can pay for it, each paying the same price ``p`` or, if they have less, all they have left; the
+project bought next is the one whose supporters pay least per unit of their utility (``rho``).
+
+- ``utility="cost"`` (pabutools ``Cost_Sat``): a supporter's utility is the project's cost, so
+  rho = p / cost. A project that costs nothing gives nobody anything and is never bought.
+- ``utility="approvals"`` (pabutools ``Cardinality_Sat``): utility 1 per approved project, so
+  rho = p. A project that costs nothing and has a vote is selected before anything is bought.
+
+Completions (``completion``):
+
+- ``"add1"``: while the outcome is within the budget and some other project the method could buy
+  still fits, raise every starting share by ``increment`` (one currency unit) and run again; keep
+  the first outcome that leaves nothing else fitting or, when an outcome would cost more than the
+  budget, the one before it (pabutools ``voter_budget_increment=1``; equalshares.net's Add1).
+- ``"add1u"``: add1, then utilitarian greedy with what money is left (equalshares.net's default).
+- ``"utilitarian_greedy"``: one run, then utilitarian greedy with what is left.
+- ``"none"``: one run.
+
+Add1 does not step one unit at a time. Along one run, every wallet is an affine function of the
+starting share ``b`` for as long as every decision of the run stays as it is: which project each
+round buys, which supporters pay all they have, which projects cannot be afforded. The next share
+at which any of these decisions could change is the nearest root of those linear conditions; no
+share below it can give another outcome, so the shares before it are skipped and the run is
+repeated, exactly, at the first step at or beyond it. Roots are found in floating point with a
+margin; a condition that floating point cannot call (within 1e-9 of changing already) stops the
+jump, and the completion steps one unit as the reference does. Every outcome is computed exactly.
+"""
+import math
+
+import numpy as np
+from gmpy2 import mpq
+
+from commissioning.panels.rules.common import AllocationError, amount, approval_counts, order_key
+
+COMPLETIONS = ("add1", "add1u", "utilitarian_greedy", "none")
+UTILITIES = ("cost", "approvals")
+
+_CLOSE = 1e-9   # relative gap below which floating point is not trusted to decide
+_MARGIN = 1e-6  # a jump is shortened by this fraction, against rounding in the roots
+EXACT = object()  # approx_rho's answer when only exact arithmetic can tell
+
+
+class _Wallets:
+    """Every voter's budget, held as an index into a table of the distinct exact amounts.
+
+    Voters who approved the same bought projects hold the same amount (and everyone who ran
+    out holds zero), so a purchase touches a handful of amounts, not every voter: the per-voter
+    work is a numpy gather, and the exact arithmetic runs once per distinct amount.
+    """
+
+    def __init__(self, share, n_voters):
+        self.amounts = [share]            # table of distinct exact amounts
+        self.approx = np.array([float(share)])  # the same as floats, only for sorting
+        self.index = {share: 0}
+        self.holding = np.zeros(n_voters, dtype=np.int32)  # voter -> row of ``amounts``
+
+    def _row(self, amount):
+        row = self.index.get(amount)
+        if row is None:
+            row = self.index[amount] = len(self.amounts)
+            self.amounts.append(amount)
+            if row == len(self.approx):
+                self.approx = np.concatenate([self.approx, np.empty(len(self.approx))])
+            self.approx[row] = float(amount)
+        return row
+
+    def _rows(self, voters):
+        return np.flatnonzero(np.bincount(self.holding[voters], minlength=len(self.amounts)))
+
+    def groups(self, voters):
+        """[(amount, how many voters)] over ``voters``, poorest first."""
+        counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
+        rows = np.flatnonzero(counts)
+        approx = self.approx[rows]
+        order = np.argsort(approx, kind="stable")
+        gaps = np.diff(approx[order])
+        if len(gaps) and gaps.min() <= 1e-9 * max(1.0, float(approx.max())):
+            # Two amounts too close for floats to order: sort them exactly instead.
+            return sorted((self.amounts[r], int(counts[r])) for r in rows.tolist())
+        amounts, counts = self.amounts, counts.tolist()
+        return [(amounts[r], counts[r]) for r in rows[order].tolist()]
+
+    def rho(self, cost, voters):
+        """The smallest rho with sum(min(b_i, rho * cost)) == cost over ``voters``, or None."""
+        paid, left = mpq(0), len(voters)   # mpq throughout: int / int would be a float
+        for amount, count in self.groups(voters):
+            candidate = (cost - paid) / (left * cost)
+            if candidate * cost <= amount:
+                return candidate
+            paid += amount * count     # all voters holding this amount pay all of it
+            left -= count
+        return None
+
+    def approx_rho(self, cost, voters):
+        """rho in floating point, or None when clearly unaffordable; ``EXACT`` when too close to call.
+
+        Only used to rule projects out: a project whose approximate rho is clearly above the
+        best one cannot win, and the few near the best are then compared with ``rho``.
+        """
+        counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
+        rows = np.flatnonzero(counts)
+        amounts = self.approx[rows]
+        order = np.argsort(amounts)
+        amounts, counts = amounts[order], counts[rows[order]]
+        spend = np.cumsum(amounts * counts)
+        total = spend[-1]
+        if total < cost * (1 - _CLOSE):
+            return None
+        if total <= cost * (1 + _CLOSE):
+            return EXACT
+        paid = np.concatenate(([0.0], spend[:-1]))
+        left = len(voters) - np.concatenate(([0], np.cumsum(counts)[:-1]))
+        price = (cost - paid) / left
+        fits = np.flatnonzero(price <= amounts)
+        if not len(fits):
+            return EXACT
+        k = fits[0]
+        if abs(price[k] - amounts[k]) <= _CLOSE * amounts[k] or (
+                k and abs(price[k - 1] - amounts[k - 1]) <= _CLOSE * amounts[k - 1]):
+            return EXACT
+        return float(price[k]) / cost
+
+    def total(self, voters):
+        """What ``voters`` hold between them, exactly."""
+        return sum((amount * count for amount, count in self.groups(voters)), mpq(0))
+
+    def pay(self, voters, price):
+        rows = self._rows(voters).tolist()
+        mapping = np.arange(len(self.amounts), dtype=np.int32)
+        for r in rows:
+            amount = self.amounts[r]
+            mapping[r] = self._row(amount - price if amount > price else mpq(0))
+        if len(mapping) < len(self.amounts):
+            mapping = np.concatenate([mapping, np.arange(len(mapping), len(self.amounts), dtype=np.int32)])
+        self.holding[voters] = mapping[self.holding[voters]]
+
+
+def _equal_shares_once(costs, supporters, tie, share, n_voters, utility="cost"):
+    """One run of MES with every voter starting with ``share``; returns the projects bought, in order.
+
+    A project's rho never falls as others are bought (its supporters only lose money), so the
+    last rho computed is a lower bound: projects are visited in order of that bound and the
+    search stops as soon as the bound exceeds the best rho found this round. Rhos are compared
+    per unit of utility: per unit of cost (``rho``) or per approval (``rho x cost``).
+    """
+    per = (lambda p: 1) if utility == "cost" else (lambda p: costs[p])
+    wallets = _Wallets(share, n_voters)
+    bound = {}
+    for p, group in supporters.items():
+        cost = costs[p]
+        if cost > 0 and share * len(group) >= cost:
+            bound[p] = float(per(p)) / len(group)
+    chosen = []
+    while bound:
+        best, near = None, []      # the best approximate key, and projects within _CLOSE of it
+        for p in sorted(bound, key=bound.get):
+            if best is not None and bound[p] > best * (1 + _CLOSE):
+                break
+            rho = wallets.approx_rho(float(costs[p]), supporters[p])
+            if rho is EXACT:
+                rho = wallets.rho(costs[p], supporters[p])
+                rho = None if rho is None else float(rho)
+            if rho is None:
+                del bound[p]  # unaffordable now, so for ever: budgets only fall
+                continue
+            key = rho * float(per(p))
+            bound[p] = key * (1 - _CLOSE)
+            near.append((key, p))
+            if best is None or key < best:
+                best = key
+        if best is None:
+            break
+        exact = {}
+        for key, p in near:
+            if key <= best * (1 + _CLOSE):
+                exact[p] = wallets.rho(costs[p], supporters[p]) * per(p)
+        lowest = min(exact.values())
+        winner = min((p for p, key in exact.items() if key == lowest), key=tie)
+        wallets.pay(supporters[winner], lowest / per(winner) * costs[winner])
+        chosen.append(winner)
+        del bound[winner]
+    return chosen
+
+
+class _Sloped:
+    """Wallets as affine functions of the starting share: an exact amount now and a float slope.
+
+    Rows are keyed by both, so voters whose amounts agree now but move apart as the share rises
+    are kept apart. Only used to find how far the share can rise before the run could change.
+    """
+
+    def __init__(self, share, n_voters):
+        self.amounts, self.slopes = [share], [1.0]
+        self.value = np.array([float(share)])
+        self.slope = np.array([1.0])
+        self.index = {(share, 1.0): 0}
+        self.holding = np.zeros(n_voters, dtype=np.int32)
+
+    def _row(self, amount, slope):
+        row = self.index.get((amount, slope))
+        if row is None:
+            row = self.index[(amount, slope)] = len(self.amounts)
+            self.amounts.append(amount)
+            self.slopes.append(slope)
+            if row == len(self.value):
+                self.value = np.concatenate([self.value, np.empty(len(self.value))])
+                self.slope = np.concatenate([self.slope, np.empty(len(self.slope))])
+            self.value[row], self.slope[row] = float(amount), slope
+        return row
+
+    def counts(self, voters):
+        counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
+        rows = np.flatnonzero(counts)
+        return rows, counts[rows]
+
+    def pay(self, voters, price, dprice):
+        """Supporters pay ``price`` (exact) or all they have; the price moves by ``dprice`` per unit of share."""
+        rows, _ = self.counts(voters)
+        mapping = np.arange(len(self.amounts), dtype=np.int32)
+        for r in rows.tolist():
+            amount, slope = self.amounts[r], self.slopes[r]
+            mapping[r] = self._row(amount - price, slope - dprice) if amount >= price else self._row(mpq(0), 0.0)
+        if len(mapping) < len(self.amounts):
+            mapping = np.concatenate([mapping, np.arange(len(mapping), len(self.amounts), dtype=np.int32)])
+        self.holding[voters] = mapping[self.holding[voters]]
+
+
+def _roots(g0, g1, scale):
+    """The least x >= 0 at which some g0 + g1 * x (each >= 0 now) could turn negative; inf if none.
+
+    A condition already within _CLOSE of its scale counts as changing at once unless it is
+    clearly moving away, since floating point cannot tell which side of zero it is on.
+    """
+    g0, g1, scale = np.asarray(g0, float), np.asarray(g1, float), np.asarray(scale, float)
+    tight = g0 <= _CLOSE * scale
+    if np.any(tight & (g1 <= _CLOSE)):
+        return 0.0
+    falling = ~tight & (g1 < 0)
+    if not np.any(falling):
+        return math.inf
+    return float(np.min(g0[falling] / -g1[falling]))
+
+
+def _affine_price(sloped, cost, voters):
+    """(price, its slope, the binding root of its partition) for ``voters`` paying ``cost``, or None if
+    they cannot afford it (then also the root at which they could: (None, None, root))."""
+    rows, counts = sloped.counts(voters)
+    v, s = sloped.value[rows], sloped.slope[rows]
+    order = np.argsort(v, kind="stable")
+    v, s, n = v[order], s[order], counts[order].astype(float)
+    total, dtotal = float(np.dot(v, n)), float(np.dot(s, n))
+    if total < cost * (1 - _CLOSE):
+        return None, None, _roots([cost - total], [-dtotal], [cost])
+    if total <= cost * (1 + _CLOSE):
+        return None, None, 0.0      # on the edge of affordable: floating point cannot say more
+    spend = np.cumsum(v * n)
+    paid = np.concatenate(([0.0], spend[:-1]))
+    left = n.sum() - np.concatenate(([0.0], np.cumsum(n)[:-1]))
+    price = (cost - paid) / left
+    fits = np.flatnonzero(price <= v)
+    if not len(fits):
+        return None, None, 0.0
+    k = int(fits[0])
+    p = float(price[k])
+    dslope_poor = float(np.dot(s[:k], n[:k]))
+    dp = -dslope_poor / left[k]
+    root = min(_roots(p - v[:k], dp - s[:k], np.abs(v[:k]) + abs(p)) if k else math.inf,
+               _roots(v[k:] - p, s[k:] - dp, np.abs(v[k:]) + abs(p)))
+    return p, dp, root
+
+
+def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0):
+    """How far every starting share can rise above ``share`` with the run keeping every decision it made.
+
+    Replays the purchases ``order`` with wallets affine in the share. For each round and every
+    project still in play: the winner's partition into supporters who pay all they have and those
+    who pay the price; each other project's partition and its rho staying no lower than the
+    winner's; a project that cannot be afforded staying so. Returns the nearest root (a float,
+    a lower bound) or 0 when floating point cannot be sure of any rise. ``enough``: stop as
+    soon as the rise found is no more than this (one step: the caller needs no more).
+    """
+    per = (lambda p: 1.0) if utility == "cost" else (lambda p: float(costs[p]))
+    sloped = _Sloped(share, n_voters)
+    live = [p for p in supporters if costs[p] > 0]
+    nearest = math.inf
+    for winner in list(order) + [None]:
+        keys, still = {}, []
+        for p in live:
+            price, dprice, root = _affine_price(sloped, float(costs[p]), supporters[p])
+            nearest = min(nearest, root)
+            if price is not None:
+                keys[p] = (price / float(costs[p]) * per(p), dprice / float(costs[p]) * per(p))
+                still.append(p)
+            # else: unaffordable now, and so for ever in this run; its root is counted
+        if nearest <= enough:
+            return nearest
+        if winner is None:
+            break
+        if winner not in keys:
+            return 0.0   # floating point lost the winner: no jump
+        key_w, dkey_w = keys[winner]
+        others = [p for p in still if p != winner]
+        if others:
+            g0 = np.array([keys[p][0] - key_w for p in others])
+            g1 = np.array([keys[p][1] - dkey_w for p in others])
+            scale = np.array([abs(keys[p][0]) + abs(key_w) for p in others])
+            nearest = min(nearest, _roots(g0, g1, scale))
+            if nearest <= enough:
+                return nearest
+        # The winner's supporters pay, exactly, as in the run itself.
+        exact_w = _Wallets_from(sloped)
+        rho = exact_w.rho(costs[winner], supporters[winner])
+        price = rho * costs[winner]
+        sloped.pay(supporters[winner], price, keys[winner][1] / per(winner) * float(costs[winner]))
+        live = [p for p in still if p != winner]
+    return nearest
+
+
+def _Wallets_from(sloped):
+    """An exact view of a _Sloped's amounts, for the exact price of a purchase."""
+    view = _Wallets.__new__(_Wallets)
+    view.amounts, view.approx, view.holding = sloped.amounts, sloped.value, sloped.holding
+    return view
+
+
+def _run(costs, ballots, budget, utility, tie, increment, stepwise):
+    """MES once or completed by add1; returns (outcome in order, share used, start, how it stopped, beyond)."""
+    n = len(ballots)
+    supporters = {p: [] for p in costs}
+    for i, ballot in enumerate(ballots):
+        for p in ballot:
+            supporters[p].append(i)
+    supporters = {p: np.array(s, dtype=np.int64) for p, s in supporters.items() if s}
+    free = sorted((p for p in supporters if costs[p] == 0), key=tie) if utility == "approvals" else []
+    candidates = [p for p in supporters if costs[p] > 0]
+    start = share = mpq(budget) / n
+    previous, previous_share = free, None
+    while True:
+        outcome = free + _equal_shares_once(costs, supporters, tie, share, n, utility)
+        spent = sum(costs[p] for p in outcome)
+        if spent > budget:
+            return previous, (previous_share if previous_share is not None else start), start, "over_budget", \
+                outcome, supporters
+        if increment is None:
+            return outcome, share, start, "single_run", None, supporters
+        chosen = set(outcome)
+        if not any(spent + costs[p] <= budget for p in candidates if p not in chosen):
+            return outcome, share, start, "nothing_else_fits", None, supporters
+        steps = 1
+        if not stepwise:
+            rise = _stable_rise(costs, supporters, utility, share, outcome[len(free):], n,
+                                enough=float(increment) * (1 + 2 * _MARGIN))
+            if rise > 0:
+                steps = max(1, math.ceil(rise * (1 - _MARGIN) / float(increment)))
+        previous = outcome
+        previous_share = share + (steps - 1) * increment   # the same outcome holds up to here
+        share += steps * increment
+
+
+def _trace_equal_shares(costs, supporters, approvals, share, n_voters, order):
+    """Each project's figures in the run that gave the outcome, replayed along its purchases ``order``.
+
+    A project's turn is the step at which it was bought or, if it never was, the first step at
+    which its supporters no longer had its cost between them (from then on they only lose money).
+    Also what its supporters had paid towards the projects bought before that step.
+    """
+    wallets = _Wallets(share, n_voters)
+    live = {p for p in supporters if costs[p] > 0}
+    money = {p: share * len(supporters[p]) for p in live}
+    paid = {p: {} for p in live}
+    figures = {}
+
+    def drop_unaffordable(step):
+        for p in sorted(live, key=str):
+            if money[p] < costs[p]:
+                figures[p] = {"step": step, "money": amount(money[p]), "funded": False,
+                              "reason": "could_not_afford"}
+                live.discard(p)
+
+    for step, winner in enumerate(order, start=1):
+        drop_unaffordable(step)
+        rho = wallets.rho(costs[winner], supporters[winner])
+        figures[winner] = {"step": step, "money": amount(money[winner]), "funded": True, "reason": "bought",
+                           "each_paid_at_most": amount(rho * costs[winner])}
+        live.discard(winner)
+        wallets.pay(supporters[winner], rho * costs[winner])
+        for p in live:
+            left = wallets.total(supporters[p])
+            if left != money[p]:
+                paid[p][winner] = amount(money[p] - left)
+                money[p] = left
+    drop_unaffordable(len(order) + 1)
+    for p in costs:
+        entry = figures.get(p)
+        if entry is None:   # nobody chose it, or it costs nothing (and so is never bought)
+            entry = figures[p] = {"step": None, "money": None, "funded": False,
+                                  "reason": "no_votes" if approvals[p] == 0 else "no_cost"}
+        entry.update(votes=approvals[p], cost=amount(costs[p]), paid_before=paid.get(p, {}))
+    return figures
+
+
+def equal_shares(costs, ballots, budget, increment=1, trace=None, utility="cost", completion="add1",
+                 ties="approvals", unvoted=False, stepwise=False):
+    """The Method of Equal Shares (see the module notes), completed by ``completion``.
+
+    ``increment``: the add1 step (one currency unit); ``None`` runs the method once (as
+    ``completion="none"``). ``unvoted``: whether a utilitarian greedy completion may also fund
+    projects nobody chose (pabutools' does). ``stepwise``: step add1 one unit at a time, as the
+    reference does (for tests; the outcome is the same). ``trace``, a dict, is filled with the
+    shares each voter started with, how the completion ended, and each project's figures in the
+    run that gave the outcome.
+    """
+    from commissioning.panels.rules.greedy import utilitarian_greedy
+    if utility not in UTILITIES:
+        raise AllocationError(f"Unknown utility {utility!r}: use one of {', '.join(UTILITIES)}")
+    if completion not in COMPLETIONS:
+        raise AllocationError(f"Unknown completion {completion!r}: use one of {', '.join(COMPLETIONS)}")
+    if completion in ("none", "utilitarian_greedy"):
+        increment = None
+    approvals = approval_counts(costs, ballots)
+    tie = order_key(approvals, ties)
+    if not ballots:
+        kept, share, start, stopped, beyond, supporters = [], None, None, None, None, {}
+    else:
+        kept, share, start, stopped, beyond, supporters = _run(costs, ballots, budget, utility, tie, increment,
+                                                               stepwise)
+    added = []
+    if completion in ("add1u", "utilitarian_greedy"):
+        added = utilitarian_greedy(costs, ballots, budget, kept, utility, ties, unvoted)[len(kept):]
+    if trace is not None:
+        if not ballots:
+            trace.update(share=None, completion=None, order=[],
+                         projects={p: {"step": None, "votes": 0, "cost": amount(c), "money": None,
+                                       "funded": False, "reason": "no_votes", "paid_before": {}}
+                                   for p, c in costs.items()})
+            return sorted(added, key=str)
+        figures = _trace_equal_shares(costs, supporters, approvals, share, len(ballots),
+                                      [p for p in kept if costs[p] > 0])
+        for p in kept:
+            if costs[p] == 0:   # approval utilities: selected before anything was bought
+                figures[p].update(funded=True, reason="free")
+        for p in added:
+            figures[p].update(funded=True, reason="completion")
+        # ``beyond``: what one more raise of the shares would have bought, had it not cost too much.
+        trace.update(
+            share={"start": amount(start), "used": amount(share), "increment": increment,
+                   "raises": int((share - start) / increment) if increment else 0},
+            completion={"kind": completion, "utility": utility, "stopped": stopped, "added": list(added),
+                        "next_would_add": sorted(set(beyond) - set(kept), key=str) if beyond is not None else [],
+                        "next_would_drop": sorted(set(kept) - set(beyond), key=str) if beyond is not None else [],
+                        "next_would_cost": amount(sum(costs[p] for p in beyond)) if beyond is not None else None},
+            order=[p for p in kept if costs[p] > 0])
+        trace["projects"] = figures
+    return sorted(list(kept) + added, key=str)
