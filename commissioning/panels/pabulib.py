@@ -1,6 +1,8 @@
 """Reading and writing pabulib ``.pb`` files (META, PROJECTS and VOTES sections, ';' separated)."""
 import csv
 import io
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from commissioning.panels.allocation import AllocationError
 
@@ -9,8 +11,23 @@ class PbFormatError(AllocationError):
     """A bad file; the message names the line."""
 
 
+def parse_amount(text):
+    """A decimal amount ("15000", "15000.50", "1e3") exactly: an int when whole, else a Fraction; None if not a number."""
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except (InvalidOperation, AttributeError):
+        return None
+    if not value.is_finite():
+        return None
+    exact = Fraction(value)
+    return int(exact) if exact.denominator == 1 else exact
+
+
 def parse_pb(text):
-    """Return {"meta", "costs": {id: cost}, "names": {id: name}, "ballots": [set], "budget"} for an approval file."""
+    """Return {"meta", "costs": {id: cost}, "names": {id: name}, "ballots": [set], "budget"} for an approval file.
+
+    Costs and the budget are exact: ints when whole, Fractions when they have pence (never floats).
+    """
     meta, projects, names, votes = {}, {}, {}, []
     section, header = None, None
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -38,12 +55,9 @@ def parse_pb(text):
             meta[row["key"].lower()] = row.get("value", "")
         elif section == "PROJECTS":
             pid = row["project_id"]
-            try:
-                cost = int(float(row["cost"])) if float(row["cost"]).is_integer() else None
-            except ValueError:
-                cost = None
+            cost = parse_amount(row.get("cost", ""))
             if cost is None:
-                raise PbFormatError(f"line {number}: project {pid} has a cost that is not a whole number")
+                raise PbFormatError(f"line {number}: project {pid} has a cost that is not a number")
             if cost < 0:
                 raise PbFormatError(f"line {number}: project {pid} has a negative cost")
             if pid in projects:
@@ -63,10 +77,9 @@ def parse_pb(text):
             raise PbFormatError(f"the {name} section is missing or empty")
     if "vote_type" in meta and meta["vote_type"].lower() != "approval":
         raise PbFormatError(f"vote_type is {meta['vote_type']!r}: only approval ballots are supported")
-    try:
-        budget = int(float(meta["budget"]))
-    except (KeyError, ValueError):
-        raise PbFormatError("META must give the budget as a number") from None
+    budget = parse_amount(meta.get("budget", ""))
+    if budget is None:
+        raise PbFormatError("META must give the budget as a number")
     if budget < 0:
         raise PbFormatError("META gives a negative budget")
     return {"meta": meta, "costs": projects, "names": names, "ballots": votes, "budget": budget}
@@ -79,13 +92,25 @@ def write_pb(meta, costs, names, ballots):
     out.write("META\n")
     writer.writerow(["key", "value"])
     for key, value in {**meta, "num_projects": len(costs), "num_votes": len(ballots), "vote_type": "approval"}.items():
-        writer.writerow([key, value])
+        writer.writerow([key, _decimal(value) if key == "budget" else value])
     out.write("PROJECTS\n")
     writer.writerow(["project_id", "cost", "name"])
     for pid in sorted(costs, key=str):
-        writer.writerow([pid, costs[pid], names.get(pid, pid)])
+        writer.writerow([pid, _decimal(costs[pid]), names.get(pid, pid)])
     out.write("VOTES\n")
     writer.writerow(["voter_id", "vote"])
     for voter_id, chosen in ballots:
         writer.writerow([voter_id, ",".join(str(p) for p in chosen)])
     return out.getvalue()
+
+
+def _decimal(value):
+    """An exact amount as the decimal text a .pb file holds (15000.5 for Fraction(30001, 2))."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return str(value.numerator)
+        text = str(Decimal(value.numerator) / Decimal(value.denominator))
+        if Fraction(Decimal(text)) != value:
+            raise AllocationError(f"{value} has no exact decimal form")
+        return text
+    return value

@@ -24,7 +24,8 @@ starting share ``b`` for as long as every decision of the run stays as it is: wh
 round buys, which supporters pay all they have, which projects cannot be afforded. The next share
 at which any of these decisions could change is the nearest root of those linear conditions; no
 share below it can give another outcome, so the shares before it are skipped and the run is
-repeated, exactly, at the first step at or beyond it. Roots are found in floating point with a
+repeated, exactly, at the first step at or beyond it (where replays keep finding no room to
+jump, as when wallets cross the price every unit, they are tried less and less often). Roots are found in floating point with a
 margin; a condition that floating point cannot call (within 1e-9 of changing already) stops the
 jump, and the completion steps one unit as the reference does. Every outcome is computed exactly.
 """
@@ -138,16 +139,135 @@ class _Wallets:
         self.holding[voters] = mapping[self.holding[voters]]
 
 
+class _Lazy:
+    """Wallets for one run: floats to decide with, exact amounts only where floats cannot decide.
+
+    Each row is a group of voters holding the same amount: the starting share, zero (everyone who
+    has paid all they had), or a parent row less the price of one purchase. Exact amounts and
+    prices are worked out from that history only when asked for, so a run whose every decision
+    is clear in floating point does no exact arithmetic at all; a price is recorded as the
+    partition that fixes it (who paid all they had, how many paid the price) until it is needed.
+    """
+
+    def __init__(self, share, n_voters):
+        self.share = share
+        self.tol = _CLOSE * max(float(share), 1.0)   # float amounts are within ~1e-14 x share of exact
+        self.value = np.zeros(64)
+        self.value[1] = float(share)
+        self.parent = np.full(64, -1, dtype=np.int64)
+        self.paid = np.full(64, -1, dtype=np.int64)
+        self.size = 2                                # row 0: nothing left; row 1: the starting share
+        self.known = {0: mpq(0), 1: share}
+        self.prices = []                             # per purchase: an mpq, or what fixes it
+        self.holding = np.ones(n_voters, dtype=np.int32)
+
+    def counts(self, voters):
+        counts = np.bincount(self.holding[voters], minlength=self.size)
+        rows = np.flatnonzero(counts)
+        return rows, counts[rows]
+
+    def exact(self, row):
+        path = []
+        while row not in self.known:
+            path.append(row)
+            row = int(self.parent[row])
+        amount = self.known[row]
+        for r in reversed(path):
+            amount = self.known[r] = amount - self.price(int(self.paid[r]))
+        return amount
+
+    def price(self, j):
+        fixed = self.prices[j]
+        if isinstance(fixed, tuple):
+            cost, poor, counts, payers = fixed
+            fixed = self.prices[j] = (cost - sum((self.exact(int(r)) * int(c) for r, c in zip(poor, counts)),
+                                                 mpq(0))) / payers
+        return fixed
+
+    def approx_price(self, cost, voters):
+        """The price in floating point, None when clearly unaffordable, ``EXACT`` when too close to call.
+
+        Worked voter by voter on the sorted amounts (a sort of the supporters' floats is cheaper
+        than grouping them): the first voter who can pay the price left to share is where the
+        payers start, and that is always the first voter of a group of equal amounts.
+        """
+        v = self.value[self.holding[voters]]
+        v.sort()
+        spend = np.cumsum(v)
+        total = spend[-1]
+        slack = _CLOSE * max(cost, float(total)) + self.tol
+        if total < cost - slack:
+            return None
+        if total <= cost + slack:
+            return EXACT
+        spend -= v    # what the poorer voters before each one hold between them
+        price = (cost - spend) / np.arange(len(v), 0, -1)
+        fits = price <= v
+        k = int(np.argmax(fits))
+        if not fits[k]:
+            return EXACT
+        if abs(price[k] - v[k]) <= self.tol or (k and abs(price[k - 1] - v[k - 1]) <= self.tol):
+            return EXACT
+        return float(price[k])
+
+    def exact_price(self, cost, voters):
+        """The price each supporter pays (or all they have, if less), exactly; None if they cannot afford it."""
+        rows, counts = self.counts(voters)
+        groups = sorted((self.exact(int(r)), int(c)) for r, c in zip(rows, counts))
+        paid, left = mpq(0), len(voters)
+        for amount, count in groups:
+            candidate = (cost - paid) / left
+            if candidate <= amount:
+                return candidate
+            paid += amount * count
+            left -= count
+        return None
+
+    def pay(self, voters, cost, price_f, price=None):
+        """``voters`` pay ``price`` (exact, or worked out only if needed) or all they have if less."""
+        rows, counts = self.counts(voters)
+        v = self.value[rows]
+        poor, rich = v < price_f - self.tol, v > price_f + self.tol
+        unsure = ~(poor | rich)
+        if unsure.any():
+            if price is None:
+                price = self.exact_price(cost, voters)
+            for i in np.flatnonzero(unsure).tolist():
+                if self.exact(int(rows[i])) < price:
+                    poor[i] = True
+                else:
+                    rich[i] = True
+        j = len(self.prices)
+        self.prices.append(price if price is not None else
+                           (cost, rows[poor], counts[poor], int(counts[rich].sum())))
+        new = int(rich.sum())
+        while self.size + new > len(self.value):
+            grow = len(self.value)
+            self.value = np.concatenate([self.value, np.zeros(grow)])
+            self.parent = np.concatenate([self.parent, np.full(grow, -1, dtype=np.int64)])
+            self.paid = np.concatenate([self.paid, np.full(grow, -1, dtype=np.int64)])
+        ids = np.arange(self.size, self.size + new)
+        self.value[ids] = np.maximum(v[rich] - price_f, 0.0)
+        self.parent[ids] = rows[rich]
+        self.paid[ids] = j
+        self.size += new
+        mapping = np.arange(self.size, dtype=np.int32)
+        mapping[rows[poor]] = 0
+        mapping[rows[rich]] = ids
+        self.holding[voters] = mapping[self.holding[voters]]
+
+
 def _equal_shares_once(costs, supporters, tie, share, n_voters, utility="cost"):
     """One run of MES with every voter starting with ``share``; returns the projects bought, in order.
 
     A project's rho never falls as others are bought (its supporters only lose money), so the
     last rho computed is a lower bound: projects are visited in order of that bound and the
     search stops as soon as the bound exceeds the best rho found this round. Rhos are compared
-    per unit of utility: per unit of cost (``rho``) or per approval (``rho x cost``).
+    per unit of utility: per unit of cost (``rho``) or per approval (``rho x cost``). Exact
+    arithmetic decides only between projects floating point cannot tell apart.
     """
     per = (lambda p: 1) if utility == "cost" else (lambda p: costs[p])
-    wallets = _Wallets(share, n_voters)
+    wallets = _Lazy(share, n_voters)
     bound = {}
     for p, group in supporters.items():
         cost = costs[p]
@@ -159,73 +279,72 @@ def _equal_shares_once(costs, supporters, tie, share, n_voters, utility="cost"):
         for p in sorted(bound, key=bound.get):
             if best is not None and bound[p] > best * (1 + _CLOSE):
                 break
-            rho = wallets.approx_rho(float(costs[p]), supporters[p])
-            if rho is EXACT:
-                rho = wallets.rho(costs[p], supporters[p])
-                rho = None if rho is None else float(rho)
-            if rho is None:
+            cost = costs[p]
+            price = wallets.approx_price(float(cost), supporters[p])
+            unsure = price is EXACT
+            if unsure:
+                price = wallets.exact_price(cost, supporters[p])
+                price = None if price is None else float(price)
+            if price is None:
                 del bound[p]  # unaffordable now, so for ever: budgets only fall
                 continue
-            key = rho * float(per(p))
+            key = price / float(cost) * float(per(p))
             bound[p] = key * (1 - _CLOSE)
-            near.append((key, p))
+            near.append((key, p, price, unsure))
             if best is None or key < best:
                 best = key
         if best is None:
             break
-        exact = {}
-        for key, p in near:
-            if key <= best * (1 + _CLOSE):
-                exact[p] = wallets.rho(costs[p], supporters[p]) * per(p)
-        lowest = min(exact.values())
-        winner = min((p for p, key in exact.items() if key == lowest), key=tie)
-        wallets.pay(supporters[winner], lowest / per(winner) * costs[winner])
+        near = [entry for entry in near if entry[0] <= best * (1 + _CLOSE)]
+        if len(near) == 1 and not near[0][3]:
+            _, winner, price_f, _ = near[0]     # clearly the best: no exact arithmetic needed
+            wallets.pay(supporters[winner], costs[winner], price_f)
+        else:
+            exact = {}
+            for _, p, price_f, _ in near:
+                price = wallets.exact_price(costs[p], supporters[p])
+                exact[p] = (price / costs[p] * per(p), price, price_f)
+            lowest = min(key for key, _, _ in exact.values())
+            winner = min((p for p, e in exact.items() if e[0] == lowest), key=tie)
+            wallets.pay(supporters[winner], costs[winner], exact[winner][2], exact[winner][1])
         chosen.append(winner)
         del bound[winner]
     return chosen
 
 
 class _Sloped:
-    """Wallets as affine functions of the starting share: an exact amount now and a float slope.
+    """Wallets as affine functions of the starting share, in floating point: a value now and a slope.
 
-    Rows are keyed by both, so voters whose amounts agree now but move apart as the share rises
-    are kept apart. Only used to find how far the share can rise before the run could change.
+    Only used to find how far the share can rise before the run could change; any decision it
+    cannot make clearly ends the search with no rise.
     """
 
     def __init__(self, share, n_voters):
-        self.amounts, self.slopes = [share], [1.0]
-        self.value = np.array([float(share)])
-        self.slope = np.array([1.0])
-        self.index = {(share, 1.0): 0}
-        self.holding = np.zeros(n_voters, dtype=np.int32)
-
-    def _row(self, amount, slope):
-        row = self.index.get((amount, slope))
-        if row is None:
-            row = self.index[(amount, slope)] = len(self.amounts)
-            self.amounts.append(amount)
-            self.slopes.append(slope)
-            if row == len(self.value):
-                self.value = np.concatenate([self.value, np.empty(len(self.value))])
-                self.slope = np.concatenate([self.slope, np.empty(len(self.slope))])
-            self.value[row], self.slope[row] = float(amount), slope
-        return row
+        self.tol = _CLOSE * max(float(share), 1.0)
+        self.value = np.array([0.0, float(share)])
+        self.slope = np.array([0.0, 1.0])
+        self.holding = np.ones(n_voters, dtype=np.int32)
 
     def counts(self, voters):
-        counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
+        counts = np.bincount(self.holding[voters], minlength=len(self.value))
         rows = np.flatnonzero(counts)
         return rows, counts[rows]
 
     def pay(self, voters, price, dprice):
-        """Supporters pay ``price`` (exact) or all they have; the price moves by ``dprice`` per unit of share."""
+        """Supporters pay ``price`` or all they have; False if one is too close to the price to tell."""
         rows, _ = self.counts(voters)
-        mapping = np.arange(len(self.amounts), dtype=np.int32)
-        for r in rows.tolist():
-            amount, slope = self.amounts[r], self.slopes[r]
-            mapping[r] = self._row(amount - price, slope - dprice) if amount >= price else self._row(mpq(0), 0.0)
-        if len(mapping) < len(self.amounts):
-            mapping = np.concatenate([mapping, np.arange(len(mapping), len(self.amounts), dtype=np.int32)])
+        v = self.value[rows]
+        poor, rich = v < price - self.tol, v > price + self.tol
+        if not (poor | rich).all():
+            return False
+        ids = np.arange(len(self.value), len(self.value) + int(rich.sum()))
+        self.value = np.concatenate([self.value, v[rich] - price])
+        self.slope = np.concatenate([self.slope, self.slope[rows[rich]] - dprice])
+        mapping = np.arange(len(self.value), dtype=np.int32)
+        mapping[rows[poor]] = 0
+        mapping[rows[rich]] = ids
         self.holding[voters] = mapping[self.holding[voters]]
+        return True
 
 
 def _roots(g0, g1, scale):
@@ -245,30 +364,29 @@ def _roots(g0, g1, scale):
 
 
 def _affine_price(sloped, cost, voters):
-    """(price, its slope, the binding root of its partition) for ``voters`` paying ``cost``, or None if
-    they cannot afford it (then also the root at which they could: (None, None, root))."""
-    rows, counts = sloped.counts(voters)
-    v, s = sloped.value[rows], sloped.slope[rows]
+    """(price, its slope, the root at which its partition could change) for ``voters`` paying ``cost``;
+    (None, None, root) if they cannot afford it, root being where they first could."""
+    held = sloped.holding[voters]
+    v, s = sloped.value[held], sloped.slope[held]
     order = np.argsort(v, kind="stable")
-    v, s, n = v[order], s[order], counts[order].astype(float)
-    total, dtotal = float(np.dot(v, n)), float(np.dot(s, n))
-    if total < cost * (1 - _CLOSE):
+    v, s = v[order], s[order]
+    total, dtotal = float(v.sum()), float(s.sum())
+    slack = _CLOSE * cost + sloped.tol
+    if total < cost - slack:
         return None, None, _roots([cost - total], [-dtotal], [cost])
-    if total <= cost * (1 + _CLOSE):
+    if total <= cost + slack:
         return None, None, 0.0      # on the edge of affordable: floating point cannot say more
-    spend = np.cumsum(v * n)
-    paid = np.concatenate(([0.0], spend[:-1]))
-    left = n.sum() - np.concatenate(([0.0], np.cumsum(n)[:-1]))
-    price = (cost - paid) / left
-    fits = np.flatnonzero(price <= v)
-    if not len(fits):
+    spend = np.cumsum(v) - v
+    price = (cost - spend) / np.arange(len(v), 0, -1)
+    fits = price <= v
+    k = int(np.argmax(fits))
+    if not fits[k]:
         return None, None, 0.0
-    k = int(fits[0])
     p = float(price[k])
-    dslope_poor = float(np.dot(s[:k], n[:k]))
-    dp = -dslope_poor / left[k]
-    root = min(_roots(p - v[:k], dp - s[:k], np.abs(v[:k]) + abs(p)) if k else math.inf,
-               _roots(v[k:] - p, s[k:] - dp, np.abs(v[k:]) + abs(p)))
+    dp = -float(s[:k].sum()) / (len(v) - k)
+    scale = np.abs(v) + abs(p) + sloped.tol / _CLOSE
+    root = min(_roots(p - v[:k], dp - s[:k], scale[:k]) if k else math.inf,
+               _roots(v[k:] - p, s[k:] - dp, scale[k:]))
     return p, dp, root
 
 
@@ -292,38 +410,26 @@ def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0)
             price, dprice, root = _affine_price(sloped, float(costs[p]), supporters[p])
             nearest = min(nearest, root)
             if price is not None:
-                keys[p] = (price / float(costs[p]) * per(p), dprice / float(costs[p]) * per(p))
+                keys[p] = (price, dprice, price / float(costs[p]) * per(p), dprice / float(costs[p]) * per(p))
                 still.append(p)
             # else: unaffordable now, and so for ever in this run; its root is counted
-        if nearest <= enough:
+        if nearest <= enough or winner is None:
             return nearest
-        if winner is None:
-            break
         if winner not in keys:
             return 0.0   # floating point lost the winner: no jump
-        key_w, dkey_w = keys[winner]
+        _, _, key_w, dkey_w = keys[winner]
         others = [p for p in still if p != winner]
         if others:
-            g0 = np.array([keys[p][0] - key_w for p in others])
-            g1 = np.array([keys[p][1] - dkey_w for p in others])
-            scale = np.array([abs(keys[p][0]) + abs(key_w) for p in others])
+            g0 = np.array([keys[p][2] - key_w for p in others])
+            g1 = np.array([keys[p][3] - dkey_w for p in others])
+            scale = np.array([abs(keys[p][2]) + abs(key_w) for p in others])
             nearest = min(nearest, _roots(g0, g1, scale))
             if nearest <= enough:
                 return nearest
-        # The winner's supporters pay, exactly, as in the run itself.
-        exact_w = _Wallets_from(sloped)
-        rho = exact_w.rho(costs[winner], supporters[winner])
-        price = rho * costs[winner]
-        sloped.pay(supporters[winner], price, keys[winner][1] / per(winner) * float(costs[winner]))
-        live = [p for p in still if p != winner]
+        if not sloped.pay(supporters[winner], keys[winner][0], keys[winner][1]):
+            return 0.0
+        live = others
     return nearest
-
-
-def _Wallets_from(sloped):
-    """An exact view of a _Sloped's amounts, for the exact price of a purchase."""
-    view = _Wallets.__new__(_Wallets)
-    view.amounts, view.approx, view.holding = sloped.amounts, sloped.value, sloped.holding
-    return view
 
 
 def _run(costs, ballots, budget, utility, tie, increment, stepwise):
@@ -338,7 +444,9 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
     candidates = [p for p in supporters if costs[p] > 0]
     start = share = mpq(budget) / n
     previous, previous_share = free, None
+    runs, wait, misses = 0, 0, 0   # a replay that finds no jump is not tried again for 4**misses runs
     while True:
+        runs += 1
         outcome = free + _equal_shares_once(costs, supporters, tie, share, n, utility)
         spent = sum(costs[p] for p in outcome)
         if spent > budget:
@@ -350,11 +458,13 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
         if not any(spent + costs[p] <= budget for p in candidates if p not in chosen):
             return outcome, share, start, "nothing_else_fits", None, supporters
         steps = 1
-        if not stepwise:
+        if not stepwise and runs >= wait:
             rise = _stable_rise(costs, supporters, utility, share, outcome[len(free):], n,
                                 enough=float(increment) * (1 + 2 * _MARGIN))
             if rise > 0:
                 steps = max(1, math.ceil(rise * (1 - _MARGIN) / float(increment)))
+            misses = 0 if steps > 1 else min(misses + 1, 6)
+            wait = runs + (4 ** misses if misses else 0)
         previous = outcome
         previous_share = share + (steps - 1) * increment   # the same outcome holds up to here
         share += steps * increment
