@@ -22,14 +22,31 @@ def cli():
 
 
 @click.command("demo-data")
+@click.option("--scale", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Then multiply the demo's records to this many units (each about 5 needs, 10 opportunities, "
+                   "101 bids, 20 agreements, 500 returns and 200 ballots); a second run tops up to it, never doubles")
 @with_appcontext
-def demo_data_command():
+def demo_data_command(scale):
     """Load the demo organisations, people and records (safe to run again)."""
     from commissioning.demo import load_demo_data
     from commissioning.extensions import db
     created = load_demo_data()
     db.session.commit()
     click.echo(f"Demo data ready ({created} new records).")
+    if scale:
+        from commissioning.demo_scale import scale_demo
+        outcome = scale_demo(scale)
+        db.session.commit()
+        if not outcome["units_added"]:
+            click.echo(f"Scaled demo data already has {outcome['units_before']} units (asked for {scale}): "
+                       "nothing added.")
+            return
+        added = outcome["added"]
+        made = ", ".join(f"{added.get(table, 0):,} {label}" for table, label in (
+            ("needs", "needs"), ("opportunities", "opportunities"), ("bids", "bids"), ("agreements", "agreements"),
+            ("monitoring_returns", "monitoring returns"), ("panel_ballots", "panel ballots")))
+        click.echo(f"Scaled from {outcome['units_before']} to {scale} units in {outcome['seconds']:.1f} s: added "
+                   f"{made} ({sum(added.values()):,} rows in all).")
 
 
 @click.command("serve")
