@@ -14,7 +14,8 @@ def greedy(costs, ballots, budget, trace=None, ties="approvals", unvoted=False):
     approvals = approval_counts(costs, ballots)
     chosen, spent = [], 0
     considered = [p for p in costs if unvoted or approvals[p] > 0]
-    for step, p in enumerate(sorted(considered, key=order_key(approvals, ties)), start=1):
+    tie = order_key(approvals, ties)
+    for step, p in enumerate(sorted(considered, key=lambda p: (-approvals[p], tie(p))), start=1):
         left = budget - spent
         fits = costs[p] <= left
         if fits:

@@ -364,8 +364,9 @@ def _roots(g0, g1, scale):
 
 
 def _affine_price(sloped, cost, voters):
-    """(price, its slope, the root at which its partition could change) for ``voters`` paying ``cost``;
-    (None, None, root) if they cannot afford it, root being where they first could."""
+    """(price, its slope, the root at which its partition could change, whether all pay the price) for
+    ``voters`` paying ``cost``; (None, None, root, False) if they cannot afford it, root being where
+    they first could. When all pay the price, it is cost / len(voters) exactly, whatever the share."""
     held = sloped.holding[voters]
     v, s = sloped.value[held], sloped.slope[held]
     order = np.argsort(v, kind="stable")
@@ -373,24 +374,24 @@ def _affine_price(sloped, cost, voters):
     total, dtotal = float(v.sum()), float(s.sum())
     slack = _CLOSE * cost + sloped.tol
     if total < cost - slack:
-        return None, None, _roots([cost - total], [-dtotal], [cost])
+        return None, None, _roots([cost - total], [-dtotal], [cost]), False
     if total <= cost + slack:
-        return None, None, 0.0      # on the edge of affordable: floating point cannot say more
+        return None, None, 0.0, False      # on the edge of affordable: floating point cannot say more
     spend = np.cumsum(v) - v
     price = (cost - spend) / np.arange(len(v), 0, -1)
     fits = price <= v
     k = int(np.argmax(fits))
     if not fits[k]:
-        return None, None, 0.0
+        return None, None, 0.0, False
     p = float(price[k])
     dp = -float(s[:k].sum()) / (len(v) - k)
     scale = np.abs(v) + abs(p) + sloped.tol / _CLOSE
     root = min(_roots(p - v[:k], dp - s[:k], scale[:k]) if k else math.inf,
                _roots(v[k:] - p, s[k:] - dp, scale[k:]))
-    return p, dp, root
+    return p, dp, root, k == 0
 
 
-def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0):
+def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0, twins=None):
     """How far every starting share can rise above ``share`` with the run keeping every decision it made.
 
     Replays the purchases ``order`` with wallets affine in the share. For each round and every
@@ -398,8 +399,11 @@ def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0)
     who pay the price; each other project's partition and its rho staying no lower than the
     winner's; a project that cannot be afforded staying so. Returns the nearest root (a float,
     a lower bound) or 0 when floating point cannot be sure of any rise. ``enough``: stop as
-    soon as the rise found is no more than this (one step: the caller needs no more).
+    soon as the rise found is no more than this (one step: the caller needs no more). ``twins``:
+    project -> a key shared by projects with the same cost and the same supporters, whose rhos
+    are equal at every share, so that their tie (settled by the fixed tie order) never changes.
     """
+    twins = twins or {}
     per = (lambda p: 1.0) if utility == "cost" else (lambda p: float(costs[p]))
     sloped = _Sloped(share, n_voters)
     live = [p for p in supporters if costs[p] > 0]
@@ -407,22 +411,26 @@ def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0)
     for winner in list(order) + [None]:
         keys, still = {}, []
         for p in live:
-            price, dprice, root = _affine_price(sloped, float(costs[p]), supporters[p])
+            price, dprice, root, flat = _affine_price(sloped, float(costs[p]), supporters[p])
             nearest = min(nearest, root)
             if price is not None:
-                keys[p] = (price, dprice, price / float(costs[p]) * per(p), dprice / float(costs[p]) * per(p))
+                keys[p] = (price, dprice, price / float(costs[p]) * per(p), dprice / float(costs[p]) * per(p), flat)
                 still.append(p)
             # else: unaffordable now, and so for ever in this run; its root is counted
         if nearest <= enough or winner is None:
             return nearest
         if winner not in keys:
             return 0.0   # floating point lost the winner: no jump
-        _, _, key_w, dkey_w = keys[winner]
+        _, _, key_w, dkey_w, flat_w = keys[winner]
         others = [p for p in still if p != winner]
-        if others:
-            g0 = np.array([keys[p][2] - key_w for p in others])
-            g1 = np.array([keys[p][3] - dkey_w for p in others])
-            scale = np.array([abs(keys[p][2]) + abs(key_w) for p in others])
+        twin = twins.get(winner)
+        # Twins tie for ever; and two projects whose supporters all pay the price have rhos that do
+        # not depend on the share (cost / supporters, per unit of utility), so neither can overtake.
+        rivals = [p for p in others if (twin is None or twins.get(p) != twin) and not (flat_w and keys[p][4])]
+        if rivals:
+            g0 = np.array([keys[p][2] - key_w for p in rivals])
+            g1 = np.array([keys[p][3] - dkey_w for p in rivals])
+            scale = np.array([abs(keys[p][2]) + abs(key_w) for p in rivals])
             nearest = min(nearest, _roots(g0, g1, scale))
             if nearest <= enough:
                 return nearest
@@ -442,6 +450,10 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
     supporters = {p: np.array(s, dtype=np.int64) for p, s in supporters.items() if s}
     free = sorted((p for p in supporters if costs[p] == 0), key=tie) if utility == "approvals" else []
     candidates = [p for p in supporters if costs[p] > 0]
+    alike = {}
+    for p in candidates:
+        alike.setdefault((costs[p], supporters[p].tobytes()), []).append(p)
+    twins = {p: i for i, group in enumerate(alike.values()) if len(group) > 1 for p in group}
     start = share = mpq(budget) / n
     previous, previous_share = free, None
     runs, wait, misses = 0, 0, 0   # a replay that finds no jump is not tried again for 4**misses runs
@@ -460,7 +472,7 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
         steps = 1
         if not stepwise and runs >= wait:
             rise = _stable_rise(costs, supporters, utility, share, outcome[len(free):], n,
-                                enough=float(increment) * (1 + 2 * _MARGIN))
+                                enough=float(increment) * (1 + 2 * _MARGIN), twins=twins)
             if rise > 0:
                 steps = max(1, math.ceil(rise * (1 - _MARGIN) / float(increment)))
             misses = 0 if steps > 1 else min(misses + 1, 6)
