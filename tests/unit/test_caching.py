@@ -54,6 +54,7 @@ def test_nothing_private_is_ever_kept_by_a_shared_cache(role, app, objects, logi
     for endpoint, (builder, _table) in ACCESS.items():
         for url in urls(builder, objects):
             response = client.get(url)
+            response.close()  # a streamed feed's generator ends now, not when a later request is running
             cookie = "Set-Cookie" in response.headers
             if role == "anonymous" and not cookie:
                 continue
