@@ -111,8 +111,6 @@ def _public(response):
     if response.status_code == 304:
         # The cached body keeps the policy (and nonce) it came with: a new one would not match it.
         response.headers.pop("Content-Security-Policy", None)
-        if response.direct_passthrough and hasattr(response.response, "close"):
-            response.response.close()  # no body goes out, so nothing else would close a spooled copy
     return response
 
 
