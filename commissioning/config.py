@@ -52,6 +52,8 @@ SETTINGS = {
     "LOGIN_RATE_LIMIT": ("10 per minute", str, "login attempts allowed per address and email"),
     "LOGIN_RATE_LIMIT_PER_ADDRESS": ("60 per minute", str, "login attempts allowed per address, whatever the email"),
     "API_RATE_LIMIT": ("120 per minute", str, "API requests allowed per token (per address for requests without one)"),
+    "PUBLIC_MAX_AGE": (60, int, "seconds a shared cache may keep a public page or feed (signed-out answers that set no cookie)"),
+    "STATIC_MAX_AGE": (300, int, "seconds a static file is kept when its URL lacks the current fingerprint (with it: a year)"),
     "PASSWORD_RESET_MAX_AGE": (3600, int, "seconds a password reset link stays valid"),
     "SESSION_IDLE_MINUTES": (30, int, "minutes without a request after which a sign-in ends (the person signs in again); each session's last use is noted at most once a minute"),
     "SESSION_MAX_HOURS": (12, int, "hours after signing in that a session ends however busy it is, so a shared or stolen browser does not stay signed in for days"),

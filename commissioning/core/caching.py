@@ -46,8 +46,6 @@ def static_fingerprints(folder):
 
 
 def init_app(app):
-    app.config.setdefault("PUBLIC_MAX_AGE", 60)   # seconds a shared cache may keep a public page
-    app.config.setdefault("STATIC_MAX_AGE", 300)  # seconds for a static URL without the current fingerprint
     app.extensions["static_fingerprints"] = static_fingerprints(app.static_folder)
     app.url_defaults(_fingerprint_static_url)
     # Flask runs after_request hooks last registered first: at the front of the list, this one runs last.
