@@ -65,6 +65,10 @@ browser-deps:
 	  || { echo "Could not install chromium: run 'apt-get install chromium' as root."; exit 1; }; }
 
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the load benchmark (needs root)..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	  || { echo "Could not install wrk: run 'apt-get install wrk' as root."; exit 1; }; }
 	@set -e; files="$(wildcard bench/bench_*.py)"; [ -n "$$files" ] || echo "No benchmarks yet."; for f in $$files; do echo "== $$f"; $(BIN)/python $$f; done
 
 clean:
