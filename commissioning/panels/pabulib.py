@@ -29,18 +29,28 @@ def parse_pb(text):
     Costs and the budget are exact: ints when whole, Fractions when they have pence (never floats).
     """
     meta, projects, names, votes = {}, {}, {}, []
-    section, header = None, None
+    section, header, vote_at, voter_at = None, None, None, None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
             continue
-        upper = line.upper()
-        if upper in ("META", "PROJECTS", "VOTES"):
-            section, header = upper, None
+        if len(line) <= 8 and line.upper() in ("META", "PROJECTS", "VOTES"):
+            section, header = line.upper(), None
             continue
         if section is None:
             raise PbFormatError(f"line {number}: expected a META, PROJECTS or VOTES section first")
-        fields = next(csv.reader([line], delimiter=";"))
+        if section == "VOTES" and header is not None and '"' not in line:
+            # The bulk of a file: read only the vote column (the rest is voters' details).
+            fields = line.split(";")
+            chosen = {v.strip() for v in fields[vote_at].split(",")} if len(fields) > vote_at else set()
+            chosen.discard("")
+            if not chosen <= projects.keys():
+                raise PbFormatError(f"line {number}: voter {fields[voter_at].strip()} votes for unknown project "
+                                    f"{sorted(chosen - projects.keys())[0]}")
+            votes.append(chosen)
+            continue
+        # Most lines hold no quotes: splitting them is several times faster than a csv reader per line.
+        fields = line.split(";") if '"' not in line else next(csv.reader([line], delimiter=";"))
         if header is None:
             header = [f.strip().lower() for f in fields]
             if section == "META" and header[:2] != ["key", "value"]:
@@ -49,6 +59,8 @@ def parse_pb(text):
                 raise PbFormatError(f"line {number}: the PROJECTS section needs project_id and cost columns")
             if section == "VOTES" and ("voter_id" not in header or "vote" not in header):
                 raise PbFormatError(f"line {number}: the VOTES section needs voter_id and vote columns")
+            if section == "VOTES":
+                vote_at, voter_at = header.index("vote"), header.index("voter_id")
             continue
         row = dict(zip(header, (f.strip() for f in fields)))
         if section == "META":
@@ -66,12 +78,13 @@ def parse_pb(text):
             if row.get("name"):
                 names[pid] = row["name"]
         else:
-            chosen = [v.strip() for v in row.get("vote", "").split(",") if v.strip()]
-            unknown = [v for v in chosen if v not in projects]
-            if unknown:
+            chosen = {v.strip() for v in row.get("vote", "").split(",")}
+            chosen.discard("")
+            if not chosen <= projects.keys():
+                unknown = sorted(chosen - projects.keys())
                 raise PbFormatError(f"line {number}: voter {row['voter_id']} votes for unknown project "
                                     f"{unknown[0]}")
-            votes.append(set(chosen))
+            votes.append(chosen)
     for name, present in (("META", meta), ("PROJECTS", projects)):
         if not present:
             raise PbFormatError(f"the {name} section is missing or empty")
