@@ -160,9 +160,10 @@ class _Lazy:
         self.known = {0: mpq(0), 1: share}
         self.prices = []                             # per purchase: an mpq, or what fixes it
         self.holding = np.ones(n_voters, dtype=np.int32)
+        self.down = np.arange(n_voters, 0, -1, dtype=float)   # how many are left to pay, voter by voter
 
     def counts(self, voters):
-        counts = np.bincount(self.holding[voters], minlength=self.size)
+        counts = np.bincount(self.holding.take(voters), minlength=self.size)
         rows = np.flatnonzero(counts)
         return rows, counts[rows]
 
@@ -191,24 +192,24 @@ class _Lazy:
         than grouping them): the first voter who can pay the price left to share is where the
         payers start, and that is always the first voter of a group of equal amounts.
         """
-        v = self.value[self.holding[voters]]
+        v = self.value.take(self.holding.take(voters))
         v.sort()
-        spend = np.cumsum(v)
-        total = spend[-1]
-        slack = _CLOSE * max(cost, float(total)) + self.tol
+        spend = v.cumsum()
+        total = float(spend[-1])
+        slack = _CLOSE * (cost if cost > total else total) + self.tol
         if total < cost - slack:
             return None
         if total <= cost + slack:
             return EXACT
         spend -= v    # what the poorer voters before each one hold between them
-        price = (cost - spend) / np.arange(len(v), 0, -1)
-        fits = price <= v
-        k = int(np.argmax(fits))
-        if not fits[k]:
+        price = (cost - spend) / self.down[len(self.down) - len(v):]
+        k = int((price <= v).argmax())
+        p, at = float(price[k]), float(v[k])
+        if p > at:
             return EXACT
-        if abs(price[k] - v[k]) <= self.tol or (k and abs(price[k - 1] - v[k - 1]) <= self.tol):
+        if at - p <= self.tol or (k and abs(float(price[k - 1]) - float(v[k - 1])) <= self.tol):
             return EXACT
-        return float(price[k])
+        return p
 
     def exact_price(self, cost, voters):
         """The price each supporter pays (or all they have, if less), exactly; None if they cannot afford it."""
@@ -251,10 +252,10 @@ class _Lazy:
         self.parent[ids] = rows[rich]
         self.paid[ids] = j
         self.size += new
-        mapping = np.arange(self.size, dtype=np.int32)
+        mapping = np.arange(self.size, dtype=np.int32)   # the poor to row 0, each rich row to its new row
         mapping[rows[poor]] = 0
         mapping[rows[rich]] = ids
-        self.holding[voters] = mapping[self.holding[voters]]
+        self.holding[voters] = mapping.take(self.holding.take(voters))
 
 
 def _equal_shares_once(costs, supporters, tie, share, n_voters, utility="cost"):
@@ -363,10 +364,11 @@ def _roots(g0, g1, scale):
     return float(np.min(g0[falling] / -g1[falling]))
 
 
-def _affine_price(sloped, cost, voters):
+def _affine_price(sloped, cost, voters, partition=True):
     """(price, its slope, the root at which its partition could change, whether all pay the price) for
     ``voters`` paying ``cost``; (None, None, root, False) if they cannot afford it, root being where
-    they first could. When all pay the price, it is cost / len(voters) exactly, whatever the share."""
+    they first could. When all pay the price, it is cost / len(voters) exactly, whatever the share.
+    Without ``partition``, the root is only 0 when a supporter is on the edge (see _stable_rise)."""
     held = sloped.holding[voters]
     v, s = sloped.value[held], sloped.slope[held]
     order = np.argsort(v, kind="stable")
@@ -386,6 +388,9 @@ def _affine_price(sloped, cost, voters):
     p = float(price[k])
     dp = -float(s[:k].sum()) / (len(v) - k)
     scale = np.abs(v) + abs(p) + sloped.tol / _CLOSE
+    if not partition:
+        # Only whether a supporter is on the edge of paying all they have: then the slope is in doubt.
+        return p, dp, (0.0 if np.any(np.abs(v - p) <= _CLOSE * scale) else math.inf), k == 0
     root = min(_roots(p - v[:k], dp - s[:k], scale[:k]) if k else math.inf,
                _roots(v[k:] - p, s[k:] - dp, scale[k:]))
     return p, dp, root, k == 0
@@ -396,10 +401,15 @@ def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0,
 
     Replays the purchases ``order`` with wallets affine in the share. For each round and every
     project still in play: the winner's partition into supporters who pay all they have and those
-    who pay the price; each other project's partition and its rho staying no lower than the
-    winner's; a project that cannot be afforded staying so. Returns the nearest root (a float,
+    who pay the price; each other project's rho staying no lower than the winner's; a project
+    that cannot be afforded staying so. Returns the nearest root (a float,
     a lower bound) or 0 when floating point cannot be sure of any rise. ``enough``: stop as
-    soon as the rise found is no more than this (one step: the caller needs no more). ``twins``:
+    soon as the rise found is no more than this (one step: the caller needs no more).
+
+    Another project's own partition may change without harm: with the wallets affine in the share
+    (which the winners' partitions guarantee), sum(min(wallet, p)) is concave in (share, p), so
+    the price that makes it the cost is convex in the share and never falls below its tangent.
+    Its rho staying above the winner's along that tangent is enough. ``twins``:
     project -> a key shared by projects with the same cost and the same supporters, whose rhos
     are equal at every share, so that their tie (settled by the fixed tie order) never changes.
     """
@@ -411,7 +421,7 @@ def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0,
     for winner in list(order) + [None]:
         keys, still = {}, []
         for p in live:
-            price, dprice, root, flat = _affine_price(sloped, float(costs[p]), supporters[p])
+            price, dprice, root, flat = _affine_price(sloped, float(costs[p]), supporters[p], p == winner)
             nearest = min(nearest, root)
             if price is not None:
                 keys[p] = (price, dprice, price / float(costs[p]) * per(p), dprice / float(costs[p]) * per(p), flat)
