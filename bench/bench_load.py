@@ -258,4 +258,5 @@ def print_table(rows, minimal):
 
 
 if __name__ == "__main__":
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also through a pipe
     sys.exit(main())
