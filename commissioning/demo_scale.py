@@ -698,7 +698,12 @@ class _Builder:
         from commissioning.contracts.operations import snapshot
         from flask import current_app
         authority = current_app.config["AUTHORITY_NAME"]
+        from commissioning.specifications.models import Specification
         file_id, sha = self._pdf("agreement")
+        # The specifications and their versions in one query, so each snapshot finds them in the session.
+        loaded = db.session.scalars(db.select(Specification).where(
+            Specification.id.in_({row["specification_id"] for row in self.agreements}))
+            .options(db.selectinload(Specification.versions))).all()
         for row in self.agreements:
             view = SimpleNamespace(**row, variations=[])
             view.kind = AgreementKind(row["kind"])
@@ -707,6 +712,7 @@ class _Builder:
             self.add(AgreementDocument, agreement_id=row["id"], version=1, reason="Issued for signature",
                      template_version=data["template_version"], snapshot={**_plain(data), "version": 1},
                      file_id=file_id, sha256=sha, pages=1, created_at=issued, rendered_at=issued)
+        del loaded
 
     def _count_rounds(self):
         """Each imported round frozen and counted by the panels' own operations."""
