@@ -292,3 +292,27 @@ def test_swiecie_2023_gets_the_result_the_city_published():
     assert published
     assert allocate("equal-shares", data["costs"], data["ballots"], data["budget"])["selected"] == \
         sorted(published, key=str)
+
+
+def test_batches_of_runs_settle_only_what_floating_point_can_and_agree_with_exact_runs():
+    import numpy as np
+    from gmpy2 import mpq
+
+    from commissioning.panels.rules.common import approval_counts, order_key
+    rng = random.Random(21)
+    settled = 0
+    for i in range(60):
+        costs, ballots, budget = random_instance(rng, max_projects=9, max_voters=30, pence=i % 3 == 0)
+        if not ballots:
+            continue
+        supporters = {p: np.array([v for v, b in enumerate(ballots) if p in b], dtype=np.int64) for p in costs}
+        supporters = {p: s for p, s in supporters.items() if len(s)}
+        tie = order_key(approval_counts(costs, ballots), "approvals")
+        shares = [mpq(budget) / len(ballots) + k for k in range(8)]
+        for utility in ("cost", "approvals"):
+            batch = mes._equal_shares_batch(costs, supporters, tie, shares, len(ballots), utility)
+            for share, outcome in zip(shares, batch):
+                if outcome is not None:
+                    settled += 1
+                    assert outcome == mes._equal_shares_once(costs, supporters, tie, share, len(ballots), utility)
+    assert settled > 300   # most runs are settled in the batch, and each agrees with the exact run

@@ -41,6 +41,7 @@ UTILITIES = ("cost", "approvals")
 
 _CLOSE = 1e-9   # relative gap below which floating point is not trusted to decide
 _MARGIN = 1e-6  # a jump is shortened by this fraction, against rounding in the roots
+_BATCH_VOTERS = 3000  # batches of runs pay off for small electorates; beyond, sorting dominates
 EXACT = object()  # approx_rho's answer when only exact arithmetic can tell
 
 
@@ -450,6 +451,96 @@ def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0,
     return nearest
 
 
+def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"):
+    """Runs of MES at several starting shares at once, in floating point; None for a run it cannot settle.
+
+    The runs go round by round in step, each with its own wallets (a row of a matrix), so one
+    numpy operation prices a project for every run. A run in which any decision is too close
+    for floating point (a near tie between projects, a supporter on the edge of paying all they
+    have, a project on the edge of affordable) is given up, and the caller runs it exactly. A near
+    tie is settled here only between projects every supporter of which pays the same price: their
+    rhos are then exactly cost / supporters per unit of utility, compared as fractions.
+    """
+    per = (lambda p: 1.0) if utility == "cost" else (lambda p: float(costs[p]))
+    k_runs = len(shares)
+    start = np.array([float(x) for x in shares])
+    wallets = np.repeat(start[:, None], n_voters, axis=1)
+    tol = _CLOSE * max(float(start.max()), 1.0)
+    down = np.arange(n_voters, 0, -1, dtype=float)
+    everyone = np.arange(k_runs)
+    bound = {}
+    for p, group in supporters.items():
+        if costs[p] > 0:
+            first = np.full(k_runs, float(per(p)) / len(group))
+            first[start * len(group) < float(costs[p]) * (1 - _CLOSE)] = math.inf   # clearly unaffordable
+            bound[p] = first
+    unsure = np.zeros(k_runs, dtype=bool)
+    alive = np.ones(k_runs, dtype=bool)
+    chosen = [[] for _ in range(k_runs)]
+    while alive.any() and bound:
+        best = np.full(k_runs, math.inf)
+        keys, flat = {}, {}
+        for p in sorted(bound, key=lambda p: float(bound[p][alive].min())):
+            # Skipped, not a stop: the order is by the least bound over the runs, not each run's own.
+            if np.all(~alive | (bound[p] > best * (1 + _CLOSE))):
+                continue
+            cost = float(costs[p])
+            group = supporters[p]
+            v = wallets[:, group]
+            v.sort(axis=1)
+            total = v.sum(axis=1)
+            slack = _CLOSE * np.maximum(total, cost) + tol
+            unaffordable = total < cost - slack
+            edge = ~unaffordable & (total <= cost + slack)
+            price = (cost - (v.cumsum(axis=1) - v)) / down[n_voters - len(group):]
+            fits = price <= v
+            at = fits.argmax(axis=1)
+            p_at, v_at = price[everyone, at], v[everyone, at]
+            before = at > 0
+            prev = np.abs(price[everyone, at - 1] - v[everyone, at - 1]) <= tol
+            doubt = edge | (~unaffordable & (~fits[everyone, at] | (v_at - p_at <= tol) | (before & prev)))
+            gone = ~np.isfinite(bound[p])
+            unsure |= doubt & alive & ~gone
+            key = np.where(unaffordable | doubt | gone, math.inf, p_at / cost * per(p))
+            bound[p] = np.where(unaffordable | gone, math.inf, key * (1 - _CLOSE))
+            keys[p] = key
+            flat[p] = at == 0
+            best = np.minimum(best, key)
+        for p in [p for p, b in bound.items() if not np.isfinite(b).any()]:
+            del bound[p]
+        alive &= ~unsure & np.isfinite(best)
+        if not keys or not alive.any():
+            break
+        names = list(keys)
+        table = np.array([keys[p] for p in names])
+        near = (table <= best * (1 + _CLOSE)) & np.isfinite(table)
+        winners = table.argmin(axis=0)
+        for r in np.flatnonzero(alive & (near.sum(axis=0) > 1)).tolist():
+            tied = [names[i] for i in np.flatnonzero(near[:, r]).tolist()]
+            if all(flat[p][r] for p in tied):
+                exact = {p: mpq(costs[p] if utility == "approvals" else 1) / len(supporters[p]) for p in tied}
+                lowest = min(exact.values())
+                winners[r] = names.index(min((p for p in tied if exact[p] == lowest), key=tie))
+            else:
+                unsure[r] = True   # two projects too close to call: settle it exactly
+        alive &= ~unsure
+        for i in np.unique(winners[alive]).tolist():
+            runs = np.flatnonzero(alive & (winners == i))
+            p = names[i]
+            group = supporters[p]
+            price = (table[i, runs] * float(costs[p]) / per(p))[:, None]
+            block = np.ix_(runs, group)
+            held = wallets[block]
+            edge = (np.abs(held - price) <= tol).any(axis=1)
+            wallets[block] = np.where(held < price, 0.0, held - price)
+            bound[p][runs] = math.inf
+            for r in runs.tolist():
+                chosen[r].append(p)
+            unsure[runs[edge]] = True
+        alive &= ~unsure
+    return [None if unsure[r] else chosen[r] for r in range(k_runs)]
+
+
 def _run(costs, ballots, budget, utility, tie, increment, stepwise):
     """MES once or completed by add1; returns (outcome in order, share used, start, how it stopped, beyond)."""
     n = len(ballots)
@@ -467,9 +558,13 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
     start = share = mpq(budget) / n
     previous, previous_share = free, None
     runs, wait, misses = 0, 0, 0   # a replay that finds no jump is not tried again for 4**misses runs
+    ahead, size = {}, 4            # outcomes worked out in a batch for the shares coming next
     while True:
         runs += 1
-        outcome = free + _equal_shares_once(costs, supporters, tie, share, n, utility)
+        bought = ahead.pop(share, None)
+        if bought is None:
+            bought = _equal_shares_once(costs, supporters, tie, share, n, utility)
+        outcome = free + bought
         spent = sum(costs[p] for p in outcome)
         if spent > budget:
             return previous, (previous_share if previous_share is not None else start), start, "over_budget", \
@@ -490,6 +585,15 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
         previous = outcome
         previous_share = share + (steps - 1) * increment   # the same outcome holds up to here
         share += steps * increment
+        if steps > 1:
+            ahead = {}
+        elif not stepwise and share not in ahead and n <= _BATCH_VOTERS:
+            # No room to jump: work out the next few steps together, in floating point; any the
+            # batch cannot settle are run exactly when their turn comes.
+            shares = [share + j * increment for j in range(size)]
+            ahead = {x: o for x, o in zip(shares, _equal_shares_batch(costs, supporters, tie, shares, n, utility))
+                     if o is not None}
+            size = min(2 * size, 32)
 
 
 def _trace_equal_shares(costs, supporters, approvals, share, n_voters, order):
