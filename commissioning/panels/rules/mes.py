@@ -28,6 +28,10 @@ repeated, exactly, at the first step at or beyond it (where replays keep finding
 jump, as when wallets cross the price every unit, they are tried less and less often). Roots are found in floating point with a
 margin; a condition that floating point cannot call (within 1e-9 of changing already) stops the
 jump, and the completion steps one unit as the reference does. Every outcome is computed exactly.
+
+Where it steps (up to 5,000 voters), the next steps are worked out together in a batch: the runs
+go round by round in step in one matrix of wallets, in floating point, and any run with a
+decision floating point cannot make clearly is run again exactly when its turn comes.
 """
 import math
 
