@@ -561,7 +561,7 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
     twins = {p: i for i, group in enumerate(alike.values()) if len(group) > 1 for p in group}
     start = share = mpq(budget) / n
     previous, previous_share = free, None
-    runs, wait, misses = 0, 0, 0   # a replay that finds no jump is not tried again for 4**misses runs
+    runs, wait, misses = 0, 0, 0   # a replay that finds no jump is not tried again for 4**(misses + 1) runs
     ahead, size = {}, 4            # outcomes worked out in a batch for the shares coming next
     while True:
         runs += 1
@@ -585,7 +585,7 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
             if rise > 0:
                 steps = max(1, math.ceil(rise * (1 - _MARGIN) / float(increment)))
             misses = 0 if steps > 1 else min(misses + 1, 6)
-            wait = runs + (4 ** misses if misses else 0)
+            wait = runs + (4 ** (misses + 1) if misses else 0)
         previous = outcome
         previous_share = share + (steps - 1) * increment   # the same outcome holds up to here
         share += steps * increment
