@@ -1,6 +1,7 @@
 from commissioning.accounts.models import Role
 from commissioning.core.forms import DayMonthYearField, EnumMultiField, Form
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSelect, GovSubmitInput, GovTextInput
+from commissioning.core.widgets import GovSelect
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextInput
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 

@@ -1,13 +1,15 @@
 from commissioning.core.forms import Form
 from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
+    GovCheckboxInput, GovFileInput, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput,
+)
 from wtforms import Form as RowForm
 from wtforms import BooleanField, FieldList, FormField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from commissioning.contracts.models import Agreement, AgreementKind, AgreementStatus
 from commissioning.core.pagination import ListForm
+from commissioning.core.widgets import GovSelect
 from commissioning.monitoring.models import Rag
 from commissioning.core.forms import DayMonthYearField
 from commissioning.core.money import MoneyField

@@ -14,11 +14,13 @@ A list page uses three pieces:
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import or_
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
+
 from commissioning.core.forms import Form
+from commissioning.core.widgets import GovSelect
 from commissioning.extensions import db
 
 

@@ -1,11 +1,11 @@
 """Forms for monitoring: the filters of the list of returns."""
-from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import SelectField
 from wtforms.validators import Optional
 
 from commissioning.accounts.models import Organisation
 from commissioning.contracts.models import AgreementKind, ReturnDue
 from commissioning.core.pagination import ListForm
+from commissioning.core.widgets import GovSelect
 from commissioning.monitoring.models import Rag
 from commissioning.monitoring.util import RETURN_STATES, return_state_rank
 

@@ -1,12 +1,14 @@
 from commissioning.core.forms import Form
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput, GovCheckboxInput, GovFileInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
+    GovCheckboxesInput, GovCheckboxInput, GovFileInput, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput,
+)
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from commissioning.core.forms import DayMonthYearField, EnumMultiField, EnumRadioField
 from commissioning.core.vocabulary import EcmOutcome, Tier, VulnerableGroup
+from commissioning.core.widgets import GovSelect
 from commissioning.needs.models import MAX_AGE, MAX_AGE_STANDARD, MIN_AGE, EvidenceSource, NeedStatus
 
 

@@ -2,7 +2,7 @@ import re
 from datetime import datetime, time
 
 from commissioning.core.forms import Form
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
 from sqlalchemy import case
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from commissioning.core.forms import DayMonthYearField
 from commissioning.core.models import LONDON
 from commissioning.core.pagination import ListForm
+from commissioning.core.widgets import GovSelect
 from commissioning.opportunities.models import Opportunity, OpportunityKind, OpportunityStatus
 
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")

@@ -1,11 +1,11 @@
 from commissioning.core.forms import Form
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount, GovCheckboxesInput, GovSelect, GovSubmitInput, GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput, GovSubmitInput, GovTextInput
 from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import ValidationError, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from commissioning.core.forms import DayMonthYearField, EmailAddress, EnumRadioField
 from commissioning.core.money import MoneyField
+from commissioning.core.widgets import GovSelect
 from commissioning.panels.models import AgeBand, AllocationRule, BallotType
 from commissioning.panels.operations import SUMMARY_MAX_WORDS
 

@@ -1,12 +1,12 @@
 from commissioning.core.forms import Form
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from commissioning.core.forms import EnumMultiField, EnumRadioField
 from commissioning.core.money import MoneyField
 from commissioning.core.vocabulary import Tier
+from commissioning.core.widgets import GovSelect
 from commissioning.localities.forms import PostcodeField, well_formed_postcode
 from commissioning.provision.models import Weekday
 

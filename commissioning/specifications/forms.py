@@ -1,6 +1,7 @@
 from commissioning.core.forms import Form
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput, GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea, GovTextInput)
+    GovCheckboxesInput, GovCheckboxInput, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput,
+)
 from wtforms import Form as RowForm
 from wtforms import (
     BooleanField, FieldList, FormField, IntegerField, SelectField, SelectMultipleField, StringField,
@@ -11,6 +12,7 @@ from commissioning.core.forms import EnumMultiField, EnumRadioField
 from commissioning.core.money import MoneyField
 from commissioning.core.pagination import ListForm
 from commissioning.core.vocabulary import VulnerableGroup
+from commissioning.core.widgets import GovSelect
 from commissioning.specifications.models import (
     CriterionKind, Frequency, PaymentSchedule, PriceFormula, Route, Specification, SpecStatus)
 
