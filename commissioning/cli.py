@@ -148,7 +148,11 @@ def pb_import(path, panel_id, pot_id, rule, count):
     pot = db.session.get(Pot, pot_id) if pot_id else db.session.scalars(db.select(Pot).order_by(Pot.id)).first()
     if panel is None or pot is None:
         raise click.ClickException("Set up a panel and a pot first (or name them with --panel and --pot)")
-    rnd = import_round(panel, pot, data, rule=rule)
+    from commissioning.panels.operations import PanelError
+    try:
+        rnd = import_round(panel, pot, data, rule=rule)
+    except PanelError as exc:
+        raise click.ClickException(f"{path}: {exc}") from None
     result = count_round(rnd.id) if count else None
     db.session.commit()
     click.echo(f"Imported {rnd.reference} into {panel.name}: {len(rnd.projects)} projects, "

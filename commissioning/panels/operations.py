@@ -4,6 +4,8 @@ import json
 import random
 import secrets
 from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
 
 from commissioning.accounts.models import Role
 from commissioning.accounts.operations import create_user, request_password_reset
@@ -628,21 +630,30 @@ def confirm_awards(rnd, by):
                projects=[p.id for p in funded])
 
 
+def _pence(amount, what):
+    """Whole pence from a .pb amount in pounds (an int, or an exact Fraction/Decimal when it has pence)."""
+    pence = Fraction(amount) * 100
+    if pence.denominator != 1:
+        written = Decimal(pence.numerator) / Decimal(pence.denominator) / 100
+        raise PanelError(f"{what} is £{written:f}: amounts must be in whole pence")
+    return int(pence)
+
+
 def import_round(panel, pot, data, by=None, rule=None, title=None):
-    """A closed round from a parsed .pb file (costs in whole currency units), its ballots anonymous."""
+    """A closed round from a parsed .pb file (amounts in pounds, pence kept), its ballots anonymous."""
     meta = data["meta"]
     rule = rule or {"greedy": "greedy", "equal-shares": "equal-shares", "equalshares": "equal-shares"}.get(
         meta.get("rule", "").lower(), "equal-shares")
     now = utcnow()
     rnd = create_round(panel, by, title=title or meta.get("description") or "Imported round", pot=pot,
-                       budget_pence=data["budget"] * 100, ballot_type=BallotType.within_budget,
+                       budget_pence=_pence(data["budget"], "The budget"), ballot_type=BallotType.within_budget,
                        max_projects=None, min_projects=None, rule=AllocationRule(rule), quorum=None,
                        min_approval_percent=None, opens_at=now, closes_at=now + timedelta(seconds=1))
     names = data.get("names", {})
     projects = {}
     for code in sorted(data["costs"], key=str):
         project = RoundProject(round=rnd, code=str(code), title=names.get(code) or f"Project {code}",
-                               summary="", cost_pence=data["costs"][code] * 100)
+                               summary="", cost_pence=_pence(data["costs"][code], f"The cost of project {code}"))
         db.session.add(project)
         projects[code] = project
     db.session.flush()

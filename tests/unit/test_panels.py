@@ -527,3 +527,30 @@ def test_nobody_who_joins_after_voting_opens_can_vote_in_that_round(panel_setup,
         ops.cast_ballot(rnd, member, [projects[0].id])
     ops.cast_ballot(rnd, people[1], [projects[0].id])     # a member from before the round still votes
     assert db.session.scalar(db.select(db.func.count(Ballot.id)).where(Ballot.round_id == rnd.id)) == 1
+
+
+def test_a_pb_file_with_pence_is_never_truncated_silently(panel_setup, app, tmp_path):
+    """A round's budget is set in whole pounds: a .pb budget with pence is refused in words, not cut to 15000."""
+    _panel, rnd, *_rest = panel_setup(members=1)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    before = db.session.scalar(db.select(db.func.count()).select_from(type(rnd)))
+    pence = tmp_path / "pence.pb"
+    pence.write_text("META\nkey;value\nbudget;15000.50\nrule;equalshares\nPROJECTS\nproject_id;cost\n1;7000\n2;8000\n"
+                     "VOTES\nvoter_id;vote\n1;1,2\n2;1\n")
+    result = runner.invoke(args=["pb", "import", str(pence), "--panel", str(rnd.panel_id), "--pot", str(rnd.pot_id)])
+    assert result.exit_code != 0 and "whole pounds" in result.output
+    odd = tmp_path / "odd.pb"
+    odd.write_text("META\nkey;value\nbudget;100.005\nPROJECTS\nproject_id;cost\n1;50\nVOTES\nvoter_id;vote\n1;1\n")
+    result = runner.invoke(args=["pb", "import", str(odd), "--panel", str(rnd.panel_id), "--pot", str(rnd.pot_id)])
+    assert result.exit_code != 0 and "whole pence" in result.output and "100.005" in result.output
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(type(rnd))) == before
+    whole = tmp_path / "whole.pb"
+    whole.write_text("META\nkey;value\nbudget;15000\nrule;equalshares\nPROJECTS\nproject_id;cost\n1;7000.25\n2;8000\n"
+                     "VOTES\nvoter_id;vote\n1;1,2\n2;1\n")
+    result = runner.invoke(args=["pb", "import", str(whole), "--panel", str(rnd.panel_id), "--pot", str(rnd.pot_id)])
+    assert result.exit_code == 0, result.output
+    imported = db.session.scalars(db.select(type(rnd)).order_by(type(rnd).id.desc())).first()
+    assert imported.budget_pence == 1_500_000
+    assert sorted(p.cost_pence for p in imported.projects) == [700_025, 800_000]
