@@ -1,17 +1,16 @@
 """Session app on a real PostgreSQL migrated by the real migrations; each test rolls back."""
 import re
-from contextlib import contextmanager
 
 import html5lib
 import pytest
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import event
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from commissioning import create_app
 from commissioning.extensions import db, limiter
 from tests import services
+from tests.fixtures.queries import counting_queries
 
 pytest_plugins = ["tests.fixtures.factories", "tests.fixtures.live"]
 
@@ -127,20 +126,7 @@ def login(client):
 @pytest.fixture
 def count_queries(app):
     """``with count_queries() as cnt: ...; assert cnt() == N`` counts SQL statements."""
-    @contextmanager
-    def counter():
-        count = 0
-
-        def before(*_args, **_kwargs):
-            nonlocal count
-            count += 1
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", before)
-        try:
-            yield lambda: count
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-    return counter
+    return counting_queries
 
 
 def csrf_token_from(html):

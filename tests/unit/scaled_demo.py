@@ -5,14 +5,13 @@ SQLite file, not the suite's PostgreSQL app, so they replace the suite's per-tes
 """
 import shutil
 import tempfile
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event
 
 from commissioning import create_app
 from commissioning.extensions import db
+from tests.fixtures.queries import counting_queries  # noqa: F401 (the tests import it from here)
 
 CONFIG = {"APP_ENV": "test", "SECRET_KEY": "test-secret-key", "WTF_CSRF_ENABLED": False, "OUTBOX_DISPATCH": "hold",
           "MAIL_BACKEND": "outbox", "REDIS_URL": "", "SERVER_NAME": "localhost",
@@ -49,22 +48,6 @@ def demo_app(tmp_path):
     path = tmp_path / "demo.sqlite"
     shutil.copy(_base_file(), path)
     return _app(path, tmp_path / "broker")
-
-
-@contextmanager
-def counting_queries():
-    """``with counting_queries() as count: ...; count()``: SQL statements sent by the current app."""
-    total = 0
-
-    def before(*_args, **_kwargs):
-        nonlocal total
-        total += 1
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield lambda: total
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def page_urls():
