@@ -169,6 +169,8 @@ def configure_templates(app):
     from commissioning.core.forms import request_key_input
     app.jinja_env.globals["request_key_input"] = request_key_input
     app.jinja_env.globals["config"] = app.config
+    from commissioning.panels.charts import money_chart
+    app.jinja_env.globals["panel_money_chart"] = money_chart   # results, a project's result, a member's page
 
     @app.context_processor
     def inject_layout():
