@@ -1,0 +1,252 @@
+"""Exact Equal Shares (EES) for approval ballots, exact, with the ADD-OPT completion.
+
+From Kraiczy, Robinson and Elkind, "Streamlining Equal Shares" (arXiv 2502.11797).
+
+EES, like the Method of Equal Shares, gives every voter an equal share of the budget and buys
+projects one at a time with their supporters' money. It differs in how a project is paid for:
+in MES every supporter pays the same price or, if they have less, all they have left; in EES a
+project is paid for by a set of its supporters who each pay exactly the same amount,
+``cost / payers``, and supporters who cannot pay that much pay nothing. For each project the
+payers are as many of its richest supporters as can each pay their equal part; the project
+bought next is the one giving most utility per unit of money: ``payers x utility / cost``.
+
+- ``utility="cost"``: a supporter's utility is the project's cost, so a project's score is the
+  number of its payers.
+- ``utility="approvals"``: utility 1 per approved project, so the score is ``payers / cost``.
+
+A project that costs nothing and has a vote is bought before anything else, at no charge (as
+the reference does, for both utilities); a project nobody chose is never bought. Ties between
+equal scores go to the project first in the ``ties`` order (common.order_key).
+
+Because a payer always pays ``cost / payers`` whatever the share is, raising every share by
+``d`` while the run keeps its decisions raises every wallet by exactly ``d``: voters keep their
+order and the only thing that changes is who can pay. That makes the next share at which the
+run changes a matter of arithmetic, which ADD-OPT uses instead of trying shares one unit apart.
+
+Completions (``completion``):
+
+- ``"add-opt"`` (the default): run EES; find the smallest rise ``d > 0`` of every share at
+  which the run would change (some decision of some round: a rival overtakes the project
+  bought, the project bought gains payers, or, after the last round, some project becomes
+  affordable); run again at that share; keep going while outcomes stay within the budget. It
+  ends either when an outcome would cost more than the budget, returning the last outcome
+  within it, or when no rise can change the run any more (every project with a vote is
+  bought), returning that outcome.
+- ``"add-opt-exhaustive"``: the same rises, but carried on past outcomes over the budget until
+  no rise can change the run, returning the outcome within the budget that spends most (the
+  first one found if several spend the same). This is what pabutools' repository head does
+  (``ees_add_opt_completion``); spending is not monotone in the share, so it can find more.
+- ``"none"``: one run at the real share.
+"""
+from gmpy2 import mpq
+
+import numpy as np
+
+from commissioning.panels.rules.common import AllocationError, amount, approval_counts, exact, order_key
+
+COMPLETIONS = ("add-opt", "add-opt-exhaustive", "none")
+UTILITIES = ("cost", "approvals")
+
+
+class _Wallets:
+    """Every voter's money as a row of a table of distinct exact amounts (voters with the same
+    amount share a row), so a round's arithmetic runs once per distinct amount, not per voter."""
+
+    def __init__(self, share, n_voters):
+        self.amounts = [share]
+        self.index = {share: 0}
+        self.holding = np.zeros(n_voters, dtype=np.int64)
+
+    def _row(self, value):
+        row = self.index.get(value)
+        if row is None:
+            row = self.index[value] = len(self.amounts)
+            self.amounts.append(value)
+        return row
+
+    def groups(self, voters):
+        """[(amount, how many of ``voters`` hold it at least)], richest first: the cumulative counts."""
+        counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
+        rows = np.flatnonzero(counts).tolist()
+        held = sorted(((self.amounts[r], int(counts[r])) for r in rows), reverse=True)
+        out, total = [], 0
+        for value, count in held:
+            total += count
+            out.append((value, total))
+        return out
+
+    def total(self, voters):
+        counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
+        return sum((self.amounts[r] * int(counts[r]) for r in np.flatnonzero(counts).tolist()), mpq(0))
+
+    def pay(self, voters, floor, price):
+        """Those of ``voters`` holding at least ``floor`` pay ``price`` each."""
+        held = self.holding[voters]
+        mapping = np.arange(len(self.amounts), dtype=np.int64)
+        for r in np.unique(held).tolist():
+            if self.amounts[r] >= floor:
+                mapping[r] = self._row(self.amounts[r] - price)
+        if len(mapping) < len(self.amounts):
+            mapping = np.concatenate([mapping, np.arange(len(mapping), len(self.amounts), dtype=np.int64)])
+        self.holding[voters] = mapping[held]
+
+
+def _payers(cost, groups):
+    """How many of the richest supporters can each pay ``cost / k`` (the largest such ``k``; 0 if none),
+    and the least amount one of them holds. ``groups`` as from ``_Wallets.groups``."""
+    # Within a run of equal amounts the condition amount * k >= cost is easiest at the run's end,
+    # so only the cumulative counts need checking.
+    for value, k in reversed(groups):
+        if value * k >= cost:
+            return k, value
+    return 0, None
+
+
+def _rise_to(cost, groups, at_least):
+    """The smallest rise of every wallet at which ``at_least`` supporters could each pay ``cost / k``
+    for some ``k >= at_least``; None if there are not that many supporters."""
+    best = None
+    for value, k in groups:
+        if k >= at_least:
+            rise = mpq(cost, k) - value
+            if best is None or rise < best:
+                best = rise
+    return best
+
+
+def _score(k, cost, utility):
+    return k if utility == "cost" else mpq(k, cost)
+
+
+def _needed(score_w, cost, utility, wins_tie):
+    """The fewest payers a rival of cost ``cost`` needs to beat a round's winner scoring ``score_w``."""
+    if utility == "cost":
+        k = score_w if wins_tie else score_w + 1
+    else:
+        edge = score_w * cost   # k / cost against score_w
+        k = int(edge) + 1 if (edge.denominator != 1 or not wins_tie) else int(edge)
+    return max(k, 1)
+
+
+def _run(costs, supporters, tie, share, n_voters, utility, record=None, next_change=False):
+    """One run of EES at ``share`` per voter; returns (projects bought in order, payers per project,
+    the smallest rise of the share that would change the run or None if none can).
+
+    ``record``, a dict, is filled with each project's figures (see ``exact_equal_shares``).
+    """
+    wallets = _Wallets(share, n_voters)
+    free = sorted((p for p in supporters if costs[p] == 0), key=tie)
+    live = [p for p in supporters if costs[p] > 0]
+    bought, payers = list(free), {p: len(supporters[p]) for p in free}
+    for step, p in enumerate(free, start=1):
+        if record is not None:
+            record[p] = {"step": step, "money": amount(share * len(supporters[p])), "funded": True,
+                         "reason": "free", "payers": len(supporters[p]), "each_paid": "0"}
+    rise = None
+    step = len(free)
+    while True:
+        step += 1
+        options = {}
+        for p in live:
+            groups = wallets.groups(supporters[p])
+            k, floor = _payers(costs[p], groups)
+            options[p] = (k, floor, groups)
+        feasible = [p for p in live if options[p][0]]
+        if record is not None:
+            for p in live:
+                if not options[p][0] and p not in record:
+                    record[p] = {"step": step, "money": amount(wallets.total(supporters[p])), "funded": False,
+                                 "reason": "could_not_afford"}
+        if not feasible:
+            if next_change:
+                for p in live:
+                    r = _rise_to(costs[p], options[p][2], 1)
+                    if r is not None and (rise is None or r < rise):
+                        rise = r
+            return bought, payers, rise
+        top = max(_score(options[p][0], costs[p], utility) for p in feasible)
+        winner = min((p for p in feasible if _score(options[p][0], costs[p], utility) == top), key=tie)
+        k, floor, groups = options[winner]
+        if next_change:
+            key_w = tie(winner)
+            candidates = [_rise_to(costs[winner], groups, k + 1)]
+            for p in live:
+                if p != winner:
+                    need = _needed(top, costs[p], utility, tie(p) < key_w)
+                    candidates.append(_rise_to(costs[p], options[p][2], need))
+            for r in candidates:
+                if r is not None and (rise is None or r < rise):
+                    rise = r
+        price = mpq(costs[winner], k)
+        if record is not None:
+            record[winner] = {"step": step, "money": amount(wallets.total(supporters[winner])), "funded": True,
+                              "reason": "bought", "payers": k, "each_paid": amount(price)}
+        wallets.pay(supporters[winner], floor, price)
+        bought.append(winner)
+        payers[winner] = k
+        live.remove(winner)
+
+
+def exact_equal_shares(costs, ballots, budget, *, utility="cost", ties="approvals", completion="add-opt",
+                       trace=None):
+    """Exact Equal Shares completed by ADD-OPT (see the module notes); returns the projects funded, sorted.
+
+    ``trace``, a dict, is filled with the share each voter started with and the one the outcome
+    was found at, how the completion ended, the order of purchase and, per project: the round
+    (``step``) it was bought at or, if never, the first round at which none of its supporters
+    could pay an equal part; what its supporters held between them then (``money``); its cost,
+    votes, whether funded, the reason (``bought``, ``free``, ``could_not_afford``, ``no_votes``)
+    and, if bought, how many paid and what each paid.
+    """
+    if utility not in UTILITIES:
+        raise AllocationError(f"Unknown utility {utility!r}: use one of {', '.join(UTILITIES)}")
+    if completion not in COMPLETIONS:
+        raise AllocationError(f"Unknown completion {completion!r}: use one of {', '.join(COMPLETIONS)}")
+    costs = {p: exact(c) for p, c in costs.items()}
+    budget = exact(budget)
+    for p, c in costs.items():
+        if c < 0:
+            raise AllocationError(f"project {p} has a negative cost")
+    approvals = approval_counts(costs, ballots)
+    tie = order_key(approvals, ties)
+    n = len(ballots)
+    kept, share, start, stopped, runs = [], None, None, "no_voters", 0
+    if n:
+        members = {p: [] for p in costs}
+        for i, ballot in enumerate(ballots):
+            for p in set(ballot):
+                members[p].append(i)
+        supporters = {p: np.array(v, dtype=np.int64) for p, v in members.items() if v}
+        start = share = mpq(budget) / n
+        best, best_spent, best_share = None, None, None
+        while True:
+            runs += 1
+            bought, _, rise = _run(costs, supporters, tie, share, n, utility, next_change=completion != "none")
+            spent = sum((costs[p] for p in bought), 0)
+            if completion == "none":
+                kept, stopped = bought, "single_run"
+                break
+            if spent <= budget and (best_spent is None or spent > best_spent):
+                best, best_spent, best_share = bought, spent, share
+            if spent > budget and completion == "add-opt":
+                stopped = "over_budget"
+                break
+            if rise is None:
+                stopped = "nothing_can_change"
+                break
+            share += rise
+        if completion != "none":
+            kept, share = best, best_share
+    if trace is not None:
+        figures = {}
+        if n:
+            _run(costs, supporters, tie, share, n, utility, record=figures)
+        for p in costs:
+            entry = figures.setdefault(p, {"step": None, "money": None, "funded": False, "reason": "no_votes"})
+            entry.update(votes=approvals[p], cost=amount(costs[p]))
+        trace.update(
+            share={"start": amount(start) if start is not None else None,
+                   "used": amount(share) if share is not None else None},
+            completion={"kind": completion, "utility": utility, "stopped": stopped, "runs": runs},
+            order=list(kept), projects=figures)
+    return sorted(kept, key=str)
