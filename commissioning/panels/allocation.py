@@ -1,4 +1,4 @@
-"""Allocation rules for approval ballots, exact and independent of the web application.
+"""Allocation rules for approval, cumulative and ordinal ballots, exact and independent of the web application.
 
 ``allocate(rule, costs, ballots, budget, ...)`` is the one entry point; the rules themselves live
 in ``commissioning/panels/rules/``. Money is exact: ints (pounds, or pence), or Decimal and
@@ -29,6 +29,31 @@ Options for every rule:
   is pabutools' ``popularity_comparison`` over [the rule, greedy], keeping the rule's outcome when
   both are returned.
 
+Ballot kinds (``kind``):
+
+- ``approval`` (the default): each ballot an iterable of project ids; a choose-1 ballot is an
+  approval ballot of one. Everything above applies.
+- ``cumulative``: each ballot a dict {project id: points}, whole numbers above 0. A voter's
+  utility for a project is its points (pabutools ``Additive_Cardinal_Sat``).
+- ``ordinal``: each ballot a list of project ids, most preferred first, none twice. A voter's
+  utility for a project is its Borda score on their ballot, as pabutools' ``Additive_Borda_Sat``:
+  the ballot's length less the project's place (the first is place 0) less 1, so the last
+  ranked scores 0 (and a ballot of one project gives it nothing).
+
+For these two: ``greedy`` takes projects by total score (points, or Borda score), most first
+(pabutools' greedy_utilitarian_welfare with a satisfaction of score x cost, so that score per
+unit of cost is the score); ``equal-shares`` uses those utilities (pabutools'
+method_of_equal_shares with the sat class above), each supporter paying in proportion to their
+utility, with every completion (add1 steps one unit at a time; add1u and utilitarian_greedy add
+projects by score per unit of cost, greedy_utilitarian_welfare with the same sat class);
+``phragmen`` is for approval ballots only. ``utility`` is fixed by the kind: the default "cost"
+is read as the kind's own ("points" and "borda" may be named), "approvals" is refused. A
+project's supporters are the voters who gave it points or ranked it: they are its ``votes``, and
+what ``min_share`` and the "approvals" tie order count. The comparison step measures each
+voter's satisfaction by their utilities. The trace has the same shape, with each project's
+``score`` (its total points or Borda score, as text); for equal shares, also each purchase's
+``price_per_point`` (rho), and reason ``no_score`` for a project ranked by some but only last.
+
 Asked for a trace (``allocate(..., trace=True)``; greedy and equal shares), each rule also returns
 its own figures for every project, from which an explanation is written (never from a canned
 phrase): the step at which its turn came, the money that could pay for it then, its cost,
@@ -43,10 +68,11 @@ Reason codes: ``fitted`` and ``did_not_fit`` (greedy: the money left when its tu
 ``completion`` (funded by the utilitarian greedy completion with what was left).
 """
 from commissioning.panels.rules.common import (  # noqa: F401 (the engine's names, kept where callers find them)
-    TIES, AllocationError, amount as _amount, approval_counts, exact, order_key)
-from commissioning.panels.rules.greedy import greedy, utilitarian_greedy
+    KINDS, TIES, AllocationError, amount as _amount, approval_counts, borda, exact, order_key, read_ballots,
+    score_totals, supporter_counts)
+from commissioning.panels.rules.greedy import greedy, score_greedy, utilitarian_greedy
 from commissioning.panels.rules.mes import (  # noqa: F401
-    _CLOSE, COMPLETIONS, EXACT, UTILITIES, _Wallets, equal_shares)
+    _CLOSE, COMPLETIONS, EXACT, UTILITIES, _Wallets, equal_shares, scored_equal_shares)
 from commissioning.panels.rules.phragmen import sequential_phragmen
 
 
@@ -76,9 +102,18 @@ def _satisfaction(costs, ballots, outcome, utility):
     return [sum(1 for p in b if p in chosen) for b in ballots]
 
 
-def allocate(rule, costs, ballots, budget, trace=False, *, completion=None, utility="cost", ties="approvals",
-             min_share=None, compare=None, unvoted=False):
+# The utility of each ballot kind, by the name allocate() accepts and the trace gives.
+KIND_UTILITIES = {"cumulative": "points", "ordinal": "borda"}
+RULES_FOR_KIND = {"approval": tuple(RULES), "cumulative": ("greedy", "equal-shares"),
+                  "ordinal": ("greedy", "equal-shares")}
+
+
+def allocate(rule, costs, ballots, budget, trace=False, *, kind="approval", completion=None, utility="cost",
+             ties="approvals", min_share=None, compare=None, unvoted=False):
     """The outcome; with ``trace``, also the rule's own figures for every project (see the module notes)."""
+    if kind != "approval":
+        return _allocate_scored(rule, costs, ballots, budget, trace, kind=kind, completion=completion,
+                                utility=utility, ties=ties, min_share=min_share, compare=compare, unvoted=unvoted)
     if rule not in RULES:
         raise AllocationError(f"Unknown rule {rule!r}: use {', '.join(RULES)}")
     if ties not in TIES:
@@ -121,6 +156,83 @@ def allocate(rule, costs, ballots, budget, trace=False, *, completion=None, util
         result["comparison"] = compared
     if trace:
         result["trace"] = {"rule": rule, "budget": _amount(budget), "voters": len(ballots), **(figures or {})}
+        if compared is not None:
+            result["trace"]["comparison"] = compared
+    return result
+
+
+def _scored_eligible(kind, costs, scored, min_share):
+    """As ``eligible`` for scored ballots: a ranking loses the projects left out and is scored again."""
+    if not min_share:
+        return costs, scored
+    share = exact(min_share)
+    if share < 0 or share > 100:
+        raise AllocationError(f"min_share {min_share} is not a percentage between 0 and 100")
+    counts = supporter_counts(costs, scored)
+    kept = {p: c for p, c in costs.items() if counts[p] * 100 >= share * len(scored)}
+    if kind == "ordinal":   # the dicts hold the ranking's order
+        return kept, [borda([p for p in b if p in kept]) for b in scored]
+    return kept, [{p: u for p, u in b.items() if p in kept} for b in scored]
+
+
+def _allocate_scored(rule, costs, ballots, budget, trace, *, kind, completion, utility, ties, min_share, compare,
+                     unvoted):
+    """allocate() for cumulative and ordinal ballots (see the module notes)."""
+    if kind not in KINDS:
+        raise AllocationError(f"Unknown ballot kind {kind!r}: use one of {', '.join(KINDS)}")
+    if rule not in RULES:
+        raise AllocationError(f"Unknown rule {rule!r}: use {', '.join(RULES)}")
+    if rule not in RULES_FOR_KIND[kind]:
+        raise AllocationError(f"The rule {rule} counts approval ballots only: for {kind} ballots use greedy or "
+                              "equal-shares")
+    own = KIND_UTILITIES[kind]
+    if utility not in ("cost", own):
+        raise AllocationError(f"With {kind} ballots each voter's utility is their "
+                              f"{'points' if kind == 'cumulative' else 'Borda score'}, so utility {utility!r} "
+                              "cannot be chosen")
+    if ties not in TIES:
+        raise AllocationError(f"Unknown tie-break {ties!r}: use one of {', '.join(TIES)}")
+    if compare not in (None, "greedy"):
+        raise AllocationError(f"Unknown comparison {compare!r}: use greedy")
+    if completion is not None and rule != "equal-shares":
+        raise AllocationError("A completion is chosen only for equal-shares")
+    all_costs = costs
+    costs = {p: exact(c) for p, c in costs.items()}
+    budget = exact(budget)
+    if budget < 0 or any(c < 0 for c in costs.values()):
+        raise AllocationError("Costs and the budget cannot be negative")
+    scored = read_ballots(kind, costs, ballots)
+    costs, scored = _scored_eligible(kind, costs, scored, min_share)
+    supporters, scores = supporter_counts(costs, scored), score_totals(costs, scored)
+    figures = {} if trace else None
+    if rule == "greedy":
+        selected = score_greedy(costs, scores, supporters, budget, trace=figures, ties=ties, unvoted=unvoted)
+        if trace:
+            figures = {"projects": figures,
+                       "order": [p for p, f in sorted(figures.items(), key=lambda i: i[1]["step"] or 0)
+                                 if f["funded"]]}
+    else:
+        selected = scored_equal_shares(costs, scored, supporters, budget, trace=figures,
+                                       completion=completion or "add1", ties=ties, unvoted=unvoted, utility=own)
+    compared = None
+    if compare == "greedy":
+        other = score_greedy(costs, scores, supporters, budget, ties=ties, unvoted=unvoted)
+        chosen, theirs = set(selected), set(other)
+        ours_sat = [sum(u for p, u in b.items() if p in chosen) for b in scored]
+        theirs_sat = [sum(u for p, u in b.items() if p in theirs) for b in scored]
+        prefer_rule = sum(1 for a, b in zip(ours_sat, theirs_sat) if a > b)
+        prefer_greedy = sum(1 for a, b in zip(ours_sat, theirs_sat) if b > a)
+        compared = {"against": "greedy", "prefer_rule": prefer_rule, "prefer_greedy": prefer_greedy,
+                    "taken": "greedy" if prefer_greedy > prefer_rule else rule}
+        if prefer_greedy > prefer_rule:
+            selected = other
+    result = {"rule": rule, "selected": sorted(selected, key=str),
+              "cost": sum(all_costs[p] for p in selected)}
+    if compared is not None:
+        result["comparison"] = compared
+    if trace:
+        result["trace"] = {"rule": rule, "kind": kind, "budget": _amount(budget), "voters": len(scored),
+                           **(figures or {})}
         if compared is not None:
             result["trace"]["comparison"] = compared
     return result

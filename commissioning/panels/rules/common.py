@@ -64,3 +64,70 @@ def plain(value):
     if d == 1:  # a terminating decimal
         return str(Decimal(int(q.numerator)) / Decimal(int(q.denominator)))
     return str(q)
+
+
+# Ballot kinds. "approval": an iterable of project ids (a choose-1 ballot is an approval ballot of
+# one). "cumulative": {project id: points}, each a whole number above 0. "ordinal": a list of
+# project ids, most preferred first, none twice.
+KINDS = ("approval", "cumulative", "ordinal")
+
+
+def borda(ranking):
+    """Each ranked project's Borda score, as pabutools' ``Additive_Borda_Sat`` defines it: the
+    ballot's length less the project's position (0 for the first) less 1. So the last project
+    on a ballot scores 0, and a ballot ranking one project gives it nothing."""
+    n = len(ranking)
+    return {p: n - i - 1 for i, p in enumerate(ranking)}
+
+
+def read_ballots(kind, projects, ballots):
+    """Cumulative or ordinal ballots as [{project: points or Borda score}], checked, in plain words.
+
+    The dicts keep every project the voter gave points to or ranked, even at a score of 0 (a
+    ranking's last), since that voter still counts as one of its supporters.
+    """
+    if kind not in KINDS:
+        raise AllocationError(f"Unknown ballot kind {kind!r}: use one of {', '.join(KINDS)}")
+    read = []
+    for number, ballot in enumerate(ballots, start=1):
+        if kind == "cumulative":
+            if not hasattr(ballot, "items"):
+                raise AllocationError(f"ballot {number} is not a list of points per project")
+            for p, points in ballot.items():
+                if p not in projects:
+                    raise AllocationError(f"ballot {number} gives points to {p}, which is not on the ballot")
+                if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+                    raise AllocationError(f"ballot {number} gives {p} {points!r} points: points must be whole "
+                                          "numbers above 0")
+            read.append(dict(ballot))
+        else:
+            if isinstance(ballot, (set, frozenset, dict, str)):
+                raise AllocationError(f"ballot {number} is not a ranking: give its projects in order, first choice "
+                                      "first")
+            ranking = list(ballot)
+            for p in ranking:
+                if p not in projects:
+                    raise AllocationError(f"ballot {number} ranks {p}, which is not on the ballot")
+            if len(set(ranking)) != len(ranking):
+                twice = next(p for i, p in enumerate(ranking) if p in ranking[:i])
+                raise AllocationError(f"ballot {number} ranks {twice} more than once")
+            read.append(borda(ranking))
+    return read
+
+
+def supporter_counts(projects, scored):
+    """How many voters gave each project points or ranked it (its "votes")."""
+    counts = {p: 0 for p in projects}
+    for ballot in scored:
+        for p in ballot:
+            counts[p] += 1
+    return counts
+
+
+def score_totals(projects, scored):
+    """Each project's total points (cumulative) or total Borda score (ordinal)."""
+    totals = {p: 0 for p in projects}
+    for ballot in scored:
+        for p, u in ballot.items():
+            totals[p] += u
+    return totals

@@ -695,3 +695,197 @@ def equal_shares(costs, ballots, budget, increment=1, trace=None, utility="cost"
             order=[p for p in kept if costs[p] > 0])
         trace["projects"] = figures
     return sorted(list(kept) + added, key=str)
+
+
+# Equal shares for cumulative and ordinal ballots. A voter's utility for a project is the points
+# they gave it (pabutools Additive_Cardinal_Sat) or its Borda score on their ranking (pabutools
+# Additive_Borda_Sat: the last ranked scores 0, so its voter does not pay towards it). Supporters
+# pay in proportion to their utility: each pays rho x utility, or all they have if less, and the
+# project bought next is the one with the least rho, the price per point. Voters with the same
+# ballot are kept as one, with a multiplicity, since they always hold the same money.
+
+def _scored_groups(costs, scored):
+    """(multiplicities, {project: [(voter group, utility)]} for utilities above 0) over distinct ballots."""
+    seen = {}
+    for ballot in scored:
+        key = tuple(sorted(((str(p), u) for p, u in ballot.items() if u > 0)))
+        entry = seen.get(key)
+        if entry is None:
+            seen[key] = [ballot, 1]
+        else:
+            entry[1] += 1
+    multiplicity, groups = [], {p: [] for p in costs}
+    for g, (ballot, count) in enumerate(seen.values()):
+        multiplicity.append(count)
+        for p, u in ballot.items():
+            if u > 0:
+                groups[p].append((g, u))
+    return multiplicity, {p: g for p, g in groups.items() if g}
+
+
+def _scored_rho(cost, members, wallet, multiplicity):
+    """The least rho at which the supporters, each paying min(money, rho x utility), pay ``cost``; None if
+    they cannot. Worked as pabutools does: the poorest per unit of utility pay all they have first."""
+    if sum((wallet[g] * multiplicity[g] for g, _ in members), mpq(0)) < cost:
+        return None
+    paid, points = mpq(0), sum(u * multiplicity[g] for g, u in members)
+    for g, u in sorted(members, key=lambda m: wallet[m[0]] / m[1]):
+        rho = (cost - paid) / points
+        if rho * u <= wallet[g]:
+            return rho
+        paid += wallet[g] * multiplicity[g]
+        points -= u * multiplicity[g]
+    return None
+
+
+def _scored_once(costs, groups, multiplicity, tie, share, candidates):
+    """One run with every voter starting with ``share``; the projects bought, in order.
+
+    A project's rho never falls as others are bought, so the last one computed is a lower bound:
+    projects are visited in order of it, and a round stops looking once the bound passes the best.
+    """
+    wallet = [share] * len(multiplicity)
+    lower = {p: mpq(costs[p]) / sum(u * multiplicity[g] for g, u in groups[p]) for p in candidates}
+    live, chosen = set(candidates), []
+    while live:
+        best, tied = None, []
+        for p in sorted(live, key=lambda p: (lower[p], str(p))):
+            if best is not None and lower[p] > best:
+                break
+            rho = _scored_rho(costs[p], groups[p], wallet, multiplicity)
+            if rho is None:
+                live.discard(p)   # unaffordable now, so for ever: money only falls
+                continue
+            lower[p] = rho
+            if best is None or rho < best:
+                best, tied = rho, [p]
+            elif rho == best:
+                tied.append(p)
+        if not tied:
+            break
+        winner = min(tied, key=tie)
+        chosen.append(winner)
+        live.discard(winner)
+        for g, u in groups[winner]:
+            pay = best * u
+            wallet[g] = wallet[g] - pay if wallet[g] > pay else mpq(0)
+    return chosen
+
+
+def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=None, completion="add1",
+                        ties="approvals", unvoted=False, utility="points"):
+    """Equal shares for cumulative and ordinal ballots (see the notes above), completed by ``completion``.
+
+    ``scored``: per voter {project: points or Borda score}; ``supporters``: per project how many
+    voters gave it points or ranked it (the "approvals" tie order counts them). Completions as
+    for approval ballots: "add1" raises every share a unit at a time as pabutools'
+    ``voter_budget_increment=1``; "add1u" and "utilitarian_greedy" then add projects by score
+    per unit of cost with what is left. A project that costs nothing and has a score above 0
+    is selected first, as in pabutools. Exact throughout; add1 steps one unit at a time.
+    ``utility``: "points" or "borda", only to say so in the trace.
+    """
+    from commissioning.panels.rules.greedy import score_utilitarian_greedy
+    if completion not in COMPLETIONS:
+        raise AllocationError(f"Unknown completion {completion!r}: use one of {', '.join(COMPLETIONS)}")
+    if completion in ("none", "utilitarian_greedy"):
+        increment = None
+    tie = order_key(supporters, ties)
+    scores = {p: 0 for p in costs}
+    for ballot in scored:
+        for p, u in ballot.items():
+            scores[p] += u
+    n = len(scored)
+    kept, share, start, stopped, beyond, prices = [], None, None, None, None, {}
+    if n:
+        multiplicity, groups = _scored_groups(costs, scored)
+        free = sorted((p for p in groups if costs[p] == 0), key=tie)
+        candidates = [p for p in groups if costs[p] > 0]
+        start = share = mpq(budget) / n
+        previous, previous_share = free, None
+        while True:
+            outcome = free + _scored_once(costs, groups, multiplicity, tie, share, candidates)
+            spent = sum(costs[p] for p in outcome)
+            if spent > budget:
+                kept, share, stopped, beyond = previous, (previous_share if previous_share is not None else start), \
+                    "over_budget", outcome
+                break
+            chosen = set(outcome)
+            if increment is None or not any(spent + costs[p] <= budget for p in candidates if p not in chosen):
+                kept, stopped = outcome, "single_run" if increment is None else "nothing_else_fits"
+                break
+            previous, previous_share = outcome, share
+            share += increment
+    added = []
+    if completion in ("add1u", "utilitarian_greedy"):
+        added = score_utilitarian_greedy(costs, scores, supporters, budget, kept, ties, unvoted)[len(kept):]
+    if trace is not None:
+        _trace_scored(trace, costs, scored, scores, supporters, kept, added, share, start, stopped, beyond,
+                      increment, completion, utility)
+    return sorted(list(kept) + added, key=str)
+
+
+def _trace_scored(trace, costs, scored, scores, supporters, kept, added, share, start, stopped, beyond,
+                  increment, completion, utility):
+    """The figures of the run that gave the outcome, in the shape of the approval trace, with scores."""
+    def base(p):
+        return {"votes": supporters[p], "score": str(scores[p]), "cost": amount(costs[p])}
+
+    if not scored:
+        trace.update(share=None, completion=None, order=[],
+                     projects={p: {"step": None, "money": None, "funded": False, "reason": "no_votes",
+                                   "paid_before": {}, **base(p)} for p in costs})
+        return
+    multiplicity, groups = _scored_groups(costs, scored)
+    order = [p for p in kept if costs[p] > 0]
+    wallet = [share] * len(multiplicity)
+    live = {p for p in groups if costs[p] > 0}
+
+    def money_of(p):
+        return sum((wallet[g] * multiplicity[g] for g, _ in groups[p]), mpq(0))
+
+    money = {p: money_of(p) for p in live}
+    paid = {p: {} for p in live}
+    figures = {}
+
+    def drop_unaffordable(step):
+        for p in sorted(live, key=str):
+            if money[p] < costs[p]:
+                figures[p] = {"step": step, "money": amount(money[p]), "funded": False, "reason": "could_not_afford"}
+                live.discard(p)
+
+    for step, winner in enumerate(order, start=1):
+        drop_unaffordable(step)
+        rho = _scored_rho(costs[winner], groups[winner], wallet, multiplicity)
+        most = mpq(0)
+        for g, u in groups[winner]:
+            pay = min(wallet[g], rho * u)
+            most = max(most, pay)
+            wallet[g] -= pay
+        figures[winner] = {"step": step, "money": amount(money[winner]), "funded": True, "reason": "bought",
+                           "each_paid_at_most": amount(most), "price_per_point": amount(rho)}
+        live.discard(winner)
+        for p in live:
+            left = money_of(p)
+            if left != money[p]:
+                paid[p][winner] = amount(money[p] - left)
+                money[p] = left
+    drop_unaffordable(len(order) + 1)
+    for p in costs:
+        entry = figures.get(p)
+        if entry is None:
+            reason = "no_votes" if supporters[p] == 0 else "no_score" if scores[p] == 0 else "no_cost"
+            entry = figures[p] = {"step": None, "money": None, "funded": False, "reason": reason}
+        entry.update(paid_before=paid.get(p, {}), **base(p))
+    for p in kept:
+        if costs[p] == 0:
+            figures[p].update(funded=True, reason="free")
+    for p in added:
+        figures[p].update(funded=True, reason="completion")
+    trace.update(
+        share={"start": amount(start), "used": amount(share), "increment": increment,
+               "raises": int((share - start) / increment) if increment else 0},
+        completion={"kind": completion, "utility": utility, "stopped": stopped, "added": list(added),
+                    "next_would_add": sorted(set(beyond) - set(kept), key=str) if beyond is not None else [],
+                    "next_would_drop": sorted(set(kept) - set(beyond), key=str) if beyond is not None else [],
+                    "next_would_cost": amount(sum(costs[p] for p in beyond)) if beyond is not None else None},
+        order=order, projects=figures)
