@@ -9,11 +9,11 @@ and, beside it, the same figures as a table (the chart is the picture; the table
 from commissioning.core.money import format_pounds
 from commissioning.panels.util import _pence, round_trace
 
-WIDTH = 640
+WIDTH = 400   # narrow, so that on a phone the text shrinks little (the page scales the SVG to fit)
 TITLE_H, BAR_H, BAR_GAP, ROW_GAP = 22, 18, 4, 18
 ROW_H = TITLE_H + 2 * BAR_H + BAR_GAP + ROW_GAP
-LABEL_W = 200   # room right of the longest bar for "Had £12,345.67"
-TITLE_CHARS = 60
+LABEL_W = 130   # room right of the longest bar for "Had £12,345"
+TITLE_CHARS = 32  # then ": not funded"; the table has the whole name
 
 NOT_WEIGHED = {
     "no_votes": "Nobody chose it",
