@@ -14,7 +14,8 @@ COMPLETIONS = ["add1", "add1u", "utilitarian_greedy", "none"]
               help="equal-shares only: add1 (default), add1u (add1 then utilitarian greedy), "
                    "utilitarian_greedy (one run, then greedy) or none")
 @click.option("--utility", type=click.Choice(["cost", "approvals"]), default="cost", show_default=True,
-              help="equal-shares: a supporter's utility is the project's cost, or 1 per approved project")
+              help="equal-shares on approval ballots: a supporter's utility is the project's cost, or 1 per "
+                   "approved project (cumulative and ordinal ballots use points and Borda scores)")
 @click.option("--min-share", "min_share", metavar="PERCENT",
               help="Projects approved by fewer than this percent of voters are not eligible "
                    "(default: the file's min_approval_percent, if any)")
@@ -25,7 +26,8 @@ COMPLETIONS = ["add1", "add1u", "utilitarian_greedy", "none"]
 @click.option("--unvoted/--no-unvoted", default=False, show_default=True,
               help="Let greedy steps fund projects nobody chose when money is left (as pabutools does)")
 def pb_allocate(path, rule, completion, utility, min_share, ties, compare, unvoted):
-    """Print the outcome of an approval .pb file as JSON, without loading the web application."""
+    """Print the outcome of a .pb file as JSON (approval, choose-1, cumulative or ordinal ballots, as the
+    file's vote_type says), without loading the web application."""
     from commissioning.panels.allocation import AllocationError, allocate
     from commissioning.panels.pabulib import parse_amount, parse_pb
     from commissioning.panels.rules.common import plain
@@ -37,7 +39,8 @@ def pb_allocate(path, rule, completion, utility, min_share, ties, compare, unvot
         share = parse_amount(share_text)
         if share is None:
             raise AllocationError(f"the minimum share {share_text!r} is not a number")
-        result = allocate(rule, data["costs"], data["ballots"], data["budget"], completion=completion,
+        result = allocate(rule, data["costs"], data["ballots"], data["budget"], kind=data["kind"],
+                          completion=completion,
                           utility=utility, ties=ties, min_share=share, compare=compare, unvoted=unvoted)
     except (AllocationError, UnicodeDecodeError, ValueError) as exc:
         raise click.ClickException(f"{path}: {exc}") from None
