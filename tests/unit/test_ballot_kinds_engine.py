@@ -242,3 +242,45 @@ def test_ballots_and_options_that_do_not_fit_the_kind_are_refused_in_words():
     # The kind's own utility may be named; the default "cost" means the same.
     assert allocate("equal-shares", costs, [{"a": 1}], 10, kind="cumulative", utility="points")["selected"] == ["a"]
     assert allocate("equal-shares", costs, [["b", "a"]], 10, kind="ordinal", utility="borda")["selected"] == ["b"]
+
+
+@pytest.mark.parametrize("kind", ["cumulative", "ordinal"])
+def test_add1_jumps_give_the_outcome_and_share_of_stepping_one_unit_at_a_time(kind):
+    from commissioning.panels.rules.common import read_ballots, supporter_counts
+    from commissioning.panels.rules.mes import scored_equal_shares
+    rng = random.Random(f"jumps{kind}")
+    raised = 0
+    for i in range(150):
+        costs, ballots, budget = random_instance(rng, kind, max_projects=8, max_voters=30, pence=i % 3 == 0)
+        scored = read_ballots(kind, costs, ballots)
+        counts = supporter_counts(costs, scored)
+        jumped, stepped = {}, {}
+        got = scored_equal_shares(costs, scored, counts, budget, trace=jumped)
+        assert got == scored_equal_shares(costs, scored, counts, budget, trace=stepped, stepwise=True), \
+            (costs, ballots, budget)
+        assert jumped == stepped
+        raised += bool(jumped.get("share") and jumped["share"]["raises"] > 3)
+    assert raised > 20   # enough instances where add1 raised the shares several times
+
+
+def test_add1_on_scored_ballots_does_not_grow_with_the_unit(monkeypatch):
+    """The same cumulative instance in pence and in hundredths of pence: a hundred times the add1
+    steps for the reference, but the runs of the method stay bounded by where the run changes."""
+    from commissioning.panels.rules import mes
+    rng = random.Random(8)
+    ids = [f"p{i}" for i in range(10)]
+    costs = {p: rng.randint(20, 200) for p in ids}
+    ballots = [{p: rng.randint(1, 5) for p in rng.sample(ids, rng.randint(1, 4))} for _ in range(50)]
+    runs = []
+    real = mes._scored_once
+    monkeypatch.setattr(mes, "_scored_once", lambda *a, **k: runs.append(1) or real(*a, **k))
+
+    def count(scale):
+        runs.clear()
+        outcome = allocate("equal-shares", {p: c * scale for p, c in costs.items()}, ballots, 500 * scale,
+                           kind="cumulative")["selected"]
+        return outcome, len(runs)
+
+    (pence, in_pence), (hundredths, in_hundredths) = count(100), count(10_000)
+    assert pence == hundredths == reference("cumulative", costs, ballots, 500, "equal-shares")
+    assert in_hundredths < 2 * in_pence + 10, (in_pence, in_hundredths)

@@ -772,8 +772,83 @@ def _scored_once(costs, groups, multiplicity, tie, share, candidates):
     return chosen
 
 
+def _scored_stable_rise(costs, groups, multiplicity, tie, share, order, candidates):
+    """How far every share can rise above ``share`` with the run making the same decisions; None if without end.
+
+    Exact (no floating point). Replays the purchases ``order`` with each wallet an affine function
+    of the share, value and slope, as long as each purchase splits its supporters the same way
+    (who pays all they have, who pays rho x utility), which makes each rho affine too. The run
+    keeps its decisions while, round by round, each winner's split holds, every other project
+    still affordable has a rho no lower than the winner's, and every project that was not stays
+    so. Another project's rho is convex in the share (sum(min(wallet, rho x utility)) is concave
+    in both), so its tangent, taken with its split now, bounds it from below: that tangent staying
+    above the winner's rho is enough (equal only for projects the tie order puts after the winner).
+    Returns the least rise at which any of these could first fail; 0 when one is on its edge.
+    """
+    value = [share] * len(multiplicity)
+    slope = [mpq(1)] * len(multiplicity)
+    nearest = None
+    zero = mpq(0)
+
+    def bound(level, rate):
+        """Record where level + rate x t first reaches 0 (level >= 0 now and falling)."""
+        nonlocal nearest
+        if rate < 0:
+            t = level / -rate
+            if nearest is None or t < nearest:
+                nearest = t
+
+    def priced(p):
+        """(rho, its slope, [(group, utility, poor)]) with the split now, or None if unaffordable."""
+        members = groups[p]
+        cost = costs[p]
+        paid, points, poor = zero, sum(u * multiplicity[g] for g, u in members), set()
+        for g, u in sorted(members, key=lambda m: value[m[0]] / m[1]):
+            rho = (cost - paid) / points
+            if rho * u <= value[g]:
+                dpaid = sum((slope[h] * multiplicity[h] for h in poor), zero)
+                return rho, -dpaid / points, poor
+            paid += value[g] * multiplicity[g]
+            points -= u * multiplicity[g]
+            poor.add(g)
+        return None
+
+    live = [p for p in candidates]
+    for winner in list(order) + [None]:
+        best = priced(winner) if winner is not None else None
+        for p in live:
+            if p == winner:
+                continue
+            money = sum((value[g] * multiplicity[g] for g, _ in groups[p]), zero)
+            if money < costs[p]:
+                bound(costs[p] - money, -sum((slope[g] * multiplicity[g] for g, _ in groups[p]), zero))
+                continue
+            if best is None:
+                return zero    # affordable with nothing left to buy: the replay has lost its way
+            other = priced(p)
+            gap, rate = other[0] - best[0], other[1] - best[1]
+            if gap < 0 or (gap == 0 and tie(p) < tie(winner)):
+                return zero
+            bound(gap, rate)
+        if winner is None:
+            break
+        rho, drho, poor = best
+        for g, u in groups[winner]:
+            level, rate = value[g] - rho * u, slope[g] - drho * u
+            if g in poor:   # pays all: must stay unable to pay rho x utility
+                bound(-level, -rate)
+                value[g], slope[g] = zero, zero
+            else:
+                bound(level, rate)
+                value[g], slope[g] = level, rate
+        live = [p for p in live if p != winner]
+        if nearest is not None and nearest == 0:
+            return zero
+    return nearest
+
+
 def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=None, completion="add1",
-                        ties="approvals", unvoted=False, utility="points"):
+                        ties="approvals", unvoted=False, utility="points", stepwise=False):
     """Equal shares for cumulative and ordinal ballots (see the notes above), completed by ``completion``.
 
     ``scored``: per voter {project: points or Borda score}; ``supporters``: per project how many
@@ -781,8 +856,9 @@ def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=No
     for approval ballots: "add1" raises every share a unit at a time as pabutools'
     ``voter_budget_increment=1``; "add1u" and "utilitarian_greedy" then add projects by score
     per unit of cost with what is left. A project that costs nothing and has a score above 0
-    is selected first, as in pabutools. Exact throughout; add1 steps one unit at a time.
-    ``utility``: "points" or "borda", only to say so in the trace.
+    is selected first, as in pabutools. Exact throughout. Add1 skips the shares at which the run
+    provably gives the same outcome (see ``_scored_stable_rise``); ``stepwise`` steps one unit at
+    a time as the reference does (for tests). ``utility``: "points" or "borda", for the trace.
     """
     from commissioning.panels.rules.greedy import score_utilitarian_greedy
     if completion not in COMPLETIONS:
@@ -802,8 +878,11 @@ def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=No
         candidates = [p for p in groups if costs[p] > 0]
         start = share = mpq(budget) / n
         previous, previous_share = free, None
+        runs, wait, misses = 0, 0, 0   # after a replay that finds little room, wait 2, 4, ... runs
         while True:
-            outcome = free + _scored_once(costs, groups, multiplicity, tie, share, candidates)
+            runs += 1
+            bought = _scored_once(costs, groups, multiplicity, tie, share, candidates)
+            outcome = free + bought
             spent = sum(costs[p] for p in outcome)
             if spent > budget:
                 kept, share, stopped, beyond = previous, (previous_share if previous_share is not None else start), \
@@ -813,8 +892,16 @@ def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=No
             if increment is None or not any(spent + costs[p] <= budget for p in candidates if p not in chosen):
                 kept, stopped = outcome, "single_run" if increment is None else "nothing_else_fits"
                 break
-            previous, previous_share = outcome, share
-            share += increment
+            steps = 1
+            if not stepwise and runs >= wait:
+                rise = _scored_stable_rise(costs, groups, multiplicity, tie, share, bought, candidates)
+                if rise is not None and rise > 0:
+                    steps = max(1, math.ceil(rise / increment))
+                # A replay costs a few runs: one that skips fewer than 8 steps counts as a miss.
+                misses = 0 if steps >= 8 else min(misses + 1, 8)
+                wait = runs + (2 ** misses if misses else 0)
+            previous, previous_share = outcome, share + (steps - 1) * increment
+            share += steps * increment
     added = []
     if completion in ("add1u", "utilitarian_greedy"):
         added = score_utilitarian_greedy(costs, scores, supporters, budget, kept, ties, unvoted)[len(kept):]
