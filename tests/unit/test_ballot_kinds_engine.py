@@ -59,12 +59,13 @@ def reference(kind, costs, ballots, budget, rule, completion="add1", ties="appro
 
     def mes_rule(inst, prof, initial_budget_allocation=None, **_):
         increment = 1 if completion in ("add1", "add1u") else None
-        run = lambda i, p, initial_budget_allocation=None, resoluteness=True: method_of_equal_shares(  # noqa: E731
-            i, p, sat_class=sat, voter_budget_increment=increment, tie_breaking=tie,
-            initial_budget_allocation=initial_budget_allocation)
+        def run(i, p, initial_budget_allocation=None, resoluteness=True):
+            return method_of_equal_shares(i, p, sat_class=sat, voter_budget_increment=increment, tie_breaking=tie,
+                                          initial_budget_allocation=initial_budget_allocation)
         if completion in ("add1u", "utilitarian_greedy"):
-            complete = lambda i, p, initial_budget_allocation=None, resoluteness=True: greedy_utilitarian_welfare(  # noqa: E731,E501
-                i, p, sat_class=sat, tie_breaking=tie, initial_budget_allocation=initial_budget_allocation)
+            def complete(i, p, initial_budget_allocation=None, resoluteness=True):
+                return greedy_utilitarian_welfare(i, p, sat_class=sat, tie_breaking=tie,
+                                                  initial_budget_allocation=initial_budget_allocation)
             return completion_by_rule_combination(inst, prof, [run, complete],
                                                   initial_budget_allocation=initial_budget_allocation)
         return run(inst, prof, initial_budget_allocation)

@@ -133,8 +133,8 @@ voter_id;vote{points_header}
     ("ordinal", "max_length;2\n", "1;1,2,3\n", r"line 19: voter 1 chose 3 projects, more than the 2 this vote "
                                                r"allowed \(max_length\)"),
     ("ordinal", "", "1;1,2\n2;3,3\n", "line 19: voter 2 lists project 3 more than once"),
-    ("cumulative", "max_sum_points;10\n", "1;1,2;5,5\n2;1,3;6,5\n", r"line 20: voter 2 gave 11 points in all, more "
-                                                                     r"than the 10 this vote allowed \(max_sum_points\)"),
+    ("cumulative", "max_sum_points;10\n", "1;1,2;5,5\n2;1,3;6,5\n",
+     r"line 20: voter 2 gave 11 points in all, more than the 10 this vote allowed \(max_sum_points\)"),
     ("cumulative", "min_sum_points;3\n", "1;1;2\n", r"line 19: voter 1 gave 2 points in all, fewer than the 3"),
     ("cumulative", "", "1;1,2;5\n", "line 18: voter 1 votes for 2 projects but gives 1 points"),
     ("cumulative", "", "1;1;-2\n", "line 18: voter 1 gives negative points"),
