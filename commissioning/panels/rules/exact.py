@@ -79,13 +79,17 @@ class _Wallets:
         counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
         return sum((self.amounts[r] * int(counts[r]) for r in np.flatnonzero(counts).tolist()), mpq(0))
 
-    def pay(self, voters, floor, price):
-        """Those of ``voters`` holding at least ``floor`` pay ``price`` each."""
+    def at_least(self, voters, floor):
+        """Which of ``voters`` hold at least ``floor`` (a mask)."""
+        rich = np.array([a >= floor for a in self.amounts], dtype=bool)
+        return rich[self.holding[voters]]
+
+    def pay(self, voters, price):
+        """Each of ``voters`` pays ``price``."""
         held = self.holding[voters]
         mapping = np.arange(len(self.amounts), dtype=np.int64)
         for r in np.unique(held).tolist():
-            if self.amounts[r] >= floor:
-                mapping[r] = self._row(self.amounts[r] - price)
+            mapping[r] = self._row(self.amounts[r] - price)
         if len(mapping) < len(self.amounts):
             mapping = np.concatenate([mapping, np.arange(len(mapping), len(self.amounts), dtype=np.int64)])
         self.holding[voters] = mapping[held]
@@ -128,63 +132,108 @@ def _needed(score_w, cost, utility, wins_tie):
     return max(k, 1)
 
 
-def _run(costs, supporters, tie, share, n_voters, utility, record=None, next_change=False):
-    """One run of EES at ``share`` per voter; returns (projects bought in order, payers per project,
-    the smallest rise of the share that would change the run or None if none can).
+class _Runs:
+    """EES runs at rising shares, each started where it differs from the one before.
 
-    ``record``, a dict, is filled with each project's figures (see ``exact_equal_shares``).
+    A run is kept as its rounds: the project bought, who paid and what each paid, and the
+    smallest rise of the share that would change that round's decision (``rises``; the last
+    entry is for the round that found nothing affordable). Raised by less than every round's
+    rise, the run repeats itself with every wallet higher by the rise; so after a rise ``r``
+    the rounds before the first one whose own rise was ``r`` are replayed without being
+    searched (their purchases only), their rises fall by ``r``, and the search starts there.
     """
-    wallets = _Wallets(share, n_voters)
-    free = sorted((p for p in supporters if costs[p] == 0), key=tie)
-    live = [p for p in supporters if costs[p] > 0]
-    bought, payers = list(free), {p: len(supporters[p]) for p in free}
-    for step, p in enumerate(free, start=1):
+
+    def __init__(self, costs, supporters, tie, n_voters, utility):
+        self.costs, self.supporters, self.tie, self.n, self.utility = costs, supporters, tie, n_voters, utility
+        self.free = sorted((p for p in supporters if costs[p] == 0), key=tie)
+        self.paid = [p for p in supporters if costs[p] > 0]
+        self.column = {p: j for j, p in enumerate(self.paid)}
+        self.approves = np.zeros((n_voters, len(self.paid)), dtype=bool)   # voter x project
+        for p, j in self.column.items():
+            self.approves[supporters[p], j] = True
+        self.rounds = []   # (project, payers, price) per purchase
+        self.rises = []    # per round, the smallest rise that changes it (None: none does)
+
+    def bought(self):
+        return self.free + [p for p, _, _ in self.rounds]
+
+    def next_rise(self):
+        """(the smallest rise that changes the run, the first round it changes), or (None, None)."""
+        known = [(r, t) for t, r in enumerate(self.rises) if r is not None]
+        if not known:
+            return None, None
+        rise = min(r for r, _ in known)
+        return rise, min(t for r, t in known if r == rise)
+
+    def run(self, share, start=0, record=None, next_change=True):
+        """Run EES at ``share``, replaying the first ``start`` rounds as they were; returns the projects bought."""
+        costs, supporters, tie, utility = self.costs, self.supporters, self.tie, self.utility
+        wallets = _Wallets(share, self.n)
+        live = list(self.paid)
+        for p, payers, price in self.rounds[:start]:
+            wallets.pay(payers, price)
+            live.remove(p)
+        del self.rounds[start:]
+        del self.rises[start:]
+        offset = len(self.free) + 1   # the step number of round 0
         if record is not None:
-            record[p] = {"step": step, "money": amount(share * len(supporters[p])), "funded": True,
-                         "reason": "free", "payers": len(supporters[p]), "each_paid": "0"}
-    rise = None
-    step = len(free)
-    while True:
-        step += 1
-        options = {}
-        for p in live:
-            groups = wallets.groups(supporters[p])
-            k, floor = _payers(costs[p], groups)
-            options[p] = (k, floor, groups)
-        feasible = [p for p in live if options[p][0]]
-        if record is not None:
+            for step, p in enumerate(self.free, start=1):
+                record[p] = {"step": step, "money": amount(share * len(supporters[p])), "funded": True,
+                             "reason": "free", "payers": len(supporters[p]), "each_paid": "0"}
+        cache = {}
+        while True:
+            step = offset + len(self.rounds)
             for p in live:
-                if not options[p][0] and p not in record:
-                    record[p] = {"step": step, "money": amount(wallets.total(supporters[p])), "funded": False,
-                                 "reason": "could_not_afford"}
-        if not feasible:
-            if next_change:
+                if p not in cache:
+                    groups = wallets.groups(supporters[p])
+                    cache[p] = _payers(costs[p], groups) + (groups,)
+            feasible = [p for p in live if cache[p][0]]
+            if record is not None:
                 for p in live:
-                    r = _rise_to(costs[p], options[p][2], 1)
-                    if r is not None and (rise is None or r < rise):
-                        rise = r
-            return bought, payers, rise
-        top = max(_score(options[p][0], costs[p], utility) for p in feasible)
-        winner = min((p for p in feasible if _score(options[p][0], costs[p], utility) == top), key=tie)
-        k, floor, groups = options[winner]
-        if next_change:
-            key_w = tie(winner)
-            candidates = [_rise_to(costs[winner], groups, k + 1)]
-            for p in live:
-                if p != winner:
-                    need = _needed(top, costs[p], utility, tie(p) < key_w)
-                    candidates.append(_rise_to(costs[p], options[p][2], need))
-            for r in candidates:
-                if r is not None and (rise is None or r < rise):
-                    rise = r
-        price = mpq(costs[winner], k)
-        if record is not None:
-            record[winner] = {"step": step, "money": amount(wallets.total(supporters[winner])), "funded": True,
-                              "reason": "bought", "payers": k, "each_paid": amount(price)}
-        wallets.pay(supporters[winner], floor, price)
-        bought.append(winner)
-        payers[winner] = k
-        live.remove(winner)
+                    if not cache[p][0] and p not in record:
+                        record[p] = {"step": step, "money": amount(wallets.total(supporters[p])),
+                                     "funded": False, "reason": "could_not_afford"}
+            if not feasible:
+                rise = None
+                if next_change:
+                    rise = _least(_rise_to(costs[p], cache[p][2], 1) for p in live)
+                self.rises.append(rise)
+                return self.bought()
+            top = max(_score(cache[p][0], costs[p], utility) for p in feasible)
+            winner = min((p for p in feasible if _score(cache[p][0], costs[p], utility) == top), key=tie)
+            k, floor, groups = cache[winner]
+            rise = None
+            if next_change:
+                key_w = tie(winner)
+                rise = _least([_rise_to(costs[winner], groups, k + 1)] + [
+                    _rise_to(costs[p], cache[p][2], _needed(top, costs[p], utility, tie(p) < key_w))
+                    for p in live if p != winner])
+            self.rises.append(rise)
+            price = mpq(costs[winner], k)
+            if record is not None:
+                record[winner] = {"step": step, "money": amount(wallets.total(supporters[winner])),
+                                  "funded": True, "reason": "bought", "payers": k, "each_paid": amount(price)}
+            group = supporters[winner]
+            payers = group[wallets.at_least(group, floor)]
+            wallets.pay(payers, price)
+            self.rounds.append((winner, payers, price))
+            live.remove(winner)
+            del cache[winner]
+            touched = np.flatnonzero(self.approves[payers].any(axis=0)).tolist()
+            for j in touched:
+                cache.pop(self.paid[j], None)
+
+    def raise_by(self, rise, start):
+        """The rounds before ``start`` stay as they were after a rise of ``rise``: their own rises fall by it."""
+        self.rises = [None if r is None else r - rise for r in self.rises[:start]] + self.rises[start:]
+
+
+def _least(values):
+    best = None
+    for v in values:
+        if v is not None and (best is None or v < best):
+            best = v
+    return best
 
 
 def exact_equal_shares(costs, ballots, budget, *, utility="cost", ties="approvals", completion="add-opt",
@@ -218,29 +267,33 @@ def exact_equal_shares(costs, ballots, budget, *, utility="cost", ties="approval
                 members[p].append(i)
         supporters = {p: np.array(v, dtype=np.int64) for p, v in members.items() if v}
         start = share = mpq(budget) / n
-        best, best_spent, best_share = None, None, None
+        runs_of = _Runs(costs, supporters, tie, n, utility)
+        bought, best, best_spent, best_share = runs_of.run(share, next_change=completion != "none"), None, None, None
         while True:
             runs += 1
-            bought, _, rise = _run(costs, supporters, tie, share, n, utility, next_change=completion != "none")
             spent = sum((costs[p] for p in bought), 0)
             if completion == "none":
                 kept, stopped = bought, "single_run"
                 break
-            if spent <= budget and (best_spent is None or spent > best_spent):
+            # add-opt keeps the latest outcome within the budget; the exhaustive one the first that spends most.
+            if spent <= budget and (completion == "add-opt" or best_spent is None or spent > best_spent):
                 best, best_spent, best_share = bought, spent, share
             if spent > budget and completion == "add-opt":
                 stopped = "over_budget"
                 break
+            rise, first = runs_of.next_rise()
             if rise is None:
                 stopped = "nothing_can_change"
                 break
             share += rise
+            runs_of.raise_by(rise, first)
+            bought = runs_of.run(share, first)
         if completion != "none":
             kept, share = best, best_share
     if trace is not None:
         figures = {}
         if n:
-            _run(costs, supporters, tie, share, n, utility, record=figures)
+            _Runs(costs, supporters, tie, n, utility).run(share, record=figures, next_change=False)
         for p in costs:
             entry = figures.setdefault(p, {"step": None, "money": None, "funded": False, "reason": "no_votes"})
             entry.update(votes=approvals[p], cost=amount(costs[p]))
