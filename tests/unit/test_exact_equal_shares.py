@@ -67,7 +67,7 @@ def run_at(costs, ballots, utility, share, ties="id"):
     """(projects bought in order, [(project, payers)]) of one run at ``share``, from scratch."""
     runs = runs_for(costs, ballots, utility, ties)
     runs.run(mpq(share), next_change=False)
-    return runs.bought(), [(p, payers.tolist()) for p, payers, _ in runs.rounds]
+    return runs.bought(), [(p, payers.tolist()) for p, payers, _, _ in runs.rounds]
 
 
 def generate(rng):
@@ -301,7 +301,7 @@ def test_each_rise_is_the_next_change(utility, ties):
         for _ in range(12):
             rise, first = runs.next_rise()
             before = run_at(costs, ballots, utility, share, ties)
-            assert before == (runs.bought(), [(p, who.tolist()) for p, who, _ in runs.rounds])   # resumed runs too
+            assert before == (runs.bought(), [(p, who.tolist()) for p, who, _, _ in runs.rounds])   # resumed runs too
             if rise is None:
                 break
             assert rise > 0
@@ -351,7 +351,7 @@ def test_real_files_one_run_agrees_with_the_reference(name, utility):
 
 @pytest.mark.parametrize("name", QUICK_FILES)
 def test_real_files_first_rises_agree_with_the_reference(name):
-    """The whole reference completion takes far too long here (over 20 minutes on Świecie); its first steps do not."""
+    """The whole reference completion takes far too long here (about 5 minutes on Świecie); its first steps do not."""
     costs, ballots, budget = load(name)
     instance, profile, _ = reference_instance(costs, ballots, budget)
     n, share = len(ballots), mpq(budget) / len(ballots)

@@ -48,12 +48,20 @@ COMPLETIONS = ("add-opt", "add-opt-exhaustive", "none")
 UTILITIES = ("cost", "approvals")
 
 
+_CLOSE = 1e-9   # relative gap below which floating point is not trusted to decide: exact arithmetic decides
+
+
 class _Wallets:
     """Every voter's money as a row of a table of distinct exact amounts (voters with the same
-    amount share a row), so a round's arithmetic runs once per distinct amount, not per voter."""
+    amount share a row), so a round's arithmetic runs once per distinct amount, not per voter.
+
+    Each amount is also kept as a float, only to sort and to screen: every decision that floating
+    point cannot make clearly is made on the exact amounts.
+    """
 
     def __init__(self, share, n_voters):
         self.amounts = [share]
+        self.approx = np.array([float(share)])
         self.index = {share: 0}
         self.holding = np.zeros(n_voters, dtype=np.int64)
 
@@ -62,60 +70,66 @@ class _Wallets:
         if row is None:
             row = self.index[value] = len(self.amounts)
             self.amounts.append(value)
+            if row == len(self.approx):
+                self.approx = np.concatenate([self.approx, np.empty(len(self.approx))])
+            self.approx[row] = float(value)
         return row
 
     def groups(self, voters):
-        """[(amount, how many of ``voters`` hold it at least)], richest first: the cumulative counts."""
+        """(rows, how many of ``voters`` hold at least each row's amount, the amounts as floats), richest first."""
         counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
-        rows = np.flatnonzero(counts).tolist()
-        held = sorted(((self.amounts[r], int(counts[r])) for r in rows), reverse=True)
-        out, total = [], 0
-        for value, count in held:
-            total += count
-            out.append((value, total))
-        return out
+        rows = np.flatnonzero(counts)
+        values = self.approx[rows]
+        order = np.argsort(-values, kind="stable")
+        rows, values = rows[order], values[order]
+        gaps = -np.diff(values)
+        if len(gaps) and gaps.min() <= _CLOSE * max(1.0, float(values[0])):
+            # Two amounts too close for floats to order: sort them exactly.
+            rows = np.array(sorted(rows.tolist(), key=lambda r: self.amounts[r], reverse=True), dtype=np.int64)
+            values = self.approx[rows]
+        return rows, np.cumsum(counts[rows]), values
 
     def total(self, voters):
         counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
         return sum((self.amounts[r] * int(counts[r]) for r in np.flatnonzero(counts).tolist()), mpq(0))
 
-    def at_least(self, voters, floor):
-        """Which of ``voters`` hold at least ``floor`` (a mask)."""
-        rich = np.array([a >= floor for a in self.amounts], dtype=bool)
-        return rich[self.holding[voters]]
-
-    def pay(self, voters, price):
-        """Each of ``voters`` pays ``price``."""
+    def pay(self, voters, rows, price):
+        """Each of ``voters``, who hold the amounts of ``rows``, pays ``price``."""
         held = self.holding[voters]
         mapping = np.arange(len(self.amounts), dtype=np.int64)
-        for r in np.unique(held).tolist():
+        for r in rows:
             mapping[r] = self._row(self.amounts[r] - price)
         if len(mapping) < len(self.amounts):
             mapping = np.concatenate([mapping, np.arange(len(mapping), len(self.amounts), dtype=np.int64)])
         self.holding[voters] = mapping[held]
 
 
-def _payers(cost, groups):
+def _payers(wallets, cost, groups):
     """How many of the richest supporters can each pay ``cost / k`` (the largest such ``k``; 0 if none),
-    and the least amount one of them holds. ``groups`` as from ``_Wallets.groups``."""
+    and the rows of the amounts they hold (None if none)."""
     # Within a run of equal amounts the condition amount * k >= cost is easiest at the run's end,
     # so only the cumulative counts need checking.
-    for value, k in reversed(groups):
-        if value * k >= cost:
-            return k, value
+    rows, cum, values = groups
+    spare = values * cum - float(cost)
+    tol = _CLOSE * max(float(cost), 1.0)
+    for j in np.flatnonzero(spare >= -tol)[::-1].tolist():
+        if spare[j] > tol or wallets.amounts[rows[j]] * int(cum[j]) >= cost:
+            return int(cum[j]), rows[:j + 1].tolist()
     return 0, None
 
 
-def _rise_to(cost, groups, at_least):
+def _rise_to(wallets, cost, groups, at_least):
     """The smallest rise of every wallet at which ``at_least`` supporters could each pay ``cost / k``
     for some ``k >= at_least``; None if there are not that many supporters."""
-    best = None
-    for value, k in groups:
-        if k >= at_least:
-            rise = mpq(cost, k) - value
-            if best is None or rise < best:
-                best = rise
-    return best
+    rows, cum, values = groups
+    reach = np.flatnonzero(cum >= at_least)
+    if not len(reach):
+        return None
+    rise = float(cost) / cum[reach] - values[reach]
+    least = float(rise.min())
+    scale = max(abs(least), float(cost) / int(cum[reach[0]]), float(values[0]), 1.0)
+    near = reach[rise <= least + _CLOSE * scale]
+    return min(mpq(cost, int(cum[j])) - wallets.amounts[rows[j]] for j in near.tolist())
 
 
 def _score(k, cost, utility):
@@ -151,11 +165,11 @@ class _Runs:
         self.approves = np.zeros((n_voters, len(self.paid)), dtype=bool)   # voter x project
         for p, j in self.column.items():
             self.approves[supporters[p], j] = True
-        self.rounds = []   # (project, payers, price) per purchase
+        self.rounds = []   # (project, payers, the rows they held, price) per purchase
         self.rises = []    # per round, the smallest rise that changes it (None: none does)
 
     def bought(self):
-        return self.free + [p for p, _, _ in self.rounds]
+        return self.free + [p for p, _, _, _ in self.rounds]
 
     def next_rise(self):
         """(the smallest rise that changes the run, the first round it changes), or (None, None)."""
@@ -170,8 +184,8 @@ class _Runs:
         costs, supporters, tie, utility = self.costs, self.supporters, self.tie, self.utility
         wallets = _Wallets(share, self.n)
         live = list(self.paid)
-        for p, payers, price in self.rounds[:start]:
-            wallets.pay(payers, price)
+        for p, payers, _, price in self.rounds[:start]:
+            wallets.pay(payers, np.unique(wallets.holding[payers]).tolist(), price)
             live.remove(p)
         del self.rounds[start:]
         del self.rises[start:]
@@ -186,7 +200,7 @@ class _Runs:
             for p in live:
                 if p not in cache:
                     groups = wallets.groups(supporters[p])
-                    cache[p] = _payers(costs[p], groups) + (groups,)
+                    cache[p] = _payers(wallets, costs[p], groups) + (groups,)
             feasible = [p for p in live if cache[p][0]]
             if record is not None:
                 for p in live:
@@ -196,17 +210,17 @@ class _Runs:
             if not feasible:
                 rise = None
                 if next_change:
-                    rise = _least(_rise_to(costs[p], cache[p][2], 1) for p in live)
+                    rise = _least(_rise_to(wallets, costs[p], cache[p][2], 1) for p in live)
                 self.rises.append(rise)
                 return self.bought()
             top = max(_score(cache[p][0], costs[p], utility) for p in feasible)
             winner = min((p for p in feasible if _score(cache[p][0], costs[p], utility) == top), key=tie)
-            k, floor, groups = cache[winner]
+            k, rows, groups = cache[winner]
             rise = None
             if next_change:
                 key_w = tie(winner)
-                rise = _least([_rise_to(costs[winner], groups, k + 1)] + [
-                    _rise_to(costs[p], cache[p][2], _needed(top, costs[p], utility, tie(p) < key_w))
+                rise = _least([_rise_to(wallets, costs[winner], groups, k + 1)] + [
+                    _rise_to(wallets, costs[p], cache[p][2], _needed(top, costs[p], utility, tie(p) < key_w))
                     for p in live if p != winner])
             self.rises.append(rise)
             price = mpq(costs[winner], k)
@@ -214,9 +228,11 @@ class _Runs:
                 record[winner] = {"step": step, "money": amount(wallets.total(supporters[winner])),
                                   "funded": True, "reason": "bought", "payers": k, "each_paid": amount(price)}
             group = supporters[winner]
-            payers = group[wallets.at_least(group, floor)]
-            wallets.pay(payers, price)
-            self.rounds.append((winner, payers, price))
+            paying = np.zeros(len(wallets.amounts), dtype=bool)
+            paying[rows] = True
+            payers = group[paying[wallets.holding[group]]]
+            wallets.pay(payers, rows, price)
+            self.rounds.append((winner, payers, rows, price))
             live.remove(winner)
             del cache[winner]
             touched = np.flatnonzero(self.approves[payers].any(axis=0)).tolist()
