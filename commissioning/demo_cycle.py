@@ -657,6 +657,14 @@ def load_contracts_demo(created=0):
     contract_ops.render_document(document.id)
     contract_ops.sign(contract, provider2, "Sam Okafor", "Director", document.sha256)
     contract_ops.countersign(contract, commissioner)
+    # Signed by both before the service began, as a real contract is (the steps above ran today).
+    from datetime import datetime, time
+    signed = datetime.combine(start - timedelta(days=8), time(11, 0), LONDON)
+    contract.provider_signed_at, contract.countersigned_at = signed, signed + timedelta(days=2)
+    executed = next(d for d in contract.documents if d.sha256 == contract.provider_signed_sha256)
+    executed.executed_snapshot = {**executed.executed_snapshot, "signatures": contract_ops._signatures(
+        contract, contract.provider_signatory, contract.provider_signatory_role, contract.provider_signed_at,
+        contract.signed_copy_file_id, commissioner, contract.countersigned_at)}   # the executed copy says so too
     awarded, drafted = _past_award(
         specs[0], "Holiday activities in Alt Valley: grant round",
         "Grants for holiday activities with food for young people in Croxteth and Norris Green.",

@@ -1,11 +1,14 @@
 """Procurements and contracts as OCDS 1.1 releases, one compiled release per contracting process.
 
 Only what is public goes out: the published notice, the number of bids once the deadline has
-passed (never their content), the award and who won it, the contract, its payments as
-transactions and its monitoring returns as milestones. A fixed number of queries whatever
-the number of procurements; the package is written in pieces, so a large one streams.
+passed (never their content), the award and who won it (with the registers they are on and their
+address), the contract and its monitoring returns as milestones. Scheduled payments are not
+published as transactions: an OCDS transaction is money paid, and none is recorded yet. A fixed
+number of queries whatever the number of procurements; the package is written in pieces, so a
+large one streams.
 """
 import json
+import re
 from datetime import datetime, time
 
 from commissioning.accounts.models import Organisation
@@ -43,7 +46,54 @@ def _money(pence):
 
 
 def _party(org, roles):
-    return {**org, "roles": roles}
+    """A party: its org-id and name, the register it is on and its address when known, and its roles."""
+    party = {"id": org["id"], "name": org["name"], "roles": roles}
+    for key in ("identifier", "address"):
+        if org.get(key):
+            party[key] = dict(org[key])
+    return party
+
+
+#: org-id list codes for the registers an organisation's numbers come from.
+REGISTERS = (("charity_number", "GB-CHC"), ("company_number", "GB-COH"), ("local_authority_code", "GB-LAE"))
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\s*$", re.I)
+
+
+def _organisation(org, prefix):
+    """An organisation as the feed's parties and references need it (from an Organisation row)."""
+    out = {"id": org_id(org, prefix), "name": org.name}
+    for column, scheme in REGISTERS:
+        number = getattr(org, column)
+        if number:
+            out["identifier"] = {"scheme": scheme, "id": number, "legalName": org.name}
+            break
+    if org.address and org.address.strip():
+        out["address"] = _address(org.address)
+    return out
+
+
+def _address(text):
+    """A free-text address as OCDS's parts: the last comma-separated part is the town (with the postcode
+    when it ends with a whole one), the rest the street address."""
+    parts = [p.strip() for p in re.split(r"[,\n]", text) if p.strip()]
+    address = {"countryName": "United Kingdom"}
+    if not parts:
+        return address
+    town = parts[-1]
+    found = _POSTCODE.search(town)
+    if found:
+        address["postalCode"] = found.group(1).upper()
+        town = town[:found.start()].strip()
+    if town:
+        address["locality"] = town
+    if parts[:-1]:
+        address["streetAddress"] = ", ".join(parts[:-1])
+    return address
+
+
+def _ref(org):
+    """An organisation reference (awards' suppliers, payers): only its id and name."""
+    return {"id": org["id"], "name": org["name"]}
 
 
 def releases(prefix, authority_name, since=None, reference=None):
@@ -62,7 +112,7 @@ def iter_releases(prefix, authority_name, since=None, reference=None):
     """
     today, now = utcnow().astimezone(LONDON).date(), utcnow()
     buyer_row = db.session.scalars(db.select(Organisation).where(Organisation.name == authority_name)).first()
-    buyer = {"id": org_id(buyer_row, prefix), "name": buyer_row.name} if buyer_row else None
+    buyer = _organisation(buyer_row, prefix) if buyer_row else None
     published = Opportunity.opened_at.is_not(None)
     if reference is not None:
         published = db.and_(published, Opportunity.reference == reference)
@@ -78,7 +128,7 @@ def iter_releases(prefix, authority_name, since=None, reference=None):
             .outerjoin(Bid, Bid.id == AwardedBid.bid_id)
             .where(AwardDecision.opportunity_id.in_(ids)).order_by(AwardedBid.id)):
         awards.setdefault(row.opportunity_id, []).append(row)
-    orgs = {o.id: {"id": org_id(o, prefix), "name": o.name} for o in db.session.scalars(
+    orgs = {o.id: _organisation(o, prefix) for o in db.session.scalars(
         db.select(Organisation).where(Organisation.id.in_(
             db.select(Bid.organisation_id).join(AwardedBid, AwardedBid.bid_id == Bid.id)
             .where(Bid.opportunity_id.in_(ids)))))}
@@ -87,15 +137,21 @@ def iter_releases(prefix, authority_name, since=None, reference=None):
     for row in db.session.execute(
             db.select(Agreement.awarded_bid_id, Agreement.id, Agreement.reference, Agreement.title, Agreement.status,
                       Agreement.value_pence, Agreement.start_date, Agreement.end_date, Agreement.countersigned_at,
-                      Agreement.created_at, Agreement.payments)
+                      Agreement.created_at)
             .where(Agreement.id.in_(in_feed)).order_by(Agreement.id)):
         agreements.setdefault(row.awarded_bid_id, row)
     returns = {}
     for row in db.session.execute(db.select(ReturnDue.agreement_id, ReturnDue.id, ReturnDue.due_on)
                                   .where(ReturnDue.agreement_id.in_(in_feed)).order_by(ReturnDue.due_on, ReturnDue.id)):
         returns.setdefault(row.agreement_id, []).append(row)
-    accepted = set(db.session.scalars(db.select(MonitoringReturn.due_id).where(
-        MonitoringReturn.agreement_id.in_(in_feed), MonitoringReturn.status == ReturnStatus.accepted)))
+    accepted, submitted = {}, {}   # return due id -> when it was accepted / sent and not yet reviewed
+    for row in db.session.execute(db.select(MonitoringReturn.due_id, MonitoringReturn.status,
+                                            MonitoringReturn.accepted_at, MonitoringReturn.submitted_at)
+                                  .where(MonitoringReturn.agreement_id.in_(in_feed))):
+        if row.status is ReturnStatus.accepted:
+            accepted[row.due_id] = row.accepted_at or row.submitted_at
+        elif row.submitted_at is not None:
+            submitted[row.due_id] = row.submitted_at
     item_title = SpecificationVersion.content["title"].as_string()
     opportunities = db.session.execute(
         db.select(Opportunity.id, Opportunity.reference, Opportunity.title, Opportunity.summary, Opportunity.kind,
@@ -106,11 +162,29 @@ def iter_releases(prefix, authority_name, since=None, reference=None):
             SpecificationVersion.number == Opportunity.specification_version))
         .where(published).order_by(Opportunity.id)).all()
     return _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards, orgs, agreements, returns,
-                    accepted)
+                    accepted, submitted)
+
+
+def _milestone(agreement, due, today, accepted, submitted):
+    """A monitoring return as a milestone: met once accepted (with the day), not met only when it is
+    overdue and nothing was sent; a return sent and awaiting review is still scheduled."""
+    milestone = {"id": f"{agreement.reference}-return-{due.id}", "title": "Monitoring return",
+                 "type": "reporting", "dueDate": _when(due.due_on)}
+    if due.id in accepted:
+        milestone["status"] = "met"
+        if accepted[due.id] is not None:
+            milestone["dateMet"] = _when(accepted[due.id])
+    elif due.id in submitted:
+        milestone["status"] = "scheduled"
+        milestone["description"] = "Return sent, awaiting review"
+        milestone["dateModified"] = _when(submitted[due.id])
+    else:
+        milestone["status"] = "notMet" if due.due_on < today else "scheduled"
+    return milestone
 
 
 def _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards, orgs, agreements, returns,
-             accepted):
+             accepted, submitted):
     """The releases, one at a time, from rows already read."""
     for opp in opportunities:
         ocid = f"ocds-{prefix}-{opp.reference}"
@@ -129,7 +203,7 @@ def _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards,
         release = {"ocid": ocid, "date": None, "tag": ["tender"], "initiationType": "tender",
                    "parties": parties, "tender": tender, "language": "en"}
         if buyer:
-            release["buyer"] = dict(buyer)
+            release["buyer"] = _ref(buyer)
         if opp.status is OpportunityStatus.cancelled:
             release["tag"] = ["tenderCancellation"]
         awarded = awards.get(opp.id)
@@ -145,7 +219,7 @@ def _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards,
                     parties.append(_party(org, ["supplier"]))
                 release["awards"].append({"id": f"{opp.reference}-award-{ab.awarded_id}", "status": "active",
                                           "date": _when(ab.notice_date), "value": _money(ab.amount_pence),
-                                          "suppliers": [dict(org)]})
+                                          "suppliers": [_ref(org)]})
                 agreement = agreements.get(ab.awarded_id)
                 if agreement is None:
                     continue
@@ -158,21 +232,14 @@ def _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards,
                 if agreement.countersigned_at:
                     contract["dateSigned"] = _when(agreement.countersigned_at)
                 if agreement.status in (AgreementStatus.active, AgreementStatus.ended, AgreementStatus.terminated):
-                    contract["implementation"] = {
-                        "transactions": [
-                            {"id": f"{agreement.reference}-payment-{i + 1}", "date": _when(datetime.fromisoformat(
-                                p["due"]).date()), "value": _money(p["amount_pence"]),
-                             "payer": dict(buyer) if buyer else None, "payee": dict(org)}
-                            for i, p in enumerate(agreement.payments) if p["due"] <= today.isoformat()],
-                        "milestones": [
-                            {"id": f"{agreement.reference}-return-{due.id}", "title": "Monitoring return",
-                             "type": "reporting", "dueDate": _when(due.due_on),
-                             "status": "met" if due.id in accepted else ("notMet" if due.due_on < today
-                                                                         else "scheduled")}
-                            for due in returns.get(agreement.id, ())]}
-                    for t in contract["implementation"]["transactions"]:
-                        if t["payer"] is None:
-                            del t["payer"]
+                    # Only what happened: the returns as milestones. Scheduled payments are not payments
+                    # made, so none is published as a transaction (the OCDS transaction is money paid).
+                    milestones = [_milestone(agreement, due, today, accepted, submitted)
+                                  for due in returns.get(agreement.id, ())]
+                    if milestones:
+                        contract["implementation"] = {"milestones": milestones}
+                        if "implementation" not in release["tag"]:
+                            release["tag"].append("implementation")
                 release["contracts"].append(contract)
         stamp = max(c for c in changed if c is not None)
         release["date"] = _when(stamp)

@@ -153,7 +153,7 @@ def test_procurements_are_valid_ocds_and_leak_nothing(published, client):
     assert ocds_errors(package) == []
     ocid = f"ocds-commissioning-{agreement.opportunity.reference}"
     release = next(r for r in package["releases"] if r["ocid"] == ocid)
-    assert release["tag"] == ["award", "contract"] and release["contracts"][0]["status"] == "active"
+    assert release["tag"] == ["award", "contract", "implementation"] and release["contracts"][0]["status"] == "active"
     assert release["awards"][0]["suppliers"][0]["id"] == "GB-CHC-1100001"
     assert {m["type"] for m in release["contracts"][0]["implementation"]["milestones"]} == {"reporting"}
     text = response.get_data(as_text=True)
