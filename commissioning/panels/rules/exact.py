@@ -52,24 +52,45 @@ _CLOSE = 1e-9   # relative gap below which floating point is not trusted to deci
 
 
 class _Wallets:
-    """Every voter's money as a row of a table of distinct exact amounts (voters with the same
-    amount share a row), so a round's arithmetic runs once per distinct amount, not per voter.
+    """What every voter has paid so far, as a row of a table of distinct exact totals (voters who
+    have paid the same share a row), so a round's arithmetic runs once per distinct total, not per
+    voter. A voter's money is the share less their row's total.
 
-    Each amount is also kept as a float, only to sort and to screen: every decision that floating
+    Totals paid do not depend on the share, so the table and the voters' rows at the start of a
+    round stay right when the share rises and the rounds before it do not change: the table only
+    grows, and going back to a round is cutting it to its length then.
+    Each total is also kept as a float, only to sort and to screen: every decision that floating
     point cannot make clearly is made on the exact amounts.
     """
 
-    def __init__(self, share, n_voters):
-        self.amounts = [share]
-        self.approx = np.array([float(share)])
-        self.index = {share: 0}
+    def __init__(self, n_voters):
+        self.paid = [mpq(0)]
+        self.approx = np.zeros(64)
+        self.index = {mpq(0): 0}
         self.holding = np.zeros(n_voters, dtype=np.int64)
+        self.share = self.share_f = None
+
+    def at(self, share):
+        self.share, self.share_f = share, float(share)
+
+    def amount(self, row):
+        return self.share - self.paid[row]
+
+    def mark(self):
+        return len(self.paid), self.holding.copy()
+
+    def back_to(self, mark):
+        size, holding = mark
+        for value in self.paid[size:]:
+            del self.index[value]
+        del self.paid[size:]
+        self.holding = holding.copy()
 
     def _row(self, value):
         row = self.index.get(value)
         if row is None:
-            row = self.index[value] = len(self.amounts)
-            self.amounts.append(value)
+            row = self.index[value] = len(self.paid)
+            self.paid.append(value)
             if row == len(self.approx):
                 self.approx = np.concatenate([self.approx, np.empty(len(self.approx))])
             self.approx[row] = float(value)
@@ -77,30 +98,30 @@ class _Wallets:
 
     def groups(self, voters):
         """(rows, how many of ``voters`` hold at least each row's amount, the amounts as floats), richest first."""
-        counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
+        counts = np.bincount(self.holding[voters], minlength=len(self.paid))
         rows = np.flatnonzero(counts)
-        values = self.approx[rows]
-        order = np.argsort(-values, kind="stable")
-        rows, values = rows[order], values[order]
-        gaps = -np.diff(values)
-        if len(gaps) and gaps.min() <= _CLOSE * max(1.0, float(values[0])):
-            # Two amounts too close for floats to order: sort them exactly.
-            rows = np.array(sorted(rows.tolist(), key=lambda r: self.amounts[r], reverse=True), dtype=np.int64)
-            values = self.approx[rows]
-        return rows, np.cumsum(counts[rows]), values
+        paid = self.approx[rows]
+        order = np.argsort(paid, kind="stable")
+        rows, paid = rows[order], paid[order]
+        gaps = np.diff(paid)
+        if len(gaps) and gaps.min() <= _CLOSE * max(1.0, self.share_f):
+            # Two totals too close for floats to order: sort them exactly.
+            rows = np.array(sorted(rows.tolist(), key=lambda r: self.paid[r]), dtype=np.int64)
+            paid = self.approx[rows]
+        return rows, np.cumsum(counts[rows]), self.share_f - paid
 
     def total(self, voters):
-        counts = np.bincount(self.holding[voters], minlength=len(self.amounts))
-        return sum((self.amounts[r] * int(counts[r]) for r in np.flatnonzero(counts).tolist()), mpq(0))
+        counts = np.bincount(self.holding[voters], minlength=len(self.paid))
+        return sum((self.amount(r) * int(counts[r]) for r in np.flatnonzero(counts).tolist()), mpq(0))
 
     def pay(self, voters, rows, price):
-        """Each of ``voters``, who hold the amounts of ``rows``, pays ``price``."""
+        """Each of ``voters``, who are on ``rows``, pays ``price``."""
         held = self.holding[voters]
-        mapping = np.arange(len(self.amounts), dtype=np.int64)
+        mapping = np.arange(len(self.paid), dtype=np.int64)
         for r in rows:
-            mapping[r] = self._row(self.amounts[r] - price)
-        if len(mapping) < len(self.amounts):
-            mapping = np.concatenate([mapping, np.arange(len(mapping), len(self.amounts), dtype=np.int64)])
+            mapping[r] = self._row(self.paid[r] + price)
+        if len(mapping) < len(self.paid):
+            mapping = np.concatenate([mapping, np.arange(len(mapping), len(self.paid), dtype=np.int64)])
         self.holding[voters] = mapping[held]
 
 
@@ -111,9 +132,9 @@ def _payers(wallets, cost, groups):
     # so only the cumulative counts need checking.
     rows, cum, values = groups
     spare = values * cum - float(cost)
-    tol = _CLOSE * max(float(cost), 1.0)
+    tol = _CLOSE * max(float(cost), wallets.share_f * float(cum[-1]), 1.0)
     for j in np.flatnonzero(spare >= -tol)[::-1].tolist():
-        if spare[j] > tol or wallets.amounts[rows[j]] * int(cum[j]) >= cost:
+        if spare[j] > tol or wallets.amount(rows[j]) * int(cum[j]) >= cost:
             return int(cum[j]), rows[:j + 1].tolist()
     return 0, None
 
@@ -127,9 +148,9 @@ def _rise_to(wallets, cost, groups, at_least):
         return None
     rise = float(cost) / cum[reach] - values[reach]
     least = float(rise.min())
-    scale = max(abs(least), float(cost) / int(cum[reach[0]]), float(values[0]), 1.0)
+    scale = max(abs(least), float(cost) / int(cum[reach[0]]), wallets.share_f, 1.0)
     near = reach[rise <= least + _CLOSE * scale]
-    return min(mpq(cost, int(cum[j])) - wallets.amounts[rows[j]] for j in near.tolist())
+    return min(mpq(cost, int(cum[j])) - wallets.amount(rows[j]) for j in near.tolist())
 
 
 def _score(k, cost, utility):
@@ -152,9 +173,10 @@ class _Runs:
     A run is kept as its rounds: the project bought, who paid and what each paid, and the
     smallest rise of the share that would change that round's decision (``rises``; the last
     entry is for the round that found nothing affordable). Raised by less than every round's
-    rise, the run repeats itself with every wallet higher by the rise; so after a rise ``r``
-    the rounds before the first one whose own rise was ``r`` are replayed without being
-    searched (their purchases only), their rises fall by ``r``, and the search starts there.
+    rise, the run repeats itself with every wallet higher by the rise; so after a rise ``r`` the
+    rounds before the first one whose own rise was ``r`` are not searched again (the wallets as
+    they were at that round's start are taken up again), their rises fall by ``r``, and the
+    search starts there.
     """
 
     def __init__(self, costs, supporters, tie, n_voters, utility):
@@ -167,6 +189,8 @@ class _Runs:
             self.approves[supporters[p], j] = True
         self.rounds = []   # (project, payers, the rows they held, price) per purchase
         self.rises = []    # per round, the smallest rise that changes it (None: none does)
+        self.wallets = _Wallets(n_voters)
+        self.marks = [self.wallets.mark()]   # the wallets at the start of each round
 
     def bought(self):
         return self.free + [p for p, _, _, _ in self.rounds]
@@ -182,13 +206,13 @@ class _Runs:
     def run(self, share, start=0, record=None, next_change=True):
         """Run EES at ``share``, replaying the first ``start`` rounds as they were; returns the projects bought."""
         costs, supporters, tie, utility = self.costs, self.supporters, self.tie, self.utility
-        wallets = _Wallets(share, self.n)
-        live = list(self.paid)
-        for p, payers, _, price in self.rounds[:start]:
-            wallets.pay(payers, np.unique(wallets.holding[payers]).tolist(), price)
-            live.remove(p)
+        wallets = self.wallets
+        wallets.back_to(self.marks[start])
+        wallets.at(share)
+        live = [p for p in self.paid if p not in {w for w, _, _, _ in self.rounds[:start]}]
         del self.rounds[start:]
         del self.rises[start:]
+        del self.marks[start + 1:]
         offset = len(self.free) + 1   # the step number of round 0
         if record is not None:
             for step, p in enumerate(self.free, start=1):
@@ -228,11 +252,12 @@ class _Runs:
                 record[winner] = {"step": step, "money": amount(wallets.total(supporters[winner])),
                                   "funded": True, "reason": "bought", "payers": k, "each_paid": amount(price)}
             group = supporters[winner]
-            paying = np.zeros(len(wallets.amounts), dtype=bool)
+            paying = np.zeros(len(wallets.paid), dtype=bool)
             paying[rows] = True
             payers = group[paying[wallets.holding[group]]]
             wallets.pay(payers, rows, price)
             self.rounds.append((winner, payers, rows, price))
+            self.marks.append(wallets.mark())
             live.remove(winner)
             del cache[winner]
             touched = np.flatnonzero(self.approves[payers].any(axis=0)).tolist()
