@@ -111,7 +111,7 @@ pb_group.add_command(pb_allocate)
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
 def pb_export(round_id, path):
-    """Write a round (META, PROJECTS, anonymous approval VOTES) as a .pb file, in whole pounds."""
+    """Write a round (META, PROJECTS, anonymous VOTES in its kind of ballot) as a .pb file, in whole pounds."""
     from commissioning.extensions import db
     from commissioning.panels.models import Round
     from commissioning.panels.util import round_as_pb
@@ -127,11 +127,13 @@ def pb_export(round_id, path):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--panel", "panel_id", type=int, help="Panel to hold the round (default: the first panel)")
 @click.option("--pot", "pot_id", type=int, help="Pot the money comes from (default: the first pot)")
-@click.option("--rule", type=click.Choice(["greedy", "equal-shares"]), help="Default: the file's rule, else equal-shares")
+@click.option("--rule", type=click.Choice(["greedy", "equal-shares", "phragmen"]),
+              help="Default: the file's rule, else equal-shares (phragmen: approval files only)")
 @click.option("--count/--no-count", default=True, show_default=True, help="Count the votes straight away")
 @with_appcontext
 def pb_import(path, panel_id, pot_id, rule, count):
-    """Load an approval .pb file (costs in pounds) as a closed round with anonymous ballots."""
+    """Load a .pb file (approval, choose-1, cumulative or ordinal; costs in pounds) as a closed round with
+    anonymous ballots."""
     from commissioning.extensions import db
     from commissioning.funding.models import Pot
     from commissioning.panels.allocation import AllocationError

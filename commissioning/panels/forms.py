@@ -1,12 +1,13 @@
 from commissioning.core.forms import Form
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovCheckboxesInput, GovSubmitInput, GovTextInput
-from wtforms import DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount, GovCheckboxesInput, GovRadioInput, GovSubmitInput, GovTextInput)
+from wtforms import DecimalField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import ValidationError, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from commissioning.core.forms import DayMonthYearField, EmailAddress, EnumRadioField
 from commissioning.core.money import MoneyField
 from commissioning.core.widgets import GovSelect
-from commissioning.panels.models import AgeBand, AllocationRule, BallotType
+from commissioning.panels.models import COMPLETIONS, TIE_BREAKS, UTILITIES, AgeBand, AllocationRule, BallotType
 from commissioning.panels.operations import SUMMARY_MAX_WORDS
 
 
@@ -67,6 +68,11 @@ class ContributionForm(Form):
     submit = SubmitField("Record time", widget=GovSubmitInput())
 
 
+def _number(label, description=None, most=100):
+    return IntegerField(label, widget=GovTextInput(), description=description, render_kw={"inputmode": "numeric"},
+                        validators=[Optional(), NumberRange(1, most, f"Enter a whole number from 1 to {most}")])
+
+
 class RoundForm(Form):
     title = StringField("Round name", widget=GovTextInput(), filters=[_strip],
                         validators=[DataRequired("Enter the round’s name"), Length(max=200)])
@@ -76,13 +82,34 @@ class RoundForm(Form):
                         validators=[InputRequired("Enter the budget")])
     ballot_type = EnumRadioField("How members choose", enum=BallotType,
                                  validators=[InputRequired("Choose how members choose")])
-    max_projects = IntegerField("Most projects a member can choose", widget=GovTextInput(),
-                                description="Only when members choose up to a number of projects",
-                                validators=[Optional(), NumberRange(1, 100, "Enter a number from 1 to 100")])
-    min_projects = IntegerField("Fewest projects a member must choose (optional)", widget=GovTextInput(),
-                                validators=[Optional(), NumberRange(1, 100, "Enter a number from 1 to 100")])
+    max_projects = _number("Most projects a member can choose, or put in order",
+                           "Only when members choose up to a number of projects, or put them in order")
+    min_projects = _number("Fewest projects a member must choose, give points to or put in order (optional)",
+                           "For example 3, as Świecie asked for")
+    total_points = _number("Points each member shares out", "Only for points: for example 10, as Aarau gave", 1000)
+    max_points = _number("Most points on one project (optional)", "Only for points", 1000)
     rule = EnumRadioField("How the votes decide", enum=AllocationRule,
+                          choices=[(r.value, r.title) for r in (AllocationRule.greedy, AllocationRule.equal_shares)],
                           validators=[InputRequired("Choose how the votes decide")])
+    utility = RadioField("With equal shares and ticked choices, what a funded project counts for",
+                         widget=GovRadioInput(), choices=list(UTILITIES.items()), default="cost",
+                         validators=[InputRequired("Choose what a funded project counts for")])
+    completion = RadioField("With equal shares, what is done with money left over", widget=GovRadioInput(),
+                            choices=list(COMPLETIONS.items()), default="add1",
+                            validators=[InputRequired("Choose what is done with money left over")])
+    compare = RadioField("Compare the result with most votes first?", widget=GovRadioInput(),
+                         description="If more voters would be happier with the most-votes-first result than less "
+                                     "happy, it is used instead. Świecie did this in 2024",
+                         choices=[("no", "No"), ("greedy", "Yes, and use it if more voters prefer it")],
+                         default="no", validators=[InputRequired("Choose whether to compare")])
+    fund_unvoted = RadioField("May money left over fund projects nobody chose?", widget=GovRadioInput(),
+                              description="We say no by default: a project nobody chose has no young person backing "
+                                          "it. The pabutools reference says yes",
+                              choices=[("no", "No, never fund a project nobody chose"),
+                                       ("yes", "Yes, if money is left after the projects people chose")],
+                              default="no", validators=[InputRequired("Choose whether money left may fund them")])
+    tie_break = RadioField("When two projects are level", widget=GovRadioInput(), choices=list(TIE_BREAKS.items()),
+                           default="approvals-then-id", validators=[InputRequired("Choose how ties are settled")])
     quorum = IntegerField("Fewest ballots for the result to stand (optional)", widget=GovTextInput(),
                           validators=[Optional(), NumberRange(1, 100000, "Enter a whole number, 1 or more")])
     min_approval_percent = IntegerField("Least share of voters a project needs, in % (optional)",

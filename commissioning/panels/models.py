@@ -123,13 +123,42 @@ class RoundStatus(StatusEnum):
 
 
 class BallotType(TitledEnum):
+    """How members choose; ``kind`` is the ballot shape the engine and .pb files use."""
+
     within_budget = "within_budget", "Choose projects that fit within the budget"
     up_to_n = "up_to_n", "Choose up to a number of projects"
+    choose_one = "choose_one", "Choose one project"
+    cumulative = "cumulative", "Share out points between projects"
+    ranked = "ranked", "Put projects in order, first choice first"
+
+    @property
+    def kind(self):
+        return {"cumulative": "cumulative", "ranked": "ordinal"}.get(self.value, "approval")
+
+
+#: Completions of equal shares, in plain words, in the order a facilitator is offered them.
+COMPLETIONS = {
+    "add1": "Raise everyone’s share a pound at a time while the money allows, then stop (Add1)",
+    "add1u": "As Add1, then fund the most-chosen projects that still fit in what is left (Add1U, the "
+             "equalshares.net tool’s default)",
+    "utilitarian_greedy": "Fund the most-chosen projects that still fit in what is left, straight away",
+    "none": "Stop: what equal shares did not spend is left over",
+}
+#: What a supporter of a funded project gains, for equal shares with approval ballots.
+UTILITIES = {
+    "cost": "Its cost: a dearer project counts for more",
+    "approvals": "One for each project: every funded project counts the same",
+}
+TIE_BREAKS = {
+    "approvals-then-id": "More votes first, then the lower project number (compared as text, so 10 comes before 2)",
+    "id": "The lower project number (compared as text, so 10 comes before 2)",
+}
 
 
 class AllocationRule(TitledEnum):
     greedy = "greedy", "Most votes first (greedy)"
     equal_shares = "equal-shares", "Equal shares (every voter’s share of the money counts)"
+    phragmen = "phragmen", "Phragmén (the cost of each project shared as evenly as it can be)"
 
 
 class Round(TimestampMixin, db.Model):
@@ -151,6 +180,12 @@ class Round(TimestampMixin, db.Model):
     tie_break = db.Column(db.String(40), nullable=False, default="approvals-then-id")
     quorum = db.Column(db.Integer)                 # minimum number of ballots
     min_approval_percent = db.Column(db.Integer)   # projects below this share of voters are not funded
+    total_points = db.Column(db.Integer)           # cumulative: the points each member shares out
+    max_points = db.Column(db.Integer)             # cumulative: the most points on one project (optional)
+    completion = db.Column(db.String(30))          # equal shares: what is done with money left (None: add1)
+    utility = db.Column(db.String(20), nullable=False, default="cost")   # equal shares, approval ballots
+    compare = db.Column(db.String(20))             # "greedy": the comparison step (Świecie 2024)
+    fund_unvoted = db.Column(db.Boolean, nullable=False, default=False)  # money left may fund unchosen projects
     opens_at = db.Column(UTCDateTime(), nullable=False)
     closes_at = db.Column(UTCDateTime(), nullable=False)   # when voting is due to close
     closed_at = db.Column(UTCDateTime())                   # when it did: earlier, if a facilitator closed it early
@@ -195,6 +230,7 @@ class RoundProject(TimestampMixin, db.Model):
 class BallotChannel(TitledEnum):
     online = "online", "Voted online"
     imported = "imported", "Imported from a .pb file"
+    paper = "paper", "Voted on paper, entered by a facilitator"
 
 
 def _ballot_id():
@@ -215,6 +251,8 @@ class Ballot(db.Model):
     id = db.Column(db.String(32), primary_key=True, default=_ballot_id)
     round_id = db.Column(db.ForeignKey("panel_rounds.id", ondelete="CASCADE"), nullable=False, index=True)
     project_ids = db.Column(db.JSON, nullable=False, default=list)  # RoundProject ids, sorted
+    scores = db.Column(db.JSON)    # points ballots: {RoundProject id as text: points}
+    ranking = db.Column(db.JSON)   # ranked ballots: RoundProject ids, first choice first
     channel = db.Column(db.Enum(BallotChannel, native_enum=False, length=20), nullable=False,
                         default=BallotChannel.online)
 

@@ -22,9 +22,9 @@ from commissioning.mail.operations import queue_email
 from commissioning.outbox.operations import enqueue_task
 from commissioning.panels import allocation
 from commissioning.panels.models import (
-    AllocationRule, Ballot, BallotChannel, BallotType, PanelContribution, MemberLink, Panel, PanelMember, Round,
+    TIE_BREAKS, AllocationRule, Ballot, BallotChannel, BallotType, PanelContribution, MemberLink, Panel, PanelMember, Round,
     RoundProject, RoundResult, RoundStatus, VoteCast)
-from commissioning.panels.util import ballot_projects, has_voted, withheld_reason
+from commissioning.panels.util import ballot_projects, has_voted, place_name, withheld_reason
 
 COUNT_TASK = "panels.count_round"
 RULE_VERSION = "commissioning-allocation/1"
@@ -211,17 +211,48 @@ def _next_reference():
 
 
 ROUND_FIELDS = ("title", "pot", "budget_pence", "ballot_type", "max_projects", "min_projects", "rule",
-                "quorum", "min_approval_percent", "opens_at", "closes_at")
+                "quorum", "min_approval_percent", "opens_at", "closes_at", "total_points", "max_points",
+                "completion", "utility", "compare", "fund_unvoted", "tie_break")
 
 
 def _check_rules(fields):
+    kind = fields["ballot_type"]
     if fields["budget_pence"] <= 0 or fields["budget_pence"] % 100:
         raise PanelError("Enter the budget in whole pounds, more than zero")
-    if fields["ballot_type"] is BallotType.up_to_n:
+    if kind is BallotType.up_to_n:
         if not fields.get("max_projects"):
             raise PanelError("Enter how many projects each member can choose at most")
         if fields.get("min_projects") and fields["min_projects"] > fields["max_projects"]:
             raise PanelError("The fewest projects to choose cannot be more than the most")
+    if kind is BallotType.ranked:
+        if not fields.get("max_projects"):
+            raise PanelError("Enter how many projects each member can put in order at most")
+        if fields.get("min_projects") and fields["min_projects"] > fields["max_projects"]:
+            raise PanelError("The fewest projects to put in order cannot be more than the most")
+    if kind is BallotType.cumulative:
+        total = fields.get("total_points")
+        if not total:
+            raise PanelError("Enter how many points each member shares out")
+        if fields.get("min_projects") and fields["min_projects"] > total:
+            raise PanelError(f"With {total} points a member can give points to {total} projects at most, so "
+                             "the fewest projects to give points to cannot be more than that")
+        if fields.get("max_points") and fields["max_points"] > total:
+            raise PanelError("The most points on one project cannot be more than the points each member shares out")
+    rule = fields["rule"]
+    if rule is AllocationRule.phragmen and kind.kind != "approval":
+        raise PanelError("Phragmén counts ticked choices only: choose a ballot where members tick projects, or "
+                         "another way for the votes to decide")
+    if fields.get("completion") not in (None, *allocation.COMPLETIONS):
+        raise PanelError("Choose what is done with money equal shares leaves over")
+    if fields.get("utility", "cost") not in allocation.UTILITIES:
+        raise PanelError("Choose what a funded project counts for")
+    if fields.get("utility", "cost") != "cost" and (rule is not AllocationRule.equal_shares
+                                                    or kind.kind != "approval"):
+        raise PanelError("Counting each funded project the same works only for equal shares with ticked choices")
+    if fields.get("compare") not in (None, "greedy"):
+        raise PanelError("The only comparison is against most votes first")
+    if fields.get("tie_break", "approvals-then-id") not in TIE_BREAKS:
+        raise PanelError("Choose how ties are settled")
     if fields["closes_at"] <= fields["opens_at"]:
         raise PanelError("Voting must close after it opens")
 
@@ -335,6 +366,13 @@ def rules_of(rnd):
         "budget_pence": rnd.budget_pence,
         "quorum": rnd.quorum,
         "min_approval_percent": rnd.min_approval_percent,
+        "total_points": rnd.total_points,
+        "max_points": rnd.max_points,
+        # Equal shares only; None is add1, as for every round frozen before the option existed.
+        "completion": (rnd.completion or "add1") if rnd.rule is AllocationRule.equal_shares else None,
+        "utility": rnd.utility or "cost",
+        "compare": rnd.compare,
+        "fund_unvoted": bool(rnd.fund_unvoted),
         "closes_at": rnd.closes_at.isoformat(),
         "projects": {p.code: p.cost_pence for p in rnd.projects},
     }
@@ -380,6 +418,10 @@ def _check_opening(rnd, now):
     if rnd.min_projects and rnd.min_projects > len(rnd.projects):
         raise PanelError(f"Members must choose at least {rnd.min_projects} projects, but only "
                          f"{len(rnd.projects)} are on the ballot")
+    if rnd.ballot_type is BallotType.cumulative and rnd.max_points \
+            and rnd.max_points * len(rnd.projects) < rnd.total_points:
+        raise PanelError(f"With at most {rnd.max_points} points on each of {len(rnd.projects)} projects, nobody "
+                         f"could give all {rnd.total_points} points. Add projects or allow more points on one")
     voters = sum(1 for m in rnd.panel.members if m.can_vote)
     if rnd.quorum and rnd.quorum > voters:
         raise PanelError(f"The quorum is {rnd.quorum} ballots, but only {voters} members can vote")
@@ -392,8 +434,19 @@ def _rules_unchanged(rnd):
     return rnd.frozen_rules == {**rules_of(rnd), "closes_at": rnd.frozen_rules["closes_at"]}
 
 
-def check_ballot(rnd, member, project_ids):
-    """The ballot's projects, or PanelError in words a 12-year-old understands."""
+class Choices(list):
+    """The projects a ballot chose, in its order (first choice first when ranked), with any points."""
+
+    def __init__(self, projects, points=None):
+        super().__init__(projects)
+        self.points = points or {}   # RoundProject id -> points, for points ballots
+
+
+def _plural(n, word, words=None):
+    return f"{n} {word if n == 1 else words or word + 's'}"
+
+
+def _check_voter(rnd, member):
     if rnd.status is not RoundStatus.open:
         raise PanelError("Voting is not open for this round")
     if not member.can_vote:
@@ -403,20 +456,78 @@ def check_ballot(rnd, member, project_ids):
         # again) cannot add a ballot, so nobody can make extra voters to work out someone's vote.
         raise PanelError("You joined after voting opened for this round, so you cannot vote in it. "
                          "You can vote in the next round")
+
+
+def _on_ballot(rnd, ids):
     by_id = {p.id: p for p in ballot_projects(rnd)}
     chosen = []
-    for pid in project_ids:
+    for pid in ids:
         if pid not in by_id:
             raise PanelError("One of your choices is not on this ballot. Please choose again from the list")
         if by_id[pid] not in chosen:
             chosen.append(by_id[pid])
+    return chosen
+
+
+def _points_choices(rnd, entry):
+    """Points ballots: ``entry`` is {project id: points}, every given project at least 1, adding up to the total."""
+    total = rnd.total_points
+    projects = _on_ballot(rnd, [pid for pid, pts in entry.items() if pts])
+    points = {p.id: entry[p.id] for p in projects}
+    given = sum(points.values())
+    if not points:
+        raise PanelError(f"Give your {total} points to the projects you want")
+    too_many = next((p for p in projects if rnd.max_points and points[p.id] > rnd.max_points), None)
+    if too_many is not None:
+        extra = points[too_many.id] - rnd.max_points
+        raise PanelError(f"You gave ‘{too_many.title}’ {points[too_many.id]} points. The most one project can have "
+                         f"is {rnd.max_points}: take {extra} away")
+    if given > total:
+        raise PanelError(f"You have given {given} points. You have {total} to give: take {given - total} away")
+    if given < total:
+        raise PanelError(f"You have given {given} points. You have {total} to give: give {total - given} more")
+    if rnd.min_projects and len(projects) < rnd.min_projects:
+        raise PanelError(f"Give points to at least {rnd.min_projects} projects. You gave points to "
+                         f"{_plural(len(projects), 'project')}")
+    projects.sort(key=lambda p: p.code)
+    return Choices(projects, points)
+
+
+def _ranked_choices(rnd, entry):
+    """Ranked ballots: ``entry`` is {project id: place}, places 1, 2, 3... each used once, no gaps."""
+    by_place = {}
+    for pid, place in entry.items():
+        by_place.setdefault(place, []).append(pid)
+    if not by_place:
+        raise PanelError("Put at least one project in order: choose 1st for the project you want most")
+    projects = {p.id: p for p in _on_ballot(rnd, list(entry))}
+    for place in sorted(by_place):
+        if len(by_place[place]) > 1:
+            names = " and ".join(f"‘{projects[pid].title}’" for pid in by_place[place][:2])
+            raise PanelError(f"You put {names} both as your {place_name(place)} choice. Give each project a "
+                             "different place")
+    for place in range(1, max(by_place) + 1):
+        if place not in by_place:
+            raise PanelError(f"You have a {place_name(max(by_place))} choice but no {place_name(place)} choice. Number "
+                             "your choices 1st, 2nd, 3rd and so on, without gaps")
+    if len(by_place) > rnd.max_projects:
+        raise PanelError(f"You can put up to {rnd.max_projects} projects in order. You put {len(by_place)}, so "
+                         f"take {len(by_place) - rnd.max_projects} out")
+    if rnd.min_projects and len(by_place) < rnd.min_projects:
+        raise PanelError(f"Put at least {rnd.min_projects} projects in order. You put {len(by_place)}")
+    return Choices([projects[by_place[place][0]] for place in sorted(by_place)])
+
+
+def _ticked_choices(rnd, project_ids):
+    chosen = _on_ballot(rnd, project_ids)
+    if rnd.ballot_type is BallotType.choose_one:
+        if not chosen:
+            raise PanelError("Choose the one project you want most")
+        if len(chosen) > 1:
+            raise PanelError(f"Choose only one project. You chose {len(chosen)}")
+        return Choices(chosen)
     if not chosen:
         raise PanelError("Choose at least one project")
-    linked = {link.organisation_id for link in member.links}
-    for project in chosen:
-        if project.organisation_id in linked:
-            raise PanelError(f"You told us you have a link to {project.organisation.name}, so you cannot vote "
-                             f"for ‘{project.title}’. Untick it")
     if rnd.ballot_type is BallotType.within_budget:
         total = sum(p.cost_pence for p in chosen)
         if total > rnd.budget_pence:
@@ -428,12 +539,37 @@ def check_ballot(rnd, member, project_ids):
             raise PanelError(f"You can choose up to {rnd.max_projects} projects. You chose {len(chosen)}, "
                              f"so untick {len(chosen) - rnd.max_projects}")
         if rnd.min_projects and len(chosen) < rnd.min_projects:
-            raise PanelError(f"Choose at least {rnd.min_projects} projects. You chose {len(chosen)}")
+            short = rnd.min_projects - len(chosen)
+            raise PanelError(f"Choose at least {rnd.min_projects} projects. You chose {len(chosen)}, so tick "
+                             f"{short} more")
+    return Choices(chosen)
+
+
+def check_ballot(rnd, member, entry):
+    """The ballot's choices, or PanelError in words a 12-year-old understands.
+
+    ``entry`` is what the member chose, in the round's kind of ballot: a list of project ids
+    (ticks, or one pick), {project id: points}, or {project id: place} (1 for first choice).
+    """
+    _check_voter(rnd, member)
+    kind = rnd.ballot_type
+    if kind is BallotType.cumulative:
+        chosen = _points_choices(rnd, dict(entry))
+    elif kind is BallotType.ranked:
+        chosen = _ranked_choices(rnd, dict(entry))
+    else:
+        chosen = _ticked_choices(rnd, list(entry))
+    linked = {link.organisation_id for link in member.links}
+    for project in chosen:
+        if project.organisation_id in linked:
+            undo = {BallotType.cumulative: "Take its points away", BallotType.ranked: "Take it out of your order"}
+            raise PanelError(f"You told us you have a link to {project.organisation.name}, so you cannot vote "
+                             f"for ‘{project.title}’. {undo.get(kind, 'Untick it')}")
     return chosen
 
 
-def preview_ballot(rnd, member, project_ids, now=None):
-    """The projects a member would vote for, checked as the vote will be; nothing is stored.
+def preview_ballot(rnd, member, entry, now=None):
+    """What a member would vote for, checked as the vote will be; nothing is stored.
 
     For the check-your-answers page: once sent, a secret ballot cannot be changed.
     """
@@ -443,10 +579,20 @@ def preview_ballot(rnd, member, project_ids, now=None):
     if has_voted(rnd, member):
         raise AlreadyVoted("You have already voted in this round. Your vote is secret, so nobody can find it to "
                            "change it, and your first vote is the one that counts")
-    return check_ballot(rnd, member, project_ids)
+    return check_ballot(rnd, member, entry)
 
 
-def cast_ballot(rnd, member, project_ids, now=None):
+def _ballot(rnd, chosen, channel):
+    """A secret ballot row for ``chosen``: the projects sorted, with their points or their order."""
+    ballot = Ballot(round_id=rnd.id, project_ids=sorted(p.id for p in chosen), channel=channel)
+    if rnd.ballot_type is BallotType.cumulative:
+        ballot.scores = {str(pid): pts for pid, pts in sorted(chosen.points.items())}
+    elif rnd.ballot_type is BallotType.ranked:
+        ballot.ranking = [p.id for p in chosen]
+    return ballot
+
+
+def cast_ballot(rnd, member, entry, now=None):
     """Record that the member voted, and their ballot apart from it, so the two cannot be matched.
 
     The ballot has no member, no time and a random id; the audit entry says a ballot was cast,
@@ -454,13 +600,71 @@ def cast_ballot(rnd, member, project_ids, now=None):
     """
     lock_row(member)  # one vote each: a second vote at once waits here, then finds the first
     now = now or utcnow()
-    chosen = preview_ballot(rnd, member, project_ids, now)
+    chosen = preview_ballot(rnd, member, entry, now)
     db.session.add(VoteCast(round_id=rnd.id, member_id=member.id, voted_at=now))
-    ballot = Ballot(round_id=rnd.id, project_ids=sorted(p.id for p in chosen), channel=BallotChannel.online)
+    ballot = _ballot(rnd, chosen, BallotChannel.online)
     db.session.add(ballot)
     db.session.flush()
     log_action(rnd, "round.ballot_cast", f"A ballot was cast on {rnd.reference}", user=NOBODY)
     return ballot
+
+
+class EntriesDiffer(PanelError):
+    """A paper ballot typed twice, differently: ``differences`` says how, project by project."""
+
+    def __init__(self, differences):
+        super().__init__("The two entries are different, so nothing was saved")
+        self.differences = differences
+
+
+def _as_typed(rnd, entry):
+    """An entry as comparable data: {project id: what it was given}, ticks as True."""
+    if rnd.ballot_type in (BallotType.cumulative, BallotType.ranked):
+        return {pid: value for pid, value in dict(entry).items() if value}
+    return {pid: True for pid in entry}
+
+
+def entry_differences(rnd, first, second):
+    """How two typings of one paper ballot differ, in plain words; empty when they match exactly."""
+    from commissioning.panels.util import place_name
+    one, two = _as_typed(rnd, first), _as_typed(rnd, second)
+    titles = {p.id: p.title for p in rnd.projects}
+    kind = rnd.ballot_type
+
+    def said(value):
+        if kind is BallotType.cumulative:
+            return f"{_plural(value, 'point')}" if value else "no points"
+        if kind is BallotType.ranked:
+            return f"{place_name(value)} choice" if value else "not in the order"
+        return "chosen" if value else "not chosen"
+    differences = []
+    for pid in sorted(one.keys() | two.keys(), key=lambda i: (titles.get(i, ""), i)):
+        if one.get(pid) != two.get(pid):
+            title = titles.get(pid, "A project not on this ballot")
+            differences.append(f"‘{title}’: {said(one.get(pid))} the first time, {said(two.get(pid))} the second time")
+    return differences
+
+
+def cast_paper_ballot(rnd, member, first, second, by, now=None):
+    """A ballot a member cast on paper, typed twice by a facilitator: saved only if both typings match.
+
+    The member is recorded as having voted (so they cannot vote again online); the ballot is kept
+    apart as any other, marked ``paper``. The audit names who entered it, never what it chose.
+    """
+    differences = entry_differences(rnd, first, second)
+    if differences:
+        raise EntriesDiffer(differences)
+    lock_row(member)  # one vote each, whichever way it comes
+    now = now or utcnow()
+    if member.panel_id != rnd.panel_id:
+        raise PanelError(f"{member.display_name} is not on this round’s panel")
+    chosen = preview_ballot(rnd, member, first, now)
+    db.session.add(VoteCast(round_id=rnd.id, member_id=member.id, voted_at=now))
+    db.session.add(_ballot(rnd, chosen, BallotChannel.paper))
+    db.session.flush()
+    log_action(rnd, "round.paper_ballot_entered", f"A paper ballot was entered on {rnd.reference}, typed twice",
+               user=by)
+    return chosen
 
 
 def _shuffle_ballots(rnd):
@@ -470,12 +674,13 @@ def _shuffle_ballots(rnd):
     the order people voted in, as ``panel_votes_cast`` records it; rewriting them breaks that.
     """
     rows = db.session.scalars(db.select(Ballot).where(Ballot.round_id == rnd.id)).all()
-    kept = [(list(b.project_ids), b.channel) for b in rows]
+    kept = [(list(b.project_ids), b.scores, b.ranking, b.channel) for b in rows]
     for ballot in rows:
         db.session.delete(ballot)
     db.session.flush()
     random.SystemRandom().shuffle(kept)
-    db.session.add_all(Ballot(round_id=rnd.id, project_ids=ids, channel=channel) for ids, channel in kept)
+    db.session.add_all(Ballot(round_id=rnd.id, project_ids=ids, scores=scores, ranking=ranking, channel=channel)
+                       for ids, scores, ranking, channel in kept)
     db.session.flush()
 
 
@@ -504,8 +709,20 @@ def close_due(now=None):
 
 
 def ballots_for(rnd):
-    """Anonymous ballots as sets of project codes, in a canonical order (no member ids)."""
+    """Anonymous ballots in project codes, in a canonical order (no member ids).
+
+    Ticks (and one pick): sorted lists of codes, as always, so a round's digest does not change.
+    Points: {code: points}. Ranked: lists of codes, first choice first.
+    """
     code = {p.id: p.code for p in rnd.projects}
+    kind = BallotType((rnd.frozen_rules or {}).get("ballot_type") or rnd.ballot_type.value).kind
+    if kind == "cumulative":
+        rows = db.session.scalars(db.select(Ballot.scores).where(Ballot.round_id == rnd.id))
+        ballots = [{code[int(i)]: pts for i, pts in (scores or {}).items()} for scores in rows]
+        return sorted(ballots, key=lambda b: (len(b), sorted(b.items(), key=lambda i: str(i[0]))))
+    if kind == "ordinal":
+        rows = db.session.scalars(db.select(Ballot.ranking).where(Ballot.round_id == rnd.id))
+        return sorted(([code[i] for i in ranking or []] for ranking in rows), key=lambda b: (len(b), b))
     rows = db.session.scalars(db.select(Ballot.project_ids).where(Ballot.round_id == rnd.id))
     return sorted((sorted((code[i] for i in ids), key=str) for ids in rows), key=lambda b: (len(b), b))
 
@@ -515,6 +732,30 @@ def ballots_digest(rules, ballots):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+TIES = {"approvals-then-id": "approvals", "id": "id"}
+
+
+def engine_options(rules):
+    """The engine's options from frozen rules; a round frozen before an option existed gets its default."""
+    kind = BallotType(rules["ballot_type"]).kind
+    options = {"ties": TIES.get(rules.get("tie_break") or "approvals-then-id", "approvals"),
+               "compare": rules.get("compare"), "unvoted": bool(rules.get("fund_unvoted"))}
+    if rules["rule"] == AllocationRule.equal_shares.value:
+        options["completion"] = rules.get("completion") or "add1"
+        if kind == "approval":
+            options["utility"] = rules.get("utility") or "cost"
+    if kind != "approval":
+        options["kind"] = kind
+    return options
+
+
+def _only(ballot, kept):
+    """A ballot without the projects not in ``kept``, in its own shape (and a ranking's order)."""
+    if isinstance(ballot, dict):
+        return {c: pts for c, pts in ballot.items() if c in kept}
+    return [c for c in ballot if c in kept]
+
+
 def compute_outcome(rules, ballots):
     """The result from frozen rules and anonymous ballots alone, so anyone can recompute it.
 
@@ -522,23 +763,38 @@ def compute_outcome(rules, ballots):
     pounds, plus the projects the rule never saw, each with its reason: ``no_votes``,
     ``below_threshold`` (too small a share of voters) or ``over_budget`` (it costs more than
     the whole budget, which setting up a round now refuses; kept for rounds set up before).
+    A project chosen by nobody is seen only when the round lets money left fund such projects.
     """
     costs = rules["projects"]
+    kind = BallotType(rules["ballot_type"]).kind
     approvals = {c: 0 for c in costs}
+    points = {c: 0 for c in costs}
+    firsts = {c: 0 for c in costs}
     for ballot in ballots:
         for c in ballot:
             approvals[c] += 1
+            if kind == "cumulative":
+                points[c] += ballot[c]
+        if kind == "ordinal" and ballot:
+            firsts[ballot[0]] += 1
     n = len(ballots)
     threshold = rules.get("min_approval_percent") or 0
-    eligible = {c for c in costs if approvals[c] > 0 and approvals[c] * 100 >= threshold * n}
+    unvoted = bool(rules.get("fund_unvoted"))
+    eligible = {c for c in costs if (approvals[c] > 0 or unvoted) and approvals[c] * 100 >= threshold * n}
     # Whole pounds, so that add1 raises shares by one pound, as a .pb file in pounds does.
     pounds = {c: costs[c] // 100 for c in eligible}
-    ballot_sets = [{c for c in b if c in eligible} for b in ballots]
+    shaped = [_only(b, eligible) for b in ballots]
     budget = rules["budget_pence"] // 100
-    result = allocation.allocate(rules["rule"], pounds, ballot_sets, budget, trace=True)
+    result = allocation.allocate(rules["rule"], pounds, shaped, budget, trace=True, **engine_options(rules))
     selected = set(result["selected"])
     quorum_met = not rules.get("quorum") or n >= rules["quorum"]
     trace = result["trace"]
+    if "projects" not in trace:
+        # A rule that keeps no figures of its own (Phragmén): what it chose, and each project's votes.
+        trace["projects"] = {c: {"step": None, "votes": approvals[c], "cost": str(pounds[c]), "money": None,
+                                 "funded": c in selected, "reason": "chosen" if c in selected else "not_chosen",
+                                 "paid_before": {}} for c in eligible}
+        trace["order"] = sorted(selected, key=str)
     for c in costs:
         if c not in eligible:
             reason = ("over_budget" if costs[c] > rules["budget_pence"] else "no_votes" if approvals[c] == 0
@@ -547,11 +803,16 @@ def compute_outcome(rules, ballots):
                                     "money": None, "funded": False, "reason": reason, "paid_before": {}}
         elif costs[c] > rules["budget_pence"]:
             trace["projects"][c]["over_budget"] = True
+    projects = {}
+    for c in costs:
+        projects[c] = {"approvals": approvals[c], "funded": c in selected,
+                       "below_threshold": approvals[c] > 0 and c not in eligible}
+        if kind == "cumulative":
+            projects[c]["points"] = points[c]
+        elif kind == "ordinal":
+            projects[c]["firsts"] = firsts[c]
     return {"selected": sorted(selected, key=str), "spent_pence": sum(costs[c] for c in selected),
-            "ballots": n, "quorum_met": quorum_met, "trace": trace,
-            "projects": {c: {"approvals": approvals[c], "funded": c in selected,
-                             "below_threshold": approvals[c] > 0 and c not in eligible}
-                         for c in costs}}
+            "ballots": n, "quorum_met": quorum_met, "trace": trace, "projects": projects}
 
 
 def count_round(round_id):
@@ -639,16 +900,66 @@ def _pence(amount, what):
     return int(pence)
 
 
+def rule_from_pb(name):
+    """(rule, completion) from a .pb file's META ``rule``: "greedy", "equalshares/add1", "equalshares", ...
+
+    pabulib names equal shares without a completion "equalshares"; a name it has none for
+    ("unknown") gives (None, None).
+    """
+    name = (name or "").strip().lower().replace("-comparison", "")
+    if "phragm" in name:
+        return "phragmen", None
+    if name.startswith("greedy"):
+        return "greedy", None
+    if name.startswith(("equalshares", "equal-shares", "mes")):
+        tail = name.partition("/")[2]
+        completion = tail if tail in allocation.COMPLETIONS else None if tail else "none"
+        return "equal-shares", completion
+    return None, None
+
+
 def import_round(panel, pot, data, by=None, rule=None, title=None):
-    """A closed round from a parsed .pb file (amounts in pounds, pence kept), its ballots anonymous."""
+    """A closed round from a parsed .pb file (amounts in pounds, pence kept), its ballots anonymous.
+
+    Approval files become rounds where members tick projects within the budget; cumulative
+    files points rounds (the points to share are the file's ``max_sum_points``, else the most
+    any voter gave); ordinal files ranked rounds (up to the file's ``max_length``, else the
+    longest ranking).
+    """
     meta = data["meta"]
-    rule = rule or {"greedy": "greedy", "equal-shares": "equal-shares", "equalshares": "equal-shares"}.get(
-        meta.get("rule", "").lower(), "equal-shares")
+    kind = data.get("kind", "approval")
+    file_rule, completion = rule_from_pb(meta.get("rule"))
+    completion = meta.get("equal_shares_completion") or completion
+    if rule is not None and rule != file_rule:
+        completion = None
+    rule = rule or file_rule or "equal-shares"
+    if completion not in (None, *allocation.COMPLETIONS):
+        raise PanelError(f"The completion {completion!r} is not one this app knows")
+    equal_shares = rule == "equal-shares"
+    options = dict(compare="greedy" if "-comparison" in meta.get("rule", "").lower() else None,
+                   utility=(meta.get("utility") if equal_shares else None) or "cost", fund_unvoted=meta.get("fund_unvoted") == "yes",
+                   tie_break=meta.get("tie_break") or "approvals-then-id",
+                   min_approval_percent=_meta_int(meta, "min_approval_percent"))
+    ballots = data["ballots"]
+    fields = dict(ballot_type=BallotType.within_budget, max_projects=None, min_projects=None)
+    if kind == "cumulative":
+        most = max((sum(b.values()) for b in ballots), default=1) or 1
+        fields = dict(ballot_type=BallotType.cumulative, max_projects=None, min_projects=None,
+                      total_points=_meta_int(meta, "max_sum_points") or most)
+    elif kind == "ordinal":
+        longest = max((len(b) for b in ballots), default=1) or 1
+        fields = dict(ballot_type=BallotType.ranked, min_projects=None,
+                      max_projects=_meta_int(meta, "max_length") or max(longest, 1))
+    elif meta.get("vote_type", "").lower() == "choose-1":
+        fields["ballot_type"] = BallotType.choose_one
+    elif _meta_int(meta, "max_length") or _meta_int(meta, "min_length"):
+        fields = dict(ballot_type=BallotType.up_to_n, min_projects=_meta_int(meta, "min_length"),
+                      max_projects=_meta_int(meta, "max_length") or len(data["costs"]))
     now = utcnow()
     rnd = create_round(panel, by, title=title or meta.get("description") or "Imported round", pot=pot,
-                       budget_pence=_pence(data["budget"], "The budget"), ballot_type=BallotType.within_budget,
-                       max_projects=None, min_projects=None, rule=AllocationRule(rule), quorum=None,
-                       min_approval_percent=None, opens_at=now, closes_at=now + timedelta(seconds=1))
+                       budget_pence=_pence(data["budget"], "The budget"), rule=AllocationRule(rule), quorum=None,
+                       opens_at=now, closes_at=now + timedelta(seconds=1),
+                       completion=completion if rule == "equal-shares" else None, **options, **fields)
     names = data.get("names", {})
     projects = {}
     for code in sorted(data["costs"], key=str):
@@ -660,9 +971,23 @@ def import_round(panel, pot, data, by=None, rule=None, title=None):
     rnd.frozen_rules = rules_of(rnd)
     rnd.status = RoundStatus.closed
     rnd.closed_at = rnd.closes_at
-    db.session.add_all(Ballot(round_id=rnd.id, project_ids=sorted(projects[c].id for c in b),
-                              channel=BallotChannel.imported) for b in data["ballots"])
+    rows = []
+    for b in ballots:
+        row = Ballot(round_id=rnd.id, project_ids=sorted(projects[c].id for c in b), channel=BallotChannel.imported)
+        if kind == "cumulative":
+            row.scores = {str(projects[c].id): int(pts) for c, pts in sorted(b.items(), key=lambda i: projects[i[0]].id)}
+        elif kind == "ordinal":
+            row.ranking = [projects[c].id for c in b]
+        rows.append(row)
+    db.session.add_all(rows)
     db.session.flush()
-    log_action(rnd, "round.imported", f"{rnd.reference} imported with {len(data['ballots'])} ballots",
-               projects=len(projects), rule=rule)
+    log_action(rnd, "round.imported", f"{rnd.reference} imported with {len(ballots)} ballots",
+               projects=len(projects), rule=rule, kind=kind)
     return rnd
+
+
+def _meta_int(meta, key):
+    try:
+        return int(str(meta.get(key, "")).strip()) or None
+    except ValueError:
+        return None

@@ -4,6 +4,7 @@ from fractions import Fraction
 from flask import current_app
 
 from commissioning.accounts.models import Role, User
+from commissioning.core.models import LONDON
 from commissioning.core.money import format_pounds
 from commissioning.extensions import db
 from commissioning.panels.models import (
@@ -140,6 +141,101 @@ def _ordinal(n):
     return f"{n}{suffix}"
 
 
+def place_name(n):
+    """A place in a ranked ballot as people write it: 1st, 2nd, 3rd, 11th, 22nd."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def ballot_limits(rnd):
+    """What a member may choose, in plain words, said before the ballot form."""
+    from commissioning.panels.models import BallotType
+    kind = rnd.ballot_type
+    money = format_pounds(rnd.budget_pence)
+    if kind is BallotType.within_budget:
+        return (f"There is {money} to spend. Tick the projects you want, as long as they add up to no more "
+                "than that.")
+    if kind is BallotType.choose_one:
+        return f"Choose the one project you want most. There is {money} to share."
+    if kind is BallotType.up_to_n:
+        if rnd.min_projects and rnd.min_projects == rnd.max_projects:
+            how = f"Tick {rnd.max_projects} projects."
+        elif rnd.min_projects:
+            how = f"Choose at least {rnd.min_projects} projects and no more than {rnd.max_projects}."
+        else:
+            how = f"Tick up to {rnd.max_projects} projects."
+        return f"{how} There is {money} to share."
+    if kind is BallotType.cumulative:
+        text = f"You have {rnd.total_points} points to give. Give more points to the projects you want more."
+        if rnd.min_projects:
+            text += f" Give points to at least {rnd.min_projects} projects."
+        if rnd.max_points:
+            text += f" One project can have {rnd.max_points} points at most."
+        return text + f" Your points must add up to {rnd.total_points}. There is {money} to share."
+    text = (f"Put up to {rnd.max_projects} projects in order: 1st for the one you want most, then 2nd, and so on. "
+            "Leave out the ones you do not want.")
+    if rnd.min_projects:
+        text += f" Put at least {rnd.min_projects} in order."
+    return text + f" There is {money} to share."
+
+
+def rule_options(rules):
+    """The frozen rules in plain words, one (heading, sentence) each, for the round and results pages.
+
+    A round frozen before an option existed shows that option's default, which is how it was counted.
+    """
+    from commissioning.panels.models import COMPLETIONS, TIE_BREAKS, AllocationRule
+    rule = AllocationRule(rules["rule"])
+    if rule is AllocationRule.greedy:
+        how = "Most votes first: projects in order of how many people chose them, each funded if it still fitted."
+    elif rule is AllocationRule.phragmen:
+        how = ("Phragmén: each project’s cost was shared out between the people who chose it, as evenly as it "
+               "could be.")
+    else:
+        how = "Equal shares: everyone who voted had an equal share of the money to spend on what they chose."
+        if rules.get("utility") == "approvals":
+            how += " Every funded project counted the same for the people who chose it, whatever it cost."
+        else:
+            how += " A dearer project counted for more for the people who chose it."
+    if rules.get("compare") == "greedy":
+        how += (" Then the result was compared with most votes first: if more voters would be happier with that "
+                "result than less happy, it was used instead (as Świecie did in 2024).")
+    if rule is AllocationRule.equal_shares:
+        left = COMPLETIONS[rules.get("completion") or "add1"] + "."
+    elif rule is AllocationRule.greedy:
+        left = "Projects further down the list were funded if they still fitted in what was left."
+    else:
+        left = "Projects were added while they still fitted in the budget."
+    if rules.get("fund_unvoted"):
+        left += " Money still left could also fund projects nobody chose, as the pabutools reference does."
+    else:
+        left += (" Projects nobody chose were never funded, even with money left over: a project nobody chose "
+                 "has no young person backing it. (The pabutools reference funds them.)")
+    share = rules.get("min_approval_percent")
+    needs = (f"A project needed at least {share}% of the people who voted to choose it." if share
+             else "None: any project someone chose could be funded.")
+    return [("How the votes decided", how), ("What happened to money left over", left),
+            ("Ties", TIE_BREAKS.get(rules.get("tie_break") or "approvals-then-id", "")),
+            ("Projects needing a minimum share", needs)]
+
+
+def support(rnd, facts):
+    """A project's support in the round's kind of ballot: "27 points from 9 people", "1st choice of 4 of 9 people"."""
+    people = facts["approvals"]
+    if "points" in facts:
+        return f"{facts['points']} {'point' if facts['points'] == 1 else 'points'} from {_people(people)}"
+    if "firsts" in facts:
+        return f"1st choice of {facts['firsts']}, in the order of {_people(people)}"
+    return str(people)
+
+
+def paper_ballots(rnd):
+    """How many of the round's ballots were on paper, entered by a facilitator (never which ones)."""
+    from commissioning.panels.models import BallotChannel
+    return db.session.scalar(db.select(db.func.count(Ballot.id)).where(
+        Ballot.round_id == rnd.id, Ballot.channel == BallotChannel.paper)) or 0
+
+
 def round_trace(rnd):
     """The rule's figures behind a counted round's result: stored when it was counted, or for a
     result counted before traces were kept, worked out again from its stored ballots and frozen rules."""
@@ -195,6 +291,9 @@ def explain(rnd, project, trace=None):
         share = 100 * votes // voters if voters else 0   # down, so a share just short never shows as enough
         return said, (f"It needed at least {rnd.frozen_rules['min_approval_percent']}% of the people who voted to "
                       f"choose it. It got {share}%, so it was not funded.")
+    if reason == "no_score":
+        return said, ("Everyone who put it in their order put it last, and last place scores nothing, so it was "
+                      "not funded.")
     if reason == "no_cost":
         return said, ("It costs nothing, so there was nothing for this rule to pay for it, and it is not listed "
                       "as funded.")
@@ -243,15 +342,47 @@ def explanations(rnd):
 
 
 def round_as_pb(rnd):
-    """The round as a pabulib .pb file in whole pounds, ballots anonymous and in canonical order."""
+    """The round as a pabulib .pb file in whole pounds, ballots anonymous and in canonical order.
+
+    In the round's own kind of ballot (approval or choose-1, cumulative points, ordinal ranks),
+    with the rule by its pabulib name, the days voting opened and closed, and once counted each
+    project's votes (and points) and whether it was selected. The rule's options pabulib has no
+    key for are kept in META's comment (``write_pb``), so that importing the file counts it alike.
+    """
+    from commissioning.panels.models import BallotType
     from commissioning.panels.operations import ballots_for, rules_of
     from commissioning.panels.pabulib import write_pb
     rules = rnd.frozen_rules or rules_of(rnd)
+    ballot_type = BallotType(rules["ballot_type"])
+    kind = ballot_type.kind
     meta = {"description": rnd.title, "country": "United Kingdom", "unit": rnd.panel.area,
             "instance": rnd.reference, "budget": rules["budget_pence"] // 100, "currency": "GBP",
-            "rule": rnd.rule.value, "min_length": rnd.min_projects, "max_length": rnd.max_projects,
+            "rule": rules["rule"], "completion": rules.get("completion"), "compare": rules.get("compare"),
+            "date_begin": rnd.opens_at.astimezone(LONDON).date() if rnd.status is not RoundStatus.draft else None,
+            "date_end": rnd.closed_at.astimezone(LONDON).date() if rnd.closed_at else None,
+            "min_length": rules.get("min_projects"), "max_length": rules.get("max_projects"),
             "min_approval_percent": rules.get("min_approval_percent")}
+    if ballot_type is BallotType.choose_one:
+        meta.update(vote_type="choose-1", max_length=1)
+    elif kind == "cumulative":
+        meta.update(max_sum_points=rules.get("total_points"), min_sum_points=rules.get("total_points"),
+                    max_points=rules.get("max_points"), max_length=None)
+    # Ours, in the comment: how to count it again exactly as it was counted.
+    if rules.get("completion") not in (None, "add1"):
+        meta["equal_shares_completion"] = rules["completion"]
+    if rules.get("utility") not in (None, "cost"):
+        meta["utility"] = rules["utility"]
+    if rules.get("fund_unvoted"):
+        meta["fund_unvoted"] = "yes"
+    if rules.get("tie_break") not in (None, "approvals-then-id"):
+        meta["tie_break"] = rules["tie_break"]
     costs = {code: cost // 100 for code, cost in rules["projects"].items()}
     names = {p.code: p.title for p in rnd.projects}
     ballots = [(i + 1, b) for i, b in enumerate(ballots_for(rnd))]
-    return write_pb({k: v for k, v in meta.items() if v is not None}, costs, names, ballots)
+    extra = None
+    if rnd.result is not None:
+        facts = rnd.result.projects
+        extra = {code: {"votes": facts[code]["approvals"], "selected": int(code in rnd.result.selected),
+                        **({"score": facts[code]["points"]} if "points" in facts[code] else {})}
+                 for code in costs}
+    return write_pb({k: v for k, v in meta.items() if v is not None}, costs, names, ballots, kind=kind, extra=extra)

@@ -32,18 +32,19 @@ from commissioning.panels.forms import (
     ConsentForm, ContributionForm, JoinForm, LinksForm, MemberForm, PanelForm, ProjectForm, RoundForm,
     SendToPanelForm)
 from commissioning.panels.models import (
-    AllocationRule, BallotType, Panel, PanelMember, Round, RoundProject, RoundStatus)
+    AllocationRule, BallotType, Panel, PanelMember, Round, RoundProject, RoundStatus, VoteCast)
 from commissioning.panels.operations import AlreadyVoted, PanelError
 from commissioning.panels.util import (
-    ballot_projects, can_manage_panel, explain, explanations, facilitators, has_voted, how_shared, member_of,
-    min_ballots, panels_for, published_rounds, round_as_pb, round_trace, rounds_for_member, votes_cast,
-    withheld_reason)
+    ballot_limits, ballot_projects, can_manage_panel, explain, explanations, facilitators, has_voted, how_shared,
+    member_of, min_ballots, panels_for, paper_ballots, place_name, published_rounds, round_as_pb, round_trace, rounds_for_member,
+    rule_options, support, votes_cast, withheld_reason)
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import to_id
 from commissioning.core.money import format_pounds
 from commissioning.core.pagination import page_args
 
 bp = Blueprint("panels", __name__)
+bp.add_app_template_filter(place_name, "place_name")
 
 
 def _end_of_day(day):
@@ -274,37 +275,92 @@ def links(round_id):
     return render_template("panels/links.html", form=form, rnd=rnd, member=member)
 
 
+MAX_POINTS_TYPED = 10_000
+
+
+def _entry(rnd, form, prefix=""):
+    """What a ballot form chose, in the round's kind, and what was typed (to show again on an error).
+
+    Ticks and one pick come as ``project`` values; points as ``points-<id>``; places as ``rank-<id>``.
+    A value that is not a number is refused in words, naming its project.
+    """
+    projects = ballot_projects(rnd)
+    kind = rnd.ballot_type
+    if kind is BallotType.cumulative:
+        typed = {p.id: (form.get(f"{prefix}points-{p.id}") or "").strip() for p in projects}
+        entry = {}
+        for p in projects:
+            text = typed[p.id]
+            if not text:
+                continue
+            if not text.isdigit() or int(text) > MAX_POINTS_TYPED:
+                raise EntryError(typed, f"Enter the points for ‘{p.title}’ as a whole number, like 3, or leave it "
+                                        "empty for none")
+            entry[p.id] = int(text)
+        return entry, typed
+    if kind is BallotType.ranked:
+        typed = {p.id: (form.get(f"{prefix}rank-{p.id}") or "").strip() for p in projects}
+        entry = {}
+        for p in projects:
+            text = typed[p.id]
+            if not text:
+                continue
+            if not text.isdigit() or not 1 <= int(text) <= rnd.max_projects:
+                raise EntryError(typed, f"Choose a place from the list for ‘{p.title}’")
+            entry[p.id] = int(text)
+        return entry, typed
+    # A value that is no id is a choice that is not on the ballot (0 never is).
+    picked = [to_id(v) or 0 for v in form.getlist(f"{prefix}project")]
+    return picked, set(picked)
+
+
+class EntryError(PanelError):
+    """A ballot form's value that is not what the box asks for; ``typed`` is shown again."""
+
+    def __init__(self, typed, message):
+        super().__init__(message)
+        self.typed = typed
+
+
+def _ballot_page(rnd, member, form, typed, error=None, status=200):
+    linked = {link.organisation_id for link in member.links}
+    return render_template("panels/vote.html", rnd=rnd, member=member, form=form, typed=typed, error=error,
+                           linked=linked, voted=has_voted(rnd, member), now=utcnow(), limits=ballot_limits(rnd),
+                           projects=ballot_projects(rnd)), status
+
+
 @bp.route("/panels/rounds/<int:round_id>/vote", methods=["GET", "POST"])
 @permission_required("can_vote_on_panels")
 def vote(round_id):
     """Choose, check, send: the choices come back on a check page, and only "send" casts the ballot."""
     member, rnd = _member_round(round_id)
     form = ConfirmForm()
-    chosen, error, status = set(), None, 200
+    typed, error, status = {}, None, 200
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        # A value that is no id is a choice that is not on the ballot (0 never is).
-        picked = [to_id(v) or 0 for v in request.form.getlist("project")]
-        chosen = set(picked)
         try:
+            entry, typed = _entry(rnd, request.form)
             if request.form.get("send"):
-                operations.cast_ballot(rnd, member, picked)
+                operations.cast_ballot(rnd, member, entry)
                 notices.success("Your vote is sent. Thank you. It is secret: nobody, not even your youth worker, can see "
                                 "what you chose.")
                 return redirect(url_for("panels.me"))
             if not request.form.get("change"):
-                projects = operations.preview_ballot(rnd, member, picked)
-                return render_template("panels/vote_check.html", rnd=rnd, form=form, projects=projects)
+                chosen = operations.preview_ballot(rnd, member, entry)
+                return render_template("panels/vote_check.html", rnd=rnd, form=form, chosen=chosen,
+                                       places=_places(chosen))
         except AlreadyVoted as exc:
             notices.refusal(str(exc))
             return redirect(url_for("panels.me"))
         except PanelError as exc:
+            typed = getattr(exc, "typed", typed)
             error, status = str(exc), 400
-    linked = {link.organisation_id for link in member.links}
-    return render_template("panels/vote.html", rnd=rnd, member=member, form=form, chosen=chosen, error=error,
-                           linked=linked, voted=has_voted(rnd, member), now=utcnow(),
-                           projects=ballot_projects(rnd)), status
+    return _ballot_page(rnd, member, form, typed, error, status)
+
+
+def _places(chosen):
+    return [place_name(i) for i in range(1, len(chosen) + 1)]
 
 
 # --- rounds (facilitators and commissioners) ------------------------------------------------
@@ -318,15 +374,29 @@ def _round_form(rnd=None):
         form.ballot_type.data, form.rule.data = rnd.ballot_type, rnd.rule
         form.max_projects.data, form.min_projects.data = rnd.max_projects, rnd.min_projects
         form.quorum.data, form.min_approval_percent.data = rnd.quorum, rnd.min_approval_percent
+        form.total_points.data, form.max_points.data = rnd.total_points, rnd.max_points
+        form.utility.data, form.completion.data = rnd.utility or "cost", rnd.completion or "add1"
+        form.compare.data, form.fund_unvoted.data = rnd.compare or "no", "yes" if rnd.fund_unvoted else "no"
+        form.tie_break.data = rnd.tie_break
         form.closes.data = rnd.closes_at.astimezone(LONDON).date()
     return form, {p.id: p for p in pots}
 
 
 def _round_fields(form, pots):
+    """The round's fields from the form; what a kind or rule does not use is left empty, not kept."""
+    kind, rule = form.ballot_type.data, form.rule.data
+    counted = kind in (BallotType.up_to_n, BallotType.ranked)
+    equal_shares = rule is AllocationRule.equal_shares
     return dict(title=form.title.data.strip(), pot=pots[form.pot.data], budget_pence=form.budget.data,
-                ballot_type=form.ballot_type.data, rule=form.rule.data,
-                max_projects=form.max_projects.data if form.ballot_type.data is BallotType.up_to_n else None,
-                min_projects=form.min_projects.data if form.ballot_type.data is BallotType.up_to_n else None,
+                ballot_type=kind, rule=rule,
+                max_projects=form.max_projects.data if counted else None,
+                min_projects=form.min_projects.data if counted or kind is BallotType.cumulative else None,
+                total_points=form.total_points.data if kind is BallotType.cumulative else None,
+                max_points=form.max_points.data if kind is BallotType.cumulative else None,
+                completion=form.completion.data if equal_shares else None,
+                utility=form.utility.data if equal_shares and kind.kind == "approval" else "cost",
+                compare=None if form.compare.data == "no" else form.compare.data,
+                fund_unvoted=form.fund_unvoted.data == "yes", tie_break=form.tie_break.data,
                 quorum=form.quorum.data, min_approval_percent=form.min_approval_percent.data,
                 closes_at=_end_of_day(form.closes.data))
 
@@ -335,7 +405,10 @@ def _rule_error(form, exc):
     """Put a refusal on the field it is about, so the error summary links to it."""
     text = str(exc)
     field = (form.budget if "budget" in text else form.closes if "close" in text
-             else form.max_projects if "projects" in text else form.title)
+             else form.max_points if "on one project" in text else form.total_points if "points" in text
+             else form.min_projects if "fewest" in text.lower() else form.max_projects if "projects" in text
+             else form.utility if "counts" in text or "Counting" in text else form.rule if "Phragm" in text
+             else form.title)
     field.errors.append(text)
 
 
@@ -375,12 +448,81 @@ def edit_round(round_id):
 @bp.route("/panels/rounds/<int:round_id>")
 @permission_required("can_run_panels")
 def round_page(round_id):
-    rnd = _round(round_id)
+    return _round_view(_round(round_id))
+
+
+def _round_view(rnd, error=None, status=200):
     balance = balances([rnd.pot_id])[rnd.pot_id]
     return render_template("panels/round.html", rnd=rnd, balance=balance, voted=votes_cast(rnd),
                            withheld=withheld_reason(rnd), min_ballots=min_ballots(),
-                           action_form=ConfirmForm(formdata=None),
-                           voters=sum(1 for m in rnd.panel.members if m.can_vote))
+                           action_form=ConfirmForm(formdata=None), error=error, limits=ballot_limits(rnd),
+                           paper=paper_ballots(rnd),
+                           options=rule_options(rnd.frozen_rules or operations.rules_of(rnd)),
+                           voters=sum(1 for m in rnd.panel.members if m.can_vote)), status
+
+
+def _paper_voters(rnd):
+    """Members who may still vote: on the panel before voting opened, allowed to vote, not voted yet."""
+    voted = set(db.session.scalars(db.select(VoteCast.member_id).where(VoteCast.round_id == rnd.id)))
+    return [m for m in rnd.panel.members if m.can_vote and m.id not in voted and m.user.created_at <= rnd.opens_at]
+
+
+def _paper_page(rnd, form, voters, member=None, typed=None, error=None, differences=(), first=None, status=200):
+    return render_template("panels/paper.html", rnd=rnd, form=form, voters=voters, member=member,
+                           typed=typed if typed is not None else {}, error=error, differences=differences,
+                           first=first, limits=ballot_limits(rnd), projects=ballot_projects(rnd),
+                           now=utcnow()), status
+
+
+@bp.route("/panels/rounds/<int:round_id>/paper", methods=["GET", "POST"])
+@permission_required("can_run_panels")
+def paper_ballot(round_id):
+    """A facilitator types a member's paper ballot twice; it is saved only when both typings match.
+
+    The first typing comes back, hidden, with the second: nothing is stored until they match.
+    """
+    rnd = _round(round_id)
+    form = ConfirmForm()
+    voters = _paper_voters(rnd)
+    if request.method == "GET":
+        return _paper_page(rnd, form, voters)
+    if not form.validate_on_submit():
+        abort(400)
+    member = next((m for m in voters if m.id == to_id(request.form.get("member"))), None)
+    if member is None:
+        return _paper_page(rnd, form, voters, error="Choose the member who voted on this paper ballot",
+                           status=400)
+    stage = request.form.get("stage")
+    if stage == "second":
+        try:
+            first, _typed = _entry(rnd, request.form, "first-")
+            second, typed = _entry(rnd, request.form)
+        except EntryError as exc:
+            return _paper_page(rnd, form, voters, member, exc.typed, str(exc), first=request.form, status=400)
+        try:
+            operations.cast_paper_ballot(rnd, member, first, second, current_user)
+        except operations.EntriesDiffer as exc:
+            return _paper_page(rnd, form, voters, member, error=str(exc) + ". Check the paper ballot and type it "
+                               "twice again", differences=exc.differences, status=400)
+        except PanelError as exc:
+            return _paper_page(rnd, form, voters, member, error=str(exc), status=400)
+        notices.success(f"{member.display_name}’s paper ballot is saved, typed twice the same. They have voted, "
+                        "so they cannot vote again online.")
+        return redirect(url_for("panels.round_page", round_id=rnd.id))
+    try:
+        entry, typed = _entry(rnd, request.form)
+        chosen = operations.preview_ballot(rnd, member, entry)
+    except PanelError as exc:
+        return _paper_page(rnd, form, voters, member, getattr(exc, "typed", None) or _typed_of(rnd, request.form),
+                           str(exc), status=400)
+    return _paper_page(rnd, form, voters, member, first=chosen)
+
+
+def _typed_of(rnd, form):
+    try:
+        return _entry(rnd, form)[1]
+    except EntryError as exc:
+        return exc.typed
 
 
 def _organisation_choices():
@@ -452,12 +594,7 @@ def _round_action(round_id, action, ask=None):
         action(rnd)
     except (PanelError, ValueError) as exc:
         db.session.rollback()
-        rnd = _round(round_id)
-        balance = balances([rnd.pot_id])[rnd.pot_id]
-        return render_template("panels/round.html", rnd=rnd, balance=balance, voted=votes_cast(rnd),
-                               withheld=withheld_reason(rnd), min_ballots=min_ballots(),
-                               action_form=ConfirmForm(formdata=None), error=str(exc),
-                               voters=sum(1 for m in rnd.panel.members if m.can_vote)), 400
+        return _round_view(_round(round_id), str(exc), 400)
     return redirect(url_for("panels.round_page", round_id=rnd.id))
 
 
@@ -561,7 +698,8 @@ def results(round_id):
     result = rnd.result
     trace = round_trace(rnd)
     member = member_of(current_user)
-    return render_template("panels/results.html", rnd=rnd, result=result,
+    return render_template("panels/results.html", rnd=rnd, result=result, paper=paper_ballots(rnd),
+                           options=rule_options(rnd.frozen_rules), support=support,
                            explanations={p.code: explain(rnd, p, trace) for p in rnd.projects},
                            how_shared=how_shared(rnd, trace),
                            member=member if member and member.panel_id == rnd.panel_id else None,

@@ -180,6 +180,7 @@ ACCESS = {
     "panels.me": (lambda o: "/panels/me", only("panel_member")),
     "panels.links": (lambda o: f"/panels/rounds/{o['open_round'].id}/links", only("panel_member")),
     "panels.vote": (lambda o: f"/panels/rounds/{o['open_round'].id}/vote", only("panel_member")),
+    "panels.paper_ballot": (lambda o: f"/panels/rounds/{o['open_round'].id}/paper", only(*PANEL_RUNNERS)),
     "panels.published": (lambda o: "/panels/results", expect()),
     "panels.results": (lambda o: f"/panels/rounds/{o['decided_round'].id}/results", expect()),
     "panels.project_result": (lambda o: f"/panels/rounds/{o['decided_round'].id}/results/1", expect()),

@@ -94,7 +94,7 @@ def test_existing_ballots_move_apart_from_their_members(own_database, tmp_path):
     before = sorted((r, _ids(p)) for r, p in _rows(connect, "SELECT round_id, project_ids FROM panel_ballots"))
 
     _cli(url, tmp_path, "db", "upgrade")
-    assert _columns(connect, "panel_ballots") == {"id", "round_id", "project_ids", "channel"}
+    assert _columns(connect, "panel_ballots") == {"id", "round_id", "project_ids", "scores", "ranking", "channel"}
     after = _rows(connect, "SELECT id, round_id, project_ids, channel FROM panel_ballots")
     assert sorted((r, _ids(p)) for _i, r, p, _c in after) == before          # every ballot, as cast
     assert sorted(c for *_r, c in after) == ["imported"] + ["online"] * (len(before) - 1)
@@ -110,3 +110,55 @@ def test_existing_ballots_move_apart_from_their_members(own_database, tmp_path):
     back = _rows(connect, "SELECT round_id, member_id, project_ids FROM panel_ballots")
     assert sorted((r, _ids(p)) for r, _m, p in back) == before and {m for _r, m, _p in back} == {None}
     _cli(url, tmp_path, "db", "upgrade")
+
+
+def _execute(connect, *statements):
+    con = connect()
+    try:
+        cur = con.cursor()
+        for sql in statements:
+            cur.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+
+
+def test_ballot_kinds_go_down_to_what_the_old_code_counts_and_up_again(own_database, tmp_path):
+    """0023 down: points and rankings become the projects they named, new kinds the nearest old one; up: empty."""
+    url, connect = own_database
+    _cli(url, tmp_path, "db", "upgrade")
+    _cli(url, tmp_path, "demo-data")
+    rounds = [r for (r,) in _rows(connect, "SELECT DISTINCT round_id FROM panel_ballots ORDER BY round_id")]
+    ranked, points = rounds[0], rounds[-1]
+    chosen = _rows(connect, f"SELECT id, project_ids FROM panel_ballots WHERE round_id IN ({ranked}, {points})")
+    statements = [f"UPDATE panel_rounds SET ballot_type = 'ranked', max_projects = NULL WHERE id = {ranked}",
+                  f"UPDATE panel_rounds SET ballot_type = 'cumulative', total_points = 10 WHERE id = {points}",
+                  "UPDATE panel_rounds SET ballot_type = 'choose_one' WHERE id NOT IN "
+                  f"({ranked}, {points}) AND status = 'draft'"]
+    for ballot_id, ids in chosen:
+        ids = _ids(ids)
+        statements.append(f"UPDATE panel_ballots SET ranking = '{json.dumps(ids[::-1])}', "
+                          f"scores = '{json.dumps({str(i): 1 for i in ids})}', channel = 'paper' "
+                          f"WHERE id = '{ballot_id}'")
+    _execute(connect, *statements)
+    before = sorted((r, _ids(p)) for r, p in _rows(connect, "SELECT round_id, project_ids FROM panel_ballots"))
+
+    _cli(url, tmp_path, "db", "downgrade", "0022_held_notices")
+    assert _columns(connect, "panel_ballots") == {"id", "round_id", "project_ids", "channel"}
+    assert not {"total_points", "max_points", "completion", "utility", "compare", "fund_unvoted"} \
+        & _columns(connect, "panel_rounds")
+    assert sorted((r, _ids(p)) for r, p in _rows(connect, "SELECT round_id, project_ids FROM panel_ballots")) == before
+    assert {c for (c,) in _rows(connect, "SELECT DISTINCT channel FROM panel_ballots")} <= {"online", "imported"}
+    kinds = dict(_rows(connect, "SELECT id, ballot_type FROM panel_rounds"))
+    assert set(kinds.values()) <= {"within_budget", "up_to_n"} and kinds[ranked] == kinds[points] == "up_to_n"
+    most = dict(_rows(connect, f"SELECT id, max_projects FROM panel_rounds WHERE id IN ({ranked}, {points})"))
+    projects = dict(_rows(connect, "SELECT round_id, COUNT(*) FROM panel_round_projects GROUP BY round_id"))
+    assert most == {ranked: projects[ranked], points: projects[points]}   # "up to" every project they had
+
+    _cli(url, tmp_path, "db", "upgrade")
+    assert {"scores", "ranking"} <= _columns(connect, "panel_ballots")
+    assert _rows(connect, "SELECT DISTINCT utility FROM panel_rounds") == [("cost",)]
+    assert {bool(f) for (f,) in _rows(connect, "SELECT DISTINCT fund_unvoted FROM panel_rounds")} == {False}
+    assert _rows(connect, "SELECT COUNT(*) FROM panel_ballots WHERE scores IS NOT NULL OR ranking IS NOT NULL") \
+        == [(0,)]
+    _cli(url, tmp_path, "demo-data")   # the app runs on the database again

@@ -69,7 +69,7 @@ def test_ballots_are_stored_with_no_member_and_no_time(voting_round):
     rnd, projects, (member, *_r), _f = voting_round()
     ops.cast_ballot(rnd, member, [projects[0].id])
     row = db.session.execute(db.text("SELECT * FROM panel_ballots WHERE round_id = :r"), {"r": rnd.id}).mappings().one()
-    assert set(row) == {"id", "round_id", "project_ids", "channel"}
+    assert set(row) == {"id", "round_id", "project_ids", "scores", "ranking", "channel"}
     assert row["channel"] == "online" and len(row["id"]) == 32
 
 
