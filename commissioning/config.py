@@ -48,6 +48,7 @@ SETTINGS = {
     "AUTHORITY_NAME": ("Liverpool City Council", str, "the commissioning authority named on pages and documents"),
     "OCDS_PREFIX": ("commissioning", str, "the publisher's OCDS prefix, after 'ocds-', in every ocid; required in production (the six characters the Open Contracting Partnership registers for you)"),
     "GRANTS_PREFIX": ("360G-commissioning", str, "the 360Giving identifier prefix for grants published as open data; required in production (360Giving issues one)"),
+    "OCDS_PAGE_SIZE": (100, int, "releases per page of the OCDS feed; the package's links.next leads to the next page"),
     "BASE_URL": ("http://127.0.0.1:5000", str, "the address people use, for links in mail; required in production"),
     "LOGIN_RATE_LIMIT": ("10 per minute", str, "login attempts allowed per address and email"),
     "LOGIN_RATE_LIMIT_PER_ADDRESS": ("60 per minute", str, "login attempts allowed per address, whatever the email"),

@@ -72,4 +72,7 @@ def load_demo_data():
         load_contracts_demo, load_cycle_demo, load_evaluation_demo, load_opportunity_demo, load_panels_demo,
         load_specification_demo)
     created = load_evaluation_demo(load_opportunity_demo(load_specification_demo(load_cycle_demo(created))))
-    return load_contracts_demo(load_panels_demo(created))
+    created = load_contracts_demo(load_panels_demo(created))
+    from commissioning.opendata.operations import publish_releases
+    publish_releases()   # the OCDS feed from the start, without waiting for beat's first minute
+    return created

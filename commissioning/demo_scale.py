@@ -150,6 +150,8 @@ def scale_demo(n, now=None):
     from commissioning.audit.operations import log_action
     log_action(("Demo", None), "demo.scaled", f"Demo data scaled from {have} to {n} units", units_before=have,
                units_after=n, added=added)
+    from commissioning.opendata.operations import publish_releases
+    publish_releases()   # the new procurements' first releases
     return {"units_before": have, "units_added": n - have, "seconds": time.perf_counter() - started,
             "added": added}
 

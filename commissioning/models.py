@@ -25,3 +25,4 @@ from commissioning.monitoring.models import (  # noqa: F401
     MonitoringReturn, Reminder, ReminderPreference, ReturnAction, ReviewDecision)
 from commissioning.api.models import ApiToken  # noqa: F401
 from commissioning.idempotency.models import RequestKey  # noqa: F401
+from commissioning.opendata.models import PublishedRelease  # noqa: F401

@@ -29,6 +29,11 @@ SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),   # the app's time zone is Europe/London
         "options": {"expires": 3600},
     },
+    "opendata-publish-releases": {
+        "task": "opendata.publish_releases",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 55},
+    },
     "panels-close-due": {
         "task": "panels.close_due",
         "schedule": timedelta(minutes=1),

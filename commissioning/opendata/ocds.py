@@ -1,4 +1,8 @@
-"""Procurements and contracts as OCDS 1.1 releases, one compiled release per contracting process.
+"""Procurements and contracts as OCDS 1.1 releases: each process's current state, and the releases as published.
+
+``iter_releases`` compiles what a process says now; opendata/operations.py stores it as a new
+release when it changed, and the feed and records read only what was stored (``stored_page``,
+``stored_releases``, ``compile_releases``): a published release never changes.
 
 Only what is public goes out: the published notice, the number of bids once the deadline has
 passed (never their content), the award and who won it (with the registers they are on and their
@@ -18,6 +22,7 @@ from commissioning.core.models import LONDON, utcnow
 from commissioning.evaluation.models import AwardDecision, AwardedBid
 from commissioning.extensions import db
 from commissioning.monitoring.models import MonitoringReturn, ReturnStatus
+from commissioning.opendata.models import PublishedRelease
 from commissioning.opendata.grants import org_id
 from commissioning.opportunities.models import Opportunity, OpportunityStatus
 from commissioning.specifications.models import SpecificationVersion
@@ -32,13 +37,16 @@ CONTRACT_STATUS = {AgreementStatus.drafted: "pending", AgreementStatus.issued: "
                    AgreementStatus.ended: "terminated", AgreementStatus.terminated: "terminated"}
 
 
-def _when(value):
+def when(value):
     """An ISO date-time with its offset; dates become the start of the day in London."""
     if value is None:
         return None
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(0, 0), LONDON)
     return value.isoformat(timespec="seconds")
+
+
+_when = when
 
 
 def _money(pence):
@@ -97,7 +105,7 @@ def _ref(org):
 
 
 def releases(prefix, authority_name, since=None, reference=None):
-    """The compiled releases as a list (for pages and tests); the feed uses iter_releases()."""
+    """Each process's current state as a release, as a list (for tests); publishing uses iter_releases()."""
     return list(iter_releases(prefix, authority_name, since, reference))
 
 
@@ -170,16 +178,19 @@ def _milestone(agreement, due, today, accepted, submitted):
     overdue and nothing was sent; a return sent and awaiting review is still scheduled."""
     milestone = {"id": f"{agreement.reference}-return-{due.id}", "title": "Monitoring return",
                  "type": "reporting", "dueDate": _when(due.due_on)}
+    # Every state sets the same fields, so that a later release overwrites an earlier one's in the
+    # compiled record (a field a later release leaves out would otherwise stay from the earlier).
     if due.id in accepted:
-        milestone["status"] = "met"
+        milestone.update(status="met", description="Return accepted")
         if accepted[due.id] is not None:
-            milestone["dateMet"] = _when(accepted[due.id])
+            milestone["dateMet"] = milestone["dateModified"] = _when(accepted[due.id])
     elif due.id in submitted:
-        milestone["status"] = "scheduled"
-        milestone["description"] = "Return sent, awaiting review"
-        milestone["dateModified"] = _when(submitted[due.id])
+        milestone.update(status="scheduled", description="Return sent, awaiting review",
+                         dateModified=_when(submitted[due.id]))
+    elif due.due_on < today:
+        milestone.update(status="notMet", description="Return overdue: not sent")
     else:
-        milestone["status"] = "notMet" if due.due_on < today else "scheduled"
+        milestone.update(status="scheduled", description="Return due")
     return milestone
 
 
@@ -257,17 +268,70 @@ def recent_processes(prefix, limit=10):
     return count, [{"ocid": f"ocds-{prefix}-{r.reference}", "title": r.title} for r in rows]
 
 
-def package_chunks(releases_list, uri, authority_name):
+def stored_page(since=None, after=None, limit=100):
+    """(releases as published, whether more follow): ``since`` a UTC datetime, ``after`` a row id."""
+    query = db.select(PublishedRelease.id, PublishedRelease.data).order_by(PublishedRelease.id)
+    if since is not None:
+        query = query.where(PublishedRelease.date >= since)
+    if after is not None:
+        query = query.where(PublishedRelease.id > after)
+    rows = db.session.execute(query.limit(limit + 1)).all()
+    return rows[:limit], len(rows) > limit
+
+
+def stored_releases(ocid):
+    """One process's releases as published, oldest first."""
+    return list(db.session.scalars(db.select(PublishedRelease.data).where(PublishedRelease.ocid == ocid)
+                                   .order_by(PublishedRelease.sequence)))
+
+
+def compile_releases(found):
+    """The compiled release, by OCDS's merge rules: objects merge field by field; arrays of objects
+    with ids merge item by item (by id, first seen first); other arrays and values are replaced by
+    the later release's; a null removes a field. ``id``, ``date`` and ``tag`` are the compiled
+    release's own (``<ocid>-<date of the latest release>``, that date, ``["compiled"]``)."""
+    merged = {}
+    ordered = sorted(found, key=lambda r: r["date"])
+    for release in ordered:
+        _merge_into(merged, {k: v for k, v in release.items() if k not in ("id", "date", "tag")})
+    latest = ordered[-1]
+    return {"tag": ["compiled"], "id": f"{latest['ocid']}-{latest['date']}", "date": latest["date"],
+            **{k: v for k, v in merged.items() if k not in ("tag", "id", "date")}}
+
+
+def _merge_into(target, release):
+    for key, value in release.items():
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict):
+            current = target.get(key)
+            target[key] = current if isinstance(current, dict) else {}
+            _merge_into(target[key], value)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) and "id" in v for v in value):
+            current = target.get(key)
+            by_id = {item["id"]: item for item in current} if isinstance(current, list) and all(
+                isinstance(i, dict) and "id" in i for i in current) else {}
+            for item in value:
+                _merge_into(by_id.setdefault(item["id"], {}), item)
+            target[key] = list(by_id.values())
+        else:
+            target[key] = value
+
+
+def package_chunks(releases_list, uri, authority_name, links=None):
     """The release package as pieces of JSON text: each release is written as it comes."""
     head = {"uri": uri, "version": "1.1", "publishedDate": _when(utcnow()), "license": LICENCE,
             "publisher": {"name": authority_name}}
+    if links:
+        head["links"] = links
     yield json.dumps(head)[:-1] + ', "releases": ['
     for i, release in enumerate(releases_list):
         yield ("," if i else "") + json.dumps(release)
     yield "]}"
 
 
-def record_package(release, uri, authority_name):
+def record_package(found, uri, authority_name):
+    """One process's record: every release as published, and the release compiled from them."""
     return {"uri": uri, "version": "1.1", "publishedDate": _when(utcnow()), "license": LICENCE,
             "publisher": {"name": authority_name},
-            "records": [{"ocid": release["ocid"], "releases": [release], "compiledRelease": release}]}
+            "records": [{"ocid": found[0]["ocid"], "releases": found, "compiledRelease": compile_releases(found)}]}

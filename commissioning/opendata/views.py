@@ -1,7 +1,9 @@
 """Public open data: the 360Giving file of grants, as JSON and CSV, under the Open Government Licence."""
-from datetime import date
+from datetime import date, datetime, time, timezone
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context, url_for
+
+from commissioning.core.models import LONDON
 
 from commissioning.files.util import send_download
 from commissioning.opendata import ocds
@@ -23,29 +25,51 @@ def index():
                            total=sum(r["amountAwarded"] for r in records))
 
 
+def _since(text):
+    """A date (the start of that day in London) or a date-time with its offset, as UTC; ValueError if neither."""
+    if len(text) == 10:
+        return datetime.combine(date.fromisoformat(text), time(0, 0), LONDON).astimezone(timezone.utc)
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError("a date-time needs its offset")
+    return value.astimezone(timezone.utc)
+
+
 @bp.route("/open-data/ocds/releases.json")
 def ocds_releases():
-    """All published procurements; ``?since=YYYY-MM-DD`` keeps those changed on or after that day."""
-    since = request.args.get("since")
+    """The releases as published, oldest first, a page at a time (``links.next``).
+
+    ``?since=2026-11-25`` (or a date-time with its offset) keeps those published on or after it;
+    ``after`` is the cursor the next link carries. Nothing to list is a 404 with a reason: an OCDS
+    1.1 release package must hold at least one release.
+    """
     try:
-        since = date.fromisoformat(since) if since else None
+        since = _since(request.args["since"]) if request.args.get("since") else None
+        after = int(request.args["after"]) if request.args.get("after") else None
     except ValueError:
-        return {"error": "since must be a date like 2026-11-25"}, 400
+        return {"error": "since must be a date like 2026-11-25 or a date-time like 2026-11-25T09:00:00+00:00, "
+                         "and after a number from a next link"}, 400
+    size = current_app.config["OCDS_PAGE_SIZE"]
+    rows, more = ocds.stored_page(since, after, size)
+    if not rows:
+        return {"error": "No release was published " + (f"on or after {request.args['since']}" if since else "yet")
+                + (" after this page" if after else "") + "."}, 404
+    links = None
+    if more:
+        args = {k: v for k, v in (("since", request.args.get("since")), ("after", rows[-1].id)) if v}
+        links = {"next": url_for("opendata.ocds_releases", _external=True, **args)}
     name = current_app.config["AUTHORITY_NAME"]
-    found = ocds.iter_releases(current_app.config["OCDS_PREFIX"], name, since)
-    return Response(stream_with_context(ocds.package_chunks(found, request.url, name)), mimetype="application/json")
+    return Response(stream_with_context(ocds.package_chunks((r.data for r in rows), request.url, name, links)),
+                    mimetype="application/json")
 
 
 @bp.route("/open-data/ocds/records/<ocid>.json")
 def ocds_record(ocid):
-    name = current_app.config["AUTHORITY_NAME"]
-    prefix = f"ocds-{current_app.config['OCDS_PREFIX']}-"
-    found = ocds.releases(current_app.config["OCDS_PREFIX"], name, reference=ocid[len(prefix):]) \
-        if ocid.startswith(prefix) else []
-    release = found[0] if found else None
-    if release is None:
+    """A process's record: its releases as published, and the release compiled from them."""
+    found = ocds.stored_releases(ocid)
+    if not found:
         abort(404)
-    return ocds.record_package(release, request.url, name)
+    return ocds.record_package(found, request.url, current_app.config["AUTHORITY_NAME"])
 
 
 @bp.route("/open-data/360giving.json")

@@ -12,15 +12,19 @@ from datetime import timedelta
 from commissioning.core.models import LONDON
 from commissioning.extensions import db
 from commissioning.monitoring import operations as mon_ops
+from commissioning.opendata.operations import publish_releases
 from tests.unit.test_monitoring import TODAY, _fill, active  # noqa: F401 (fixture)
 from tests.unit.test_opendata import ocds_errors
 
 
 def _release(client, agreement):
+    """The process's latest release, once what changed has been published."""
+    publish_releases()
+    db.session.commit()
     package = json.loads(client.get("/open-data/ocds/releases.json").get_data(as_text=True))
     assert ocds_errors(package) == []
     ocid = f"ocds-commissioning-{agreement.opportunity.reference}"
-    return next(r for r in package["releases"] if r["ocid"] == ocid)
+    return [r for r in package["releases"] if r["ocid"] == ocid][-1]
 
 
 def _returns(agreement):
