@@ -97,7 +97,8 @@ class _Wallets:
         return row
 
     def groups(self, voters):
-        """(rows, how many of ``voters`` hold at least each row's amount, the amounts as floats), richest first."""
+        """(rows, how many of ``voters`` hold at least each row's amount, the totals paid as floats), richest
+        first. Nothing here depends on the share."""
         counts = np.bincount(self.holding[voters], minlength=len(self.paid))
         rows = np.flatnonzero(counts)
         paid = self.approx[rows]
@@ -108,7 +109,7 @@ class _Wallets:
             # Two totals too close for floats to order: sort them exactly.
             rows = np.array(sorted(rows.tolist(), key=lambda r: self.paid[r]), dtype=np.int64)
             paid = self.approx[rows]
-        return rows, np.cumsum(counts[rows]), self.share_f - paid
+        return rows, np.cumsum(counts[rows]), paid
 
     def total(self, voters):
         counts = np.bincount(self.holding[voters], minlength=len(self.paid))
@@ -130,7 +131,8 @@ def _payers(wallets, cost, groups):
     and the rows of the amounts they hold (None if none)."""
     # Within a run of equal amounts the condition amount * k >= cost is easiest at the run's end,
     # so only the cumulative counts need checking.
-    rows, cum, values = groups
+    rows, cum, paid = groups
+    values = wallets.share_f - paid
     spare = values * cum - float(cost)
     tol = _CLOSE * max(float(cost), wallets.share_f * float(cum[-1]), 1.0)
     for j in np.flatnonzero(spare >= -tol)[::-1].tolist():
@@ -142,11 +144,11 @@ def _payers(wallets, cost, groups):
 def _rise_to(wallets, cost, groups, at_least):
     """The smallest rise of every wallet at which ``at_least`` supporters could each pay ``cost / k``
     for some ``k >= at_least``; None if there are not that many supporters."""
-    rows, cum, values = groups
+    rows, cum, paid = groups
     reach = np.flatnonzero(cum >= at_least)
     if not len(reach):
         return None
-    rise = float(cost) / cum[reach] - values[reach]
+    rise = float(cost) / cum[reach] - (wallets.share_f - paid[reach])
     least = float(rise.min())
     scale = max(abs(least), float(cost) / int(cum[reach[0]]), wallets.share_f, 1.0)
     near = reach[rise <= least + _CLOSE * scale]
@@ -191,6 +193,7 @@ class _Runs:
         self.rises = []    # per round, the smallest rise that changes it (None: none does)
         self.wallets = _Wallets(n_voters)
         self.marks = [self.wallets.mark()]   # the wallets at the start of each round
+        self.known = []    # per round, its projects' supporters grouped by what they had paid
 
     def bought(self):
         return self.free + [p for p, _, _, _ in self.rounds]
@@ -218,13 +221,20 @@ class _Runs:
             for step, p in enumerate(self.free, start=1):
                 record[p] = {"step": step, "money": amount(share * len(supporters[p])), "funded": True,
                              "reason": "free", "payers": len(supporters[p]), "each_paid": "0"}
+        # Groups of supporters by what they have paid do not depend on the share: those worked out at
+        # the start of a round are kept with it, for the next run that starts there.
+        known = dict(self.known[start]) if start < len(self.known) else {}
+        del self.known[start:]
         cache = {}
         while True:
             step = offset + len(self.rounds)
             for p in live:
                 if p not in cache:
-                    groups = wallets.groups(supporters[p])
+                    groups = known.get(p)
+                    if groups is None:
+                        groups = known[p] = wallets.groups(supporters[p])
                     cache[p] = _payers(wallets, costs[p], groups) + (groups,)
+            self.known.append(known)
             feasible = [p for p in live if cache[p][0]]
             if record is not None:
                 for p in live:
@@ -260,9 +270,10 @@ class _Runs:
             self.marks.append(wallets.mark())
             live.remove(winner)
             del cache[winner]
-            touched = np.flatnonzero(self.approves[payers].any(axis=0)).tolist()
-            for j in touched:
-                cache.pop(self.paid[j], None)
+            touched = {self.paid[j] for j in np.flatnonzero(self.approves[payers].any(axis=0)).tolist()}
+            for p in touched:
+                cache.pop(p, None)
+            known = {p: g for p, g in known.items() if p not in touched and p != winner}
 
     def raise_by(self, rise, start):
         """The rounds before ``start`` stay as they were after a rise of ``rise``: their own rises fall by it."""
