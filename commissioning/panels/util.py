@@ -254,6 +254,10 @@ def how_shared(rnd, trace=None):
         return (f"The projects were put in order of how many people chose them, most first. Each one in turn was "
                 f"funded if it still fitted in what was left of the {budget}. Projects with the same number of votes "
                 "went in order of their project number.")
+    if trace["rule"] == "phragmen":
+        return (f"Phragmén: the cost of each project was shared out between the people who chose it, so that what "
+                f"each person carried stayed as even as it could be. Projects were added one at a time, the one that "
+                f"kept the load most even first, while they still fitted in the {budget}.")
     share = trace.get("share")
     if not share:
         return "Nobody voted, so nothing was paid for."
@@ -297,6 +301,11 @@ def explain(rnd, project, trace=None):
     if reason == "no_cost":
         return said, ("It costs nothing, so there was nothing for this rule to pay for it, and it is not listed "
                       "as funded.")
+    if trace["rule"] == "phragmen":
+        if facts["funded"]:
+            return said, f"It was funded: its cost of {cost} was shared out between the people who chose it."
+        return said, (f"It was not funded: the projects that kept the cost most evenly shared were added first, "
+                      f"and then its cost of {cost} no longer fitted in what was left of the {budget}.")
     if trace["rule"] == "greedy":
         place = (f"It was number {facts['step']} in the order of votes, with {votes} "
                  f"{'vote' if votes == 1 else 'votes'}.")

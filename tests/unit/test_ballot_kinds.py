@@ -363,6 +363,10 @@ def test_pb_import_offers_phragmen_for_approval_files_and_refuses_it_for_others(
     expected = allocation.allocate("phragmen", {"1": 1000, "2": 2000, "3": 3000, "4": 4000}, ops.ballots_for(rnd),
                                    6000)
     assert f"Funded: {', '.join(expected['selected'])}" in done.output
+    imported = db.session.scalars(db.select(type(rnd)).where(type(rnd).rule == AllocationRule.phragmen)).one()
+    page = app.test_client().get(f"/panels/rounds/{imported.id}/results")
+    assert page.status_code == 200 and "Phragmén: the cost of each project was shared out" in page.get_data(
+        as_text=True)
     points = tmp_path / "points.pb"
     points.write_text("META\nkey;value\nbudget;100\nvote_type;cumulative\nPROJECTS\nproject_id;cost\n1;50\n2;60\n"
                       "VOTES\nvoter_id;vote;points\n1;1,2;3,2\n")
