@@ -282,6 +282,8 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     agreement.monitor_id = users["contract_monitor"].id
     render_document(issue(agreement, users["commissioner"], "Test Borough Council").id)
     draft_agreement = create_agreement(provider_org, provider)
+    from commissioning.opendata.operations import publish_releases
+    publish_releases()   # the OCDS feed and records read what was published
     db.session.commit()
     return {**panels, "agreement": agreement, "draft_agreement": draft_agreement,
             "return_due": sorted(agreement.returns, key=lambda d: d.due_on)[0],
