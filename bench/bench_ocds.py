@@ -1,11 +1,12 @@
-"""The OCDS release package at 100 / 1,000 / 5,000 published procurements in PostgreSQL.
+"""The OCDS feed at 100 / 1,000 / 5,000 published procurements in PostgreSQL.
 
 Each size is built in a throw-away database: the demo data, then copies of its procurement
 that reached a contract (an opportunity, a submitted bid, the award, the agreement and its
-monthly returns, some accepted), made by bulk SQL. For each size it prints the number of SQL
-statements the feed issues (it should not grow), the time to stream the whole package, and
-the peak memory Python allocated while streaming it, against building the same package as
-one document first (the reference, in the same run). Prints figures only.
+monthly returns, some accepted), made by bulk SQL. For each size it prints the time and SQL
+statements of publishing (storing each new process's release; then a run with nothing changed),
+of one page of the feed (these should not grow), of walking every page, and the peak memory
+Python allocated for a page, against the feed as it was before releases were stored: every
+process compiled into one document (the reference, in the same run). Prints figures only.
 """
 import json
 import os
@@ -72,15 +73,21 @@ def build(app, n):
         return len(dues)
 
 
-def stream_feed(client):
-    response = client.get("/open-data/ocds/releases.json", buffered=False)
-    size = sum(len(chunk) for chunk in response.response)
-    response.close()
-    return size
+def walk_feed(client):
+    """Every page of the feed, following links.next; (bytes, releases, pages)."""
+    size = count = pages = 0
+    path = "/open-data/ocds/releases.json"
+    while path:
+        response = client.get(path)
+        body = response.get_data()
+        package = json.loads(body)
+        size, count, pages = size + len(body), count + len(package["releases"]), pages + 1
+        path = package.get("links", {}).get("next")
+    return size, count, pages
 
 
 def build_whole(app):
-    """The reference: every release built first, then the package written as one string."""
+    """The reference (the feed before releases were stored): every process compiled, one document."""
     from commissioning.opendata import ocds
     return json.dumps({"uri": "x", "version": "1.1", "releases": ocds.releases(
         app.config["OCDS_PREFIX"], app.config["AUTHORITY_NAME"])})
@@ -100,22 +107,43 @@ def peak(func, *args):
     return top
 
 
+def counted(app, func, *args):
+    """(result, seconds, SQL statements) of one call."""
+    from commissioning.extensions import db
+    statements = []
+    listener = lambda *args, **kw: statements.append(1)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        result, seconds = timed(func, *args)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return result, seconds, len(statements)
+
+
+def publish():
+    from commissioning.extensions import db
+    from commissioning.opendata.operations import publish_releases
+    stored = publish_releases()
+    db.session.commit()
+    return stored
+
+
 def measure(app, expected):
     from commissioning.extensions import db
     client = app.test_client()
     with app.app_context():
-        statements = []
-        listener = lambda *args, **kw: statements.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        size, streamed = timed(stream_feed, client)
-        event.remove(db.engine, "before_cursor_execute", listener)
+        stored, first_s, first_sql = counted(app, publish)
+        again, again_s, again_sql = counted(app, publish)
+        response, page_s, page_sql = counted(app, client.get, "/open-data/ocds/releases.json")
+        page_bytes = len(response.get_data())
+        (size, releases, pages), walk_s = timed(walk_feed, client)
         whole, built = timed(build_whole, app)
-        releases = len(json.loads(whole)["releases"])
         del whole
-        streamed_peak, built_peak = peak(stream_feed, client), peak(build_whole, app)
+        page_peak, built_peak = peak(client.get, "/open-data/ocds/releases.json"), peak(build_whole, app)
         db.session.remove()
-    assert releases == expected, (releases, expected)
-    return len(statements), size, streamed, streamed_peak, built, built_peak
+    assert releases == expected and again == 0, (stored, releases, expected, again)
+    return {"first": (first_s, first_sql), "again": (again_s, again_sql), "page": (page_s, page_sql, page_bytes,
+            page_peak), "walk": (walk_s, size, pages), "whole": (built, built_peak)}
 
 
 def main():
@@ -124,8 +152,11 @@ def main():
     from commissioning import create_app
     from commissioning.extensions import db
     from commissioning.opportunities.models import Opportunity
-    print(f"{'procurements':>12} {'releases':>9} {'SQL':>5} {'MB out':>7} {'stream s':>9} {'stream peak MB':>15} "
-          f"{'whole-doc s':>12} {'whole-doc peak MB':>18}")
+    print("publish: storing each process's first release, then a run with nothing changed; page: one page of "
+          "the feed (OCDS_PAGE_SIZE releases); walk: every page by links.next; whole: the feed as it was before "
+          "releases were stored (every process compiled into one document on each request), the reference")
+    print(f"{'procurements':>12} {'publish s':>9} {'SQL':>5} {'again s':>8} {'SQL':>4} {'page s':>7} {'SQL':>4} "
+          f"{'page KB':>8} {'page peak MB':>12} {'walk s':>7} {'pages':>6} {'MB':>6} {'whole s':>8} {'whole peak MB':>13}")
     for n in SIZES:
         name = f"bench_ocds_{n}_{os.getpid()}"
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
@@ -139,9 +170,14 @@ def main():
             with app.app_context():
                 published = db.session.scalar(db.select(db.func.count(Opportunity.id)).where(
                     Opportunity.opened_at.is_not(None)))
-            queries, size, streamed, streamed_peak, built, built_peak = measure(app, published)
-            print(f"{n:>12,} {published:>9,} {queries:>5} {size / 1e6:>7.1f} {streamed:>9.2f} "
-                  f"{streamed_peak / 1e6:>15.1f} {built:>12.2f} {built_peak / 1e6:>18.1f}", flush=True)
+            m = measure(app, published)
+            (first_s, first_sql), (again_s, again_sql) = m["first"], m["again"]
+            page_s, page_sql, page_bytes, page_peak = m["page"]
+            walk_s, size, pages = m["walk"]
+            built, built_peak = m["whole"]
+            print(f"{published:>12,} {first_s:>9.2f} {first_sql:>5} {again_s:>8.2f} {again_sql:>4} {page_s:>7.3f} "
+                  f"{page_sql:>4} {page_bytes / 1e3:>8.0f} {page_peak / 1e6:>12.1f} {walk_s:>7.2f} {pages:>6} "
+                  f"{size / 1e6:>6.1f} {built:>8.2f} {built_peak / 1e6:>13.1f}", flush=True)
             with app.app_context():
                 db.engine.dispose()
         finally:

@@ -59,8 +59,10 @@ def publish_releases(now=None):
                                data={**release, "id": release_id, "date": ocds.when(stamp)})
         db.session.add(row)
         stored.append(row)
-    db.session.flush()
-    for row in stored:
-        log_action(row, "ocds.release_published", f"OCDS release {row.release_id} published", user=None,
-                   tags=row.data["tag"])
+    if stored:
+        db.session.flush()
+        # One entry per run, naming every release: a first run over a large register stores thousands.
+        log_action(("PublishedRelease", stored[0].id), "ocds.releases_published",
+                   f"{len(stored)} OCDS release(s) published", user=None,
+                   releases=[row.release_id for row in stored])
     return len(stored)
