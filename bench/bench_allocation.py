@@ -139,6 +139,60 @@ def main():
         ours, ours_s, peak_kib = run_command(path, measure_memory=True)
         print(f"200 projects x 100,000 voters: {ours_s:.2f} s (limit 10 s), {len(ours['selected'])} projects, "
               f"peak memory {peak_kib / 1024:.0f} MiB (limit 1,024 MiB)")
+    bench_exact_equal_shares(quick)
+
+
+# --- Exact Equal Shares with ADD-OPT (commissioning/panels/rules/exact.py) against pabutools' repository head
+
+EES_OURS = r"""
+import json, sys, time
+started = time.perf_counter()
+from commissioning.panels.pabulib import parse_pb
+from commissioning.panels.rules.exact import exact_equal_shares
+pb = parse_pb(open(sys.argv[1], encoding="utf-8-sig").read())
+ruled = time.perf_counter()
+trace = {}
+selected = exact_equal_shares(pb["costs"], pb["ballots"], pb["budget"], utility="approvals", ties="id",
+                              completion="add-opt-exhaustive", trace=trace)
+print(json.dumps({"selected": selected, "rule_s": time.perf_counter() - ruled, "runs": trace["completion"]["runs"]}))
+"""
+
+EES_REFERENCE = r"""
+import json, sys, time
+from pabutools.election import parse_pabulib
+from tests.reference.pabutools_head.ees_addopt import ees_add_opt_completion
+instance, profile = parse_pabulib(sys.argv[1])
+ruled = time.perf_counter()
+outcome = ees_add_opt_completion(instance, profile)
+print(json.dumps({"selected": sorted(p.name for p in outcome), "rule_s": time.perf_counter() - ruled}))
+"""
+
+
+def bench_exact_equal_shares(quick, limit=900):
+    """EES + ADD-OPT, run to the end as the reference does (utility 1 per project, ties by id), both whole
+    processes; the reference (tests/reference/pabutools_head, test-only) is stopped after ``limit`` seconds."""
+    print(f"exact equal shares + add-opt, run until nothing can change (pabutools head stopped after {limit} s):")
+    for path in sorted(SHIPPED.glob("*.pb")):
+        started = time.perf_counter()
+        ours = json.loads(subprocess.run([sys.executable, "-c", EES_OURS, str(path)], capture_output=True,
+                                         text=True, check=True, cwd=ROOT).stdout)
+        ours_s = time.perf_counter() - started
+        line = f"  {path.stem:36} commissioning {ours_s:6.2f} s ({ours['runs']} runs), {len(ours['selected'])} projects"
+        if quick:
+            print(line + " (reference not run)")
+            continue
+        started = time.perf_counter()
+        try:
+            proc = subprocess.run([sys.executable, "-c", EES_REFERENCE, str(path)], capture_output=True, text=True,
+                                  check=True, cwd=ROOT, timeout=limit)
+        except subprocess.TimeoutExpired:
+            print(line + f"; pabutools head over {limit} s (ratio over {limit / ours_s:.0f}x)")
+            continue
+        theirs_s = time.perf_counter() - started
+        theirs = json.loads(proc.stdout)
+        same = theirs["selected"] == ours["selected"]
+        print(line + f"; pabutools head {theirs_s:.1f} s, ratio {theirs_s / ours_s:.0f}x, "
+              f"same outcome: {'yes' if same else 'NO'}")
 
 
 if __name__ == "__main__":
