@@ -91,7 +91,9 @@ voter_id;vote
 @pytest.mark.parametrize("change, message", [
     (lambda t: t.replace("VOTES\nvoter_id;vote\n", "VOTES\nvoter_id;vote\n9;7\n"), "line 15: voter 9 votes for unknown project 7"),
     (lambda t: t.replace("3;30;Art club", "3;-30;Art club"), "line 12: project 3 has a negative cost"),
-    (lambda t: t.replace("vote_type;approval", "vote_type;ordinal"), "only approval ballots"),
+    # Ordinal, cumulative and choose-1 files are read now (tests/unit/test_pb_files.py); scoring is not.
+    (lambda t: t.replace("vote_type;approval", "vote_type;scoring"),
+     "only approval, choose-1, cumulative and ordinal ballots are supported"),
     (lambda t: t.split("PROJECTS")[0], "the PROJECTS section is missing"),
     (lambda t: "hello\n" + t, "line 1: expected a META, PROJECTS or VOTES section"),
 ])
