@@ -398,3 +398,93 @@ def test_no_wcag_violations_on_agreement_documents_and_the_register(axe_page, li
     page.get_by_role("button", name="Save clause").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("{schedule:payments}", use_inner_text=True)
     assert run_axe(page) == []
+
+
+def test_no_wcag_violations_on_each_ballot_kind_and_paper_entry(browser, live_server, live_app):
+    """Issue 18 at 390 px: each kind's vote page, its plain-words error and check page; a points
+    result; and the paper ballot's first entry, second entry and the difference between them."""
+    from datetime import timedelta
+
+    from commissioning.accounts.operations import create_user
+    from commissioning.core.models import utcnow
+    from commissioning.panels import operations as panel_ops
+    from commissioning.panels.models import AgeBand, AllocationRule, BallotType, PanelMember
+    kinds = {"up_to_n": dict(max_projects=2, min_projects=2), "choose_one": {},
+             "cumulative": dict(total_points=10, min_projects=2), "ranked": dict(max_projects=2)}
+    with live_app.app_context():
+        facilitator = create_user("axe.kinds.facilitator@example.org", "Kai Kinds", "demo-password",
+                                  roles=[Role.panel_facilitator])
+        voter = create_user("axe.kinds.member@example.org", "Kit Kinds", "demo-password", roles=[Role.panel_member])
+        panel = panel_ops.create_panel("Axe kinds panel", None, facilitator)
+        db.session.add(PanelMember(panel=panel, user=voter, display_name="Kit", age_band=AgeBand.age_18_21))
+        others = [panel_ops.add_member(panel, f"Axe voter {i}", AgeBand.age_18_21)[0] for i in range(6)]
+        pot = db.session.scalars(db.select(Pot).where(Pot.name == "Youth Voice Fund")).one()
+        now = utcnow()
+        ids = {}
+        for kind, rules in {**kinds, "counted": dict(total_points=10)}.items():
+            rnd = panel_ops.create_round(
+                panel, facilitator, title=f"Axe {kind} round", pot=pot, budget_pence=500_000,
+                ballot_type=BallotType("cumulative" if kind == "counted" else kind), rule=AllocationRule.equal_shares,
+                quorum=None, min_approval_percent=None, opens_at=now, closes_at=now + timedelta(days=5),
+                **{"max_projects": None, "min_projects": None, **rules})
+            projects = [panel_ops.add_project(rnd, name, f"{name} for the area.", pounds * 100)
+                        for name, pounds in (("Skate ramps", 2_000), ("Music studio", 3_000))]
+            panel_ops.open_voting(rnd, facilitator)
+            ids[kind] = (rnd.id, [p.id for p in projects])
+        counted, (a, b) = ids.pop("counted")
+        counted_round = db.session.get(type(rnd), counted)
+        for member, points in zip(others, [{a: 10}, {a: 4, b: 6}, {b: 10}, {a: 5, b: 5}, {a: 7, b: 3}]):
+            panel_ops.cast_ballot(counted_round, member, points)
+        panel_ops.close_voting(counted_round, facilitator, "counted for the accessibility check")
+        panel_ops.count_round(counted)
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 800})
+    page, base = context.new_page(), live_server.url
+    problems = {}
+
+    def check(text, where="main"):
+        expect(page.locator(where), page.url).to_contain_text(text, use_inner_text=True)
+        violations = run_axe(page)
+        if violations:
+            problems[f"{page.url} ({text})"] = violations
+
+    wrong = {"up_to_n": lambda: page.get_by_label("Skate ramps: £2,000").check(),
+             "choose_one": lambda: None,
+             "cumulative": lambda: page.get_by_label("Skate ramps: £2,000").fill("12"),
+             "ranked": lambda: [page.get_by_label(n).select_option(label="1st choice")
+                                for n in ("Skate ramps: £2,000", "Music studio: £3,000")]}
+    right = {"up_to_n": lambda: page.get_by_label("Music studio: £3,000").check(),
+             "choose_one": lambda: page.get_by_role("radio", name="Music studio: £3,000").check(),
+             "cumulative": lambda: [page.get_by_label("Skate ramps: £2,000").fill("6"),
+                                    page.get_by_label("Music studio: £3,000").fill("4")],
+             "ranked": lambda: page.get_by_label("Music studio: £3,000").select_option(label="2nd choice")}
+    try:
+        sign_in(page, base, "axe.kinds.member@example.org")
+        for kind, (round_id, _projects) in ids.items():
+            page.goto(f"{base}/panels/rounds/{round_id}/vote")
+            check("There is £5,000 to share")
+            wrong[kind]()
+            page.get_by_role("button", name="Check my choices").click()
+            check("There is a problem", ".govuk-error-summary")
+            right[kind]()
+            page.get_by_role("button", name="Check my choices").click()
+            check("Once you send your vote, you cannot change it")
+        page.goto(f"{base}/panels/rounds/{counted}/results")
+        check("points from")
+        context.clear_cookies()   # signed out (the sign-out button is behind the menu at this width)
+        sign_in(page, base, "axe.kinds.facilitator@example.org")
+        page.goto(f"{base}/panels/rounds/{ids['cumulative'][0]}/paper")
+        check("Type their ballot here")
+        page.get_by_label("Who voted on this paper ballot").select_option(label="Axe voter 5")
+        page.get_by_label("Skate ramps: £2,000").fill("6")
+        page.get_by_label("Music studio: £3,000").fill("4")
+        page.get_by_role("button", name="Continue to the second entry").click()
+        check("a second time")
+        page.get_by_label("Skate ramps: £2,000").fill("4")
+        page.get_by_label("Music studio: £3,000").fill("6")
+        page.get_by_role("button", name="Save the paper ballot").click()
+        check("What was different", ".govuk-error-summary")
+    finally:
+        context.close()
+    assert problems == {}
