@@ -144,7 +144,7 @@ def test_example_4_3_add_opt_funds_p1_and_p3():
     trace = {}
     assert exact_equal_shares(costs, ballots, budget, utility="approvals", trace=trace) == ["p1", "p3"]
     assert trace["share"] == {"start": "2", "used": "5/2"}
-    assert trace["completion"]["stopped"] == "over_budget"
+    assert trace["completion"]["stopped"] == "over_budget" and trace["completion"]["spent"] == "8"
     assert trace["projects"]["p3"]["payers"] == 4 and trace["projects"]["p3"]["each_paid"] == "3/2"
     assert trace["projects"]["p2"]["reason"] == "could_not_afford"
     instance, profile, _ = reference_instance(costs, ballots, budget)
@@ -218,6 +218,8 @@ def test_no_voters_and_bad_options():
         exact_equal_shares({"a": 1}, [["a"]], 10, completion="add1")
     with pytest.raises(AllocationError):
         exact_equal_shares({"a": 1.5}, [["a"]], 10)
+    with pytest.raises(AllocationError):
+        exact_equal_shares({"a": 1}, [["b"]], 10)
 
 
 # --- Random instances against the reference

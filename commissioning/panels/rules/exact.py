@@ -290,14 +290,17 @@ def _least(values):
 
 def exact_equal_shares(costs, ballots, budget, *, utility="cost", ties="approvals", completion="add-opt",
                        trace=None):
-    """Exact Equal Shares completed by ADD-OPT (see the module notes); returns the projects funded, sorted.
+    """Exact Equal Shares completed by ``completion`` (see the module notes); returns the projects funded, sorted.
 
-    ``trace``, a dict, is filled with the share each voter started with and the one the outcome
-    was found at, how the completion ended, the order of purchase and, per project: the round
-    (``step``) it was bought at or, if never, the first round at which none of its supporters
-    could pay an equal part; what its supporters held between them then (``money``); its cost,
-    votes, whether funded, the reason (``bought``, ``free``, ``could_not_afford``, ``no_votes``)
-    and, if bought, how many paid and what each paid.
+    ``trace``, a dict, is filled so that a result can be explained (amounts as exact text, "8/5"):
+    ``share``: ``start`` (budget / voters) and ``used`` (the share the outcome was found at);
+    ``completion``: ``kind``, ``utility``, ``stopped`` (``over_budget``, ``nothing_can_change``,
+    ``single_run`` or ``no_voters``), ``runs`` and ``spent``; ``order``: the projects in the order
+    bought; ``projects``: per project, in the run at the used share, ``step`` (the round it was
+    bought at or, if never, the first round at which no number of its supporters could each pay
+    an equal part of it), ``money`` (what its supporters held between them at that round),
+    ``cost``, ``votes``, ``funded``, ``reason`` (``bought``, ``free``, ``could_not_afford`` or
+    ``no_votes``) and, if bought, ``payers`` and ``each_paid``.
     """
     if utility not in UTILITIES:
         raise AllocationError(f"Unknown utility {utility!r}: use one of {', '.join(UTILITIES)}")
@@ -308,6 +311,10 @@ def exact_equal_shares(costs, ballots, budget, *, utility="cost", ties="approval
     for p, c in costs.items():
         if c < 0:
             raise AllocationError(f"project {p} has a negative cost")
+    for ballot in ballots:
+        unknown = set(ballot) - costs.keys()
+        if unknown:
+            raise AllocationError(f"a ballot chooses {sorted(unknown, key=str)[0]}, which is not a project")
     approvals = approval_counts(costs, ballots)
     tie = order_key(approvals, ties)
     n = len(ballots)
@@ -352,6 +359,7 @@ def exact_equal_shares(costs, ballots, budget, *, utility="cost", ties="approval
         trace.update(
             share={"start": amount(start) if start is not None else None,
                    "used": amount(share) if share is not None else None},
-            completion={"kind": completion, "utility": utility, "stopped": stopped, "runs": runs},
+            completion={"kind": completion, "utility": utility, "stopped": stopped, "runs": runs,
+                        "spent": amount(sum((costs[p] for p in kept), 0))},
             order=list(kept), projects=figures)
     return sorted(kept, key=str)
