@@ -145,13 +145,13 @@ def _rise_to(wallets, cost, groups, at_least):
     """The smallest rise of every wallet at which ``at_least`` supporters could each pay ``cost / k``
     for some ``k >= at_least``; None if there are not that many supporters."""
     rows, cum, paid = groups
-    reach = np.flatnonzero(cum >= at_least)
-    if not len(reach):
+    if cum[-1] < at_least:
         return None
-    rise = float(cost) / cum[reach] - (wallets.share_f - paid[reach])
+    first = int(np.searchsorted(cum, at_least))   # counts only grow down the groups
+    rise = float(cost) / cum[first:] - (wallets.share_f - paid[first:])
     least = float(rise.min())
-    scale = max(abs(least), float(cost) / int(cum[reach[0]]), wallets.share_f, 1.0)
-    near = reach[rise <= least + _CLOSE * scale]
+    scale = max(abs(least), float(cost) / int(cum[first]), wallets.share_f, 1.0)
+    near = np.flatnonzero(rise <= least + _CLOSE * scale) + first
     return min(mpq(cost, int(cum[j])) - wallets.amount(rows[j]) for j in near.tolist())
 
 
