@@ -22,6 +22,11 @@ Because a payer always pays ``cost / payers`` whatever the share is, raising eve
 ``d`` while the run keeps its decisions raises every wallet by exactly ``d``: voters keep their
 order and the only thing that changes is who can pay. That makes the next share at which the
 run changes a matter of arithmetic, which ADD-OPT uses instead of trying shares one unit apart.
+Here that rise is worked out from each round's own figures (what each supporter has paid so
+far, and the score to beat); the paper finds it from the outcome's payments instead
+(GreedyProjectChange). Both give the same rise for utility 1 per project (tested against the
+reference); the payments test assumes that utility, and for cost utilities only the rounds
+give the next change.
 
 Completions (``completion``):
 
@@ -30,17 +35,17 @@ Completions (``completion``):
   bought, the project bought gains payers, or, after the last round, some project becomes
   affordable); run again at that share; keep going while outcomes stay within the budget. It
   ends either when an outcome would cost more than the budget, returning the last outcome
-  within it, or when no rise can change the run any more (every project with a vote is
-  bought), returning that outcome.
+  within it, or when no rise of the share, however large, can change the run any more (every
+  project with a vote is bought, by all its supporters, in an order no rise can alter),
+  returning that outcome.
 - ``"add-opt-exhaustive"``: the same rises, but carried on past outcomes over the budget until
   no rise can change the run, returning the outcome within the budget that spends most (the
   first one found if several spend the same). This is what pabutools' repository head does
   (``ees_add_opt_completion``); spending is not monotone in the share, so it can find more.
 - ``"none"``: one run at the real share.
 """
-from gmpy2 import mpq
-
 import numpy as np
+from gmpy2 import mpq
 
 from commissioning.panels.rules.common import AllocationError, amount, approval_counts, exact, order_key
 
