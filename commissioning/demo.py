@@ -20,9 +20,9 @@ ORGANISATIONS = [
     ("Merseyside Police", OrganisationType.police, {}),
     (ICB, OrganisationType.nhs_body, {}),
     ("Alt Valley Youth Partnership", OrganisationType.charity,
-     {"charity_number": "1098765", "address": "Croxteth Community Centre, Liverpool L11"}),
+     {"charity_number": "1098765", "address": "Croxteth Community Centre, Altcross Road, Liverpool L11 0BS"}),
     ("Southside Young People's Arts CIC", OrganisationType.cic,
-     {"company_number": "08765432", "address": "Lodge Lane, Liverpool L8"}),
+     {"company_number": "08765432", "address": "Lodge Lane, Liverpool L8 0QE"}),
     ("Liverpool City Region Combined Authority", OrganisationType.local_authority, {}),
 ]
 

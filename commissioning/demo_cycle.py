@@ -157,6 +157,9 @@ PROVISION = [
 ]
 
 
+LIVERPOOL_GEO_CODE = "E08000012"   # ONS code of Liverpool metropolitan district
+
+
 def _org(name):
     return db.session.scalars(db.select(Organisation).where(Organisation.name == name)).one()
 
@@ -171,7 +174,9 @@ def load_cycle_demo(created=0):
     for name, (young, deprivation, rurality) in LOCALITY_FIGURES.items():
         loc = localities[name]
         if not loc.young_people:
-            funding_ops.update_locality_figures(loc, young, deprivation, rurality)
+            # The demo's areas are Liverpool's neighbourhood areas, which are no ONS geography: each
+            # carries the code of the metropolitan district it lies in (Liverpool, E08000012).
+            funding_ops.update_locality_figures(loc, young, deprivation, rurality, LIVERPOOL_GEO_CODE)
 
     indicators = {i.name: i for i in db.session.scalars(db.select(Indicator))}
     for spec in INDICATORS:

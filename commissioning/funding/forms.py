@@ -67,6 +67,14 @@ class AllocationForm(Form):
             raise ValidationError(f"The three weights must add up to 100%: they add up to {sum(self.weights())}%")
 
 
+def _geo_code(form, field):
+    """An ONS (GSS) code of a kind 360Giving names, or nothing."""
+    from commissioning.localities.models import GEO_CODE, GEO_CODE_TYPES
+    if field.data and not (GEO_CODE.match(field.data) and field.data[:3] in GEO_CODE_TYPES):
+        raise ValidationError("Enter an ONS code of a ward, district or other official area: a letter and 8 "
+                              "digits, like E08000012 (Liverpool), or leave it empty")
+
+
 class LocalityFiguresForm(Form):
     young_people = IntegerField("Number of young people", widget=GovTextInput(), render_kw={"inputmode": "numeric"},
                                 validators=[InputRequired("Enter the number of young people"),
@@ -77,4 +85,8 @@ class LocalityFiguresForm(Form):
     rurality_index = DecimalField("Rural isolation index", widget=GovTextInput(), places=None,
                                   validators=[InputRequired("Enter the rural isolation index, or 0"),
                                               NumberRange(0, 100000, "Enter a number from 0 to 100,000")])
+    geo_code = StringField("ONS geographic code (optional)", widget=GovTextInput(),
+                           description="The code of the ward or district it is, or lies in, such as E08000012 for "
+                                       "Liverpool. Published with the grants, so people can map them.",
+                           filters=[lambda v: (v or "").strip().upper() or None], validators=[_geo_code])
     submit = SubmitField("Save figures", widget=GovSubmitInput())

@@ -100,11 +100,13 @@ def save_allocation(pot, total_pence, weights, note=None, user=None):
     return allocation
 
 
-def update_locality_figures(locality, young_people, deprivation_index, rurality_index):
-    before = [locality.young_people, str(locality.deprivation_index), str(locality.rurality_index)]
+def update_locality_figures(locality, young_people, deprivation_index, rurality_index, geo_code=None):
+    """The allocation formula's figures for a locality, and the ONS code its open data is published with."""
+    before = [locality.young_people, str(locality.deprivation_index), str(locality.rurality_index), locality.geo_code]
     locality.young_people = young_people
     locality.deprivation_index = deprivation_index
     locality.rurality_index = rurality_index
+    locality.geo_code = geo_code or None
     log_action(locality, "locality.figures_updated", f"Allocation figures for {locality.name} updated",
-               before=before, after=[young_people, str(deprivation_index), str(rurality_index)])
+               before=before, after=[young_people, str(deprivation_index), str(rurality_index), locality.geo_code])
     return locality

@@ -133,7 +133,7 @@ def locality_figures(locality_id):
     form = LocalityFiguresForm(obj=locality) if request.method == "GET" else LocalityFiguresForm()
     if form.validate_on_submit():
         operations.update_locality_figures(locality, form.young_people.data, form.deprivation_index.data,
-                                           form.rurality_index.data)
+                                           form.rurality_index.data, form.geo_code.data)
         notices.success(f"Figures for {locality.name} saved.")
         return redirect(url_for("funding.index", _anchor="localities"))
     return render_template("funding/locality_figures.html", form=form, locality=locality)

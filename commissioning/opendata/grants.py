@@ -5,10 +5,12 @@ people on panels. Built in a fixed number of queries whatever the number of gran
 """
 import csv
 import io
+import re
 
 from commissioning.accounts.models import Organisation
 from commissioning.contracts.models import Agreement
 from commissioning.core.spreadsheets import safe_cell
+from commissioning.core.urls import absolute_url
 from commissioning.evaluation.models import AwardDecision, AwardedBid
 from commissioning.extensions import db
 from commissioning.localities.models import Locality
@@ -30,20 +32,57 @@ def org_id(org, prefix):
     return f"{prefix}-org-{org.id}"
 
 
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\s*$", re.I)
+
+
+def address_parts(text):
+    """A free-text address as (street, town, postcode): the last comma-separated part is the town,
+    with the postcode when it ends with a whole one; the rest is the street. Empty parts are None."""
+    parts = [p.strip() for p in re.split(r"[,\n]", text or "") if p.strip()]
+    if not parts:
+        return None, None, None
+    town, postcode = parts[-1], None
+    found = _POSTCODE.search(town)
+    if found:
+        postcode = found.group(1).upper()
+        town = town[:found.start()].strip()
+    return ", ".join(parts[:-1]) or None, town or None, postcode
+
+
 def _organisation(org, prefix):
     out = {"id": org_id(org, prefix), "name": org.name}
     if org.charity_number:
         out["charityNumber"] = org.charity_number
     if org.company_number:
         out["companyNumber"] = org.company_number
+    street, town, postcode = address_parts(org.address)
+    for key, value in (("streetAddress", street), ("addressLocality", town), ("postalCode", postcode)):
+        if value:
+            out[key] = value
+    if street or town or postcode:
+        out["addressCountry"] = "United Kingdom"
     return out
+
+
+def _location(locality):
+    """A beneficiary location: the locality's name, and its ONS code and code type when it has one."""
+    out = {"name": locality.name, "countryCode": "GB"}
+    if locality.geo_code:
+        out.update(geoCode=locality.geo_code, geoCodeType=locality.geo_code_type)
+    return out
+
+
+def _stamp(*moments):
+    return max(m for m in moments if m is not None).isoformat(timespec="seconds")
 
 
 def grants(prefix, authority_name):
     """[record] for every grant awarded, newest first."""
     funder = db.session.scalars(db.select(Organisation).where(Organisation.name == authority_name)).first()
     funding = [_organisation(funder, prefix) if funder else {"id": f"{prefix}-funder", "name": authority_name}]
-    localities = {loc.id: loc.name for loc in db.session.scalars(db.select(Locality))}
+    localities = {loc.id: loc for loc in db.session.scalars(db.select(Locality).order_by(Locality.name))}
+    everywhere = [_location(loc) for loc in localities.values()]   # a round or spec for the whole area
+    source = absolute_url("opendata.grants_json")
     records = []
     awarded = db.session.execute(
         db.select(AwardedBid, AwardDecision, Opportunity)
@@ -65,9 +104,13 @@ def grants(prefix, authority_name):
             "currency": "GBP", "amountAwarded": item.amount_pence / 100, "awardDate": decision.notice_date.isoformat(),
             "recipientOrganization": [_organisation(organisations[item.bid.organisation_id], prefix)],
             "fundingOrganization": funding,
-            "beneficiaryLocation": [{"name": localities[i]} for i in content.get("locality_ids", []) if i in localities],
+            "beneficiaryLocation": [_location(localities[i]) for i in content.get("locality_ids", [])
+                                    if i in localities] or everywhere,
             "grantProgramme": [{"code": opp.reference, "title": opp.title}],
             "fromOpenCall": "Yes",
+            "dateModified": _stamp(decision.created_at, agreement and agreement.created_at,
+                                   agreement and agreement.countersigned_at),
+            "dataSource": source,
         }
         if agreement is not None:
             record["plannedDates"] = [{"startDate": agreement.start_date.isoformat(),
@@ -90,9 +133,11 @@ def grants(prefix, authority_name):
             "awardDate": result.confirmed_at.date().isoformat(),
             "recipientOrganization": [_organisation(project.organisation, prefix)],
             "fundingOrganization": funding,
-            "beneficiaryLocation": [{"name": rnd.panel.area}],
+            "beneficiaryLocation": [_location(rnd.panel.locality)] if rnd.panel.locality else everywhere,
             "grantProgramme": [{"code": rnd.reference, "title": f"Young people’s panel: {rnd.title}"}],
             "fromOpenCall": "Yes",
+            "dateModified": _stamp(result.confirmed_at),
+            "dataSource": source,
         })
     return sorted(records, key=lambda r: (r["awardDate"], r["id"]), reverse=True)
 
@@ -108,20 +153,34 @@ COLUMNS = [("Identifier", lambda r: r["id"]), ("Title", lambda r: r["title"]),
            ("Recipient Org:Name", lambda r: r["recipientOrganization"][0]["name"]),
            ("Recipient Org:Charity Number", lambda r: r["recipientOrganization"][0].get("charityNumber", "")),
            ("Recipient Org:Company Number", lambda r: r["recipientOrganization"][0].get("companyNumber", "")),
+           ("Recipient Org:Street Address", lambda r: r["recipientOrganization"][0].get("streetAddress", "")),
+           ("Recipient Org:City", lambda r: r["recipientOrganization"][0].get("addressLocality", "")),
+           ("Recipient Org:Postal Code", lambda r: r["recipientOrganization"][0].get("postalCode", "")),
+           ("Recipient Org:Country", lambda r: r["recipientOrganization"][0].get("addressCountry", "")),
            ("Funding Org:Identifier", lambda r: r["fundingOrganization"][0]["id"]),
-           ("Funding Org:Name", lambda r: r["fundingOrganization"][0]["name"]),
-           ("Beneficiary Location:Name", lambda r: "; ".join(loc["name"] for loc in r["beneficiaryLocation"])),
-           ("Planned Dates:Start Date", lambda r: r.get("plannedDates", [{}])[0].get("startDate", "")),
-           ("Planned Dates:End Date", lambda r: r.get("plannedDates", [{}])[0].get("endDate", "")),
-           ("Grant Programme:Code", lambda r: r["grantProgramme"][0]["code"]),
-           ("Grant Programme:Title", lambda r: r["grantProgramme"][0]["title"]),
-           ("From An Open Call?", lambda r: r["fromOpenCall"])]
+           ("Funding Org:Name", lambda r: r["fundingOrganization"][0]["name"])]
+TAIL = [("Planned Dates:Start Date", lambda r: r.get("plannedDates", [{}])[0].get("startDate", "")),
+        ("Planned Dates:End Date", lambda r: r.get("plannedDates", [{}])[0].get("endDate", "")),
+        ("Grant Programme:Code", lambda r: r["grantProgramme"][0]["code"]),
+        ("Grant Programme:Title", lambda r: r["grantProgramme"][0]["title"]),
+        ("From An Open Call?", lambda r: r["fromOpenCall"]),
+        ("Last Modified", lambda r: r["dateModified"]), ("Data Source", lambda r: r["dataSource"])]
+#: One group of columns per beneficiary location, numbered from 0 as 360Giving's spreadsheets are.
+LOCATION_FIELDS = [("Name", "name"), ("Country Code", "countryCode"), ("Geographic Code", "geoCode"),
+                   ("Geographic Code Type", "geoCodeType")]
+
+
+def _location_columns(count):
+    return [(f"Beneficiary Location:{i}:{title}", lambda r, i=i, key=key: (
+        r["beneficiaryLocation"][i].get(key, "") if i < len(r["beneficiaryLocation"]) else ""))
+        for i in range(count) for title, key in LOCATION_FIELDS]
 
 
 def as_csv(records):
+    columns = COLUMNS + _location_columns(max((len(r["beneficiaryLocation"]) for r in records), default=1)) + TAIL
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([title for title, _get in COLUMNS])
+    writer.writerow([title for title, _get in columns])
     for record in records:
-        writer.writerow([safe_cell(get(record)) for _title, get in COLUMNS])
+        writer.writerow([safe_cell(get(record)) for _title, get in columns])
     return out.getvalue()

@@ -12,7 +12,6 @@ number of queries whatever the number of procurements; the package is written in
 large one streams.
 """
 import json
-import re
 from datetime import datetime, time
 
 from commissioning.accounts.models import Organisation
@@ -23,7 +22,7 @@ from commissioning.evaluation.models import AwardDecision, AwardedBid
 from commissioning.extensions import db
 from commissioning.monitoring.models import MonitoringReturn, ReturnStatus
 from commissioning.opendata.models import PublishedRelease
-from commissioning.opendata.grants import org_id
+from commissioning.opendata.grants import address_parts, org_id
 from commissioning.opportunities.models import Opportunity, OpportunityStatus
 from commissioning.specifications.models import SpecificationVersion
 
@@ -64,9 +63,6 @@ def _party(org, roles):
 
 #: org-id list codes for the registers an organisation's numbers come from.
 REGISTERS = (("charity_number", "GB-CHC"), ("company_number", "GB-COH"), ("local_authority_code", "GB-LAE"))
-_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\s*$", re.I)
-
-
 def _organisation(org, prefix):
     """An organisation as the feed's parties and references need it (from an Organisation row)."""
     out = {"id": org_id(org, prefix), "name": org.name}
@@ -81,21 +77,12 @@ def _organisation(org, prefix):
 
 
 def _address(text):
-    """A free-text address as OCDS's parts: the last comma-separated part is the town (with the postcode
-    when it ends with a whole one), the rest the street address."""
-    parts = [p.strip() for p in re.split(r"[,\n]", text) if p.strip()]
+    """A free-text address as OCDS's parts (see grants.address_parts)."""
+    street, town, postcode = address_parts(text)
     address = {"countryName": "United Kingdom"}
-    if not parts:
-        return address
-    town = parts[-1]
-    found = _POSTCODE.search(town)
-    if found:
-        address["postalCode"] = found.group(1).upper()
-        town = town[:found.start()].strip()
-    if town:
-        address["locality"] = town
-    if parts[:-1]:
-        address["streetAddress"] = ", ".join(parts[:-1])
+    for key, value in (("streetAddress", street), ("locality", town), ("postalCode", postcode)):
+        if value:
+            address[key] = value
     return address
 
 
