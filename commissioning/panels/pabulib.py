@@ -324,3 +324,25 @@ def _decimal(value):
             raise AllocationError(f"{value} has no exact decimal form")
         return text
     return value
+
+
+def allocate_file(path, rule, *, completion=None, utility="cost", min_share=None, ties="approvals", compare=None,
+                  unvoted=False):
+    """What `commissioning pb allocate` prints for a .pb file: the outcome, its cost a plain JSON number.
+
+    Raises AllocationError (PbFormatError for a bad file), UnicodeDecodeError or ValueError, which
+    the command turns into its error message.
+    """
+    from commissioning.panels.allocation import allocate
+    from commissioning.panels.rules.common import plain
+    with open(path, encoding="utf-8-sig") as handle:
+        data = parse_pb(handle.read())
+    # A file written by `pb export` for a round with a minimum share of voters per project says so.
+    share_text = min_share if min_share is not None else data["meta"].get("min_approval_percent") or "0"
+    share = parse_amount(share_text)
+    if share is None:
+        raise AllocationError(f"the minimum share {share_text!r} is not a number")
+    result = allocate(rule, data["costs"], data["ballots"], data["budget"], kind=data["kind"], completion=completion,
+                      utility=utility, ties=ties, min_share=share, compare=compare, unvoted=unvoted)
+    result["cost"] = plain(result["cost"])
+    return result

@@ -3,8 +3,10 @@ import json
 
 import click
 
-RULES = ["greedy", "equal-shares", "phragmen"]
-COMPLETIONS = ["add1", "add1u", "utilitarian_greedy", "none"]
+from commissioning.entry import CHOICES
+
+RULES = list(CHOICES["rule"])
+COMPLETIONS = list(CHOICES["completion"])
 
 
 @click.command("allocate")
@@ -13,36 +15,26 @@ COMPLETIONS = ["add1", "add1u", "utilitarian_greedy", "none"]
 @click.option("--completion", type=click.Choice(COMPLETIONS),
               help="equal-shares only: add1 (default), add1u (add1 then utilitarian greedy), "
                    "utilitarian_greedy (one run, then greedy) or none")
-@click.option("--utility", type=click.Choice(["cost", "approvals"]), default="cost", show_default=True,
+@click.option("--utility", type=click.Choice(CHOICES["utility"]), default="cost", show_default=True,
               help="equal-shares on approval ballots: a supporter's utility is the project's cost, or 1 per "
                    "approved project (cumulative and ordinal ballots use points and Borda scores)")
 @click.option("--min-share", "min_share", metavar="PERCENT",
               help="Projects approved by fewer than this percent of voters are not eligible "
                    "(default: the file's min_approval_percent, if any)")
-@click.option("--ties", type=click.Choice(["approvals", "id"]), default="approvals", show_default=True,
+@click.option("--ties", type=click.Choice(CHOICES["ties"]), default="approvals", show_default=True,
               help="Ties: more approvals then the lower id as text, or the lower id as text only")
-@click.option("--compare", type=click.Choice(["greedy"]),
+@click.option("--compare", type=click.Choice(CHOICES["compare"]),
               help="Take greedy's outcome instead if more voters prefer it (the Świecie comparison step)")
 @click.option("--unvoted/--no-unvoted", default=False, show_default=True,
               help="Let greedy steps fund projects nobody chose when money is left (as pabutools does)")
 def pb_allocate(path, rule, completion, utility, min_share, ties, compare, unvoted):
     """Print the outcome of a .pb file as JSON (approval, choose-1, cumulative or ordinal ballots, as the
     file's vote_type says), without loading the web application."""
-    from commissioning.panels.allocation import AllocationError, allocate
-    from commissioning.panels.pabulib import parse_amount, parse_pb
-    from commissioning.panels.rules.common import plain
+    from commissioning.panels.allocation import AllocationError
+    from commissioning.panels.pabulib import allocate_file
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            data = parse_pb(handle.read())
-        # A file written by `pb export` for a round with a minimum share of voters per project says so.
-        share_text = min_share if min_share is not None else data["meta"].get("min_approval_percent") or "0"
-        share = parse_amount(share_text)
-        if share is None:
-            raise AllocationError(f"the minimum share {share_text!r} is not a number")
-        result = allocate(rule, data["costs"], data["ballots"], data["budget"], kind=data["kind"],
-                          completion=completion,
-                          utility=utility, ties=ties, min_share=share, compare=compare, unvoted=unvoted)
+        result = allocate_file(path, rule, completion=completion, utility=utility, min_share=min_share, ties=ties,
+                               compare=compare, unvoted=unvoted)
     except (AllocationError, UnicodeDecodeError, ValueError) as exc:
         raise click.ClickException(f"{path}: {exc}") from None
-    result["cost"] = plain(result["cost"])
     click.echo(json.dumps(result))

@@ -2,8 +2,6 @@
 from decimal import Decimal
 from fractions import Fraction
 
-from gmpy2 import mpq
-
 
 class AllocationError(ValueError):
     pass
@@ -42,6 +40,7 @@ def exact(value):
         raise AllocationError(f"amount {value!r} is a float: give it as an int, Decimal or Fraction")
     if isinstance(value, Decimal):
         value = Fraction(value)
+    from gmpy2 import mpq   # here: importing gmpy2 costs ~20 ms of start-up, and whole amounts never need it
     q = mpq(value)
     return int(q) if q.denominator == 1 else q
 
@@ -53,6 +52,9 @@ def amount(value):
 
 def plain(value):
     """An exact amount for JSON: an int when whole, else its decimal text ("15000.5") or a fraction ("4000/3")."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    from gmpy2 import mpq
     q = mpq(value)
     if q.denominator == 1:
         return int(q)

@@ -1,5 +1,5 @@
 """Greedy rules: by approvals (what most cities use) and the utilitarian greedy completion."""
-from gmpy2 import mpq
+from fractions import Fraction   # not gmpy2: a sort key here, and importing gmpy2 costs start-up time
 
 from commissioning.panels.rules.common import amount, approval_counts, order_key
 
@@ -49,7 +49,7 @@ def utilitarian_greedy(costs, ballots, budget, chosen=(), utility="cost", ties="
             return (1, 0)
         if utility == "cost":
             return (0, -approvals[p]) if costs[p] > 0 else (1, 0)  # cost utility of a free project is 0
-        return (-1, 0) if costs[p] == 0 else (0, -mpq(approvals[p]) / costs[p])
+        return (-1, 0) if costs[p] == 0 else (0, -Fraction(approvals[p]) / costs[p])
 
     left = budget - sum(costs[p] for p in chosen)
     for p in sorted((p for p in costs if p not in taken and (unvoted or approvals[p] > 0)),
@@ -98,7 +98,7 @@ def score_utilitarian_greedy(costs, scores, supporters, budget, chosen=(), ties=
     taken = set(chosen)
 
     def density(p):
-        return (0, 0) if costs[p] == 0 else (1, -mpq(scores[p]) / costs[p])
+        return (0, 0) if costs[p] == 0 else (1, -Fraction(scores[p]) / costs[p])
 
     left = budget - sum(costs[p] for p in chosen)
     for p in sorted((p for p in costs if p not in taken and (unvoted or supporters[p] > 0)),

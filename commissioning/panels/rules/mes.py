@@ -34,9 +34,7 @@ go round by round in step in one matrix of wallets, in floating point, and any r
 decision floating point cannot make clearly is run again exactly when its turn comes.
 """
 import math
-
-import numpy as np
-from gmpy2 import mpq
+from fractions import Fraction
 
 from commissioning.panels.rules.common import AllocationError, amount, approval_counts, order_key
 
@@ -47,6 +45,26 @@ _CLOSE = 1e-9   # relative gap below which floating point is not trusted to deci
 _MARGIN = 1e-6  # a jump is shortened by this fraction, against rounding in the roots
 _BATCH_VOTERS = 5000  # batches of runs pay off for small electorates (measured); beyond, sorting dominates
 EXACT = object()  # approx_rho's answer when only exact arithmetic can tell
+
+
+# numpy and gmpy2 are imported when first used, not with this module: together they cost over 100 ms
+# of start-up, more than a small election takes to count. Runs of approval ballots without a trace
+# need no gmpy2 (their rare exact steps use Fraction); cumulative and ordinal ballots need no numpy.
+class _LazyNumpy:
+    def __getattr__(self, name):
+        import numpy
+        globals()["np"] = numpy
+        return getattr(numpy, name)
+
+
+np = _LazyNumpy()
+
+
+def mpq(*args):
+    global mpq
+    from gmpy2 import mpq as real
+    mpq = real
+    return real(*args)
 
 
 class _Wallets:
@@ -152,23 +170,34 @@ class _Lazy:
     prices are worked out from that history only when asked for, so a run whose every decision
     is clear in floating point does no exact arithmetic at all; a price is recorded as the
     partition that fixes it (who paid all they had, how many paid the price) until it is needed.
+
+    ``weights``: how many voters each entry stands for (voters with the same ballot always hold
+    the same amount, so they can be counted once); None when each is one voter.
     """
 
-    def __init__(self, share, n_voters):
+    def __init__(self, share, n_voters, weights=None):
         self.share = share
+        self.weights = weights
         self.tol = _CLOSE * max(float(share), 1.0)   # float amounts are within ~1e-14 x share of exact
         self.value = np.zeros(64)
         self.value[1] = float(share)
         self.parent = np.full(64, -1, dtype=np.int64)
         self.paid = np.full(64, -1, dtype=np.int64)
         self.size = 2                                # row 0: nothing left; row 1: the starting share
-        self.known = {0: mpq(0), 1: share}
-        self.prices = []                             # per purchase: an mpq, or what fixes it
+        # Exact amounts in the share's own type, Fraction or mpq: the two are not mixed (gmpy2 can fail
+        # comparing them).
+        self.zero = Fraction(0) if isinstance(share, (int, Fraction)) else mpq(0)
+        self.known = {0: self.zero, 1: share}
+        self.prices = []                             # per purchase: a Fraction, or what fixes it
         self.holding = np.ones(n_voters, dtype=np.int32)
         self.down = np.arange(n_voters, 0, -1, dtype=float)   # how many are left to pay, voter by voter
 
     def counts(self, voters):
-        counts = np.bincount(self.holding.take(voters), minlength=self.size)
+        if self.weights is None:
+            counts = np.bincount(self.holding.take(voters), minlength=self.size)
+        else:
+            counts = np.bincount(self.holding.take(voters), weights=self.weights.take(voters),
+                                 minlength=self.size).astype(np.int64)   # whole numbers, exact in floats
         rows = np.flatnonzero(counts)
         return rows, counts[rows]
 
@@ -187,7 +216,7 @@ class _Lazy:
         if isinstance(fixed, tuple):
             cost, poor, counts, payers = fixed
             fixed = self.prices[j] = (cost - sum((self.exact(int(r)) * int(c) for r, c in zip(poor, counts)),
-                                                 mpq(0))) / payers
+                                                 self.zero)) / payers
         return fixed
 
     def approx_price(self, cost, voters):
@@ -198,16 +227,27 @@ class _Lazy:
         payers start, and that is always the first voter of a group of equal amounts.
         """
         v = self.value.take(self.holding.take(voters))
-        v.sort()
-        spend = v.cumsum()
+        if self.weights is None:
+            v.sort()
+            spend = v.cumsum()
+        else:   # the same, each entry counted as many times as it has voters
+            order = v.argsort()
+            v, w = v[order], self.weights.take(voters)[order]
+            held = v * w
+            spend = held.cumsum()
         total = float(spend[-1])
         slack = _CLOSE * (cost if cost > total else total) + self.tol
         if total < cost - slack:
             return None
         if total <= cost + slack:
             return EXACT
-        spend -= v    # what the poorer voters before each one hold between them
-        price = (cost - spend) / self.down[len(self.down) - len(v):]
+        if self.weights is None:
+            spend -= v    # what the poorer voters before each one hold between them
+            price = (cost - spend) / self.down[len(self.down) - len(v):]
+        else:
+            spend -= held
+            counted = w.cumsum()
+            price = (cost - spend) / (float(counted[-1]) - counted + w)
         k = int((price <= v).argmax())
         p, at = float(price[k]), float(v[k])
         if p > at:
@@ -220,7 +260,7 @@ class _Lazy:
         """The price each supporter pays (or all they have, if less), exactly; None if they cannot afford it."""
         rows, counts = self.counts(voters)
         groups = sorted((self.exact(int(r)), int(c)) for r, c in zip(rows, counts))
-        paid, left = mpq(0), len(voters)
+        paid, left = self.zero, int(counts.sum())
         for amount, count in groups:
             candidate = (cost - paid) / left
             if candidate <= amount:
@@ -263,22 +303,31 @@ class _Lazy:
         self.holding[voters] = mapping.take(self.holding.take(voters))
 
 
-def _equal_shares_once(costs, supporters, tie, share, n_voters, utility="cost"):
+def _sizes(supporters, weights):
+    """How many voters support each project, where each entry stands for ``weights`` voters (None: one)."""
+    if weights is None:
+        return {p: len(group) for p, group in supporters.items()}
+    return {p: int(weights[group].sum()) for p, group in supporters.items()}
+
+
+def _equal_shares_once(costs, supporters, tie, share, n_voters, utility="cost", weights=None):
     """One run of MES with every voter starting with ``share``; returns the projects bought, in order.
 
     A project's rho never falls as others are bought (its supporters only lose money), so the
     last rho computed is a lower bound: projects are visited in order of that bound and the
     search stops as soon as the bound exceeds the best rho found this round. Rhos are compared
     per unit of utility: per unit of cost (``rho``) or per approval (``rho x cost``). Exact
-    arithmetic decides only between projects floating point cannot tell apart.
+    arithmetic decides only between projects floating point cannot tell apart. ``weights``: how
+    many voters each of the ``n_voters`` entries stands for (None: one each).
     """
     per = (lambda p: 1) if utility == "cost" else (lambda p: costs[p])
-    wallets = _Lazy(share, n_voters)
+    wallets = _Lazy(share, n_voters, weights)
+    size = _sizes(supporters, weights)
     bound = {}
     for p, group in supporters.items():
         cost = costs[p]
-        if cost > 0 and share * len(group) >= cost:
-            bound[p] = float(per(p)) / len(group)
+        if cost > 0 and share * size[p] >= cost:
+            bound[p] = float(per(p)) / size[p]
     chosen = []
     while bound:
         best, near = None, []      # the best approximate key, and projects within _CLOSE of it
@@ -325,7 +374,8 @@ class _Sloped:
     cannot make clearly ends the search with no rise.
     """
 
-    def __init__(self, share, n_voters):
+    def __init__(self, share, n_voters, weights=None):
+        self.weights = weights   # voters per entry, as for _Lazy
         self.tol = _CLOSE * max(float(share), 1.0)
         self.value = np.array([0.0, float(share)])
         self.slope = np.array([0.0, 1.0])
@@ -378,20 +428,30 @@ def _affine_price(sloped, cost, voters, partition=True):
     v, s = sloped.value[held], sloped.slope[held]
     order = np.argsort(v, kind="stable")
     v, s = v[order], s[order]
-    total, dtotal = float(v.sum()), float(s.sum())
+    if sloped.weights is None:
+        w = None
+        total, dtotal = float(v.sum()), float(s.sum())
+    else:   # each entry counted as many times as it has voters
+        w = sloped.weights[voters][order]
+        total, dtotal = float((v * w).sum()), float((s * w).sum())
     slack = _CLOSE * cost + sloped.tol
     if total < cost - slack:
         return None, None, _roots([cost - total], [-dtotal], [cost]), False
     if total <= cost + slack:
         return None, None, 0.0, False      # on the edge of affordable: floating point cannot say more
-    spend = np.cumsum(v) - v
-    price = (cost - spend) / np.arange(len(v), 0, -1)
+    if w is None:
+        spend = np.cumsum(v) - v
+        left = np.arange(len(v), 0, -1)
+    else:
+        spend = np.cumsum(v * w) - v * w
+        left = float(w.sum()) - np.cumsum(w) + w
+    price = (cost - spend) / left
     fits = price <= v
     k = int(np.argmax(fits))
     if not fits[k]:
         return None, None, 0.0, False
     p = float(price[k])
-    dp = -float(s[:k].sum()) / (len(v) - k)
+    dp = -float(s[:k].sum() if w is None else (s[:k] * w[:k]).sum()) / float(left[k])
     scale = np.abs(v) + abs(p) + sloped.tol / _CLOSE
     if not partition:
         # Only whether a supporter is on the edge of paying all they have: then the slope is in doubt.
@@ -401,7 +461,7 @@ def _affine_price(sloped, cost, voters, partition=True):
     return p, dp, root, k == 0
 
 
-def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0, twins=None):
+def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0, twins=None, weights=None):
     """How far every starting share can rise above ``share`` with the run keeping every decision it made.
 
     Replays the purchases ``order`` with wallets affine in the share. For each round and every
@@ -417,10 +477,11 @@ def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0,
     Its rho staying above the winner's along that tangent is enough. ``twins``:
     project -> a key shared by projects with the same cost and the same supporters, whose rhos
     are equal at every share, so that their tie (settled by the fixed tie order) never changes.
+    ``weights``: voters per entry, as for _equal_shares_once.
     """
     twins = twins or {}
     per = (lambda p: 1.0) if utility == "cost" else (lambda p: float(costs[p]))
-    sloped = _Sloped(share, n_voters)
+    sloped = _Sloped(share, n_voters, weights)
     live = [p for p in supporters if costs[p] > 0]
     nearest = math.inf
     for winner in list(order) + [None]:
@@ -455,7 +516,7 @@ def _stable_rise(costs, supporters, utility, share, order, n_voters, enough=0.0,
     return nearest
 
 
-def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"):
+def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost", weights=None):
     """Runs of MES at several starting shares at once, in floating point; None for a run it cannot settle.
 
     The runs go round by round in step, each with its own wallets (a row of a matrix), so one
@@ -463,9 +524,11 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
     for floating point (a near tie between projects, a supporter on the edge of paying all they
     have, a project on the edge of affordable) is given up, and the caller runs it exactly. A near
     tie is settled here only between projects every supporter of which pays the same price: their
-    rhos are then exactly cost / supporters per unit of utility, compared as fractions.
+    rhos are then exactly cost / supporters per unit of utility, compared as fractions. ``weights``:
+    voters per entry, as for _equal_shares_once.
     """
     per = (lambda p: 1.0) if utility == "cost" else (lambda p: float(costs[p]))
+    size = _sizes(supporters, weights)
     k_runs = len(shares)
     start = np.array([float(x) for x in shares])
     wallets = np.repeat(start[:, None], n_voters, axis=1)
@@ -475,8 +538,8 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
     bound = {}
     for p, group in supporters.items():
         if costs[p] > 0:
-            first = np.full(k_runs, float(per(p)) / len(group))
-            first[start * len(group) < float(costs[p]) * (1 - _CLOSE)] = math.inf   # clearly unaffordable
+            first = np.full(k_runs, float(per(p)) / size[p])
+            first[start * size[p] < float(costs[p]) * (1 - _CLOSE)] = math.inf   # clearly unaffordable
             bound[p] = first
     unsure = np.zeros(k_runs, dtype=bool)
     alive = np.ones(k_runs, dtype=bool)
@@ -491,12 +554,23 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
             cost = float(costs[p])
             group = supporters[p]
             v = wallets[:, group]
-            v.sort(axis=1)
-            total = v.sum(axis=1)
+            if weights is None:
+                v.sort(axis=1)
+                total = v.sum(axis=1)
+                left = down[n_voters - len(group):]
+                spend = v.cumsum(axis=1) - v
+            else:   # each entry counted as many times as it has voters
+                order = v.argsort(axis=1)
+                v = np.take_along_axis(v, order, axis=1)
+                w = weights[group][order]
+                held = v * w
+                total = held.sum(axis=1)
+                left = float(size[p]) - w.cumsum(axis=1) + w
+                spend = held.cumsum(axis=1) - held
             slack = _CLOSE * np.maximum(total, cost) + tol
             unaffordable = total < cost - slack
             edge = ~unaffordable & (total <= cost + slack)
-            price = (cost - (v.cumsum(axis=1) - v)) / down[n_voters - len(group):]
+            price = (cost - spend) / left
             fits = price <= v
             at = fits.argmax(axis=1)
             p_at, v_at = price[everyone, at], v[everyone, at]
@@ -522,7 +596,7 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
         for r in np.flatnonzero(alive & (near.sum(axis=0) > 1)).tolist():
             tied = [names[i] for i in np.flatnonzero(near[:, r]).tolist()]
             if all(flat[p][r] for p in tied):
-                exact = {p: mpq(costs[p] if utility == "approvals" else 1) / len(supporters[p]) for p in tied}
+                exact = {p: Fraction(costs[p] if utility == "approvals" else 1) / size[p] for p in tied}
                 lowest = min(exact.values())
                 winners[r] = names.index(min((p for p in tied if exact[p] == lowest), key=tie))
             else:
@@ -546,20 +620,45 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
 
 
 def _run(costs, ballots, budget, utility, tie, increment, stepwise):
-    """MES once or completed by add1; returns (outcome in order, share used, start, how it stopped, beyond)."""
+    """MES once or completed by add1; returns (outcome in order, share used, start, how it stopped, beyond).
+
+    Voters with the same ballot hold the same amount throughout a run (they pay the same every
+    time), so each distinct ballot is one entry with a weight, the number of its voters, when
+    that at least halves the entries: in real files there are often far fewer distinct ballots
+    than voters (Gdynia 2024: 787 for 17,660; Wieliczka 2023: 1,190 for 6,586).
+    """
     n = len(ballots)
+    index, weights = {}, []
     supporters = {p: [] for p in costs}
-    for i, ballot in enumerate(ballots):
-        for p in ballot:
-            supporters[p].append(i)
+    for ballot in ballots:
+        key = frozenset(ballot)
+        entry = index.get(key)
+        if entry is None:
+            entry = index[key] = len(weights)
+            weights.append(0)
+            for p in key:
+                supporters[p].append(entry)
+        weights[entry] += 1
+    m = len(weights)
+    if 2 * m > n:
+        # Few ballots repeat (Amsterdam 166: 328 for 426 voters): weighing them would cost more
+        # than it saves, so each voter is their own entry.
+        m, weights, supporters = n, None, {p: [] for p in costs}
+        for i, ballot in enumerate(ballots):
+            for p in ballot:
+                supporters[p].append(i)
     supporters = {p: np.array(s, dtype=np.int64) for p, s in supporters.items() if s}
+    if weights is not None:
+        weights = np.array(weights, dtype=float)
     free = sorted((p for p in supporters if costs[p] == 0), key=tie) if utility == "approvals" else []
     candidates = [p for p in supporters if costs[p] > 0]
     alike = {}
     for p in candidates:
         alike.setdefault((costs[p], supporters[p].tobytes()), []).append(p)
     twins = {p: i for i, group in enumerate(alike.values()) if len(group) > 1 for p in group}
-    start = share = mpq(budget) / n
+    # Fraction when every amount is whole (gmpy2 is then not even imported), else mpq as the amounts are.
+    exact_type = Fraction if type(budget) is int and all(type(c) is int for c in costs.values()) else mpq
+    start = share = exact_type(budget) / n
     previous, previous_share = free, None
     runs, wait, misses = 0, 0, 0   # a replay that finds no jump is not tried again for 4**(misses + 1) runs
     ahead, size = {}, 4            # outcomes worked out in a batch for the shares coming next
@@ -567,21 +666,21 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
         runs += 1
         bought = ahead.pop(share, None)
         if bought is None:
-            bought = _equal_shares_once(costs, supporters, tie, share, n, utility)
+            bought = _equal_shares_once(costs, supporters, tie, share, m, utility, weights)
         outcome = free + bought
         spent = sum(costs[p] for p in outcome)
         if spent > budget:
             return previous, (previous_share if previous_share is not None else start), start, "over_budget", \
-                outcome, supporters
+                outcome
         if increment is None:
-            return outcome, share, start, "single_run", None, supporters
+            return outcome, share, start, "single_run", None
         chosen = set(outcome)
         if not any(spent + costs[p] <= budget for p in candidates if p not in chosen):
-            return outcome, share, start, "nothing_else_fits", None, supporters
+            return outcome, share, start, "nothing_else_fits", None
         steps = 1
         if not stepwise and runs >= wait:
-            rise = _stable_rise(costs, supporters, utility, share, outcome[len(free):], n,
-                                enough=float(increment) * (1 + 2 * _MARGIN), twins=twins)
+            rise = _stable_rise(costs, supporters, utility, share, outcome[len(free):], m,
+                                enough=float(increment) * (1 + 2 * _MARGIN), twins=twins, weights=weights)
             if rise > 0:
                 steps = max(1, math.ceil(rise * (1 - _MARGIN) / float(increment)))
             misses = 0 if steps > 1 else min(misses + 1, 6)
@@ -591,12 +690,12 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
         share += steps * increment
         if steps > 1:
             ahead = {}
-        elif not stepwise and share not in ahead and n <= _BATCH_VOTERS:
+        elif not stepwise and share not in ahead and m <= _BATCH_VOTERS:
             # No room to jump: work out the next few steps together, in floating point; any the
             # batch cannot settle are run exactly when their turn comes.
             shares = [share + j * increment for j in range(size)]
-            ahead = {x: o for x, o in zip(shares, _equal_shares_batch(costs, supporters, tie, shares, n, utility))
-                     if o is not None}
+            batch = _equal_shares_batch(costs, supporters, tie, shares, m, utility, weights)
+            ahead = {x: o for x, o in zip(shares, batch) if o is not None}
             size = min(2 * size, 32)
 
 
@@ -607,6 +706,7 @@ def _trace_equal_shares(costs, supporters, approvals, share, n_voters, order):
     which its supporters no longer had its cost between them (from then on they only lose money).
     Also what its supporters had paid towards the projects bought before that step.
     """
+    share = mpq(share)   # the run's share may be a Fraction; the trace's figures are worked in mpq
     wallets = _Wallets(share, n_voters)
     live = {p for p in supporters if costs[p] > 0}
     money = {p: share * len(supporters[p]) for p in live}
@@ -663,10 +763,9 @@ def equal_shares(costs, ballots, budget, increment=1, trace=None, utility="cost"
     approvals = approval_counts(costs, ballots)
     tie = order_key(approvals, ties)
     if not ballots:
-        kept, share, start, stopped, beyond, supporters = [], None, None, None, None, {}
+        kept, share, start, stopped, beyond = [], None, None, None, None
     else:
-        kept, share, start, stopped, beyond, supporters = _run(costs, ballots, budget, utility, tie, increment,
-                                                               stepwise)
+        kept, share, start, stopped, beyond = _run(costs, ballots, budget, utility, tie, increment, stepwise)
     added = []
     if completion in ("add1u", "utilitarian_greedy"):
         added = utilitarian_greedy(costs, ballots, budget, kept, utility, ties, unvoted)[len(kept):]
@@ -677,6 +776,11 @@ def equal_shares(costs, ballots, budget, increment=1, trace=None, utility="cost"
                                        "funded": False, "reason": "no_votes", "paid_before": {}}
                                    for p, c in costs.items()})
             return sorted(added, key=str)
+        supporters = {p: [] for p in costs}
+        for i, ballot in enumerate(ballots):
+            for p in ballot:
+                supporters[p].append(i)
+        supporters = {p: np.array(s, dtype=np.int64) for p, s in supporters.items() if s}
         figures = _trace_equal_shares(costs, supporters, approvals, share, len(ballots),
                                       [p for p in kept if costs[p] > 0])
         for p in kept:

@@ -1,7 +1,4 @@
 """Sequential Phragmén for approval ballots, exact (as pabutools' sequential_phragmen)."""
-import numpy as np
-from gmpy2 import mpq
-
 from commissioning.panels.rules.common import approval_counts, order_key
 
 
@@ -15,6 +12,8 @@ def sequential_phragmen(costs, ballots, budget, ties="approvals", unvoted=False)
     Only projects within the whole budget take part. ``unvoted``: projects nobody chose take part
     too (their load is infinite, so they come last, in tie order, while they fit), as in pabutools.
     """
+    import numpy as np      # here, not at the top: `pb allocate` with another rule starts without numpy or gmpy2
+    from gmpy2 import mpq
     approvals = approval_counts(costs, ballots)
     tie = order_key(approvals, ties)
     supporters = {p: [] for p in costs}
