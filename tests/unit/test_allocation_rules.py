@@ -316,3 +316,74 @@ def test_batches_of_runs_settle_only_what_floating_point_can_and_agree_with_exac
                     settled += 1
                     assert outcome == mes._equal_shares_once(costs, supporters, tie, share, len(ballots), utility)
     assert settled > 300   # most runs are settled in the batch, and each agrees with the exact run
+
+
+def test_repeated_ballots_are_counted_once_with_the_same_outcome(monkeypatch):
+    """Add1's runs weigh each distinct ballot by its voters when that halves the entries (real files
+    repeat ballots a great deal); the outcome is still pabutools', and the weighted runs were used."""
+    weighted = []
+    real = mes._equal_shares_once
+
+    def spy(*args, **kwargs):
+        weighted.append(kwargs.get("weights", args[6] if len(args) > 6 else None) is not None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mes, "_equal_shares_once", spy)
+    rng = random.Random(18)
+    for i in range(40):
+        m = rng.randint(2, 7)
+        shared = rng.randint(5, 40)
+        costs = {f"p{j}": rng.choice([rng.randint(1, 60), shared, shared, 0]) for j in range(m)}
+        kinds = [set(rng.sample(sorted(costs), rng.randint(0, m))) for _ in range(rng.randint(1, 4))]
+        ballots = [set(rng.choice(kinds)) for _ in range(rng.randint(8, 24))]   # at most 4 distinct
+        budget = rng.randint(1, 150)
+        for utility in ("cost", "approvals"):
+            assert ours(costs, ballots, budget, "equal-shares", utility=utility) == \
+                reference(costs, ballots, budget, "equal-shares", utility=utility), (i, utility)
+    assert weighted and all(weighted)
+
+
+def test_weighted_runs_agree_with_runs_voter_by_voter():
+    """One entry per distinct ballot with its weight, against one entry per voter: the same purchases,
+    the same batches settled, and a rise no larger (each weighted condition is one of the voters')."""
+    import numpy as np
+
+    from commissioning.panels.rules.common import approval_counts, order_key
+    rng = random.Random(181)
+    for i in range(60):
+        m = rng.randint(2, 8)
+        costs = {f"p{j}": rng.randint(1, 60) for j in range(m)}
+        kinds = [frozenset(rng.sample(sorted(costs), rng.randint(1, m))) for _ in range(rng.randint(1, 5))]
+        ballots = [rng.choice(kinds) for _ in range(rng.randint(2, 30))]
+        distinct = sorted(set(ballots), key=sorted)
+        weights = np.array([ballots.count(b) for b in distinct], dtype=float)
+        per_voter = {p: np.array([v for v, b in enumerate(ballots) if p in b], dtype=np.int64) for p in costs}
+        per_ballot = {p: np.array([g for g, b in enumerate(distinct) if p in b], dtype=np.int64) for p in costs}
+        per_voter = {p: s for p, s in per_voter.items() if len(s)}
+        per_ballot = {p: s for p, s in per_ballot.items() if len(s)}
+        tie = order_key(approval_counts(costs, ballots), "approvals")
+        budget = rng.randint(10, 200)
+        shares = [Fraction(budget, len(ballots)) + k for k in range(6)]
+        for utility in ("cost", "approvals"):
+            for share in shares:
+                once = mes._equal_shares_once(costs, per_voter, tie, share, len(ballots), utility)
+                assert mes._equal_shares_once(costs, per_ballot, tie, share, len(distinct), utility, weights) == once
+                rise = mes._stable_rise(costs, per_voter, utility, share, once, len(ballots))
+                weighed = mes._stable_rise(costs, per_ballot, utility, share, once, len(distinct), weights=weights)
+                assert weighed == pytest.approx(rise, rel=1e-9, abs=1e-12) or weighed <= rise
+            batch = mes._equal_shares_batch(costs, per_ballot, tie, shares, len(distinct), utility, weights)
+            for share, outcome in zip(shares, batch):
+                if outcome is not None:
+                    assert outcome == mes._equal_shares_once(costs, per_voter, tie, share, len(ballots), utility)
+
+
+def test_the_command_starts_without_click_or_gmpy2():
+    """Start-up is part of the time the command is measured on: click (~30 ms) and gmpy2 (~30 ms, it
+    imports importlib.metadata) are left out of a plain approval count, and Flask always."""
+    probe = ("import sys\nfrom commissioning.entry import main\nsys.argv = ['commissioning', 'pb', 'allocate', "
+             f"{str(DATA / 'Poland_Swiecie_2023.pb')!r}, '--rule', 'equal-shares']\nmain()\n"
+             "print(sorted(m for m in ('click', 'gmpy2', 'flask', 'numpy') if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["selected"]
+    assert done.stderr.strip().splitlines()[-1] == "['numpy']"
