@@ -197,7 +197,7 @@ def rule_options(rules):
             how += " Every funded project counted the same for the people who chose it, whatever it cost."
         else:
             how += " A dearer project counted for more for the people who chose it."
-    if rules.get("compare") == "greedy":
+    if rules.get("compare") == "greedy" and rule is not AllocationRule.greedy:
         how += (" Then the result was compared with most votes first: if more voters would be happier with that "
                 "result than less happy, it was used instead (as Świecie did in 2024).")
     if rule is AllocationRule.equal_shares:
@@ -259,6 +259,13 @@ def how_shared(rnd, trace=None):
                 f"each person carried stayed as even as it could be. Projects were added one at a time, the one that "
                 f"kept the load most even first, while they still fitted in the {budget}.")
     share = trace.get("share")
+    compared = trace.get("comparison") or {}
+    if compared.get("taken") == "greedy" and trace["rule"] != "greedy":
+        return (f"Equal shares was worked out, then compared with most votes first: "
+                f"{_people(compared['prefer_greedy'])} liked the most-votes-first result better and "
+                f"{_people(compared['prefer_rule'])} the equal-shares one, so most votes first was used. In it, the "
+                f"projects were put in order of how many people chose them, and each was funded if it still fitted "
+                f"in what was left of the {budget}.")
     if not share:
         return "Nobody voted, so nothing was paid for."
     text = (f"Everyone who voted got an equal share of the {budget} to spend on the projects they chose: "
@@ -295,6 +302,18 @@ def explain(rnd, project, trace=None):
         share = 100 * votes // voters if voters else 0   # down, so a share just short never shows as enough
         return said, (f"It needed at least {rnd.frozen_rules['min_approval_percent']}% of the people who voted to "
                       f"choose it. It got {share}%, so it was not funded.")
+    compared = trace.get("comparison") or {}
+    if compared.get("taken") == "greedy" and trace["rule"] != "greedy":
+        funded = result.projects[project.code]["funded"]
+        return said, (f"It was {'funded' if funded else 'not funded'}. Equal shares was compared with most votes "
+                      f"first: {_people(compared['prefer_greedy'])} liked the most-votes-first result better and "
+                      f"{_people(compared['prefer_rule'])} the equal-shares one, so most votes first was used, and "
+                      f"{'it included' if funded else 'it did not include'} this project.")
+    if reason == "completion":
+        return said, (f"It was funded with money equal shares left over: once equal shares had finished, it was "
+                      f"one of the most-chosen projects that still fitted, at {cost}.")
+    if reason == "free":
+        return said, "It costs nothing and someone chose it, so it was funded first."
     if reason == "no_score":
         return said, ("Everyone who put it in their order put it last, and last place scores nothing, so it was "
                       "not funded.")
@@ -350,6 +369,23 @@ def explanations(rnd):
     return {p.code: explain(rnd, p, trace) for p in rnd.projects}
 
 
+def recount_command(rnd):
+    """The `commissioning pb allocate` line that counts the round's .pb file again by its frozen rules."""
+    rules = rnd.frozen_rules
+    words = ["commissioning pb allocate", f"{rnd.reference}.pb", "--rule", rules["rule"]]
+    if rules["rule"] == "equal-shares":
+        words += ["--completion", rules.get("completion") or "add1"]
+        if (rules.get("utility") or "cost") != "cost":
+            words += ["--utility", rules["utility"]]
+    if rules.get("tie_break") == "id":
+        words += ["--ties", "id"]
+    if rules.get("compare"):
+        words += ["--compare", rules["compare"]]
+    if rules.get("fund_unvoted"):
+        words += ["--unvoted"]
+    return " ".join(words)
+
+
 def round_as_pb(rnd):
     """The round as a pabulib .pb file in whole pounds, ballots anonymous and in canonical order.
 
@@ -390,8 +426,8 @@ def round_as_pb(rnd):
     ballots = [(i + 1, b) for i, b in enumerate(ballots_for(rnd))]
     extra = None
     if rnd.result is not None:
-        facts = rnd.result.projects
-        extra = {code: {"votes": facts[code]["approvals"], "selected": int(code in rnd.result.selected),
-                        **({"score": facts[code]["points"]} if "points" in facts[code] else {})}
-                 for code in costs}
+        from commissioning.panels.pabulib import pabulib_counts
+        extra = pabulib_counts(kind, costs, [b for _i, b in ballots])
+        for code in costs:
+            extra[code]["selected"] = int(code in rnd.result.selected)
     return write_pb({k: v for k, v in meta.items() if v is not None}, costs, names, ballots, kind=kind, extra=extra)

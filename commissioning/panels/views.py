@@ -36,7 +36,7 @@ from commissioning.panels.models import (
 from commissioning.panels.operations import AlreadyVoted, PanelError
 from commissioning.panels.util import (
     ballot_limits, ballot_projects, can_manage_panel, explain, explanations, facilitators, has_voted, how_shared,
-    member_of, min_ballots, panels_for, paper_ballots, place_name, published_rounds, round_as_pb, round_trace, rounds_for_member,
+    member_of, min_ballots, panels_for, paper_ballots, place_name, recount_command, published_rounds, round_as_pb, round_trace, rounds_for_member,
     rule_options, support, votes_cast, withheld_reason)
 from commissioning.core.forms import ConfirmForm
 from commissioning.core.inputs import to_id
@@ -395,7 +395,7 @@ def _round_fields(form, pots):
                 max_points=form.max_points.data if kind is BallotType.cumulative else None,
                 completion=form.completion.data if equal_shares else None,
                 utility=form.utility.data if equal_shares and kind.kind == "approval" else "cost",
-                compare=None if form.compare.data == "no" else form.compare.data,
+                compare=None if form.compare.data == "no" or rule is AllocationRule.greedy else form.compare.data,
                 fund_unvoted=form.fund_unvoted.data == "yes", tie_break=form.tie_break.data,
                 quorum=form.quorum.data, min_approval_percent=form.min_approval_percent.data,
                 closes_at=_end_of_day(form.closes.data))
@@ -699,7 +699,7 @@ def results(round_id):
     trace = round_trace(rnd)
     member = member_of(current_user)
     return render_template("panels/results.html", rnd=rnd, result=result, paper=paper_ballots(rnd),
-                           options=rule_options(rnd.frozen_rules), support=support,
+                           options=rule_options(rnd.frozen_rules), support=support, recount=recount_command(rnd),
                            explanations={p.code: explain(rnd, p, trace) for p in rnd.projects},
                            how_shared=how_shared(rnd, trace),
                            member=member if member and member.panel_id == rnd.panel_id else None,

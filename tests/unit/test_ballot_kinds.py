@@ -372,3 +372,40 @@ def test_pb_import_offers_phragmen_for_approval_files_and_refuses_it_for_others(
                       "VOTES\nvoter_id;vote;points\n1;1,2;3,2\n")
     refused = runner.invoke(args=["pb", "import", str(points), "--rule", "phragmen"])
     assert refused.exit_code != 0 and "Phragmén counts ticked choices only" in refused.output
+
+
+@pytest.mark.parametrize("ballot_type, rules", [
+    (BallotType.cumulative, dict(total_points=10, completion="add1u", tie_break="id")),
+    (BallotType.within_budget, dict(completion="utilitarian_greedy", utility="approvals", compare="greedy")),
+    (BallotType.ranked, dict(max_projects=3, rule=AllocationRule.greedy, fund_unvoted=True)),
+], ids=["points", "ticks", "ranked"])
+def test_the_results_page_gives_the_command_that_counts_the_file_the_same(kind_round, ballot_type, rules, app,
+                                                                           client, tmp_path):
+    from commissioning.panels.util import recount_command, round_as_pb
+    rnd, projects, people, facilitator = kind_round(ballot_type, **rules)
+    votes = {BallotType.cumulative: [{0: 6, 1: 4}, {1: 10}, {0: 5, 2: 5}, {2: 10}, {0: 7, 2: 3}],
+             BallotType.ranked: [{0: 1, 1: 2}, {1: 1}, {2: 1, 0: 2}, {2: 1}, {0: 1}]}.get(ballot_type)
+    for i, member in enumerate(people):
+        ops.cast_ballot(rnd, member, {projects[p].id: v for p, v in votes[i].items()} if votes
+                        else [projects[p].id for p in [(0, 1), (1,), (0, 2), (2,), (0,)][i]])
+    result = _count(rnd, facilitator)
+    command = recount_command(rnd)
+    assert command in client.get(f"/panels/rounds/{rnd.id}/results").get_data(as_text=True)
+    path = tmp_path / f"{rnd.reference}.pb"
+    path.write_text(round_as_pb(rnd))
+    words = command.split()
+    assert words[:4] == ["commissioning", "pb", "allocate", path.name]
+    done = app.test_cli_runner().invoke(args=["pb", "allocate", str(path), *words[4:]])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["selected"] == result.selected
+
+
+def test_money_left_funds_a_project_nobody_chose_only_when_the_round_says_so(kind_round):
+    outcomes = {}
+    for unvoted in (False, True):
+        rnd, projects, people, facilitator = kind_round(BallotType.within_budget, rule=AllocationRule.greedy,
+                                                        fund_unvoted=unvoted)
+        for member in people:
+            ops.cast_ballot(rnd, member, [projects[0].id])
+        outcomes[unvoted] = _count(rnd, facilitator).selected
+    assert outcomes == {False: ["1"], True: ["1", "2", "3"]}   # £1,000, £2,000, £3,000 of £6,000; not £4,000
