@@ -62,6 +62,7 @@ SETTINGS = {
     "MAX_UPLOAD_BYTES": (5 * 1024 * 1024, int, "largest uploaded file in bytes"),
     "YOUTH_DIRECTED_TARGET_PERCENT": (25, int, "share of the universal-services budget meant to be directed by young people"),
     "MIN_EVALUATORS_PER_BID": (3, int, "completed evaluations each bid needs before scoring is complete and an award can be made (unless a young people's panel decides)"),
+    "PAYMENT_TERMS_DAYS": (30, int, "days after a scheduled payment falls due within which paying it counts as on time (the Procurement Act 2023, section 68, implies 30 days from an invoice into public contracts; the due date stands in for the invoice)"),
     "PANEL_MIN_BALLOTS": (5, int, "fewest ballots a panel round needs (with its quorum met) before its results, vote counts and .pb file are shown to anyone; fewer could reveal how someone voted"),
     "POSTCODE_LOOKUP": ("shipped", str, "where postcodes are looked up for searches by distance: shipped (the file of Liverpool's postcodes in the code), postcodes.io (every UK postcode, over the network) or module:Class of your own (a PostcodeLookup)"),
     "FORCE_HTTPS": (False, _bool, "redirect to HTTPS and send HSTS (behind a TLS proxy in production)"),

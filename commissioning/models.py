@@ -20,7 +20,7 @@ from commissioning.evaluation.models import (  # noqa: F401
 from commissioning.panels.models import (  # noqa: F401
     Ballot, MemberLink, Panel, PanelContribution, PanelMember, Round, RoundProject, RoundResult)
 from commissioning.contracts.models import (  # noqa: F401
-    Agreement, AgreementDocument, Clause, ReturnDue, Variation)
+    Agreement, AgreementDocument, Clause, Payment, ReturnDue, Variation)
 from commissioning.monitoring.models import (  # noqa: F401
     MonitoringReturn, Reminder, ReminderPreference, ReturnAction, ReviewDecision)
 from commissioning.api.models import ApiToken  # noqa: F401

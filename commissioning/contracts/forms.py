@@ -119,3 +119,29 @@ class RegisterFilterForm(ListForm):
     def __init__(self, providers=(), **kwargs):
         super().__init__(**kwargs)
         self.provider.choices = [("", "Any provider"), *providers]
+
+
+class PaymentForm(Form):
+    """A payment made, as the finance system shows it: against a scheduled payment, or not."""
+    instalment = SelectField("Which scheduled payment it pays", widget=GovSelect(), choices=[],
+                             validate_choice=False, validators=[InputRequired("Choose the scheduled payment, or none")])
+    amount = MoneyField("Amount paid, in pounds", widget=GovTextInput(), minimum=1,
+                        render_kw={"inputmode": "decimal"}, validators=[InputRequired("Enter the amount paid")])
+    paid_on = DayMonthYearField("Date paid", validators=[InputRequired("Enter the date it was paid")])
+    reference = StringField("Payment reference", widget=GovTextInput(),
+                            description="The payment or remittance number in the finance system",
+                            filters=[lambda v: (v or "").strip()],
+                            validators=[InputRequired("Enter the payment reference"), Length(max=60)])
+    submit = SubmitField("Record payment", widget=GovSubmitInput())
+
+    def with_schedule(self, agreement, paid):
+        """Offer each scheduled payment not yet paid in full, and "none"."""
+        from datetime import date
+
+        from commissioning.core.money import format_pounds
+        self.instalment.choices = [("", "Choose")] + [
+            (str(i), f"Due {date.fromisoformat(p['due']).strftime('%-d %B %Y')}: {format_pounds(p['amount_pence'] - paid[i])} left of "
+                     f"{format_pounds(p['amount_pence'])}")
+            for i, p in enumerate(agreement.payments) if paid[i] < p["amount_pence"]] + [
+            ("none", "None: a payment outside the schedule")]
+        return self

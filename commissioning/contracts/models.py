@@ -74,6 +74,8 @@ class Agreement(TimestampMixin, db.Model):
                                  cascade="all, delete-orphan")
     returns = db.relationship("ReturnDue", back_populates="agreement", order_by="ReturnDue.due_on",
                               cascade="all, delete-orphan")
+    payments_made = db.relationship("Payment", back_populates="agreement", order_by="(Payment.paid_on, Payment.id)",
+                                    cascade="all, delete-orphan")
 
     @property
     def document(self):
@@ -187,3 +189,26 @@ class Clause(TimestampMixin, db.Model):
     kinds = db.Column(db.JSON, nullable=False)   # AgreementKind values it appears in
     position = db.Column(db.Integer, nullable=False, default=0)
     version = db.Column(db.Integer, nullable=False, default=1)
+
+
+class Payment(TimestampMixin, db.Model):
+    """Money paid under an agreement, as the council's finance system records it; never changed.
+
+    ``instalment`` is the position of the scheduled payment it pays (in ``Agreement.payments``), or
+    empty for a payment outside the schedule. The open data publishes these, not the schedule.
+    """
+
+    __tablename__ = "agreement_payments"
+    __table_args__ = (db.CheckConstraint("amount_pence > 0", name="amount_positive"),
+                      db.UniqueConstraint("agreement_id", "reference"))
+
+    id = db.Column(db.Integer, primary_key=True)
+    agreement_id = db.Column(db.ForeignKey("agreements.id", ondelete="CASCADE"), nullable=False, index=True)
+    instalment = db.Column(db.Integer)
+    amount_pence = db.Column(db.BigInteger, nullable=False)
+    paid_on = db.Column(db.Date, nullable=False)
+    reference = db.Column(db.String(60), nullable=False)   # the finance system's payment or remittance number
+    recorded_by_id = db.Column(db.ForeignKey("users.id", ondelete="SET NULL"))
+
+    agreement = db.relationship("Agreement", back_populates="payments_made")
+    recorded_by = db.relationship("User")

@@ -665,3 +665,54 @@ def countersign_variation(variation, by):
 def withdraw_variation(variation, by):
     lock_row(variation)  # once only: a second request waits, then sees the new state
     move(variation, VariationStatus.withdrawn, f"withdrawn by {by.name}", "A variation", "variation.withdrawn")
+
+
+class PaymentError(AgreementError):
+    """Why a payment cannot be recorded, and the form field it is about (None: the whole form)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def record_payment(agreement, by, amount_pence, paid_on, reference, instalment=None, today=None):
+    """Record money paid under an agreement in force; refused in words when it cannot be true."""
+    from commissioning.contracts.models import Payment
+    from commissioning.contracts.util import paid_against
+    from commissioning.monitoring.operations import released_payments
+    lock_row(agreement)  # two people recording the last of an instalment at once: one waits, then sees it paid
+    today = today or utcnow().astimezone(LONDON).date()
+    if agreement.status not in (AgreementStatus.active, AgreementStatus.ended, AgreementStatus.terminated):
+        raise PaymentError(None, "Payments are recorded once the agreement is signed by both parties")
+    reference = (reference or "").strip()
+    if not reference:
+        raise PaymentError("reference", "Enter the payment reference from the finance system")
+    if any(p.reference == reference for p in agreement.payments_made):
+        raise PaymentError("reference", f"A payment with the reference {reference} is already recorded on {agreement.reference}")
+    if paid_on > today:
+        raise PaymentError("paid_on", "The date paid cannot be in the future")
+    signed = agreement.countersigned_at.astimezone(LONDON).date() if agreement.countersigned_at else agreement.start_date
+    if paid_on < signed:
+        raise PaymentError("paid_on", f"The date paid cannot be before the agreement was signed, "
+                             f"on {signed.strftime('%-d %B %Y')}")
+    if amount_pence <= 0:
+        raise PaymentError("amount", "Enter an amount more than £0")
+    if instalment is not None:
+        if not 0 <= instalment < len(agreement.payments):
+            raise PaymentError("instalment", "Choose a payment from the schedule, or none")
+        scheduled = agreement.payments[instalment]
+        if not released_payments(agreement)[instalment]:
+            raise PaymentError("instalment", "This payment depends on a monitoring return: it can be paid once the return "
+                                 "for its period has been accepted")
+        left = scheduled["amount_pence"] - paid_against(agreement)[instalment]
+        if amount_pence > left:
+            raise PaymentError("amount", f"Only {format_pounds(left)} of this scheduled payment is left to pay"
+                                 if left else "This scheduled payment has been paid in full")
+    payment = Payment(agreement=agreement, instalment=instalment, amount_pence=amount_pence, paid_on=paid_on,
+                      reference=reference, recorded_by_id=by.id if by else None)
+    db.session.add(payment)
+    db.session.flush()
+    log_action(agreement, "agreement.payment_recorded",
+               f"{format_pounds(amount_pence)} paid on {paid_on.strftime('%-d %B %Y')} under {agreement.reference} "
+               f"({reference})", user=by, payment_id=payment.id, instalment=instalment)
+    return payment

@@ -139,3 +139,51 @@ def kpi_traces(kpis):
             out.append({"text": "The specification" if trace in ("", "specification") else trace,
                         "indicator_id": None, "name": None})
     return out
+
+
+def paid_against(agreement):
+    """Pence paid against each scheduled payment, in schedule order."""
+    paid = [0] * len(agreement.payments)
+    for payment in agreement.payments_made:
+        if payment.instalment is not None and 0 <= payment.instalment < len(paid):
+            paid[payment.instalment] += payment.amount_pence
+    return paid
+
+
+def payment_schedule(agreement, released, today, terms_days):
+    """Scheduled against paid, row by row, and the agreement's payment figures.
+
+    A scheduled payment is on time when paid in full within ``terms_days`` of falling due (the due
+    date stands in for the invoice date); days to pay run from the due date to the last payment
+    that completed it (0 when paid before it fell due).
+    """
+    from datetime import date, timedelta
+    paid = paid_against(agreement)
+    made = {}
+    for payment in agreement.payments_made:
+        if payment.instalment is not None:
+            made.setdefault(payment.instalment, []).append(payment)
+    rows, days = [], []
+    for i, scheduled in enumerate(agreement.payments):
+        due = date.fromisoformat(scheduled["due"])
+        amount, done = scheduled["amount_pence"], paid[i]
+        payments = made.get(i, [])
+        row = {"index": i, "due": due, "amount_pence": amount, "conditional": scheduled["conditional"],
+               "released": released[i], "paid_pence": done, "payments": payments, "days_to_pay": None}
+        if done >= amount:
+            row["days_to_pay"] = max((payments[-1].paid_on - due).days, 0)
+            row["status"] = "Paid" if row["days_to_pay"] <= terms_days else "Paid late"
+            days.append(row["days_to_pay"])
+        elif today > due + timedelta(days=terms_days):
+            row["status"] = "Late: part paid" if done else "Late: not paid"
+        elif today >= due:
+            row["status"] = "Part paid" if done else "Due"
+        else:
+            row["status"] = "Part paid" if done else "Not yet due"
+        rows.append(row)
+    late = sum(1 for r in rows if r["status"].startswith("Late") or r["status"] == "Paid late")
+    return {"rows": rows, "unscheduled": [p for p in agreement.payments_made if p.instalment is None],
+            "paid_pence": sum(p.amount_pence for p in agreement.payments_made),
+            "scheduled_pence": sum(p["amount_pence"] for p in agreement.payments),
+            "settled": len(days), "on_time": sum(1 for d in days if d <= terms_days), "late": late,
+            "average_days": round(sum(days) / len(days)) if days else None, "terms_days": terms_days}

@@ -7,12 +7,14 @@ from flask_login import current_user
 from commissioning.accounts.models import Role, User, UserRole
 from commissioning.contracts import operations
 from commissioning.contracts.forms import (
-    EXTRA_PAYMENT_ROWS, ClauseForm, DraftForm, EndForm, RegisterFilterForm, SignedCopyForm, SignForm, VariationForm)
+    EXTRA_PAYMENT_ROWS, ClauseForm, DraftForm, EndForm, PaymentForm, RegisterFilterForm, SignedCopyForm, SignForm,
+    VariationForm)
 from commissioning.contracts.models import Agreement, AgreementStatus, Clause, Variation, VariationStatus
-from commissioning.contracts.operations import AgreementError
+from commissioning.contracts.operations import AgreementError, PaymentError
 from commissioning.contracts import wording
 from commissioning.contracts.util import (
-    can_view, kpi_traces, provider_choices, register_csv, register_query, register_rows)
+    can_view, kpi_traces, paid_against, payment_schedule, provider_choices, register_csv, register_query,
+    register_rows)
 from commissioning.core import notices
 from commissioning.core.confirm import ask_first
 from commissioning.core.enums import InvalidTransition
@@ -111,6 +113,10 @@ def _page(agreement, status=200, error=None, **forms):
         end_form=forms.get("end_form") or EndForm(formdata=None), confirm=ConfirmForm(formdata=None),
         pending=pending, variation_sign_form=variation_form, error=forms.get("error"), form=form,
         returns=returns_of(agreement), released=released_payments(agreement),
+        schedule=payment_schedule(agreement, released_payments(agreement), utcnow().astimezone(LONDON).date(),
+                                  current_app.config["PAYMENT_TERMS_DAYS"]),
+        payment_form=forms.get("payment_form") or PaymentForm(formdata=None).with_schedule(
+            agreement, paid_against(agreement)),
         traces=kpi_traces(agreement.kpis), terms=wording.terms(agreement.kind),
         parties=wording.parties_for(agreement.parties, agreement.kind),
         monitors=_monitors() if current_user.can_manage_contracts() else [],
@@ -304,6 +310,34 @@ def upload_signed_copy(agreement_id):
         except (AgreementError, UploadError) as exc:
             form.file.errors.append(str(exc))
     return _page(agreement, 400, copy_form=form)
+
+
+@bp.route("/contracts/<int:agreement_id>/payments", methods=["POST"])
+@permission_required("can_manage_contracts")
+def record_payment(agreement_id):
+    """A payment made, from the finance system: the open data publishes these, never the schedule."""
+    agreement = _managed(agreement_id)
+    form = PaymentForm().with_schedule(agreement, paid_against(agreement))
+    if form.validate_on_submit():
+        choice = form.instalment.data
+        allowed = {value for value, _label in form.instalment.choices if value}
+        if choice not in allowed:
+            form.instalment.errors.append("Choose the scheduled payment, or none")
+        else:
+            try:
+                operations.record_payment(agreement, current_user, form.amount.data, form.paid_on.data,
+                                          form.reference.data, None if choice == "none" else int(choice))
+                notices.success(f"Payment {form.reference.data} recorded.")
+                return redirect(url_for("contracts.show", agreement_id=agreement.id, _anchor="payments"))
+            except PaymentError as exc:
+                db.session.rollback()
+                agreement = db.session.get(Agreement, agreement_id)
+                form.with_schedule(agreement, paid_against(agreement))
+                if exc.field is None:
+                    return _page(agreement, 400, error=str(exc), payment_form=form)
+                field = getattr(form, exc.field)
+                field.errors = [*field.errors, str(exc)]
+    return _page(agreement, 400, payment_form=form)
 
 
 @bp.route("/contracts/<int:agreement_id>/end", methods=["POST"])

@@ -92,7 +92,8 @@ def grants(prefix, authority_name):
         .options(db.joinedload(AwardedBid.bid),
                  db.joinedload(Opportunity.specification).selectinload(Specification.versions))).unique().all()
     agreements = {a.awarded_bid_id: a for a in db.session.scalars(db.select(Agreement).where(
-        Agreement.awarded_bid_id.in_([a.id for a, _d, _o in awarded])))} if awarded else {}
+        Agreement.awarded_bid_id.in_([a.id for a, _d, _o in awarded])).options(
+            db.selectinload(Agreement.payments_made)))} if awarded else {}
     organisations = {o.id: o for o in db.session.scalars(db.select(Organisation).where(
         Organisation.id.in_({a.bid.organisation_id for a, _d, _o in awarded})))} if awarded else {}
     for item, decision, opp in awarded:
@@ -112,6 +113,8 @@ def grants(prefix, authority_name):
                                    agreement and agreement.countersigned_at),
             "dataSource": source,
         }
+        if agreement is not None and agreement.payments_made:
+            record["amountDisbursed"] = sum(p.amount_pence for p in agreement.payments_made) / 100
         if agreement is not None:
             record["plannedDates"] = [{"startDate": agreement.start_date.isoformat(),
                                        "endDate": agreement.end_date.isoformat()}]

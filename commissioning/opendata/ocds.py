@@ -6,8 +6,9 @@ release when it changed, and the feed and records read only what was stored (``s
 
 Only what is public goes out: the published notice, the number of bids once the deadline has
 passed (never their content), the award and who won it (with the registers they are on and their
-address), the contract and its monitoring returns as milestones. Scheduled payments are not
-published as transactions: an OCDS transaction is money paid, and none is recorded yet. A fixed
+address), the contract, its payments made as transactions (the payer and payee with those roles)
+and its monitoring returns as milestones. The payment schedule is not published as
+transactions: an OCDS transaction is money paid. A fixed
 number of queries whatever the number of procurements; the package is written in pieces, so a
 large one streams.
 """
@@ -16,7 +17,7 @@ from datetime import datetime, time
 
 from commissioning.accounts.models import Organisation
 from commissioning.bids.models import Bid, BidStatus
-from commissioning.contracts.models import Agreement, AgreementStatus, ReturnDue
+from commissioning.contracts.models import Agreement, AgreementStatus, Payment, ReturnDue
 from commissioning.core.models import LONDON, utcnow
 from commissioning.evaluation.models import AwardDecision, AwardedBid
 from commissioning.extensions import db
@@ -86,6 +87,12 @@ def _address(text):
     return address
 
 
+def _add_role(parties, org, role):
+    party = next(p for p in parties if p["id"] == org["id"])
+    if role not in party["roles"]:
+        party["roles"].append(role)
+
+
 def _ref(org):
     """An organisation reference (awards' suppliers, payers): only its id and name."""
     return {"id": org["id"], "name": org["name"]}
@@ -139,6 +146,10 @@ def iter_releases(prefix, authority_name, since=None, reference=None):
     for row in db.session.execute(db.select(ReturnDue.agreement_id, ReturnDue.id, ReturnDue.due_on)
                                   .where(ReturnDue.agreement_id.in_(in_feed)).order_by(ReturnDue.due_on, ReturnDue.id)):
         returns.setdefault(row.agreement_id, []).append(row)
+    paid = {}   # agreement id -> its payments made, oldest first
+    for row in db.session.execute(db.select(Payment.agreement_id, Payment.id, Payment.amount_pence, Payment.paid_on)
+                                  .where(Payment.agreement_id.in_(in_feed)).order_by(Payment.paid_on, Payment.id)):
+        paid.setdefault(row.agreement_id, []).append(row)
     accepted, submitted = {}, {}   # return due id -> when it was accepted / sent and not yet reviewed
     for row in db.session.execute(db.select(MonitoringReturn.due_id, MonitoringReturn.status,
                                             MonitoringReturn.accepted_at, MonitoringReturn.submitted_at)
@@ -157,7 +168,7 @@ def iter_releases(prefix, authority_name, since=None, reference=None):
             SpecificationVersion.number == Opportunity.specification_version))
         .where(published).order_by(Opportunity.id)).all()
     return _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards, orgs, agreements, returns,
-                    accepted, submitted)
+                    accepted, submitted, paid)
 
 
 def _milestone(agreement, due, today, accepted, submitted):
@@ -182,7 +193,7 @@ def _milestone(agreement, due, today, accepted, submitted):
 
 
 def _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards, orgs, agreements, returns,
-             accepted, submitted):
+             accepted, submitted, paid):
     """The releases, one at a time, from rows already read."""
     for opp in opportunities:
         ocid = f"ocds-{prefix}-{opp.reference}"
@@ -230,12 +241,24 @@ def _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards,
                 if agreement.countersigned_at:
                     contract["dateSigned"] = _when(agreement.countersigned_at)
                 if agreement.status in (AgreementStatus.active, AgreementStatus.ended, AgreementStatus.terminated):
-                    # Only what happened: the returns as milestones. Scheduled payments are not payments
-                    # made, so none is published as a transaction (the OCDS transaction is money paid).
+                    # Only what happened: the returns as milestones, and the payments made as transactions
+                    # (never the schedule: an OCDS transaction is money paid).
+                    implementation = {}
+                    transactions = [{"id": f"{agreement.reference}-payment-{pay.id}", "date": _when(pay.paid_on),
+                                     "value": _money(pay.amount_pence), "payee": _ref(org),
+                                     **({"payer": _ref(buyer)} if buyer else {})}
+                                    for pay in paid.get(agreement.id, ())]
+                    if transactions:
+                        implementation["transactions"] = transactions
+                        _add_role(parties, org, "payee")
+                        if buyer:
+                            _add_role(parties, buyer, "payer")
                     milestones = [_milestone(agreement, due, today, accepted, submitted)
                                   for due in returns.get(agreement.id, ())]
                     if milestones:
-                        contract["implementation"] = {"milestones": milestones}
+                        implementation["milestones"] = milestones
+                    if implementation:
+                        contract["implementation"] = implementation
                         if "implementation" not in release["tag"]:
                             release["tag"].append("implementation")
                 release["contracts"].append(contract)

@@ -40,7 +40,8 @@ def test_the_pictures_pass_axe_on_a_phone(browser, live_server):
     page = context.new_page()
     try:
         sign_in(page, live_server.url, "member@demo.test")
-        page.goto(live_server.url + "/panels/me")
+        page.get_by_role("button", name="Menu").click()
+        page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your panel").click()
         page.locator("details", has_text="See it as a picture").first.locator("summary").click()
         expect(page.locator("details[open] svg").first).to_be_visible()
         assert run_axe(page) == []

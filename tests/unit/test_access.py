@@ -212,7 +212,7 @@ POST_ONLY = {"api_pages.revoke", "Needs.create_need", "Returns.update_return", "
              "funding.add_contribution", "panels.record_consent", "panels.add_contribution", "panels.new_code", "panels.remove_member", "panels.add_member_again",
              "panels.remove_project", "panels.open_round", "panels.close_round", "panels.confirm_round",
              "contracts.create_from_award", "contracts.issue", "contracts.recall", "contracts.countersign",
-             "contracts.sign", "contracts.upload_signed_copy", "contracts.end", "contracts.variation_step",
+             "contracts.sign", "contracts.upload_signed_copy", "contracts.end", "contracts.record_payment", "contracts.variation_step",
              "contracts.sign_variation", "monitoring.send_back", "monitoring.accept", "monitoring.action_done",
              "contracts.assign_monitor"}
 
