@@ -43,6 +43,7 @@ UTILITIES = ("cost", "approvals")
 
 _CLOSE = 1e-9   # relative gap below which floating point is not trusted to decide
 _MARGIN = 1e-6  # a jump is shortened by this fraction, against rounding in the roots
+_WORTH = 8   # a replay costs as much as some tens of runs: a jump of fewer steps is not looked for
 _BATCH_VOTERS = 5000  # batches of runs pay off for small electorates (measured); beyond, sorting dominates
 EXACT = object()  # approx_rho's answer when only exact arithmetic can tell
 
@@ -535,22 +536,29 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
     tol = _CLOSE * max(float(start.max()), 1.0)
     down = np.arange(n_voters, 0, -1, dtype=float)
     everyone = np.arange(k_runs)
-    bound = {}
-    for p, group in supporters.items():
-        if costs[p] > 0:
-            first = np.full(k_runs, float(per(p)) / size[p])
-            first[start * size[p] < float(costs[p]) * (1 - _CLOSE)] = math.inf   # clearly unaffordable
-            bound[p] = first
+    # Each project's lower bound on its key in every run, one row per project (a matrix, so that the
+    # projects are ordered and dropped with one operation a round rather than one per project).
+    projects = [p for p in supporters if costs[p] > 0]
+    bound = np.empty((len(projects), k_runs))
+    for i, p in enumerate(projects):
+        bound[i] = float(per(p)) / size[p]
+        bound[i, start * size[p] < float(costs[p]) * (1 - _CLOSE)] = math.inf   # clearly unaffordable
+    live = np.ones(len(projects), dtype=bool)   # projects not yet out of every run
     unsure = np.zeros(k_runs, dtype=bool)
     alive = np.ones(k_runs, dtype=bool)
     chosen = [[] for _ in range(k_runs)]
-    while alive.any() and bound:
+    while alive.any() and live.any():
         best = np.full(k_runs, math.inf)
+        # A project is skipped where its bound is above best x (1 + _CLOSE) in every run still alive:
+        # ``above`` is that threshold, -inf in the runs no longer alive.
+        above = np.where(alive, math.inf, -math.inf)
         keys, flat = {}, {}
-        for p in sorted(bound, key=lambda p: float(bound[p][alive].min())):
+        least = np.where(alive, bound, math.inf).min(axis=1)
+        for i in np.flatnonzero(live)[np.argsort(least[live], kind="stable")].tolist():
             # Skipped, not a stop: the order is by the least bound over the runs, not each run's own.
-            if np.all(~alive | (bound[p] > best * (1 + _CLOSE))):
+            if (bound[i] > above).all():
                 continue
+            p = projects[i]
             cost = float(costs[p])
             group = supporters[p]
             v = wallets[:, group]
@@ -577,15 +585,15 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
             before = at > 0
             prev = np.abs(price[everyone, at - 1] - v[everyone, at - 1]) <= tol
             doubt = edge | (~unaffordable & (~fits[everyone, at] | (v_at - p_at <= tol) | (before & prev)))
-            gone = ~np.isfinite(bound[p])
+            gone = ~np.isfinite(bound[i])
             unsure |= doubt & alive & ~gone
             key = np.where(unaffordable | doubt | gone, math.inf, p_at / cost * per(p))
-            bound[p] = np.where(unaffordable | gone, math.inf, key * (1 - _CLOSE))
+            bound[i] = np.where(unaffordable | gone, math.inf, key * (1 - _CLOSE))
             keys[p] = key
             flat[p] = at == 0
             best = np.minimum(best, key)
-        for p in [p for p, b in bound.items() if not np.isfinite(b).any()]:
-            del bound[p]
+            above = np.where(alive, best * (1 + _CLOSE), -math.inf)
+        live &= np.isfinite(bound).any(axis=1)
         alive &= ~unsure & np.isfinite(best)
         if not keys or not alive.any():
             break
@@ -611,7 +619,7 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
             held = wallets[block]
             edge = (np.abs(held - price) <= tol).any(axis=1)
             wallets[block] = np.where(held < price, 0.0, held - price)
-            bound[p][runs] = math.inf
+            bound[projects.index(p), runs] = math.inf
             for r in runs.tolist():
                 chosen[r].append(p)
             unsure[runs[edge]] = True
@@ -680,8 +688,9 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
         steps = 1
         if not stepwise and runs >= wait:
             rise = _stable_rise(costs, supporters, utility, share, outcome[len(free):], m,
-                                enough=float(increment) * (1 + 2 * _MARGIN), twins=twins, weights=weights)
-            if rise > 0:
+                                enough=_WORTH * float(increment) * (1 + 2 * _MARGIN), twins=twins, weights=weights)
+            # A rise up to ``enough`` may be cut short (the replay stops there) and is not jumped.
+            if rise > _WORTH * float(increment) * (1 + 2 * _MARGIN):
                 steps = max(1, math.ceil(rise * (1 - _MARGIN) / float(increment)))
             misses = 0 if steps > 1 else min(misses + 1, 6)
             wait = runs + (4 ** (misses + 1) if misses else 0)
