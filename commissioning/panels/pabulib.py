@@ -86,8 +86,13 @@ def parse_pb(text):
             raise PbFormatError(f"line {number}: expected a META, PROJECTS or VOTES section first")
         if section == "VOTES" and header is not None and '"' not in line and kind == "approval":
             # The bulk of a file: read only the vote column (the rest is voters' details).
-            fields = line.split(";")
-            chosen = {v.strip() for v in fields[vote_at].split(",")} if len(fields) > vote_at else set()
+            fields = line.split(";", last + 1)
+            text = fields[vote_at] if len(fields) > vote_at else ""
+            known = read.get(text)
+            if known is not None:   # the same vote as an earlier voter's: already checked
+                votes.append(set(known))
+                continue
+            chosen = {v.strip() for v in text.split(",")}
             chosen.discard("")
             if not chosen <= projects.keys():
                 raise PbFormatError(f"line {number}: voter {fields[voter_at].strip()} votes for unknown project "
@@ -98,6 +103,7 @@ def parse_pb(text):
             if limits:
                 _check_length(limits, len(chosen), fields[voter_at].strip(), number)
             votes.append(chosen)
+            read[text] = frozenset(chosen)
             continue
         # Most lines hold no quotes: splitting them is several times faster than a csv reader per line.
         fields = line.split(";") if '"' not in line else next(csv.reader([line], delimiter=";"))
@@ -115,6 +121,8 @@ def parse_pb(text):
                 if kind == "cumulative" and "points" not in header:
                     raise PbFormatError(f"line {number}: a cumulative file's VOTES section needs a points column")
                 vote_at, voter_at = header.index("vote"), header.index("voter_id")
+                last = max(vote_at, voter_at)   # the columns after these are not read
+                read = {}                       # approval votes checked, by their text (many repeat)
                 points_at = header.index("points") if kind == "cumulative" else None
             continue
         if section == "VOTES":
