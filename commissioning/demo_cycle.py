@@ -625,6 +625,23 @@ def _past_award(spec, title, summary, bidders, opened_days_ago, notice_days_ago,
     return decision.awarded
 
 
+def _payments_demo(contract, commissioner, today):
+    """What the finance system paid: the first released payment 12 days after it fell due, the
+    second 41 days after (late, past the 30 days), so the page shows both and the open data has
+    payments made."""
+    from datetime import date, timedelta
+
+    from commissioning.contracts import operations as contract_ops
+    from commissioning.monitoring.operations import released_payments
+    released = released_payments(contract)
+    for i, days, reference in ((0, 12, "LCC-PAY-40211"), (1, 41, "LCC-PAY-41877")):
+        if i < len(contract.payments) and released[i]:
+            paid_on = date.fromisoformat(contract.payments[i]["due"]) + timedelta(days=days)
+            if paid_on <= today:
+                contract_ops.record_payment(contract, commissioner, contract.payments[i]["amount_pence"], paid_on,
+                                            reference, i, today=today)
+
+
 def load_contracts_demo(created=0):
     """A signed, active contract with one return overdue and one due soon; a grant agreement awaiting signature."""
     from datetime import timedelta
@@ -679,6 +696,7 @@ def load_contracts_demo(created=0):
     contract_ops.render_document(contract_ops.issue(grant, commissioner, authority).id)
     contract_ops.create_from_award(drafted, commissioner, authority, start=today + timedelta(days=14))
     _monitoring_demo(contract, provider2, monitor, today)
+    _payments_demo(contract, commissioner, today)
     return created + 3
 
 

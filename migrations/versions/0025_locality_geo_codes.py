@@ -23,5 +23,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('localities', schema=None) as batch_op:
-        batch_op.drop_column('geo_code')
+    # A plain DROP COLUMN (SQLite 3.35 and later have it): a batch copy of the table would drop
+    # localities, which many tables' foreign keys point at, and SQLite refuses that.
+    op.execute("ALTER TABLE localities DROP COLUMN geo_code")
