@@ -671,6 +671,11 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
     previous, previous_share = free, None
     runs, wait, misses = 0, 0, 0   # a replay that finds no jump is not tried again for 4**(misses + 1) runs
     ahead, size = {}, 4            # outcomes worked out in a batch for the shares coming next
+    batching = not stepwise and m <= _BATCH_VOTERS
+    # Where batches are worked out, a replay is tried only after a batch in which every step gave the
+    # same purchases: where they change every few steps (Amsterdam 166: 60 changes in 274 steps), a
+    # replay would find no jump worth its cost.
+    uniform = not batching
     while True:
         runs += 1
         bought = ahead.pop(share, None)
@@ -687,7 +692,7 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
         if not any(spent + costs[p] <= budget for p in candidates if p not in chosen):
             return outcome, share, start, "nothing_else_fits", None
         steps = 1
-        if not stepwise and runs >= wait:
+        if not stepwise and runs >= wait and uniform:
             rise = _stable_rise(costs, supporters, utility, share, outcome[len(free):], m,
                                 enough=_WORTH * float(increment) * (1 + 2 * _MARGIN), twins=twins, weights=weights)
             # A rise up to ``enough`` may be cut short (the replay stops there) and is not jumped.
@@ -700,12 +705,13 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
         share += steps * increment
         if steps > 1:
             ahead = {}
-        elif not stepwise and share not in ahead and m <= _BATCH_VOTERS:
+        elif batching and share not in ahead:
             # No room to jump: work out the next few steps together, in floating point; any the
             # batch cannot settle are run exactly when their turn comes.
             shares = [share + j * increment for j in range(size)]
             batch = _equal_shares_batch(costs, supporters, tie, shares, m, utility, weights)
             ahead = {x: o for x, o in zip(shares, batch) if o is not None}
+            uniform = all(o == bought for o in batch)
             size = min(2 * size, _BATCH_MAX)
 
 
