@@ -387,3 +387,16 @@ def test_the_command_starts_without_click_or_gmpy2():
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["selected"]
     assert done.stderr.strip().splitlines()[-1] == "['numpy']"
+
+
+def test_add1_does_not_replay_in_vain_where_purchases_keep_changing(monkeypatch):
+    """Amsterdam 166: its purchases change every few add1 steps (60 changes in 274), so a replay
+    looking for a jump finds none; none is tried (each cost as much as some tens of runs), and
+    the outcome is that of stepping one unit at a time."""
+    data = parse_pb((DATA / "Netherlands_Amsterdam_166.pb").read_text(encoding="utf-8-sig"))
+    replays = []
+    real = mes._stable_rise
+    monkeypatch.setattr(mes, "_stable_rise", lambda *a, **k: replays.append(1) or real(*a, **k))
+    outcome = allocation.equal_shares(data["costs"], data["ballots"], data["budget"])
+    assert replays == []
+    assert outcome == allocation.equal_shares(data["costs"], data["ballots"], data["budget"], stepwise=True)
