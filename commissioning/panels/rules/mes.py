@@ -555,7 +555,10 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
         above = np.where(alive, math.inf, -math.inf)
         keys, flat = {}, {}
         least = np.where(alive, bound, math.inf).min(axis=1)
+        highest = math.inf   # the highest threshold over the runs alive
         for i in np.flatnonzero(live)[np.argsort(least[live], kind="stable")].tolist():
+            if least[i] > highest:
+                break   # this project's bounds, and so those of every one after it, are above all thresholds
             # Skipped, not a stop: the order is by the least bound over the runs, not each run's own.
             if (bound[i] > above).all():
                 continue
@@ -594,6 +597,7 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
             flat[p] = at == 0
             best = np.minimum(best, key)
             above = np.where(alive, best * (1 + _CLOSE), -math.inf)
+            highest = float(above.max())
         live &= np.isfinite(bound).any(axis=1)
         alive &= ~unsure & np.isfinite(best)
         if not keys or not alive.any():
