@@ -324,7 +324,8 @@ def load_specification_demo(created=0):
         "target_groups": [], "locality_ids": [loc.id for loc in need.localities], "age_min": 11, "age_max": 19,
         "contract_months": 24, "extension_options": "One extension of 12 months", "max_value_pence": 9_000_000,
         "pot_id": pot.id, "payment_schedule": "quarterly_in_advance", "monitoring_frequency": "quarterly",
-        "light_touch": True, "route": route.value, "suggested_route": route.value, "route_reason": why,
+        "light_touch": True, "cpv": "98133110",   # services provided by youth associations
+        "route": route.value, "suggested_route": route.value, "route_reason": why,
         "criteria": [dict(name="Quality", weight=60, parent=None, **quality),
                      dict(name="Engaging young people", weight=30, parent="Quality", **quality),
                      dict(name="Safeguarding and staffing", weight=30, parent="Quality", **quality),
@@ -417,6 +418,7 @@ def load_opportunity_demo(created=0):
         "locality_ids": [loc.id for loc in need.localities], "age_min": 13, "age_max": 19, "contract_months": 24,
         "extension_options": "", "max_value_pence": 12_000_000, "pot_id": pot.id,
         "payment_schedule": "quarterly_in_arrears", "monitoring_frequency": "quarterly", "light_touch": True,
+        "cpv": "85312320",   # counselling services
         "route": "light_touch", "suggested_route": "grant_round",
         "route_reason": "The group chose a competitive light-touch procurement under the Procurement Act 2023 for "
                         "a service part-funded by the NHS.",

@@ -25,10 +25,22 @@ from commissioning.monitoring.models import MonitoringReturn, ReturnStatus
 from commissioning.opendata.models import PublishedRelease
 from commissioning.opendata.grants import address_parts, org_id
 from commissioning.opportunities.models import Opportunity, OpportunityStatus
+from commissioning.specifications import cpv
 from commissioning.specifications.models import SpecificationVersion
 
 LICENCE = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-CPV = {"scheme": "CPV", "id": "85312000", "description": "Social work services without accommodation"}
+#: OCDS's procurementMethod and its details, from the route the specification chose.
+METHODS = {
+    "open_procurement": ("open", "Open procedure: any supplier may bid"),
+    "light_touch": ("open", "Light-touch contract for social and other specific services, open to any supplier"),
+    "direct_award": ("direct", "Direct award below the procurement threshold"),
+    "grant_round": ("open", "Grant round: an open call for grant applications, not a procurement"),
+}
+
+
+def _method(route):
+    method, details = METHODS.get(route, METHODS["open_procurement"])
+    return {"procurementMethod": method, "procurementMethodDetails": details}
 TENDER_STATUS = {OpportunityStatus.open: "active", OpportunityStatus.closed: "active",
                  OpportunityStatus.evaluation: "active", OpportunityStatus.awarded: "complete",
                  OpportunityStatus.cancelled: "cancelled"}
@@ -159,10 +171,12 @@ def iter_releases(prefix, authority_name, since=None, reference=None):
         elif row.submitted_at is not None:
             submitted[row.due_id] = row.submitted_at
     item_title = SpecificationVersion.content["title"].as_string()
+    spec_cpv, spec_route = SpecificationVersion.content["cpv"].as_string(), SpecificationVersion.content["route"].as_string()
     opportunities = db.session.execute(
         db.select(Opportunity.id, Opportunity.reference, Opportunity.title, Opportunity.summary, Opportunity.kind,
                   Opportunity.status, Opportunity.max_value_pence, Opportunity.opened_at,
-                  Opportunity.submission_deadline, item_title.label("spec_title"))
+                  Opportunity.submission_deadline, item_title.label("spec_title"), spec_cpv.label("spec_cpv"),
+                  spec_route.label("spec_route"))
         .outerjoin(SpecificationVersion, db.and_(
             SpecificationVersion.specification_id == Opportunity.specification_id,
             SpecificationVersion.number == Opportunity.specification_version))
@@ -201,11 +215,12 @@ def _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards,
         changed = [opp.opened_at]
         tender = {
             "id": opp.reference, "title": opp.title, "description": opp.summary,
-            "status": TENDER_STATUS.get(opp.status, "active"), "procurementMethod": "open",
-            "procurementMethodDetails": "Grant round" if opp.kind.value == "grant_round" else "Light-touch or open",
+            "status": TENDER_STATUS.get(opp.status, "active"),
+            **_method(opp.spec_route or ("grant_round" if opp.kind.value == "grant_round" else "open_procurement")),
             "mainProcurementCategory": "services", "value": _money(opp.max_value_pence),
             "tenderPeriod": {"startDate": _when(opp.opened_at), "endDate": _when(opp.submission_deadline)},
-            "items": [{"id": "1", "description": opp.spec_title or opp.title, "classification": CPV}],
+            "items": [{"id": "1", "description": opp.spec_title or opp.title,
+                       "classification": cpv.classification(opp.spec_cpv)}],
         }
         if now >= opp.submission_deadline:
             tender["numberOfTenderers"] = tenderers.get(opp.id, 0)

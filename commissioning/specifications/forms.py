@@ -13,6 +13,8 @@ from commissioning.core.money import MoneyField
 from commissioning.core.pagination import ListForm
 from commissioning.core.vocabulary import VulnerableGroup
 from commissioning.core.widgets import GovSelect
+from commissioning.specifications.cpv import CODES as CPV_CODES
+from commissioning.specifications.cpv import DEFAULT as CPV_DEFAULT
 from commissioning.specifications.models import (
     CriterionKind, Frequency, PaymentSchedule, PriceFormula, Route, Specification, SpecStatus)
 
@@ -86,6 +88,10 @@ class SpecificationForm(Form):
     pot = SelectField("Funding source", widget=GovSelect(), coerce=int, validators=[InputRequired("Choose a funding source")])
     payment_schedule = EnumRadioField("Payment schedule", enum=PaymentSchedule, validators=[InputRequired("Choose a payment schedule")])
     monitoring_frequency = EnumRadioField("Monitoring frequency", enum=Frequency, validators=[InputRequired("Choose how often it is monitored")])
+    cpv = SelectField("What kind of service it is (CPV code)", widget=GovSelect(),
+                      description="The Common Procurement Vocabulary code notices and the open data classify it by",
+                      choices=[(code, f"{code}: {name}") for code, name in CPV_CODES], default=CPV_DEFAULT,
+                      validators=[Optional()])   # a form without it (an older page) keeps the default
     light_touch = BooleanField("This is a light-touch service (most youth services are)", widget=GovCheckboxInput(), default=True)
     route = SelectField("Route", widget=GovRadioInput(), choices=[("", "Use the suggested route")] + Route.choices(),
                         validators=[Optional()], default="")

@@ -14,7 +14,7 @@ FIELD_TITLES = {
     "age_min": "Youngest age", "age_max": "Oldest age", "contract_months": "Contract length (months)",
     "extension_options": "Extension options", "max_value_pence": "Maximum value", "pot_id": "Funding source",
     "payment_schedule": "Payment schedule", "monitoring_frequency": "Monitoring frequency",
-    "light_touch": "Light-touch service", "route": "Route", "route_reason": "Reason for the route",
+    "light_touch": "Light-touch service", "cpv": "CPV code", "route": "Route", "route_reason": "Reason for the route",
     "criteria": "Award criteria",
 }
 

@@ -17,6 +17,7 @@ from commissioning.localities.util import all_localities
 from commissioning.needs.models import Need, NeedStatus
 from commissioning.pdf import render_pdf
 from commissioning.specifications import operations
+from commissioning.specifications.cpv import DEFAULT as CPV_DEFAULT
 from commissioning.specifications.forms import DecisionForm, SpecificationForm, SpecificationListForm
 from commissioning.specifications.models import DEFAULT_DESCRIPTORS, CriterionKind, Route, SpecStatus
 from commissioning.specifications.util import (
@@ -76,6 +77,7 @@ def _content(form):
         "max_value_pence": form.max_value.data, "pot_id": form.pot.data,
         "payment_schedule": form.payment_schedule.data.value,
         "monitoring_frequency": form.monitoring_frequency.data.value, "light_touch": form.light_touch.data,
+        "cpv": form.cpv.data or CPV_DEFAULT,
         "route": route.value, "suggested_route": suggested.value, "route_reason": form.route_reason.data or why,
         "criteria": criteria,
     }
@@ -121,6 +123,7 @@ def _fill(form, content):
     form.payment_schedule.data = content["payment_schedule"]
     form.monitoring_frequency.data = content["monitoring_frequency"]
     form.light_touch.data = content["light_touch"]
+    form.cpv.data = content.get("cpv", CPV_DEFAULT)
     form.route.data = "" if content["route"] == content["suggested_route"] else content["route"]
     form.route_reason.data = content["route_reason"] if content["route"] != content["suggested_route"] else ""
 

@@ -106,3 +106,26 @@ def test_the_demo_contract_was_signed_before_its_period_began(app):
         days = [when.astimezone(LONDON).strftime("%-d %B %Y") for when in (agreement.provider_signed_at,
                                                                             agreement.countersigned_at)]
         assert all(day in s["signed_at"] for day, s in zip(days, executed.executed_snapshot["signatures"]))
+
+
+def test_each_process_is_classified_by_its_specification_and_its_route(app, client):
+    """Seen: every process had CPV 85312000 and procurementMethod "open", grant rounds included."""
+    from commissioning.demo import load_demo_data
+    load_demo_data()
+    db.session.commit()
+    package = json.loads(client.get("/open-data/ocds/releases.json").get_data(as_text=True))
+    assert ocds_errors(package) == []
+    tenders = {r["ocid"]: r["tender"] for r in package["releases"]}
+    classes = {t["items"][0]["classification"]["id"] for t in tenders.values()}
+    assert {"98133110", "85312320"} <= classes
+    details = {t["procurementMethodDetails"] for t in tenders.values()}
+    assert any(d.startswith("Grant round") and "not a procurement" in d for d in details)
+    assert any(d.startswith("Light-touch contract") for d in details)
+
+
+def test_the_cpv_list_names_each_code_and_an_old_specification_keeps_the_default(app):
+    from commissioning.specifications.cpv import CODES, classification
+    assert classification(None) == {"scheme": "CPV", "id": "85312000",
+                                    "description": "Social work services without accommodation"}
+    assert classification("98133110")["description"] == "Services provided by youth associations"
+    assert len({code for code, _ in CODES}) == len(CODES) and all(len(code) == 8 for code, _ in CODES)
