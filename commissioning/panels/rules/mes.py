@@ -565,12 +565,13 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
             p = projects[i]
             cost = float(costs[p])
             group = supporters[p]
-            v = wallets[:, group]
+            v = wallets.take(group, axis=1)
             if weights is None:
                 v.sort(axis=1)
-                total = v.sum(axis=1)
+                spend = v.cumsum(axis=1)
+                total = spend[:, -1].copy()
+                spend -= v
                 left = down[n_voters - len(group):]
-                spend = v.cumsum(axis=1) - v
             else:   # each entry counted as many times as it has voters
                 order = v.argsort(axis=1)
                 v = np.take_along_axis(v, order, axis=1)
@@ -585,10 +586,11 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
             price = (cost - spend) / left
             fits = price <= v
             at = fits.argmax(axis=1)
-            p_at, v_at = price[everyone, at], v[everyone, at]
+            flat_at = at + everyone * len(group)      # each run's entry ``at``, in the flattened matrix
+            p_at, v_at = price.take(flat_at), v.take(flat_at)
             before = at > 0
-            prev = np.abs(price[everyone, at - 1] - v[everyone, at - 1]) <= tol
-            doubt = edge | (~unaffordable & (~fits[everyone, at] | (v_at - p_at <= tol) | (before & prev)))
+            prev = np.abs(price.take(flat_at - 1) - v.take(flat_at - 1)) <= tol   # unused where not before
+            doubt = edge | (~unaffordable & (~fits.take(flat_at) | (v_at - p_at <= tol) | (before & prev)))
             gone = ~np.isfinite(bound[i])
             unsure |= doubt & alive & ~gone
             key = np.where(unaffordable | doubt | gone, math.inf, p_at / cost * per(p))
