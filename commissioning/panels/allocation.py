@@ -127,7 +127,8 @@ def allocate(rule, costs, ballots, budget, trace=False, *, kind="approval", comp
     budget = exact(budget)
     if budget < 0 or any(c < 0 for c in costs.values()):
         raise AllocationError("Costs and the budget cannot be negative")
-    costs, ballots = eligible(costs, [set(b) for b in ballots], min_share)
+    # Sets are read, never changed, by the rules: only other iterables are copied.
+    costs, ballots = eligible(costs, [b if type(b) is set else set(b) for b in ballots], min_share)
     figures = {} if trace else None
     if rule == "greedy":
         selected = greedy(costs, ballots, budget, trace=figures, ties=ties, unvoted=unvoted)

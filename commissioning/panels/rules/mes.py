@@ -34,9 +34,10 @@ go round by round in step in one matrix of wallets, in floating point, and any r
 decision floating point cannot make clearly is run again exactly when its turn comes.
 """
 import math
+from collections import Counter
 from fractions import Fraction
 
-from commissioning.panels.rules.common import AllocationError, amount, approval_counts, order_key
+from commissioning.panels.rules.common import AllocationError, amount, order_key
 
 COMPLETIONS = ("add1", "add1u", "utilitarian_greedy", "none")
 UTILITIES = ("cost", "approvals")
@@ -634,7 +635,7 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
     return [None if unsure[r] else chosen[r] for r in range(k_runs)]
 
 
-def _run(costs, ballots, budget, utility, tie, increment, stepwise):
+def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=None):
     """MES once or completed by add1; returns (outcome in order, share used, start, how it stopped, beyond).
 
     Voters with the same ballot hold the same amount throughout a run (they pay the same every
@@ -643,17 +644,13 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise):
     than voters (Gdynia 2024: 787 for 17,660; Wieliczka 2023: 1,190 for 6,586).
     """
     n = len(ballots)
-    index, weights = {}, []
+    if distinct is None:
+        distinct = Counter(map(frozenset, ballots))
+    weights = list(distinct.values())
     supporters = {p: [] for p in costs}
-    for ballot in ballots:
-        key = frozenset(ballot)
-        entry = index.get(key)
-        if entry is None:
-            entry = index[key] = len(weights)
-            weights.append(0)
-            for p in key:
-                supporters[p].append(entry)
-        weights[entry] += 1
+    for entry, key in enumerate(distinct):
+        for p in key:
+            supporters[p].append(entry)
     m = len(weights)
     if 2 * m > n:
         # Few ballots repeat (Amsterdam 166: 328 for 426 voters): weighing them would cost more
@@ -782,12 +779,19 @@ def equal_shares(costs, ballots, budget, increment=1, trace=None, utility="cost"
         raise AllocationError(f"Unknown completion {completion!r}: use one of {', '.join(COMPLETIONS)}")
     if completion in ("none", "utilitarian_greedy"):
         increment = None
-    approvals = approval_counts(costs, ballots)
+    # The distinct ballots, first seen first, each with its number of voters (counted in C, not voter by
+    # voter in Python: Gdynia 2024 has 17,660 voters and 787 distinct ballots).
+    distinct = Counter(map(frozenset, ballots))
+    approvals = {p: 0 for p in costs}
+    for ballot, count in distinct.items():
+        for p in ballot:
+            approvals[p] += count
     tie = order_key(approvals, ties)
     if not ballots:
         kept, share, start, stopped, beyond = [], None, None, None, None
     else:
-        kept, share, start, stopped, beyond = _run(costs, ballots, budget, utility, tie, increment, stepwise)
+        kept, share, start, stopped, beyond = _run(costs, ballots, budget, utility, tie, increment, stepwise,
+                                                   distinct)
     added = []
     if completion in ("add1u", "utilitarian_greedy"):
         added = utilitarian_greedy(costs, ballots, budget, kept, utility, ties, unvoted)[len(kept):]
