@@ -45,6 +45,9 @@ UTILITIES = ("cost", "approvals")
 _CLOSE = 1e-9   # relative gap below which floating point is not trusted to decide
 _MARGIN = 1e-6  # a jump is shortened by this fraction, against rounding in the roots
 _WORTH = 8   # a replay costs as much as some tens of runs: a jump of fewer steps is not looked for
+_PURE_PROJECTS, _PURE_BALLOTS = 32, 2000   # an election this small is counted without numpy at first ...
+_PURE_RUNS = 256     # ... for this many add1 steps, after which replays and batches (numpy) take over,
+_PURE_STREAK = 16    # or sooner, once this many steps in a row have bought the same
 _BATCH_MAX = 32     # the most runs in one batch (measured: 8 and 16 are slower, 64 to 128 no faster)
 _BATCH_VOTERS = 5000  # batches of runs pay off for small electorates (measured); beyond, sorting dominates
 EXACT = object()  # approx_rho's answer when only exact arithmetic can tell
@@ -635,6 +638,75 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
     return [None if unsure[r] else chosen[r] for r in range(k_runs)]
 
 
+def _pure_once(costs, members, counts, sizes, share, utility):
+    """One run of MES in floating point and plain Python; None as soon as a decision is too close to call.
+
+    For small elections (a few tens of projects, up to a couple of thousand distinct ballots),
+    where importing numpy alone takes longer than counting. ``members``: per project, the distinct
+    ballots that approve it; ``counts``: each distinct ballot's voters; ``sizes``: each project's
+    supporters. Decided as _equal_shares_once decides in floating point, with the same margins,
+    and given up (None: the caller runs it exactly) wherever that one would turn to exact
+    arithmetic: a project on the edge of affordable, a supporter on the edge of paying all they
+    have, two projects whose rhos are within _CLOSE of each other. So an outcome it gives is the
+    exact run's.
+    """
+    s = float(share)
+    tol = _CLOSE * max(s, 1.0)
+    wallet = [s] * len(counts)
+    held = wallet.__getitem__
+    per = {p: 1.0 if utility == "cost" else float(costs[p]) for p in members}
+    bound = {p: per[p] / sizes[p] for p in members if costs[p] > 0 and share * sizes[p] >= costs[p]}
+    chosen = []
+    while bound:
+        best, near = None, []
+        for p in sorted(bound, key=bound.get):
+            if best is not None and bound[p] > best * (1 + _CLOSE):
+                break
+            cost, group = float(costs[p]), members[p]
+            total = 0.0
+            for g in group:
+                total += wallet[g] * counts[g]
+            slack = _CLOSE * (cost if cost > total else total) + tol
+            if total < cost - slack:
+                del bound[p]   # unaffordable now, so for ever: budgets only fall
+                continue
+            if total <= cost + slack:
+                return None
+            paid, left, price, close = 0.0, sizes[p], None, False
+            for g in sorted(group, key=held):   # the poorest first: they pay all they have
+                amount = wallet[g]
+                q = (cost - paid) / left
+                if q <= amount:
+                    if amount - q <= tol or close:
+                        return None
+                    price = q
+                    break
+                close = abs(q - amount) <= tol
+                paid += amount * counts[g]
+                left -= counts[g]
+            if price is None:
+                return None
+            key = price / cost * per[p]
+            bound[p] = key * (1 - _CLOSE)
+            near.append((key, p, price))
+            if best is None or key < best:
+                best = key
+        if best is None:
+            break
+        near = [entry for entry in near if entry[0] <= best * (1 + _CLOSE)]
+        if len(near) > 1:
+            return None
+        _, winner, price = near[0]
+        for g in members[winner]:
+            amount = wallet[g]
+            if abs(amount - price) <= tol:
+                return None
+            wallet[g] = amount - price if amount > price else 0.0
+        chosen.append(winner)
+        del bound[winner]
+    return chosen
+
+
 def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=None):
     """MES once or completed by add1; returns (outcome in order, share used, start, how it stopped, beyond).
 
@@ -646,45 +718,71 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
     n = len(ballots)
     if distinct is None:
         distinct = Counter(map(frozenset, ballots))
-    weights = list(distinct.values())
-    supporters = {p: [] for p in costs}
+    counts = list(distinct.values())
+    members = {p: [] for p in costs}
     for entry, key in enumerate(distinct):
         for p in key:
-            supporters[p].append(entry)
-    m = len(weights)
-    if 2 * m > n:
-        # Few ballots repeat (Amsterdam 166: 328 for 426 voters): weighing them would cost more
-        # than it saves, so each voter is their own entry.
-        m, weights, supporters = n, None, {p: [] for p in costs}
-        for i, ballot in enumerate(ballots):
-            for p in ballot:
-                supporters[p].append(i)
-    supporters = {p: np.array(s, dtype=np.int64) for p, s in supporters.items() if s}
-    if weights is not None:
-        weights = np.array(weights, dtype=float)
-    free = sorted((p for p in supporters if costs[p] == 0), key=tie) if utility == "approvals" else []
-    candidates = [p for p in supporters if costs[p] > 0]
-    alike = {}
-    for p in candidates:
-        alike.setdefault((costs[p], supporters[p].tobytes()), []).append(p)
-    twins = {p: i for i, group in enumerate(alike.values()) if len(group) > 1 for p in group}
+            members[p].append(entry)
+    members = {p: group for p, group in members.items() if group}
+    free = sorted((p for p in members if costs[p] == 0), key=tie) if utility == "approvals" else []
+    candidates = [p for p in members if costs[p] > 0]
+    # Small elections are counted in plain Python (see _pure_once) for their first _PURE_RUNS steps.
+    pure = not stepwise and len(candidates) <= _PURE_PROJECTS and len(counts) <= _PURE_BALLOTS
+    sizes = {p: sum(counts[g] for g in group) for p, group in members.items()} if pure else None
+    supporters = m = weights = twins = None
+    batching = uniform = False
+
+    def entries():
+        """The supporters as numpy arrays for the exact runs, batches and replays, built when first needed."""
+        nonlocal supporters, m, weights, twins, batching, uniform
+        m, weights, supporters = len(counts), counts, members
+        if 2 * m > n:
+            # Few ballots repeat (Amsterdam 166: 328 for 426 voters): weighing them would cost more
+            # than it saves, so each voter is their own entry.
+            m, weights, supporters = n, None, {p: [] for p in costs}
+            for i, ballot in enumerate(ballots):
+                for p in ballot:
+                    supporters[p].append(i)
+        supporters = {p: np.array(group, dtype=np.int64) for p, group in supporters.items() if group}
+        if weights is not None:
+            weights = np.array(weights, dtype=float)
+        alike = {}
+        for p in candidates:
+            alike.setdefault((costs[p], supporters[p].tobytes()), []).append(p)
+        twins = {p: i for i, group in enumerate(alike.values()) if len(group) > 1 for p in group}
+        batching = not stepwise and m <= _BATCH_VOTERS
+        # Where batches are worked out, a replay is tried only after a batch in which every step gave the
+        # same purchases: where they change every few steps (Amsterdam 166: 60 changes in 274 steps), a
+        # replay would find no jump worth its cost.
+        uniform = not batching
     # Fraction when every amount is whole (gmpy2 is then not even imported), else mpq as the amounts are.
     exact_type = Fraction if type(budget) is int and all(type(c) is int for c in costs.values()) else mpq
     start = share = exact_type(budget) / n
     previous, previous_share = free, None
     runs, wait, misses = 0, 0, 0   # a replay that finds no jump is not tried again for 4**(misses + 1) runs
     ahead, size = {}, 4            # outcomes worked out in a batch for the shares coming next
-    batching = not stepwise and m <= _BATCH_VOTERS
-    # Where batches are worked out, a replay is tried only after a batch in which every step gave the
-    # same purchases: where they change every few steps (Amsterdam 166: 60 changes in 274 steps), a
-    # replay would find no jump worth its cost.
-    uniform = not batching
+    if not pure:
+        entries()
+    streak = 0   # steps in a row with the same purchases
     while True:
         runs += 1
+        pure = pure and runs <= _PURE_RUNS
+        if not pure and supporters is None:
+            entries()
         bought = ahead.pop(share, None)
+        if bought is None and pure:
+            bought = _pure_once(costs, members, counts, sizes, share, utility)
         if bought is None:
+            if supporters is None:
+                entries()
             bought = _equal_shares_once(costs, supporters, tie, share, m, utility, weights)
         outcome = free + bought
+        streak = streak + 1 if outcome == previous else 1
+        if pure and streak >= _PURE_STREAK:
+            # The purchases hold from step to step: a replay may find a long jump (see _stable_rise),
+            # which plain Python does not look for.
+            pure = False
+            entries()
         spent = sum(costs[p] for p in outcome)
         if spent > budget:
             return previous, (previous_share if previous_share is not None else start), start, "over_budget", \
@@ -695,7 +793,7 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
         if not any(spent + costs[p] <= budget for p in candidates if p not in chosen):
             return outcome, share, start, "nothing_else_fits", None
         steps = 1
-        if not stepwise and runs >= wait and uniform:
+        if not stepwise and not pure and runs >= wait and uniform:
             rise = _stable_rise(costs, supporters, utility, share, outcome[len(free):], m,
                                 enough=_WORTH * float(increment) * (1 + 2 * _MARGIN), twins=twins, weights=weights)
             # A rise up to ``enough`` may be cut short (the replay stops there) and is not jumped.
@@ -708,7 +806,7 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
         share += steps * increment
         if steps > 1:
             ahead = {}
-        elif batching and share not in ahead:
+        elif batching and not pure and share not in ahead:
             # No room to jump: work out the next few steps together, in floating point; any the
             # batch cannot settle are run exactly when their turn comes.
             shares = [share + j * increment for j in range(size)]
