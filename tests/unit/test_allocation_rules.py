@@ -400,3 +400,52 @@ def test_add1_does_not_replay_in_vain_where_purchases_keep_changing(monkeypatch)
     outcome = allocation.equal_shares(data["costs"], data["ballots"], data["budget"])
     assert replays == []
     assert outcome == allocation.equal_shares(data["costs"], data["ballots"], data["budget"], stepwise=True)
+
+
+def test_plain_python_runs_agree_with_exact_runs_or_give_up():
+    """Small elections are first counted in plain Python floating point (no numpy to import): each
+    run there either gives the exact run's purchases or gives up (None) for an exact run, as on
+    near ties between twin projects and budgets spent to the penny."""
+    from collections import Counter
+
+    import numpy as np
+
+    from commissioning.panels.rules.common import approval_counts, order_key
+    rng = random.Random(1818)
+    agreed = given_up = 0
+    for i in range(150):
+        costs, ballots, budget = random_instance(rng, max_projects=9, max_voters=30, pence=i % 4 == 0)
+        if not ballots:
+            continue
+        distinct = Counter(map(frozenset, ballots))
+        counts = list(distinct.values())
+        members = {p: [g for g, b in enumerate(distinct) if p in b] for p in costs}
+        members = {p: g for p, g in members.items() if g}
+        sizes = {p: sum(counts[g] for g in group) for p, group in members.items()}
+        per_voter = {p: np.array([v for v, b in enumerate(ballots) if p in b], dtype=np.int64) for p in members}
+        tie = order_key(approval_counts(costs, ballots), "approvals")
+        for utility in ("cost", "approvals"):
+            for k in range(4):
+                share = mes.mpq(budget) / len(ballots) + k if i % 4 == 0 else Fraction(budget, len(ballots)) + k
+                plain_run = mes._pure_once(costs, members, counts, sizes, share, utility)
+                if plain_run is None:
+                    given_up += 1
+                else:
+                    agreed += 1
+                    assert plain_run == mes._equal_shares_once(costs, per_voter, tie, share, len(ballots), utility)
+    assert agreed > 500 and given_up > 10, (agreed, given_up)
+
+
+def test_a_small_election_is_counted_without_numpy():
+    """Gdynia 2024 (17 projects, 787 distinct ballots for 17,660 voters): importing numpy took longer
+    than counting it; the command now counts it in plain Python, with the outcome pabutools gives
+    (bench/bench_allocation.py compares it)."""
+    probe = ("import sys\nfrom commissioning.entry import main\nsys.argv = ['commissioning', 'pb', 'allocate', "
+             f"{str(DATA / 'Poland_Gdynia_2024.pb')!r}, '--rule', 'equal-shares']\nmain()\n"
+             "print(sorted(m for m in ('click', 'gmpy2', 'flask', 'numpy') if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+    assert json.loads(done.stdout)["selected"] == [
+        "2024/OGM/0001", "2024/OGM/0002", "2024/OGM/0007", "2024/OGM/0008", "2024/OGM/0009", "2024/OGM/0011",
+        "2024/OGM/0015", "2024/OGM/0018", "2024/OGM/0027", "2024/OGM/0030", "2024/OGM/0037", "2024/OGM/0038"]
