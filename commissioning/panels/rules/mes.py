@@ -760,7 +760,8 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
     start = share = exact_type(budget) / n
     previous, previous_share = free, None
     runs, wait, misses = 0, 0, 0   # a replay that finds no jump is not tried again for 4**(misses + 1) runs
-    ahead, size = {}, 4            # outcomes worked out in a batch for the shares coming next
+    ahead, size = {}, 16           # outcomes worked out in a batch for the shares coming next (16 first:
+    #                                measured faster than 4 or 8 on the shipped files)
     if not pure:
         entries()
     streak = 0   # steps in a row with the same purchases
