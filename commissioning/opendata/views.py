@@ -3,6 +3,7 @@ from datetime import date, datetime, time, timezone
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context, url_for
 
+from commissioning.core.inputs import arg_id
 from commissioning.core.models import LONDON
 
 from commissioning.files.util import send_download
@@ -45,7 +46,9 @@ def ocds_releases():
     """
     try:
         since = _since(request.args["since"]) if request.args.get("since") else None
-        after = int(request.args["after"]) if request.args.get("after") else None
+        after = arg_id("after")
+        if request.args.get("after") and after is None:
+            raise ValueError("after is not a row id")
     except ValueError:
         return {"error": "since must be a date like 2026-11-25 or a date-time like 2026-11-25T09:00:00+00:00, "
                          "and after a number from a next link"}, 400
