@@ -12,8 +12,8 @@ import sys
 
 # `pb allocate`'s options with a fixed set of values (the click command takes its choices from here).
 CHOICES = {
-    "rule": ("greedy", "equal-shares", "phragmen"),
-    "completion": ("add1", "add1u", "utilitarian_greedy", "none"),
+    "rule": ("greedy", "equal-shares", "phragmen", "exact-equal-shares"),
+    "completion": ("add1", "add1u", "utilitarian_greedy", "none", "add-opt", "add-opt-exhaustive"),
     "utility": ("cost", "approvals"),
     "ties": ("approvals", "id"),
     "compare": ("greedy",),

@@ -80,7 +80,16 @@ def _order_key(approvals):
     return order_key(approvals, "approvals")
 
 
-RULES = {"greedy": greedy, "equal-shares": equal_shares, "phragmen": sequential_phragmen}
+def exact_equal_shares(costs, ballots, budget, **options):
+    """Exact Equal Shares (rules/exact.py), imported when first asked for: no other rule needs it."""
+    from commissioning.panels.rules.exact import exact_equal_shares as run
+    return run(costs, ballots, budget, **options)
+
+
+RULES = {"greedy": greedy, "equal-shares": equal_shares, "phragmen": sequential_phragmen,
+         "exact-equal-shares": exact_equal_shares}
+#: The completions each rule takes (None: it takes none).
+RULE_COMPLETIONS = {"equal-shares": COMPLETIONS, "exact-equal-shares": ("add-opt", "add-opt-exhaustive", "none")}
 
 
 def eligible(costs, ballots, min_share):
@@ -120,8 +129,12 @@ def allocate(rule, costs, ballots, budget, trace=False, *, kind="approval", comp
         raise AllocationError(f"Unknown tie-break {ties!r}: use one of {', '.join(TIES)}")
     if compare not in (None, "greedy"):
         raise AllocationError(f"Unknown comparison {compare!r}: use greedy")
-    if completion is not None and rule != "equal-shares":
-        raise AllocationError("A completion is chosen only for equal-shares")
+    if completion is not None and completion not in RULE_COMPLETIONS.get(rule, ()):
+        allowed = RULE_COMPLETIONS.get(rule)
+        raise AllocationError(f"The {rule} rule takes the completions {', '.join(allowed)}" if allowed else
+                              "A completion is chosen only for equal-shares and exact-equal-shares")
+    if rule == "exact-equal-shares" and unvoted:
+        raise AllocationError("Exact equal shares never funds projects nobody chose: leave out --unvoted")
     all_costs = costs
     costs = {p: exact(c) for p, c in costs.items()}
     budget = exact(budget)
@@ -139,6 +152,9 @@ def allocate(rule, costs, ballots, budget, trace=False, *, kind="approval", comp
     elif rule == "equal-shares":
         selected = equal_shares(costs, ballots, budget, trace=figures, utility=utility,
                                 completion=completion or "add1", ties=ties, unvoted=unvoted)
+    elif rule == "exact-equal-shares":
+        selected = exact_equal_shares(costs, ballots, budget, utility=utility, ties=ties,
+                                      completion=completion or "add-opt", trace=figures)
     else:
         selected = sequential_phragmen(costs, ballots, budget, ties=ties, unvoted=unvoted)
         figures = None

@@ -13,8 +13,9 @@ COMPLETIONS = list(CHOICES["completion"])
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--rule", type=click.Choice(RULES), required=True)
 @click.option("--completion", type=click.Choice(COMPLETIONS),
-              help="equal-shares only: add1 (default), add1u (add1 then utilitarian greedy), "
-                   "utilitarian_greedy (one run, then greedy) or none")
+              help="equal-shares: add1 (default), add1u (add1 then utilitarian greedy), "
+                   "utilitarian_greedy (one run, then greedy) or none; exact-equal-shares: add-opt (default: the "
+                   "last outcome within the budget as shares rise), add-opt-exhaustive (the one spending most) or none")
 @click.option("--utility", type=click.Choice(CHOICES["utility"]), default="cost", show_default=True,
               help="equal-shares on approval ballots: a supporter's utility is the project's cost, or 1 per "
                    "approved project (cumulative and ordinal ballots use points and Borda scores)")

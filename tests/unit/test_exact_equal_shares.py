@@ -369,3 +369,38 @@ def test_real_files_first_rises_agree_with_the_reference(name):
         share += rise
         runs.raise_by(rise, first)
         runs.run(share, first)
+
+
+# --- the rule as allocate() and `commissioning pb allocate` offer it --------------------------------
+
+def test_allocate_and_the_command_run_exact_equal_shares(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from commissioning.panels.allocation import allocate
+    from commissioning.panels.pabulib import parse_pb
+    from commissioning.panels.rules.exact import exact_equal_shares
+    path = Path(__file__).resolve().parents[1] / "data" / "pabulib" / "Poland_Swiecie_2023.pb"
+    data = parse_pb(path.read_text(encoding="utf-8-sig"))
+    for completion in ("add-opt", "add-opt-exhaustive", "none"):
+        direct = exact_equal_shares(data["costs"], data["ballots"], data["budget"], completion=completion)
+        result = allocate("exact-equal-shares", data["costs"], data["ballots"], data["budget"], completion=completion)
+        assert result["selected"] == sorted(direct, key=str)
+        command = Path(sys.executable).with_name("commissioning")
+        done = subprocess.run([str(command), "pb", "allocate", str(path), "--rule", "exact-equal-shares",
+                               "--completion", completion], capture_output=True, text=True, check=True)
+        assert json.loads(done.stdout)["selected"] == result["selected"]
+    traced = allocate("exact-equal-shares", data["costs"], data["ballots"], data["budget"], trace=True)
+    assert traced["trace"]["rule"] == "exact-equal-shares" and traced["trace"]["completion"]["kind"] == "add-opt"
+
+
+def test_exact_equal_shares_refuses_what_it_does_not_do():
+    from commissioning.panels.allocation import AllocationError, allocate
+    with pytest.raises(AllocationError, match="takes the completions add-opt, add-opt-exhaustive, none"):
+        allocate("exact-equal-shares", {"a": 1}, [{"a"}], 1, completion="add1")
+    with pytest.raises(AllocationError, match="never funds projects nobody chose"):
+        allocate("exact-equal-shares", {"a": 1}, [{"a"}], 1, unvoted=True)
+    with pytest.raises(AllocationError, match="approval ballots only"):
+        allocate("exact-equal-shares", {"a": 1}, [{"a": 3}], 1, kind="cumulative")
