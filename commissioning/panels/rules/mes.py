@@ -36,15 +36,16 @@ decision floating point cannot make clearly is run again exactly when its turn c
 import math
 from collections import Counter
 from fractions import Fraction
+from itertools import islice
 
-from commissioning.panels.rules.common import AllocationError, amount, order_key
+from commissioning.panels.rules.common import AllocationError, amount, approval_counts, order_key
 
 COMPLETIONS = ("add1", "add1u", "utilitarian_greedy", "none")
 UTILITIES = ("cost", "approvals")
 
 _CLOSE = 1e-9   # relative gap below which floating point is not trusted to decide
 _MARGIN = 1e-6  # a jump is shortened by this fraction, against rounding in the roots
-_WORTH = 8   # a replay costs as much as some tens of runs: a jump of fewer steps is not looked for
+_WORTH = 8   # a replay costs some tens of batched runs: a jump of fewer steps is not looked for then
 _PURE_PROJECTS, _PURE_BALLOTS = 32, 2000   # an election this small is counted without numpy at first ...
 _PURE_RUNS = 256     # ... for this many add1 steps, after which replays and batches (numpy) take over,
 _PURE_STREAK = 16    # or sooner, once this many steps in a row have bought the same
@@ -707,6 +708,17 @@ def _pure_once(costs, members, counts, sizes, share, utility):
     return chosen
 
 
+def _distinct(ballots):
+    """The distinct ballots, first seen first, each with its number of voters (a Counter); None where
+    the first few thousand ballots show that few repeat, so that counting them all would not pay
+    (making a frozenset of each of 100,000 ballots takes a noticeable part of a second)."""
+    if len(ballots) > 2 * _PURE_BALLOTS:
+        seen = len(set(map(frozenset, islice(ballots, _PURE_BALLOTS))))
+        if 2 * seen > _PURE_BALLOTS:
+            return None
+    return Counter(map(frozenset, ballots))
+
+
 def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=None):
     """MES once or completed by add1; returns (outcome in order, share used, start, how it stopped, beyond).
 
@@ -716,18 +728,18 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
     than voters (Gdynia 2024: 787 for 17,660; Wieliczka 2023: 1,190 for 6,586).
     """
     n = len(ballots)
-    if distinct is None:
-        distinct = Counter(map(frozenset, ballots))
-    counts = list(distinct.values())
+    counts = list(distinct.values()) if distinct is not None else None
+    # One entry per distinct ballot where they are weighed or counted in plain Python, else per voter.
+    by_ballot = counts is not None and (2 * len(counts) <= n or (not stepwise and len(counts) <= _PURE_BALLOTS))
     members = {p: [] for p in costs}
-    for entry, key in enumerate(distinct):
+    for entry, key in enumerate(distinct if by_ballot else ballots):
         for p in key:
             members[p].append(entry)
     members = {p: group for p, group in members.items() if group}
     free = sorted((p for p in members if costs[p] == 0), key=tie) if utility == "approvals" else []
     candidates = [p for p in members if costs[p] > 0]
     # Small elections are counted in plain Python (see _pure_once) for their first _PURE_RUNS steps.
-    pure = not stepwise and len(candidates) <= _PURE_PROJECTS and len(counts) <= _PURE_BALLOTS
+    pure = by_ballot and not stepwise and len(candidates) <= _PURE_PROJECTS and len(counts) <= _PURE_BALLOTS
     sizes = {p: sum(counts[g] for g in group) for p, group in members.items()} if pure else None
     supporters = m = weights = twins = None
     batching = uniform = False
@@ -735,14 +747,17 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
     def entries():
         """The supporters as numpy arrays for the exact runs, batches and replays, built when first needed."""
         nonlocal supporters, m, weights, twins, batching, uniform
-        m, weights, supporters = len(counts), counts, members
-        if 2 * m > n:
+        if not by_ballot:
+            m, weights, supporters = n, None, members
+        elif 2 * len(counts) > n:
             # Few ballots repeat (Amsterdam 166: 328 for 426 voters): weighing them would cost more
             # than it saves, so each voter is their own entry.
             m, weights, supporters = n, None, {p: [] for p in costs}
             for i, ballot in enumerate(ballots):
                 for p in ballot:
                     supporters[p].append(i)
+        else:
+            m, weights, supporters = len(counts), counts, members
         supporters = {p: np.array(group, dtype=np.int64) for p, group in supporters.items() if group}
         if weights is not None:
             weights = np.array(weights, dtype=float)
@@ -795,10 +810,13 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
             return outcome, share, start, "nothing_else_fits", None
         steps = 1
         if not stepwise and not pure and runs >= wait and uniform:
-            rise = _stable_rise(costs, supporters, utility, share, outcome[len(free):], m,
-                                enough=_WORTH * float(increment) * (1 + 2 * _MARGIN), twins=twins, weights=weights)
-            # A rise up to ``enough`` may be cut short (the replay stops there) and is not jumped.
-            if rise > _WORTH * float(increment) * (1 + 2 * _MARGIN):
+            # Where batches make steps cheap, a jump of fewer than _WORTH steps is not worth a replay;
+            # without them (many voters), any jump is. A rise up to ``enough`` may be cut short (the
+            # replay stops there) and is not jumped.
+            enough = (_WORTH if batching else 1) * float(increment) * (1 + 2 * _MARGIN)
+            rise = _stable_rise(costs, supporters, utility, share, outcome[len(free):], m, enough=enough,
+                                twins=twins, weights=weights)
+            if rise > enough:
                 steps = max(1, math.ceil(rise * (1 - _MARGIN) / float(increment)))
             misses = 0 if steps > 1 else min(misses + 1, 6)
             wait = runs + (4 ** (misses + 1) if misses else 0)
@@ -878,13 +896,16 @@ def equal_shares(costs, ballots, budget, increment=1, trace=None, utility="cost"
         raise AllocationError(f"Unknown completion {completion!r}: use one of {', '.join(COMPLETIONS)}")
     if completion in ("none", "utilitarian_greedy"):
         increment = None
-    # The distinct ballots, first seen first, each with its number of voters (counted in C, not voter by
-    # voter in Python: Gdynia 2024 has 17,660 voters and 787 distinct ballots).
-    distinct = Counter(map(frozenset, ballots))
-    approvals = {p: 0 for p in costs}
-    for ballot, count in distinct.items():
-        for p in ballot:
-            approvals[p] += count
+    # The distinct ballots with their voters, counted in C rather than voter by voter in Python (Gdynia
+    # 2024 has 17,660 voters and 787 distinct ballots); the approvals follow from them.
+    distinct = _distinct(ballots)
+    if distinct is None:
+        approvals = approval_counts(costs, ballots)
+    else:
+        approvals = {p: 0 for p in costs}
+        for ballot, count in distinct.items():
+            for p in ballot:
+                approvals[p] += count
     tie = order_key(approvals, ties)
     if not ballots:
         kept, share, start, stopped, beyond = [], None, None, None, None
