@@ -103,7 +103,7 @@ def parse_pb(text):
             if limits:
                 _check_length(limits, len(chosen), fields[voter_at].strip(), number)
             votes.append(chosen)
-            read[text] = frozenset(chosen)
+            read[text] = chosen
             continue
         # Most lines hold no quotes: splitting them is several times faster than a csv reader per line.
         fields = line.split(";") if '"' not in line else next(csv.reader([line], delimiter=";"))
