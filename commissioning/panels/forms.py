@@ -91,25 +91,27 @@ class RoundForm(Form):
     rule = EnumRadioField("How the votes decide", enum=AllocationRule,
                           choices=[(r.value, r.title) for r in (AllocationRule.greedy, AllocationRule.equal_shares)],
                           validators=[InputRequired("Choose how the votes decide")])
+    # The options below always show one choice ticked; a form sent without them (an older page) keeps
+    # the defaults rather than failing on a question the person never saw.
     utility = RadioField("With equal shares and ticked choices, what a funded project counts for",
                          widget=GovRadioInput(), choices=list(UTILITIES.items()), default="cost",
-                         validators=[InputRequired("Choose what a funded project counts for")])
+                         validators=[Optional()])
     completion = RadioField("With equal shares, what is done with money left over", widget=GovRadioInput(),
                             choices=list(COMPLETIONS.items()), default="add1",
-                            validators=[InputRequired("Choose what is done with money left over")])
+                            validators=[Optional()])
     compare = RadioField("Compare the result with most votes first?", widget=GovRadioInput(),
                          description="If more voters would be happier with the most-votes-first result than less "
                                      "happy, it is used instead. Świecie did this in 2024",
                          choices=[("no", "No"), ("greedy", "Yes, and use it if more voters prefer it")],
-                         default="no", validators=[InputRequired("Choose whether to compare")])
+                         default="no", validators=[Optional()])
     fund_unvoted = RadioField("May money left over fund projects nobody chose?", widget=GovRadioInput(),
                               description="We say no by default: a project nobody chose has no young person backing "
                                           "it. The pabutools reference says yes",
                               choices=[("no", "No, never fund a project nobody chose"),
                                        ("yes", "Yes, if money is left after the projects people chose")],
-                              default="no", validators=[InputRequired("Choose whether money left may fund them")])
+                              default="no", validators=[Optional()])
     tie_break = RadioField("When two projects are level", widget=GovRadioInput(), choices=list(TIE_BREAKS.items()),
-                           default="approvals-then-id", validators=[InputRequired("Choose how ties are settled")])
+                           default="approvals-then-id", validators=[Optional()])
     quorum = IntegerField("Fewest ballots for the result to stand (optional)", widget=GovTextInput(),
                           validators=[Optional(), NumberRange(1, 100000, "Enter a whole number, 1 or more")])
     min_approval_percent = IntegerField("Least share of voters a project needs, in % (optional)",

@@ -393,10 +393,11 @@ def _round_fields(form, pots):
                 min_projects=form.min_projects.data if counted or kind is BallotType.cumulative else None,
                 total_points=form.total_points.data if kind is BallotType.cumulative else None,
                 max_points=form.max_points.data if kind is BallotType.cumulative else None,
-                completion=form.completion.data if equal_shares else None,
-                utility=form.utility.data if equal_shares and kind.kind == "approval" else "cost",
-                compare=None if form.compare.data == "no" or rule is AllocationRule.greedy else form.compare.data,
-                fund_unvoted=form.fund_unvoted.data == "yes", tie_break=form.tie_break.data,
+                completion=(form.completion.data or "add1") if equal_shares else None,
+                utility=(form.utility.data or "cost") if equal_shares and kind.kind == "approval" else "cost",
+                compare=None if form.compare.data in (None, "no") or rule is AllocationRule.greedy
+                else form.compare.data,
+                fund_unvoted=form.fund_unvoted.data == "yes", tie_break=form.tie_break.data or "approvals-then-id",
                 quorum=form.quorum.data, min_approval_percent=form.min_approval_percent.data,
                 closes_at=_end_of_day(form.closes.data))
 
