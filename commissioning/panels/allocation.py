@@ -92,13 +92,21 @@ RULES = {"greedy": greedy, "equal-shares": equal_shares, "phragmen": sequential_
 RULE_COMPLETIONS = {"equal-shares": COMPLETIONS, "exact-equal-shares": ("add-opt", "add-opt-exhaustive", "none")}
 
 
-def eligible(costs, ballots, min_share):
-    """Costs and ballots without the projects approved by fewer than ``min_share`` percent of ballots."""
+def _share(min_share):
+    """A minimum share of voters as an exact percentage, or None when there is none."""
     if not min_share:
-        return costs, ballots
+        return None
     share = exact(min_share)
     if share < 0 or share > 100:
         raise AllocationError(f"min_share {min_share} is not a percentage between 0 and 100")
+    return share
+
+
+def eligible(costs, ballots, min_share):
+    """Costs and ballots without the projects approved by fewer than ``min_share`` percent of ballots."""
+    share = _share(min_share)
+    if share is None:
+        return costs, ballots
     approvals = approval_counts(costs, ballots)
     kept = {p: c for p, c in costs.items() if approvals[p] * 100 >= share * len(ballots)}
     return kept, [{p for p in b if p in kept} for b in ballots]
@@ -180,11 +188,9 @@ def allocate(rule, costs, ballots, budget, trace=False, *, kind="approval", comp
 
 def _scored_eligible(kind, costs, scored, min_share):
     """As ``eligible`` for scored ballots: a ranking loses the projects left out and is scored again."""
-    if not min_share:
+    share = _share(min_share)
+    if share is None:
         return costs, scored
-    share = exact(min_share)
-    if share < 0 or share > 100:
-        raise AllocationError(f"min_share {min_share} is not a percentage between 0 and 100")
     counts = supporter_counts(costs, scored)
     kept = {p: c for p, c in costs.items() if counts[p] * 100 >= share * len(scored)}
     if kind == "ordinal":   # the dicts hold the ranking's order
