@@ -75,4 +75,6 @@ def load_demo_data():
     created = load_contracts_demo(load_panels_demo(created))
     from commissioning.opendata.operations import publish_releases
     publish_releases()   # the OCDS feed from the start, without waiting for beat's first minute
+    from commissioning.demo_cycle import load_notices_demo
+    created = load_notices_demo(created)
     return created

@@ -739,3 +739,46 @@ def _monitoring_demo(contract, provider, monitor, today):
         monitoring_ops.return_for(upcoming)           # started as a draft
     monitoring_ops.sweep_reminders(today)
 
+
+
+def load_notices_demo(created=0):
+    """The light-touch procurement's Procurement Act notices: UK4, UK6 and UK7 published when they fell due."""
+    from datetime import datetime, time, timedelta
+
+    from commissioning.core.models import LONDON
+    from commissioning.evaluation.models import AwardDecision
+    from commissioning.notices import operations as notice_ops
+    from commissioning.notices.models import Notice, NoticeStatus
+    from commissioning.opportunities.models import Opportunity
+    if db.session.scalar(db.select(Notice.id).where(Notice.status == NoticeStatus.published).limit(1)):
+        return created
+    opp = db.session.scalars(db.select(Opportunity).where(
+        Opportunity.title == "Wellbeing drop-ins for young people: light-touch procurement")).first()
+    if opp is None:
+        return created
+    commissioner = db.session.scalars(db.select(User).where(User.email == "commissioner@demo.test")).one()
+    notice_ops.draft_due_notices()
+    rows = {n.notice_type: n for n in db.session.scalars(db.select(Notice).where(Notice.opportunity_id == opp.id))}
+    decision = db.session.scalars(db.select(AwardDecision).where(AwardDecision.opportunity_id == opp.id)).one()
+    from commissioning.contracts.models import Agreement
+    contract = db.session.scalars(db.select(Agreement).where(Agreement.opportunity_id == opp.id)).first()
+    for code, when in (("UK4", opp.opened_at),
+                       ("UK6", datetime.combine(decision.notice_date, time(10, 0), LONDON)),
+                       ("UK7", contract.countersigned_at + timedelta(days=3) if contract else None)):
+        notice = rows.get(code)
+        if notice is None or when is None:
+            continue
+        if code == "UK4":
+            notice_ops.save_details(notice, commissioner, no_lots_reason=(
+                "One provider across the six wards keeps referrals and safeguarding in one place; the service is "
+                "too small to split without losing that."))
+        notice_ops.publish(notice, commissioner, now=when)
+        created += 1
+    # The procurement open for bids now published its tender notice when it opened.
+    for notice in db.session.scalars(db.select(Notice).where(Notice.notice_type == "UK4",
+                                                             Notice.status == NoticeStatus.draft)):
+        notice_ops.save_details(notice, commissioner, no_lots_reason="One service across the city, run by one "
+                                "provider, keeps the referral route simple for young people and schools.")
+        notice_ops.publish(notice, commissioner, now=notice.opportunity.opened_at)
+        created += 1
+    return created

@@ -26,3 +26,4 @@ from commissioning.monitoring.models import (  # noqa: F401
 from commissioning.api.models import ApiToken  # noqa: F401
 from commissioning.idempotency.models import RequestKey  # noqa: F401
 from commissioning.opendata.models import PublishedRelease  # noqa: F401
+from commissioning.notices.models import Notice  # noqa: F401

@@ -221,8 +221,10 @@ def configure_blueprints(app):
     from commissioning.monitoring.views import bp as monitoring
     from commissioning.opendata.views import bp as opendata
     from commissioning.api.views import bp as api_pages
+    from commissioning.notices.views import bp as procurement_notices
     for blueprint in (main, accounts, admin, needs, indicators, provision, funding, specifications, settings,
-                      opportunities, bids, providers, evaluation, panels, contracts, monitoring, opendata, api_pages):
+                      opportunities, bids, providers, evaluation, panels, contracts, monitoring, opendata, api_pages,
+                      procurement_notices):
         app.register_blueprint(blueprint)
     from commissioning.api import v1
     v1.init_app(app)

@@ -34,6 +34,11 @@ SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 55},
     },
+    "notices-draft-due": {
+        "task": "notices.draft_due",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 4 * 60},
+    },
     "panels-close-due": {
         "task": "panels.close_due",
         "schedule": timedelta(minutes=1),

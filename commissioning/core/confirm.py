@@ -27,6 +27,7 @@ IRREVERSIBLE = {
     "evaluation.award": "awarding: the decision is published and bidders are told",
     "contracts.end": "ending or terminating the agreement",
     "panels.close_round": "closing voting, before its closing date if it is still open",
+    "notices.publish": "publishing a Procurement Act notice: it can never be changed or withdrawn",
 }
 
 # POST routes whose names sound final but which can be undone or confirm in their own way.

@@ -95,6 +95,7 @@ NOTIFICATION_KINDS = {
     "return_submitted": ("A provider submits a monitoring return", ("contract_monitor", "commissioner")),
     "return_accepted": ("Your monitoring return is accepted", ("provider",)),
     "agreement_signed": ("A provider signs an agreement", ("commissioner",)),
+    "notice_overdue": ("Procurement Act notices past their due date", ("commissioner",)),
 }
 
 

@@ -241,6 +241,13 @@ def _commissioner_tasks(user, today):
                                          f"Review {n} monitoring returns (their contracts have no monitor)"),
                        _aggregate(unmonitored, MonitoringReturn.id, link_column=MonitoringReturn.due_id),
                        lambda did: url_for("monitoring.return_page", due_id=did), None, today))
+    from commissioning.notices.models import Notice, NoticeStatus
+    drafts = db.select(Notice).where(Notice.status == NoticeStatus.draft, Notice.due_on.is_not(None))
+    tasks.append(_task("commissioner", "notices_to_publish",
+                       lambda n: _plural(n, "Publish a Procurement Act notice that is due",
+                                         f"Publish {n} Procurement Act notices that are due"),
+                       _aggregate(drafts, Notice.id, Notice.due_on),
+                       lambda nid: url_for("notices.show", notice_id=nid), None, today))
     tasks.append(_commissioner_results_to_confirm(today))
     return tasks
 

@@ -345,6 +345,16 @@ def sweep_reminders(today=None):
                 f"{agreement.reference}: an action was due {action.due_on.strftime('%-d %B %Y')}",
                 f"“{action.text}” (owner: {action.owner}) is past its due date.",
                 app_path("monitoring.return_page", due_id=action.monitoring_return.due_id), now)
+    from commissioning.notices.rules import KINDS
+    from commissioning.notices.util import overdue_query
+    for notice in db.session.scalars(overdue_query(today)):
+        kind = KINDS[notice.notice_type]
+        users = commissioners_of(notice.opportunity.created_by_id)
+        _remind(pending, "notice_overdue", f"notice_overdue:{notice.id}", users,
+                f"{notice.opportunity.reference}: the {kind.title.lower()} ({notice.notice_type}) was due "
+                f"{notice.due_on.strftime('%-d %B %Y')}",
+                f"The Procurement Act 2023 asks for it in {kind.section}. Check it and publish it.",
+                app_path("notices.show", notice_id=notice.id), now)
     digests = wants_digest({user.id for _k, _key, user, *_rest in pending})
     created = 0
     for kind, key, user, subject, text, link in pending:

@@ -16,6 +16,7 @@ class PublishedRelease(db.Model):
     date = db.Column(UTCDateTime(), nullable=False, index=True)
     digest = db.Column(db.String(64), nullable=False)     # of what it says, without its id and date
     data = db.Column(db.JSON, nullable=False)
+    notice_type = db.Column(db.String(4))                 # "UK4" for a Procurement Act notice; empty: a state change
 
     def __repr__(self):
         return f"<PublishedRelease {self.release_id}>"

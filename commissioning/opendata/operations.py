@@ -27,12 +27,18 @@ def digest(release):
 
 
 def _latest():
-    """{ocid: its latest stored release row}."""
+    """({ocid: its latest state release row}, {ocid: its highest sequence}).
+
+    A notice (notices/operations.py) is a release too, cut to what it reports: the state is compared
+    with the last state release only, and numbering continues after the notices.
+    """
     newest = (db.select(PublishedRelease.ocid, db.func.max(PublishedRelease.sequence).label("sequence"))
-              .group_by(PublishedRelease.ocid).subquery())
+              .where(PublishedRelease.notice_type.is_(None)).group_by(PublishedRelease.ocid).subquery())
     rows = db.session.scalars(db.select(PublishedRelease).join(newest, db.and_(
         PublishedRelease.ocid == newest.c.ocid, PublishedRelease.sequence == newest.c.sequence)))
-    return {row.ocid: row for row in rows}
+    highest = dict(db.session.execute(db.select(PublishedRelease.ocid, db.func.max(PublishedRelease.sequence))
+                                      .group_by(PublishedRelease.ocid)).all())
+    return {row.ocid: row for row in rows}, highest
 
 
 def publish_releases(now=None):
@@ -41,7 +47,7 @@ def publish_releases(now=None):
         return 0   # another beat or worker is publishing: it sees the same changes
     now = now or utcnow()
     prefix, authority = current_app.config["OCDS_PREFIX"], current_app.config["AUTHORITY_NAME"]
-    latest = _latest()
+    latest, highest = _latest()
     stored = []
     for release in ocds.iter_releases(prefix, authority):
         ocid, said = release["ocid"], digest(release)
@@ -53,7 +59,7 @@ def publish_releases(now=None):
             # The data has no date for this change (a return accepted, a deadline passed): when it was
             # seen, and always after the release before it, so that releases sort in the order made.
             stamp = max(now, last.date + timedelta(seconds=1))
-        sequence = last.sequence + 1 if last is not None else 1
+        sequence = highest.get(ocid, 0) + 1
         release_id = f"{ocid}-{sequence}"
         row = PublishedRelease(ocid=ocid, sequence=sequence, release_id=release_id, date=stamp, digest=said,
                                data={**release, "id": release_id, "date": ocds.when(stamp)})

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from commissioning.audit.operations import log_action
 from commissioning.core.locks import lock_row, row_locked, try_transaction_lock
 from commissioning.core.models import LONDON, utcnow
@@ -69,6 +71,35 @@ def opening_problem(opp, now=None):
     spec = opp.specification
     if spec.status not in (SpecStatus.approved, SpecStatus.published):
         return f"{spec.reference} is {spec.status.title.lower()}: approve it again before opening"
+    return tender_period_problem(opp, now or utcnow())
+
+
+def tender_period_problem(opp, now):
+    """The Act's minimum tendering period for a covered procurement (section 54), in words, or None."""
+    from flask import current_app
+
+    from commissioning.notices.models import Notice, NoticeStatus
+    from commissioning.notices.rules import covered, minimum_tender_days, qualifying_planned_notice
+    from commissioning.settings.util import all_settings
+    content = opp.specification.version(opp.specification.approved_version).content
+    route = content.get("route") or ""
+    if opp.kind.value == "grant_round" or route in ("grant_round", "direct_award"):
+        return None
+    light_touch = bool(content.get("light_touch")) or route == "light_touch"
+    if not covered(content.get("max_value_pence", opp.max_value_pence), light_touch, all_settings()):
+        return None
+    today = now.astimezone(LONDON).date()
+    planned = db.session.scalars(db.select(Notice).where(
+        Notice.opportunity_id == opp.id, Notice.notice_type == "UK3", Notice.status == NoticeStatus.published)).first()
+    after_uk3 = planned is not None and qualifying_planned_notice(planned.published_at.astimezone(LONDON).date(),
+                                                                  today, current_app.config)
+    days = minimum_tender_days(current_app.config, after_uk3)
+    if opp.submission_deadline < now + timedelta(days=days):
+        earliest = (now + timedelta(days=days)).astimezone(LONDON).strftime("%-d %B %Y")
+        why = ("after the planned procurement notice" if after_uk3 else
+               "(10 if a planned procurement notice was published 40 days to a year before)")
+        return (f"Above the threshold the Procurement Act 2023 gives bidders at least {days} days {why}: move the "
+                f"submission deadline to {earliest} or later")
     return None
 
 
