@@ -1,9 +1,9 @@
-"""Reading and writing pabulib ``.pb`` files (META, PROJECTS and VOTES sections, ';' separated)."""
-import csv
-import io
+"""Reading and writing pabulib ``.pb`` files (META, PROJECTS and VOTES sections, ';' separated).
+
+csv, decimal and fractions are imported where first needed: a file of whole amounts without
+quoted fields needs none of them, and `pb allocate`'s start-up is part of what it is measured on.
+"""
 import re
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 
 from commissioning.panels.allocation import AllocationError
 
@@ -14,6 +14,12 @@ class PbFormatError(AllocationError):
 
 def parse_amount(text):
     """A decimal amount ("15000", "15000.50", "1e3") exactly: an int when whole, else a Fraction; None if not a number."""
+    if type(text) is str:
+        plain = text.strip()
+        if plain.isascii() and plain.isdigit():   # the usual case, read as Decimal would read it
+            return int(plain)
+    from decimal import Decimal, InvalidOperation
+    from fractions import Fraction
     try:
         value = Decimal(text.strip().replace(",", "."))
     except (InvalidOperation, AttributeError):
@@ -106,7 +112,7 @@ def parse_pb(text):
             read[text] = chosen
             continue
         # Most lines hold no quotes: splitting them is several times faster than a csv reader per line.
-        fields = line.split(";") if '"' not in line else next(csv.reader([line], delimiter=";"))
+        fields = line.split(";") if '"' not in line else _quoted(line)
         if header is None:
             header = [f.strip().lower() for f in fields]
             if section == "META" and header[:2] != ["key", "value"]:
@@ -184,6 +190,24 @@ def parse_pb(text):
     return {"meta": meta, "kind": kind, "costs": projects, "names": names, "ballots": votes, "budget": budget}
 
 
+def _quoted(line):
+    """The fields of a line with quotes in it, as the csv module reads them.
+
+    A field wholly in quotes, its own quotes doubled and no ';' in it (a project's name, say), is
+    unquoted here; any other use of quotes goes to the csv module (its import costs more than a
+    small file takes to read).
+    """
+    fields = line.split(";")
+    for i, field in enumerate(fields):
+        if '"' in field:
+            inner = field[1:-1]
+            if len(field) < 2 or field[0] != '"' or field[-1] != '"' or '"' in inner.replace('""', ""):
+                import csv
+                return next(csv.reader([line], delimiter=";"))
+            fields[i] = inner.replace('""', '"')
+    return fields
+
+
 def _kind_and_limits(meta):
     """The ballot kind META's vote_type gives, and the ballot limits it sets, checked to be whole numbers."""
     vote_type = meta.get("vote_type", "approval").strip().lower() or "approval"
@@ -246,6 +270,8 @@ def write_pb(meta, costs, names, ballots, kind="approval", extra=None):
     Written files pass pabulib-checker when the data allow (it also refuses, for instance,
     projects that cost nothing and empty ballots).
     """
+    import csv
+    import io
     if kind not in ("approval", "cumulative", "ordinal"):
         raise AllocationError(f"Unknown ballot kind {kind!r}: use approval, cumulative or ordinal")
     meta = dict(meta)
@@ -324,6 +350,8 @@ def pabulib_counts(kind, projects, ballots):
 
 def _decimal(value):
     """An exact amount as the decimal text a .pb file holds (15000.5 for Fraction(30001, 2))."""
+    from decimal import Decimal
+    from fractions import Fraction
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return str(value.numerator)

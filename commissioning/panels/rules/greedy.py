@@ -1,5 +1,4 @@
 """Greedy rules: by approvals (what most cities use) and the utilitarian greedy completion."""
-from fractions import Fraction   # not gmpy2: a sort key here, and importing gmpy2 costs start-up time
 
 from commissioning.panels.rules.common import amount, approval_counts, order_key
 
@@ -43,6 +42,7 @@ def utilitarian_greedy(costs, ballots, budget, chosen=(), utility="cost", ties="
     tie = order_key(approvals, ties)
     chosen = list(chosen)
     taken = set(chosen)
+    from fractions import Fraction   # not gmpy2: a sort key here, and importing gmpy2 costs start-up time
 
     def density(p):
         if approvals[p] == 0:
@@ -96,6 +96,7 @@ def score_utilitarian_greedy(costs, scores, supporters, budget, chosen=(), ties=
     tie = order_key(supporters, ties)
     chosen = list(chosen)
     taken = set(chosen)
+    from fractions import Fraction
 
     def density(p):
         return (0, 0) if costs[p] == 0 else (1, -Fraction(scores[p]) / costs[p])

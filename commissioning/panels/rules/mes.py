@@ -42,10 +42,10 @@ numpy and gmpy2 are imported only when first needed.
 """
 import math
 from collections import Counter
-from fractions import Fraction
 from itertools import islice
 
 from commissioning.panels.rules.common import AllocationError, amount, approval_counts, order_key
+from commissioning.panels.rules.scored import UNSURE, Election
 
 COMPLETIONS = ("add1", "add1u", "utilitarian_greedy", "none")
 UTILITIES = ("cost", "approvals")
@@ -200,6 +200,7 @@ class _Lazy:
         self.size = 2                                # row 0: nothing left; row 1: the starting share
         # Exact amounts in the share's own type, Fraction or mpq: the two are not mixed (gmpy2 can fail
         # comparing them).
+        from fractions import Fraction
         self.zero = Fraction(0) if isinstance(share, (int, Fraction)) else mpq(0)
         self.known = {0: self.zero, 1: share}
         self.prices = []                             # per purchase: a Fraction, or what fixes it
@@ -623,6 +624,7 @@ def _equal_shares_batch(costs, supporters, tie, shares, n_voters, utility="cost"
         for r in np.flatnonzero(alive & (near.sum(axis=0) > 1)).tolist():
             tied = [names[i] for i in np.flatnonzero(near[:, r]).tolist()]
             if all(flat[p][r] for p in tied):
+                from fractions import Fraction
                 exact = {p: Fraction(costs[p] if utility == "approvals" else 1) / size[p] for p in tied}
                 lowest = min(exact.values())
                 winners[r] = names.index(min((p for p in tied if exact[p] == lowest), key=tie))
@@ -778,6 +780,7 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
         # replay would find no jump worth its cost.
         uniform = not batching
     # Fraction when every amount is whole (gmpy2 is then not even imported), else mpq as the amounts are.
+    from fractions import Fraction
     exact_type = Fraction if type(budget) is int and all(type(c) is int for c in costs.values()) else mpq
     start = share = exact_type(budget) / n
     previous, previous_share = free, None
@@ -995,12 +998,19 @@ def _scored_rho(cost, members, wallet, multiplicity):
     return None
 
 
-def _scored_once(costs, groups, multiplicity, tie, share, candidates):
+def _scored_once(costs, groups, multiplicity, tie, share, candidates, screen=None, within=None):
     """One run with every voter starting with ``share``; the projects bought, in order.
 
     A project's rho never falls as others are bought, so the last one computed is a lower bound:
     projects are visited in order of it, and a round stops looking once the bound passes the best.
+
+    With ``screen`` (a rules/scored.py Election) the run is made in floating point at ``share``, a
+    float: (the projects bought in order, their rhos), or scored.UNSURE where floats cannot decide;
+    with ``within`` too, (order, rhos) of the run at a lower share, it is the run at ``share`` made to
+    buy that order, and says whether every share in between gives the same run (scored.py's notes).
     """
+    if screen is not None:
+        return screen.run(share) if within is None else screen.holds(share, *within)
     wallet = [share] * len(multiplicity)
     lower = {p: mpq(costs[p]) / sum(u * multiplicity[g] for g, u in groups[p]) for p in candidates}
     live, chosen = set(candidates), []
@@ -1113,9 +1123,12 @@ def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=No
     for approval ballots: "add1" raises every share a unit at a time as pabutools'
     ``voter_budget_increment=1``; "add1u" and "utilitarian_greedy" then add projects by score
     per unit of cost with what is left. A project that costs nothing and has a score above 0
-    is selected first, as in pabutools. Exact throughout. Add1 skips the shares at which the run
-    provably gives the same outcome (see ``_scored_stable_rise``); ``stepwise`` steps one unit at
-    a time as the reference does (for tests). ``utility``: "points" or "borda", for the trace.
+    is selected first, as in pabutools. Every outcome is the exact one: runs are decided in floating
+    point with margins (rules/scored.py), and exactly wherever a margin is not met. Add1 skips the
+    shares at which the run provably gives the same outcome: the interval two floating-point runs
+    vouch for (scored.py's notes), or, after an exact run, ``_scored_stable_rise``; ``stepwise``
+    steps one unit at a time, exactly, as the reference does (for tests). ``utility``: "points" or
+    "borda", for the trace.
     """
     from commissioning.panels.rules.greedy import score_utilitarian_greedy
     if completion not in COMPLETIONS:
@@ -1133,16 +1146,30 @@ def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=No
         multiplicity, groups = _scored_groups(costs, scored)
         free = sorted((p for p in groups if costs[p] == 0), key=tie)
         candidates = [p for p in groups if costs[p] > 0]
-        start = share = mpq(budget) / n
-        previous, previous_share = free, None
+        # Shares as start + k x increment: floats for the screened runs, exact only where those cannot decide
+        # (and for the trace), so that a count decided in floats never imports gmpy2.
+        screen = None if stepwise else Election(costs, groups, multiplicity, candidates, tie)
+        start_f, step_f = float(budget) / n, float(increment or 0)
+        exact_start = None
+        k, previous, previous_k, guess = 0, free, None, 1
         runs, wait, misses = 0, 0, 0   # after a replay that finds little room, wait 2, 4, ... runs
         while True:
             runs += 1
-            bought = _scored_once(costs, groups, multiplicity, tie, share, candidates)
+            screened = UNSURE
+            if screen is not None:
+                share_f = start_f + k * step_f
+                screened = _scored_once(costs, groups, multiplicity, tie, share_f, candidates, screen=screen)
+            if screened is UNSURE:
+                if exact_start is None:
+                    exact_start = mpq(budget) / n
+                share = exact_start + k * increment if k else exact_start
+                bought = _scored_once(costs, groups, multiplicity, tie, share, candidates)
+            else:
+                bought = screened[0]
             outcome = free + bought
             spent = sum(costs[p] for p in outcome)
             if spent > budget:
-                kept, share, stopped, beyond = previous, (previous_share if previous_share is not None else start), \
+                kept, k, stopped, beyond = previous, (previous_k if previous_k is not None else 0), \
                     "over_budget", outcome
                 break
             chosen = set(outcome)
@@ -1150,15 +1177,36 @@ def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=No
                 kept, stopped = outcome, "single_run" if increment is None else "nothing_else_fits"
                 break
             steps = 1
-            if not stepwise and runs >= wait:
+            if screened is not UNSURE:
+                # The shares after this one that give the same run: doubling, then halving the gap.
+                # The first guess is the last interval's length: in real files they are often alike.
+                within = screened
+                good, bad, t = 0, None, guess
+                while bad is None or bad - good > 1:
+                    if t is None:
+                        t = 2 * good + 1 if bad is None else (good + bad) // 2
+                    if t > 1 << 52:
+                        break
+                    runs += 1
+                    if _scored_once(costs, groups, multiplicity, tie, share_f + t * step_f, candidates,
+                                    screen=screen, within=within):
+                        good = t
+                    else:
+                        bad = t
+                    t = None
+                steps = good + 1
+                guess = max(good, 1)
+            elif not stepwise and runs >= wait:
                 rise = _scored_stable_rise(costs, groups, multiplicity, tie, share, bought, candidates)
                 if rise is not None and rise > 0:
                     steps = max(1, math.ceil(rise / increment))
                 # A replay costs a few runs: one that skips fewer than 8 steps counts as a miss.
                 misses = 0 if steps >= 8 else min(misses + 1, 8)
                 wait = runs + (2 ** misses if misses else 0)
-            previous, previous_share = outcome, share + (steps - 1) * increment
-            share += steps * increment
+            previous, previous_k = outcome, k + steps - 1
+            k += steps
+        start = mpq(budget) / n if trace is not None else None
+        share = start + k * increment if trace is not None and k else start
     added = []
     if completion in ("add1u", "utilitarian_greedy"):
         added = score_utilitarian_greedy(costs, scores, supporters, budget, kept, ties, unvoted)[len(kept):]
