@@ -12,7 +12,8 @@ its time and peak memory (pabutools is not run on that size: it takes many minut
 
 `--quick` leaves out the reference on the shipped files (it takes minutes on some of them) and
 prints this engine's times only. `--shipped` runs the shipped files only (no generated instances,
-no 100,000 voters, no Exact Equal Shares); `--only TEXT` keeps the shipped files whose name holds
+no 100,000 voters, no Exact Equal Shares); `--kinds` runs only the cumulative, ordinal and choose-1
+files of tests/data/pabulib/kinds/ (as --shipped, without the approval files); `--only TEXT` keeps the shipped files whose name holds
 TEXT and `--skip TEXT` leaves out those whose name holds it. The rule measured is the rounds' default: equal shares with add1, with cost utilities on
 approval and choose-1 files (pabutools `Cost_Sat`), points on cumulative files
 (`Additive_Cardinal_Sat`) and Borda scores on ordinal ones (`Additive_Borda_Sat`).
@@ -146,7 +147,8 @@ def compare(name, path, reference=True):
 def main():
     args = sys.argv[1:]
     quick = "--quick" in args
-    shipped_only = "--shipped" in args
+    kinds_only = "--kinds" in args
+    shipped_only = "--shipped" in args or kinds_only
     only = args[args.index("--only") + 1] if "--only" in args else ""
     skip = args[args.index("--skip") + 1] if "--skip" in args else None
     budget = 1_000_000
@@ -162,7 +164,7 @@ def main():
                 path = Path(tmp) / f"bench-{seed}.pb"
                 path.write_text(write_pb({"description": "bench", "budget": budget}, costs, {}, numbered(ballots)))
                 results.append(compare(f"seed {seed}", path))
-        for folder in (SHIPPED, KINDS):
+        for folder in (KINDS,) if kinds_only else (SHIPPED, KINDS):
             print(f"shipped, {folder.relative_to(ROOT)}:")
             for path in sorted(folder.glob("*.pb")):
                 if only not in path.name or (skip and skip in path.name):
