@@ -59,9 +59,11 @@ def _criteria(opp):
 
 
 def _agreement(subject):
-    if subject.startswith("agreement:"):
-        return db.session.get(Agreement, int(subject.split(":")[1]))
-    return None
+    """The contract a notice is about: its own ("agreement:3", "agreement:3:year:1") or its variation's."""
+    kind, number = subject.split(":")[:2]
+    if kind == "variation":
+        return db.session.get(Variation, int(number)).agreement
+    return db.session.get(Agreement, int(number)) if kind == "agreement" else None
 
 
 def _contract_of(state, agreement):

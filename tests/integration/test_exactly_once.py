@@ -317,6 +317,27 @@ def _draft_opportunity():
     return {"opp": opp.id}
 
 
+@setup
+def _draft_procurement():
+    """A draft procurement (not a grant round): its optional notices come before the tender notice."""
+    from commissioning.opportunities import operations as opp_ops
+    from commissioning.specifications.models import Specification, SpecStatus
+    spec = next(spec for spec in db.session.scalars(db.select(Specification).where(Specification.status.in_(
+        [SpecStatus.approved, SpecStatus.published])).order_by(Specification.id))
+        if spec.version(spec.approved_version).content.get("route") not in (None, "grant_round"))
+    now = utcnow()
+    opp = opp_ops.create_opportunity(spec, _user(C), title=f"Detached youth work {U}",
+                                     summary="Youth workers on the streets where young people meet.",
+                                     clarification_deadline=now + timedelta(days=30),
+                                     submission_deadline=now + timedelta(days=40), word_limit=400, eligibility=[])
+    return {"opp": opp.id}
+
+
+def _draft_notice(code):
+    from commissioning.notices.models import NoticeStatus
+    return first_id("notices.models:Notice", lambda m: m.notice_type == code, lambda m: m.status == NoticeStatus.draft)
+
+
 def _latest(model_path):
     module, name = model_path.split(":")
 
@@ -562,6 +583,10 @@ STEPS = [
     Step("contracts.variation_step", C, page("/contracts/{a}", a=first_id("contracts.models:Agreement"))),
     Step("contracts.sign_variation", P2, page("/contracts/{a}", a=first_id("contracts.models:Agreement")),
          {"name": "Sam Okafor", "role": "Director"}, before=_rendered_variation),
+    Step("notices.start", C, "/opportunities/{opp}/notices", before=_draft_procurement),
+    Step("notices.save_details", C, page("/notices/{n}", n=_draft_notice("UK2")),
+         {"engagement": f"A market event with six youth organisations {U}"}),
+    Step("notices.publish", C, page("/notices/{n}", n=_draft_notice("UK2"))),
     Step("contracts.record_payment", C, page("/contracts/{a}", a=_agreement("active")),
          {"instalment": "none", "amount": "250", "paid_on": date3(date.today()), "reference": f"EO-{U}"}),
     Step("contracts.end", C, page("/contracts/{a}", a=_agreement("active")), {"early": "yes", "reason": "The provider has closed"}),
@@ -632,6 +657,9 @@ STEPS = [
 
 #: POST routes that are not sent twice with one key, and why.
 UNREACHABLE = {
+    "notices.send_again": "its button shows only when Find a Tender is configured (FTS_API_KEY, not set on this "
+                          "server) and a send was refused or interrupted; sending it twice queues one send: "
+                          "tests/unit/test_procurement_notices.py::test_send_again_twice_queues_one_send",
     "panels.paper_ballot": "its second typing's form exists only in the answer to the first typing's POST, which "
                            "no GET reaches; sending the matching second typing twice keeps one ballot: "
                            "tests/unit/test_paper_ballots.py::test_sending_the_matching_second_typing_twice_saves_one_ballot",

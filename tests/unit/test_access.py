@@ -100,6 +100,11 @@ ACCESS = {
     "opportunities.edit": (lambda o: [f"/opportunities/new?spec={o['spec_approved'].id}", f"/opportunities/{o['opp'].id}/edit"],
                            only("commissioner")),
     "opportunities.questions": (lambda o: f"/opportunities/{o['opp'].id}/questions", only("commissioner")),
+    "notices.timeline_page": (lambda o: [f"/opportunities/{o['opp'].id}/notices",
+                                         f"/opportunities/{o['closed'].id}/notices"], only("commissioner")),
+    "notices.show": (lambda o: [f"/notices/{o['notice'].id}", f"/notices/{o['published_notice'].id}"],
+                     only("commissioner")),
+    "notices.public_notice": (lambda o: f"/open-data/notices/{o['published_notice'].id}", expect()),
     "opportunities.bids": (lambda o: [f"/opportunities/{o['opp'].id}/bids", f"/opportunities/{o['closed'].id}/bids",
                                       f"/opportunities/{o['closed'].id}/bids?q=a&eligibility=fails&sort=price"],
                            only("commissioner")),
@@ -206,7 +211,7 @@ ACCESS = {
     "Panel results.get_result": (lambda o: f"/api/v1/panel-results/{o['decided_round'].id}", expect()),
 }
 
-POST_ONLY = {"api_pages.revoke", "Needs.create_need", "Returns.update_return", "accounts.logout", "admin.change_roles", "admin.reactivate", "admin.add_membership", "admin.change_membership", "admin.remove_membership", "admin.revoke_session", "admin.revoke_sessions", "admin.revoke_token", "accounts.sign_out_device", "accounts.sign_out_everywhere", "evaluation.unassign", "evaluation.allow_interest", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
+POST_ONLY = {"notices.start", "notices.save_details", "notices.publish", "notices.send_again", "api_pages.revoke", "Needs.create_need", "Returns.update_return", "accounts.logout", "admin.change_roles", "admin.reactivate", "admin.add_membership", "admin.change_membership", "admin.remove_membership", "admin.revoke_session", "admin.revoke_sessions", "admin.revoke_token", "accounts.sign_out_device", "accounts.sign_out_everywhere", "evaluation.unassign", "evaluation.allow_interest", "specifications.submit", "specifications.decide", "opportunities.open_for_bids",
              "opportunities.cancel", "opportunities.toggle_follow", "opportunities.ask", "opportunities.answer",
              "bids.start", "bids.autosave", "bids.attach", "bids.submit", "bids.withdraw", "providers.remove_member", "needs.change_status", "needs.remove_evidence", "indicators.set_year",
              "funding.add_contribution", "panels.record_consent", "panels.add_contribution", "panels.new_code", "panels.remove_member", "panels.add_member_again",
@@ -284,8 +289,14 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     draft_agreement = create_agreement(provider_org, provider)
     from commissioning.opendata.operations import publish_releases
     publish_releases()   # the OCDS feed and records read what was published
+    from commissioning.notices.operations import publish as publish_notice
+    from commissioning.notices.operations import save_details, start_notice
+    notice = start_notice(opp, "UK2", users["commissioner"])
+    published_notice = start_notice(closed, "UK2", users["commissioner"])
+    save_details(published_notice, users["commissioner"], engagement="A market event with six providers")
+    publish_notice(published_notice, users["commissioner"])
     db.session.commit()
-    return {**panels, "agreement": agreement, "draft_agreement": draft_agreement,
+    return {**panels, "notice": notice, "published_notice": published_notice, "agreement": agreement, "draft_agreement": draft_agreement,
             "return_due": sorted(agreement.returns, key=lambda d: d.due_on)[0],
             "clause": db.session.scalars(db.select(Clause)).first(), "provider_org": provider_org, "users": users, "person": users["provider"], "mail": mail, "need": need, "evidence": evidence,
             "indicator": create_indicator(), "provision": create_provision(organisation=provider_org),
