@@ -69,7 +69,7 @@ Reason codes: ``fitted`` and ``did_not_fit`` (greedy: the money left when its tu
 """
 from commissioning.panels.rules.common import (  # noqa: F401 (the engine's names, kept where callers find them)
     KINDS, TIES, AllocationError, amount as _amount, approval_counts, borda, exact, order_key, read_ballots,
-    score_totals, supporter_counts)
+    score_totals, supporter_counts, tallies)
 from commissioning.panels.rules.greedy import greedy, score_greedy, utilitarian_greedy
 from commissioning.panels.rules.mes import (  # noqa: F401
     _CLOSE, COMPLETIONS, EXACT, UTILITIES, _Wallets, equal_shares, scored_equal_shares)
@@ -226,7 +226,7 @@ def _allocate_scored(rule, costs, ballots, budget, trace, *, kind, completion, u
         raise AllocationError("Costs and the budget cannot be negative")
     scored = read_ballots(kind, costs, ballots)
     costs, scored = _scored_eligible(kind, costs, scored, min_share)
-    supporters, scores = supporter_counts(costs, scored), score_totals(costs, scored)
+    supporters, scores = tallies(costs, scored)
     figures = {} if trace else None
     if rule == "greedy":
         selected = score_greedy(costs, scores, supporters, budget, trace=figures, ties=ties, unvoted=unvoted)
@@ -236,7 +236,8 @@ def _allocate_scored(rule, costs, ballots, budget, trace, *, kind, completion, u
                                  if f["funded"]]}
     else:
         selected = scored_equal_shares(costs, scored, supporters, budget, trace=figures,
-                                       completion=completion or "add1", ties=ties, unvoted=unvoted, utility=own)
+                                       completion=completion or "add1", ties=ties, unvoted=unvoted, utility=own,
+                                       scores=scores)
     compared = None
     if compare == "greedy":
         other = score_greedy(costs, scores, supporters, budget, ties=ties, unvoted=unvoted)

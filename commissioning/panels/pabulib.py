@@ -128,10 +128,17 @@ def parse_pb(text):
                     raise PbFormatError(f"line {number}: a cumulative file's VOTES section needs a points column")
                 vote_at, voter_at = header.index("vote"), header.index("voter_id")
                 last = max(vote_at, voter_at)   # the columns after these are not read
-                read = {}                       # approval votes checked, by their text (many repeat)
+                read = {}                       # votes checked, by their text (many repeat)
                 points_at = header.index("points") if kind == "cumulative" else None
             continue
         if section == "VOTES":
+            # A vote (and its points) as an earlier voter's: already checked, read again as a copy.
+            key = (fields[vote_at] if len(fields) > vote_at else None,
+                   fields[points_at] if points_at is not None and len(fields) > points_at else None)
+            known = read.get(key)
+            if known is not None:
+                votes.append(known.copy())
+                continue
             voter = fields[voter_at].strip() if len(fields) > voter_at else "?"
             ranked = [v.strip() for v in fields[vote_at].split(",")] if len(fields) > vote_at else []
             ranked = [v for v in ranked if v]
@@ -160,6 +167,7 @@ def parse_pb(text):
                 votes.append(ranked)
             else:
                 votes.append(set(ranked))
+            read[key] = votes[-1]
             continue
         row = dict(zip(header, (f.strip() for f in fields)))
         if section == "META":

@@ -91,12 +91,29 @@ def read_ballots(kind, projects, ballots):
     """Cumulative or ordinal ballots as [{project: points or Borda score}], checked, in plain words.
 
     The dicts keep every project the voter gave points to or ranked, even at a score of 0 (a
-    ranking's last), since that voter still counts as one of its supporters.
+    ranking's last), since that voter still counts as one of its supporters. Equal ballots are
+    read once and share one dict (which nothing changes), so that the counts can take each
+    distinct ballot once (see ``distinct``).
     """
     if kind not in KINDS:
         raise AllocationError(f"Unknown ballot kind {kind!r}: use one of {', '.join(KINDS)}")
-    read = []
+    read, seen = [], {}
     for number, ballot in enumerate(ballots, start=1):
+        # A repeat is known by its content: a ranking's projects in order, or points that are all ints
+        # (True or 1.0 compare equal to 1 but are refused as points, so they are never taken as repeats).
+        key = None
+        if kind == "ordinal" and type(ballot) is list:
+            key = tuple(ballot)
+        elif kind == "cumulative" and type(ballot) is dict and all(type(u) is int for u in ballot.values()):
+            key = tuple(ballot.items())
+        if key is not None:
+            try:
+                known = seen.get(key)
+            except TypeError:    # an unhashable id or points: checked below, never as a repeat
+                known = key = None
+            if known is not None:
+                read.append(known)
+                continue
         if kind == "cumulative":
             if not hasattr(ballot, "items"):
                 raise AllocationError(f"ballot {number} is not a list of points per project")
@@ -119,22 +136,46 @@ def read_ballots(kind, projects, ballots):
                 twice = next(p for i, p in enumerate(ranking) if p in ranking[:i])
                 raise AllocationError(f"ballot {number} ranks {twice} more than once")
             read.append(borda(ranking))
+        if key is not None:
+            seen[key] = read[-1]
     return read
+
+
+def distinct(scored):
+    """[(ballot, how many voters cast it)] over the ballots ``read_ballots`` gave, each shared dict once."""
+    seen = {}
+    for ballot in scored:
+        entry = seen.get(id(ballot))
+        if entry is None:
+            seen[id(ballot)] = [ballot, 1]
+        else:
+            entry[1] += 1
+    return list(seen.values())
 
 
 def supporter_counts(projects, scored):
     """How many voters gave each project points or ranked it (its "votes")."""
     counts = {p: 0 for p in projects}
-    for ballot in scored:
+    for ballot, voters in distinct(scored):
         for p in ballot:
-            counts[p] += 1
+            counts[p] += voters
     return counts
+
+
+def tallies(projects, scored):
+    """(``supporter_counts``, ``score_totals``) in one pass."""
+    counts, totals = {p: 0 for p in projects}, {p: 0 for p in projects}
+    for ballot, voters in distinct(scored):
+        for p, u in ballot.items():
+            counts[p] += voters
+            totals[p] += u * voters
+    return counts, totals
 
 
 def score_totals(projects, scored):
     """Each project's total points (cumulative) or total Borda score (ordinal)."""
     totals = {p: 0 for p in projects}
-    for ballot in scored:
+    for ballot, voters in distinct(scored):
         for p, u in ballot.items():
-            totals[p] += u
+            totals[p] += u * voters
     return totals

@@ -44,7 +44,7 @@ import math
 from collections import Counter
 from itertools import islice
 
-from commissioning.panels.rules.common import AllocationError, amount, approval_counts, order_key
+from commissioning.panels.rules.common import AllocationError, amount, approval_counts, distinct, order_key, score_totals
 from commissioning.panels.rules.scored import UNSURE, Election
 
 COMPLETIONS = ("add1", "add1u", "utilitarian_greedy", "none")
@@ -967,13 +967,13 @@ def equal_shares(costs, ballots, budget, increment=1, trace=None, utility="cost"
 def _scored_groups(costs, scored):
     """(multiplicities, {project: [(voter group, utility)]} for utilities above 0) over distinct ballots."""
     seen = {}
-    for ballot in scored:
+    for ballot, voters in distinct(scored):   # equal ballots share a dict: each is keyed once
         key = tuple(sorted(((str(p), u) for p, u in ballot.items() if u > 0)))
         entry = seen.get(key)
         if entry is None:
-            seen[key] = [ballot, 1]
+            seen[key] = [ballot, voters]
         else:
-            entry[1] += 1
+            entry[1] += voters
     multiplicity, groups = [], {p: [] for p in costs}
     for g, (ballot, count) in enumerate(seen.values()):
         multiplicity.append(count)
@@ -1115,7 +1115,7 @@ def _scored_stable_rise(costs, groups, multiplicity, tie, share, order, candidat
 
 
 def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=None, completion="add1",
-                        ties="approvals", unvoted=False, utility="points", stepwise=False):
+                        ties="approvals", unvoted=False, utility="points", stepwise=False, scores=None):
     """Equal shares for cumulative and ordinal ballots (see the notes above), completed by ``completion``.
 
     ``scored``: per voter {project: points or Borda score}; ``supporters``: per project how many
@@ -1128,7 +1128,7 @@ def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=No
     shares at which the run provably gives the same outcome: the interval two floating-point runs
     vouch for (scored.py's notes), or, after an exact run, ``_scored_stable_rise``; ``stepwise``
     steps one unit at a time, exactly, as the reference does (for tests). ``utility``: "points" or
-    "borda", for the trace.
+    "borda", for the trace; ``scores``: each project's total score, when the caller has it.
     """
     from commissioning.panels.rules.greedy import score_utilitarian_greedy
     if completion not in COMPLETIONS:
@@ -1136,10 +1136,8 @@ def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=No
     if completion in ("none", "utilitarian_greedy"):
         increment = None
     tie = order_key(supporters, ties)
-    scores = {p: 0 for p in costs}
-    for ballot in scored:
-        for p, u in ballot.items():
-            scores[p] += u
+    if scores is None:
+        scores = score_totals(costs, scored)
     n = len(scored)
     kept, share, start, stopped, beyond, prices = [], None, None, None, None, {}
     if n:
