@@ -291,8 +291,9 @@ def objects(create_user, create_organisation, create_need, create_indicator, cre
     publish_releases()   # the OCDS feed and records read what was published
     from commissioning.notices.operations import publish as publish_notice
     from commissioning.notices.operations import save_details, start_notice
-    notice = start_notice(opp, "UK2", users["commissioner"])
-    published_notice = start_notice(closed, "UK2", users["commissioner"])
+    procurement = {"route": "light_touch", "suggested_route": "light_touch"}   # grant rounds have no notices
+    notice = start_notice(create_opportunity(**procurement), "UK2", users["commissioner"])
+    published_notice = start_notice(create_opportunity(opened=False, **procurement), "UK2", users["commissioner"])
     save_details(published_notice, users["commissioner"], engagement="A market event with six providers")
     publish_notice(published_notice, users["commissioner"])
     db.session.commit()
