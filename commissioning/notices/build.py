@@ -113,17 +113,23 @@ def build(notice, published_at):
     elif code == "UK4":
         tender = copy.deepcopy(state["tender"])
         tender.pop("numberOfTenderers", None)
-        tender.update(status="active", documents=[document], awardCriteria=_criteria(opp), aboveThreshold=above,
+        # OCDS 1.1 keeps tender.awardCriteria a code; the awardCriteria extension puts the criteria and
+        # their weights on each lot, so a procurement in one piece is one lot, as Find a Tender shows it.
+        tender.update(status="active", documents=[document], awardCriteria="ratedCriteria",
+                      awardCriteriaDetails=_criteria(opp)["description"], aboveThreshold=above,
                       submissionMethod=["electronicSubmission"], hasEnquiries=True,
                       enquiryPeriod={"endDate": _when(opp.clarification_deadline)},
                       submissionTerms={"electronicSubmissionPolicy": "required", "languages": ["en"]})
         if light_touch:
             tender["specialRegime"] = ["lightTouch"]
+        criteria = _criteria(opp)
         if opp.lots:
-            tender["lots"] = [{"id": str(i + 1), "title": lot["name"], "status": "active",
+            tender["lots"] = [{"id": str(i + 1), "title": lot["name"], "status": "active", "awardCriteria": criteria,
                                **({"value": ocds._money(lot["value_pence"])} if lot.get("value_pence") else {})}
                               for i, lot in enumerate(opp.lots)]
         else:
+            tender["lots"] = [{"id": "1", "title": opp.title, "status": "active", "awardCriteria": criteria,
+                               "value": ocds._money(opp.max_value_pence)}]
             tender["lotDetails"] = {"noLotsDivisionRationale": details.get("no_lots_reason", "")}
         if details.get("no_engagement_reason"):
             release["planning"] = {"noEngagementNoticeRationale": details["no_engagement_reason"]}

@@ -26,6 +26,7 @@ from commissioning.opendata.operations import publish_releases
 from commissioning.opportunities.operations import OpportunityError, open_opportunity
 from commissioning.outbox.models import OutboxTask
 from tests.fixtures.factories import complete_bid, complete_evaluations
+from tests.fixtures.ocds_uk import check_uk_package, check_uk_release
 
 TODAY = utcnow().astimezone(LONDON).date()
 AWARDED = TODAY - timedelta(days=20)   # its standstill period is over, so the contract can be signed
@@ -87,10 +88,13 @@ def _codes(opp):
 
 
 def _publish(notice, by, **details):
+    """Publish, and check the release against OCDS 1.1.5 patched with the UK extension and its
+    dependencies (schema, closed and open codelists) offline, as libcoveocds would."""
     if details:
         notice_ops.save_details(notice, by, **details)
     notice_ops.publish(notice, by)
     db.session.commit()
+    assert check_uk_release(notice.release) == [], notice.notice_type
     return notice.release
 
 
@@ -149,8 +153,11 @@ def test_publishing_the_tender_notice_puts_a_uk_release_on_the_feed_that_never_c
     tender = release["tender"]
     assert release["tag"] == ["tender"] and tender["documents"][0]["noticeType"] == "UK4"
     assert tender["specialRegime"] == ["lightTouch"] and tender["aboveThreshold"] is True
-    assert [(c["name"], c["numbers"][0]["number"]) for c in tender["awardCriteria"]["criteria"]] == [
-        ("Quality", 60), ("Price", 30), ("Social value", 10)]
+    (lot,) = tender["lots"]   # not divided: one lot, carrying the criteria as the awardCriteria extension has them
+    assert [(c["name"], c["type"], c["numbers"][0]) for c in lot["awardCriteria"]["criteria"]] == [
+        ("Quality", "quality", {"number": 60, "weight": "percentageExact"}),
+        ("Price", "price", {"number": 30, "weight": "percentageExact"}),
+        ("Social value", "quality", {"number": 10, "weight": "percentageExact"})]
     assert tender["lotDetails"]["noLotsDivisionRationale"].startswith("One provider")
     assert tender["enquiryPeriod"]["endDate"] and tender["submissionTerms"]["electronicSubmissionPolicy"] == "required"
     row = db.session.scalars(db.select(PublishedRelease).where(PublishedRelease.release_id == uk4.release_id)).one()
@@ -158,9 +165,9 @@ def test_publishing_the_tender_notice_puts_a_uk_release_on_the_feed_that_never_c
     # The state publisher compares the state with state releases only: the notice adds no new state release.
     assert publish_releases() == 0
     feed = json.loads(client.get("/open-data/ocds/releases.json").get_data(as_text=True))
-    assert release in feed["releases"]
+    assert release in feed["releases"] and check_uk_package(feed) == []
     record = json.loads(client.get(f"/open-data/ocds/records/{release['ocid']}.json").get_data(as_text=True))
-    assert record["records"][0]["compiledRelease"]["tender"]["awardCriteria"] == tender["awardCriteria"]
+    assert record["records"][0]["compiledRelease"]["tender"]["lots"] == tender["lots"]
     page = client.get(f"/open-data/notices/{uk4.id}")
     assert page.status_code == 200 and "Tender notice" in page.get_data(as_text=True)
     with pytest.raises(notice_ops.NoticeError):
@@ -424,3 +431,45 @@ def test_send_again_twice_queues_one_send(procurement, find_a_tender, login):
     assert [a.status_code for a in answers] == [302, 303] and answers[1].headers["Idempotent-Replayed"] == "true"
     sends = db.session.scalars(db.select(OutboxTask).where(OutboxTask.task_name == "notices.submit_to_fts")).all()
     assert len(sends) == 2 and notice.fts_status == "queued"
+
+
+def test_the_contract_details_notice_says_the_contract_as_signed(procurement):
+    opp, agreement, _provider, commissioner = procurement()
+    publish_releases()
+    notice_ops.draft_due_notices()
+    release = _publish(_notice(opp, "UK7"), commissioner)
+    (contract,) = release["contracts"]
+    assert release["tag"] == ["contract"] and contract["id"] == agreement.reference
+    assert contract["dateSigned"] and contract["value"]["amount"] == agreement.value_pence / 100
+    assert contract["documents"][0]["noticeType"] == "UK7" and contract["aboveThreshold"] is True
+    assert "implementation" not in contract
+
+
+def test_a_direct_award_above_the_threshold_needs_a_transparency_notice_with_its_justification(create_opportunity):
+    opp = create_opportunity(opened=False, route="direct_award", suggested_route="direct_award",
+                             light_touch=False, max_value_pence=30_000_000, pot_amount_pence=40_000_000)
+    uk5 = _codes(opp)[("UK5", "")]
+    assert uk5.required and ("UK4", "") not in _codes(opp)
+    notice = notice_ops.start_notice(opp, "UK5", None)
+    with pytest.raises(notice_ops.NoticeError) as refused:
+        notice_ops.publish(notice, None)
+    assert refused.value.field == "justification"
+    release = _publish(notice, None, justification="Only one provider can run the service in time (user choice)")
+    assert release["tender"]["procurementMethod"] == "direct" and release["awards"][0]["status"] == "pending"
+
+
+def test_the_demo_procurement_has_uk4_uk6_and_uk7_published_and_valid(app, client):
+    from commissioning.demo import load_demo_data
+    from commissioning.opportunities.models import Opportunity
+    load_demo_data()
+    db.session.commit()
+    opp = db.session.scalars(db.select(Opportunity).where(
+        Opportunity.title == "Wellbeing drop-ins for young people: light-touch procurement")).one()
+    line = timeline(opp)
+    published = {e.expected.code for e in line.entries if e.state == "published"}
+    assert {"UK4", "UK6", "UK7"} <= published
+    for entry in line.entries:
+        if entry.state == "published":
+            assert check_uk_release(entry.notice.release) == [], entry.expected.code
+    feed = json.loads(client.get("/open-data/ocds/releases.json").get_data(as_text=True))
+    assert check_uk_package(feed) == []
