@@ -183,3 +183,4 @@ def test_pb_allocate_on_a_scored_file_imports_neither_gmpy2_nor_numpy_nor_decima
     stepped = mes.scored_equal_shares(data["costs"], scored_ballots, supporter_counts(data["costs"], scored_ballots),
                                       data["budget"], stepwise=True)
     assert done["selected"] == sorted(stepped, key=str)
+

@@ -45,7 +45,7 @@ from collections import Counter
 from itertools import islice
 
 from commissioning.panels.rules.common import AllocationError, amount, approval_counts, distinct, order_key, score_totals
-from commissioning.panels.rules.scored import UNSURE, Election
+from commissioning.panels.rules.scored import UNSURE, Election, pause
 
 COMPLETIONS = ("add1", "add1u", "utilitarian_greedy", "none")
 UTILITIES = ("cost", "approvals")
@@ -1150,6 +1150,7 @@ def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=No
         start_f, step_f = float(budget) / n, float(increment or 0)
         exact_start = None
         k, previous, previous_k, guess = 0, free, None, 1
+        pause_until, paused = 0, 0   # no interval looked for before this step, after this many misses
         runs, wait, misses = 0, 0, 0   # after a replay that finds little room, wait 2, 4, ... runs
         while True:
             runs += 1
@@ -1176,24 +1177,14 @@ def scored_equal_shares(costs, scored, supporters, budget, increment=1, trace=No
                 break
             steps = 1
             if screened is not UNSURE:
-                # The shares after this one that give the same run: doubling, then halving the gap.
-                # The first guess is the last interval's length: in real files they are often alike.
-                within = screened
-                good, bad, t = 0, None, guess
-                while bad is None or bad - good > 1:
-                    if t is None:
-                        t = 2 * good + 1 if bad is None else (good + bad) // 2
-                    if t > 1 << 52:
-                        break
-                    runs += 1
-                    if _scored_once(costs, groups, multiplicity, tie, share_f + t * step_f, candidates,
-                                    screen=screen, within=within):
-                        good = t
-                    else:
-                        bad = t
-                    t = None
-                steps = good + 1
-                guess = max(good, 1)
+                if k >= pause_until:
+                    # The shares after this one that give the same run: doubling from the last interval's
+                    # length (in real files they are often alike), then halving the gap.
+                    good = screen.stretch(share_f, step_f, screened, guess, probe=lambda at, *run: _scored_once(
+                        costs, groups, multiplicity, tie, at, candidates, screen=screen, within=run))
+                    steps = good + 1
+                    guess = max(good, 1)
+                    pause_until, paused = pause(k, good, paused)
             elif not stepwise and runs >= wait:
                 rise = _scored_stable_rise(costs, groups, multiplicity, tie, share, bought, candidates)
                 if rise is not None and rise > 0:

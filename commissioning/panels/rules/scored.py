@@ -15,7 +15,9 @@ round's winner at ``s`` (its highest rho) is still below every other project's r
 (their lowest), and the projects left unaffordable at the end of the run at ``s + t`` (the most
 money) are so, then every share in between gives the same run. Two runs decide a whole interval:
 the run at ``s`` and the run at ``s + t`` made to buy what the run at ``s`` bought. The interval
-is found by doubling ``t`` and then halving the gap, and add1 goes on at the first share beyond it.
+is found by doubling ``t`` (from the last interval's length) and then halving the gap, and add1
+goes on at the first share beyond it; where the intervals keep coming out empty, the next few
+shares are run one by one before looking again (``pause``).
 """
 from operator import mul, truediv
 
@@ -36,14 +38,16 @@ class Election:
         self.tie = tie
         self.candidates = list(candidates)
         self.cost, self.members, self.utils, self.weights, self.points, self.first = {}, {}, {}, {}, {}, {}
+        self.least = {}
         for p in self.candidates:
             members = groups[p]
             self.cost[p] = float(costs[p])
             self.members[p] = [g for g, _ in members]
             self.utils[p] = [float(u) for _, u in members]
             self.weights[p] = [float(multiplicity[g]) for g, _ in members]
-            self.points[p] = sum(u * multiplicity[g] for g, u in members)
+            self.points[p] = float(sum(u * multiplicity[g] for g, u in members))
             self.first[p] = self.cost[p] / self.points[p]   # rho when nobody runs out: a lower bound
+            self.least[p] = min(self.utils[p])
 
     def rho(self, p, wallet, tol):
         """p's price per point with these wallets, None if its supporters cannot afford it, UNSURE if too close."""
@@ -58,7 +62,7 @@ class Election:
         utils = self.utils[p]
         ratios = list(map(truediv, held, utils))
         rho = self.first[p]
-        if min(ratios) - rho > tol:   # every supporter can pay rho x utility (utilities are 1 or more)
+        if (min(ratios) - rho) * self.least[p] > tol:   # every supporter can clearly pay rho x utility
             return rho
         # The poorest per point first: each pays all they have while rho x utility is more than that.
         paid, points, weights = 0.0, self.points[p], self.weights[p]
@@ -149,3 +153,28 @@ class Election:
             if self.rho(p, wallet, tol) is not None:
                 return False
         return True
+
+    def stretch(self, share, step, run, guess=1, probe=None):
+        """The most steps ``t`` such that every share from ``share`` to ``share + t x step`` gives ``run``
+        (a run's (order, rhos) at ``share``), as ``holds`` vouches: doubling from ``guess``, then halving."""
+        probe = probe or self.holds
+        good, bad, t = 0, None, guess
+        while bad is None or bad - good > 1:
+            if t is None:
+                t = 2 * good + 1 if bad is None else (good + bad) // 2
+            if t > 1 << 52:
+                break
+            if probe(share + t * step, *run):
+                good = t
+            else:
+                bad = t
+            t = None
+        return good
+
+
+def pause(k, good, misses):
+    """(the step before which no interval is looked for again, misses so far) after one was looked for at
+    step ``k`` and gave ``good`` steps: where the run changes at almost every step, looking costs a run
+    each time for nothing, so after each miss in a row the next 2, 4, 8 or 16 steps are run one by one."""
+    misses = 0 if good else min(misses + 1, 4)
+    return k + good + 1 + (2 ** misses - 1 if misses else 0), misses
