@@ -7,9 +7,9 @@ the time pabutools spends in the rule alone is shown too), and prints both times
 whether the outcomes are the same; first it prints Python's own start-up (``python -c pass``), the
 floor under any whole process, and so the most any engine could gain on a file. This engine's
 time is the best of 3 runs (its start-up is a few tens of milliseconds, which a busy machine can
-double); the reference, which takes seconds to minutes, is run once. Then runs 200 projects x 100,000 voters through the command alone and prints
-its time and peak memory (pabutools is not run on that size: it takes many minutes). Run with
-`make bench`; nothing here asserts a time.
+double); the reference, which takes seconds to minutes, is run once. Then runs 200 projects x
+100,000 voters through the command alone and prints its time and peak memory (pabutools is not
+run on that size: it takes many minutes). Run with `make bench`; nothing here asserts a time.
 
 `--quick` leaves out the reference on the shipped files (it takes minutes on some of them) and
 prints this engine's times only. `--shipped` runs the shipped files only (no generated instances,

@@ -44,7 +44,8 @@ import math
 from collections import Counter
 from itertools import islice
 
-from commissioning.panels.rules.common import AllocationError, amount, approval_counts, distinct, order_key, score_totals
+from commissioning.panels.rules.common import (AllocationError, amount, approval_counts, distinct, order_key,
+                                               score_totals)
 from commissioning.panels.rules.scored import UNSURE, Election, pause
 
 COMPLETIONS = ("add1", "add1u", "utilitarian_greedy", "none")
