@@ -81,6 +81,15 @@ def demo_objects(live_app):
         ids["draft_agreement"] = db.session.scalars(db.select(Agreement.id).where(
             Agreement.status == AgreementStatus.drafted)).first()
         ids["person"] = provider.id  # the admin's person page and its deactivation step
+        # Procurement Act notices: one the demo published, and a draft (a market engagement notice started
+        # after the tender notice, so its page shows what stops it being published).
+        from commissioning.notices.models import Notice, NoticeStatus
+        from commissioning.notices.operations import start_notice
+        published = db.session.scalars(db.select(Notice).where(Notice.status == NoticeStatus.published)
+                                       .order_by(Notice.id)).first()
+        draft = start_notice(published.opportunity, "UK2", None)
+        db.session.commit()
+        ids.update(notice=draft.id, published_notice=published.id)
         # The walk's URL builders read `need.options[0].id` too.
         option_id = need.options[0].id
         db.session.remove()
