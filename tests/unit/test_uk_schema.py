@@ -1,7 +1,8 @@
 """The UK extension's patched OCDS schema, and the offline checker that the notices are tested with.
 
 The schema is OCDS 1.1.5 patched by the UK extension's dependencies, its test dependency
-(submissionTerms) and the UK extension, built from ``tests/schemas/`` only (tests/fixtures/ocds_uk.py).
+(submissionTerms), the lots and metrics extensions (which it patches but does not declare) and the UK
+extension, built from ``tests/schemas/`` only (tests/fixtures/ocds_uk.py).
 """
 import copy
 import json
@@ -50,20 +51,35 @@ def test_the_dependencies_fields_are_there_too():
     assert "subcontracting" in _properties("Award")
 
 
-def test_lots_and_metrics_are_patched_but_not_defined():
-    """A known gap, kept visible: the UK extension patches them but depends on neither lots nor metrics."""
+def test_lots_and_metrics_are_defined_and_the_uk_patches_land_on_them():
+    """The gap the UK extension leaves (it patches Lot, LotGroup and Observation, declares neither lots nor
+    metrics) is closed by applying both extensions before it."""
+    uk = json.loads((ocds_uk.UK_EXTENSION / "extension.json").read_text())
+    declared = " ".join(uk["dependencies"] + uk["testDependencies"])
+    for name in ocds_uk.ADDITIONAL_EXTENSIONS:
+        assert f"/{name}/" not in declared, name                # still not declared: applied on purpose
     definitions = uk_release_schema()["definitions"]
-    text = json.dumps(uk_release_schema())
-    for name in ("Lot", "LotGroup", "Observation"):
-        assert "type" not in definitions[name] and f'"#/definitions/{name}"' not in text, name
-    assert "lots" not in _properties("Tender") and "metrics" not in _properties("Implementation")
+    for name in ("Lot", "LotGroup", "Metric", "Observation"):
+        assert definitions[name]["type"] == "object" and "id" in definitions[name]["required"], name
+    assert _properties("Tender")["lots"]["items"]["$ref"] == "#/definitions/Lot"
+    assert _properties("Tender")["lotGroups"]["items"]["$ref"] == "#/definitions/LotGroup"
+    assert _properties("Implementation")["metrics"]["items"]["$ref"] == "#/definitions/Metric"
+    assert _properties("Metric")["observations"]["items"]["$ref"] == "#/definitions/Observation"
+    # The UK's and the dependencies' patches sit beside the lots and metrics extensions' own fields.
+    assert {"awardCriteria", "submissionTerms", "status", "value"} <= set(_properties("Lot"))
+    assert {"measureClassification", "measure", "unit", "period"} <= set(_properties("Observation"))
+    assert {"noLotsDivisionRationale", "maximumLotsBidPerSupplier"} <= set(_properties("Tender")["lotDetails"][
+        "properties"])
 
 
 def test_every_dependency_is_vendored_with_its_licence_and_listed():
     uk = json.loads((ocds_uk.UK_EXTENSION / "extension.json").read_text())
     folders = ocds_uk.extension_folders()
-    assert len(folders) == len(uk["dependencies"]) + len(uk["testDependencies"]) + 1 and folders[-1] == \
+    assert len(folders) == len(uk["dependencies"]) + len(uk["testDependencies"]) + 2 + 1 and folders[-1] == \
         ocds_uk.UK_EXTENSION
+    # Lots and metrics come after what the UK extension declares and just before it.
+    assert [f.name for f in folders[-3:-1]] == list(ocds_uk.ADDITIONAL_EXTENSIONS) == \
+        ["ocds_lots_extension", "ocds_metrics_extension"]
     readme = (ocds_uk.EXTENSIONS / "README.md").read_text()
     for folder in folders:
         assert (folder / "LICENSE").is_file() and f"`{folder.name}/`" in readme, folder.name
@@ -116,7 +132,8 @@ def _zip(folder, target, inner=""):
 
 
 def test_the_schema_is_the_one_the_extension_registry_builds(tmp_path):
-    """ProfileBuilder itself, offline: the standard and each vendored extension as local ZIP files."""
+    """ProfileBuilder itself, offline: the standard and each vendored extension (lots and metrics included, in
+    the same order) as local ZIP files."""
     from ocdsextensionregistry import ProfileBuilder
 
     class OfflineProfile(ProfileBuilder):
@@ -125,7 +142,9 @@ def test_the_schema_is_the_one_the_extension_registry_builds(tmp_path):
                 extension.allow_schemes.add("file")     # local ZIP files only: nothing is fetched
                 yield extension
 
-    urls = [_zip(f, tmp_path / f"{f.name}.zip") for f in ocds_uk.extension_folders()]
+    folders = ocds_uk.extension_folders()
+    assert {"ocds_lots_extension", "ocds_metrics_extension"} <= {f.name for f in folders}
+    urls = [_zip(f, tmp_path / f"{f.name}.zip") for f in folders]
     builder = OfflineProfile("1__1__5", urls, standard_base_url=_zip(ocds_uk.STANDARD, tmp_path / "std.zip", "schema/"))
     assert builder.patched_release_schema() == uk_release_schema()
     with warnings.catch_warnings(record=True) as said:
@@ -203,6 +222,138 @@ def test_a_uk6_award_with_standstill_passes_and_a_bad_standstill_date_fails():
     assert check_uk_release(release) == [
         f"{SCHEMA}awards/0/assessmentSummariesDateSent: '2026-07-01' is not a 'date-time'",
         f"{SCHEMA}awards/0/standstillPeriod/endDate: '9 July 2026' is not a 'date-time'"]
+
+
+# Award criteria on the lot, as the service's UK4 puts them (a procurement in one piece is one lot).
+LOT = {"id": "1", "title": "Wellbeing drop-ins", "status": "active", "value": {"amount": 120000, "currency": "GBP"},
+       "awardCriteria": {"description": "Bids are scored against these criteria.", "criteria": [
+           {"type": "quality", "name": "Quality", "description": "How the service meets the specification",
+            "numbers": [{"number": 60, "weight": "percentageExact"}]},
+           {"type": "price", "name": "Price", "description": "The price for the whole contract",
+            "numbers": [{"number": 40, "weight": "percentageExact"}]}]}}
+
+# A UK9 (contract performance notice): a KPI rated as the UK extension's measureClassification suggests.
+UK9 = {
+    "ocid": "ocds-commissioning-OPP-0001", "id": "ocds-commissioning-OPP-0001-UK9-7",
+    "date": "2027-07-01T09:00:00+01:00", "tag": ["implementation"], "initiationType": "tender", "language": "en",
+    "parties": UK4["parties"], "buyer": UK4["buyer"],
+    "contracts": [{"id": "CON-0001", "awardID": "OPP-0001-award", "implementation": {
+        "documents": [{"id": "UK9-7", "documentType": "implementationNotice", "noticeType": "UK9",
+                       "title": "Contract performance notice", "url": "https://example.org/notices/7",
+                       "datePublished": "2027-07-01T09:00:00+01:00", "format": "text/html", "language": "en"}],
+        "metrics": [{"id": "kpi-1", "title": "Young people attending", "description": "Target 400 young people",
+                     "observations": [{"id": "year-1", "measure": 412, "unit": {"name": "young people"},
+                                       "period": {"startDate": "2026-07-01T00:00:00+01:00",
+                                                  "endDate": "2027-06-30T00:00:00+01:00"},
+                                       "measureClassification": {"scheme": "UK-KPI-rating", "id": "met",
+                                                                 "description": "Met"}}]}]}}],
+}
+
+METRICS = "contracts/0/implementation/metrics"
+
+
+def _uk9(**changes):
+    """UK9 with ``changes`` applied under its first metric (``observations__0__measure``, as _broken)."""
+    release = copy.deepcopy(UK9)
+    for path, value in changes.items():
+        *parents, last = [int(p) if p.isdigit() else p for p in path.split("__")]
+        node = release["contracts"][0]["implementation"]["metrics"][0]
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return release
+
+
+@pytest.fixture
+def without_lots_and_metrics(monkeypatch):
+    """The checker as it was with the UK extension's declared dependencies only (no lots, no metrics)."""
+    cached = (ocds_uk._patched_release_schema, ocds_uk._merged_codelists, ocds_uk._release_validator,
+              ocds_uk._package_validator)
+    for function in cached:
+        function.cache_clear()
+    monkeypatch.setattr(ocds_uk, "ADDITIONAL_EXTENSIONS", ())
+    yield
+    monkeypatch.undo()
+    for function in cached:
+        function.cache_clear()
+
+
+def test_a_uk9_with_rated_kpis_passes():
+    # The scheme is not in itemClassificationScheme.csv, an open codelist that Classification.scheme names:
+    # a warning only.
+    assert release_problems(UK9) == {"schema": [], "closed": [], "open": [
+        f"{OPEN_CODELIST}{METRICS}/0/observations/0/measureClassification/scheme: 'UK-KPI-rating' is not in "
+        "itemClassificationScheme.csv"]}
+    assert errors_only(check_uk_release(UK9)) == []
+
+
+def test_a_uk9_with_a_bad_observation_or_metric_fails():
+    assert check_uk_release(_uk9(observations__0__measureClassification="met")) == [
+        f"{SCHEMA}{METRICS}/0/observations/0/measureClassification: 'met' is not of type 'object'"]
+    release = copy.deepcopy(UK9)
+    release["contracts"][0]["implementation"]["metrics"].append({"title": "Sessions run", "observations": [
+        {"id": "year-1", "measure": 48}]})
+    assert errors_only(check_uk_release(release)) == [f"{SCHEMA}{METRICS}/1: 'id' is a required property"]
+    problems = errors_only(check_uk_release(_uk9(observations__0__measure=[412],
+                                                 observations__0__period__endDate="30 June 2027")))
+    assert problems == [
+        f"{SCHEMA}{METRICS}/0/observations/0/measure: [412] is not of type 'string', 'number', 'null'",
+        f"{SCHEMA}{METRICS}/0/observations/0/period/endDate: '30 June 2027' is not a 'date-time'"]
+    assert errors_only(check_uk_release(_uk9(observations=[]))) == [
+        f"{SCHEMA}{METRICS}/0/observations: [] should be non-empty"]
+    empty = copy.deepcopy(UK9)
+    empty["contracts"][0]["implementation"]["metrics"] = []
+    assert check_uk_release(empty, open_codelists=False) == [f"{SCHEMA}{METRICS}: [] should be non-empty"]
+
+
+def test_without_the_metrics_extension_a_bad_observation_went_unnoticed(without_lots_and_metrics):
+    """Why the metrics extension is applied: with the UK extension's declared dependencies alone, nothing."""
+    assert "metrics" not in uk_release_schema()["definitions"]["Implementation"]["properties"]
+    assert check_uk_release(_uk9(observations__0__measureClassification="met")) == []
+    assert check_uk_release(_uk9(id=None, observations=[{"measureClassification": 3}])) == []
+
+
+def _uk4_lot(**changes):
+    """UK4 with LOT as its one lot, ``changes`` applied under the lot (``awardCriteria__criteria__0__name``)."""
+    release = copy.deepcopy(UK4)
+    release["tender"]["lots"] = [copy.deepcopy(LOT)]
+    for path, value in changes.items():
+        *parents, last = [int(p) if p.isdigit() else p for p in path.split("__")]
+        node = release["tender"]["lots"][0]
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    return release
+
+
+def test_a_uk4_with_award_criteria_on_its_lot_passes():
+    assert release_problems(_uk4_lot()) == {"schema": [], "closed": [], "open": []}
+
+
+def test_a_lot_with_bad_award_criteria_fails():
+    lot = "tender/lots/0"
+    assert check_uk_release(_uk4_lot(awardCriteria="ratedCriteria")) == [
+        f"{SCHEMA}{lot}/awardCriteria: 'ratedCriteria' is not of type 'object'"]
+    assert check_uk_release(_uk4_lot(awardCriteria__criteria__0__numbers__0__number="60%")) == [
+        f"{SCHEMA}{lot}/awardCriteria/criteria/0/numbers/0/number: '60%' is not of type 'number', 'null'"]
+    found = release_problems(_uk4_lot(awardCriteria__criteria__1__numbers__0__weight="percent"))
+    assert found["closed"] == [
+        f"{CLOSED_CODELIST}{lot}/awardCriteria/criteria/1/numbers/0/weight: 'percent' is not in criterionWeight.csv"]
+    assert len(found["schema"]) == 1 and found["schema"][0].startswith(
+        f"{SCHEMA}{lot}/awardCriteria/criteria/1/numbers/0/weight: 'percent' is not one of")
+    assert check_uk_release(_uk4_lot(awardCriteria__criteria=[])) == [
+        f"{SCHEMA}{lot}/awardCriteria/criteria: [] should be non-empty"]
+    # The lot itself: an id, and a status from the closed tenderStatus codelist.
+    release = _uk4_lot()
+    del release["tender"]["lots"][0]["id"]
+    assert check_uk_release(release) == [f"{SCHEMA}{lot}: 'id' is a required property"]
+    assert f"{CLOSED_CODELIST}{lot}/status: 'ongoing' is not in tenderStatus.csv" in check_uk_release(
+        _uk4_lot(status="ongoing"))
+
+
+def test_without_the_lots_extension_bad_award_criteria_went_unnoticed(without_lots_and_metrics):
+    assert "lots" not in uk_release_schema()["definitions"]["Tender"]["properties"]
+    assert check_uk_release(_uk4_lot(awardCriteria="ratedCriteria", status="ongoing")) == []
 
 
 def test_a_wrong_type_names_its_path():
