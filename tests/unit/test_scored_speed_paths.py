@@ -184,3 +184,20 @@ def test_pb_allocate_on_a_scored_file_imports_neither_gmpy2_nor_numpy_nor_decima
                                       data["budget"], stepwise=True)
     assert done["selected"] == sorted(stepped, key=str)
 
+
+
+def test_a_rho_left_over_by_voters_who_paid_nearly_all_is_not_trusted_to_floating_point():
+    """One voter gives a million points and runs out paying nearly the whole cost; the one point of the
+    other pays what is left. cost - paid then keeps few correct digits: the screen says it cannot tell,
+    and the count (exact there) still gives the exact outcome."""
+    costs = {"a": 1000, "b": 1000}
+    ballots = [{"a": 10 ** 6, "b": 1}, {"a": 1, "b": 10 ** 6}]
+    _, counts, multiplicity, groups, candidates, tie = prepared("cumulative", costs, ballots)
+    election = scored.Election(costs, groups, multiplicity, candidates, tie)
+    assert election.rho("a", [1000 - 2e-3] * 2, scored._CLOSE * 1000) is scored.UNSURE
+    assert election.rho("a", [999.0, 999.0], scored._CLOSE * 1000) == pytest.approx(1.0)   # 999 + 1 x 1
+    scored_ballots = read_ballots("cumulative", costs, ballots)
+    for budget in (1998, 1999, 2000, 1999.996):
+        budget = Fraction(budget).limit_denominator(10_000)
+        assert mes.scored_equal_shares(costs, scored_ballots, counts, budget) == \
+            mes.scored_equal_shares(costs, scored_ballots, counts, budget, stepwise=True)

@@ -22,6 +22,7 @@ shares are run one by one before looking again (``pause``).
 from operator import mul, truediv
 
 _CLOSE = 1e-9   # relative gap below which floating point is not trusted to decide
+_ULP = 2.0 ** -52   # the relative rounding of one floating-point operation, at most
 UNSURE = object()
 
 
@@ -72,6 +73,11 @@ class Election:
             if abs(due - has) <= tol:
                 return UNSURE
             if due < has:
+                # cost - paid loses precision where the poorest paid nearly all of it: rho is then not
+                # known to within a small part of _CLOSE (the sum's rounding is at most one unit in the
+                # last place of cost + paid per term), and two rhos that close could be misjudged.
+                if (4 * len(members) + 4) * _ULP * (cost + paid) > _CLOSE / 8 * (cost - paid):
+                    return UNSURE
                 return rho
             paid += has * weights[i]
             points -= utils[i] * weights[i]
