@@ -61,6 +61,18 @@ def when(value):
 _when = when
 
 
+def buyer_contact_point():
+    """Who answers questions about the council's procurements (settings BUYER_CONTACT_*), and where its
+    opportunities are listed."""
+    from flask import current_app
+    config = current_app.config
+    point = {"name": config["BUYER_CONTACT_NAME"], "url": config["BASE_URL"].rstrip("/") + "/opportunities"}
+    for key, name in (("email", "BUYER_CONTACT_EMAIL"), ("telephone", "BUYER_CONTACT_TELEPHONE")):
+        if config[name]:
+            point[key] = config[name]
+    return point
+
+
 def _money(pence):
     return {"amount": pence / 100, "currency": "GBP"}
 
@@ -209,9 +221,10 @@ def _milestone(agreement, due, today, accepted, submitted):
 def _compile(prefix, since, today, now, buyer, opportunities, tenderers, awards, orgs, agreements, returns,
              accepted, submitted, paid):
     """The releases, one at a time, from rows already read."""
+    contact = buyer_contact_point()
     for opp in opportunities:
         ocid = f"ocds-{prefix}-{opp.reference}"
-        parties = [_party(buyer, ["buyer", "procuringEntity"])] if buyer else []
+        parties = [{**_party(buyer, ["buyer", "procuringEntity"]), "contactPoint": contact}] if buyer else []
         changed = [opp.opened_at]
         tender = {
             "id": opp.reference, "title": opp.title, "description": opp.summary,

@@ -6,6 +6,7 @@ happens, and publishes as an OCDS release with the UK extension's fields, on the
 """
 import base64
 import json
+import re
 import threading
 import urllib.parse
 from datetime import UTC, date, datetime, timedelta
@@ -94,8 +95,15 @@ def _publish(notice, by, **details):
         notice_ops.save_details(notice, by, **details)
     notice_ops.publish(notice, by)
     db.session.commit()
-    assert check_uk_release(notice.release) == [], notice.notice_type
+    assert [p for p in check_uk_release(notice.release) if not _KPI_SCHEME.search(p)] == [], notice.notice_type
     return notice.release
+
+
+#: The one warning allowed: the UK extension names the KPI ratings (met, slightlyBelow, ...) but no
+#: scheme for them, and itemClassificationScheme (an open codelist) has none that fits, so UK9's
+#: measureClassification names its own scheme, which an open codelist allows with a warning.
+_KPI_SCHEME = re.compile(r"^open codelist: contracts/\d+/implementation/metrics/\d+/observations/\d+/"
+                         r"measureClassification/scheme: 'UK-KPI-rating' is not in itemClassificationScheme\.csv$")
 
 
 def _notice(opp, code):
