@@ -481,3 +481,21 @@ def test_the_demo_procurement_has_uk4_uk6_and_uk7_published_and_valid(app, clien
             assert check_uk_release(entry.notice.release) == [], entry.expected.code
     feed = json.loads(client.get("/open-data/ocds/releases.json").get_data(as_text=True))
     assert check_uk_package(feed) == []
+
+
+def test_the_periods_and_thresholds_default_to_the_acts_figures(app):
+    """Sourced defaults: the Procurement Act 2023 sections each setting names, and PPN 023's 2026 thresholds."""
+    from commissioning.config import SETTINGS
+    from commissioning.settings.util import DEFAULTS
+    acts = {"TENDER_PERIOD_MIN_DAYS": (25, "section 54"), "TENDER_PERIOD_AFTER_UK3_DAYS": (10, "section 54"),
+            "UK3_QUALIFYING_MIN_DAYS": (40, "section 54"), "UK3_QUALIFYING_MAX_DAYS": (365, "section 54"),
+            "NOTICE_CONTRACT_DETAILS_DAYS": (30, "section 53"),
+            "NOTICE_CONTRACT_DETAILS_LIGHT_TOUCH_DAYS": (120, "section 53"),
+            "NOTICE_TERMINATION_DAYS": (30, "section 80"), "KPI_NOTICE_VALUE_PENCE": (500_000_000, "sections 52 and 71")}
+    for name, (figure, section) in acts.items():
+        default, _type, says = SETTINGS[name]
+        assert default == figure and section in says, name
+    assert (DEFAULTS["threshold_goods_services_pence"], DEFAULTS["threshold_light_touch_pence"]) == (20_772_000,
+                                                                                                    66_354_000)
+    from commissioning.evaluation.standstill import STANDSTILL_WORKING_DAYS
+    assert STANDSTILL_WORKING_DAYS == 8   # section 51
