@@ -187,3 +187,68 @@ def payment_schedule(agreement, released, today, terms_days):
             "scheduled_pence": sum(p["amount_pence"] for p in agreement.payments),
             "settled": len(days), "on_time": sum(1 for d in days if d <= terms_days), "late": late,
             "average_days": round(sum(days) / len(days)) if days else None, "terms_days": terms_days}
+
+
+def reporting_periods(today, count=2):
+    """The payments compliance periods (1 April to 30 September, 1 October to 31 March), newest first:
+    the one ``today`` is in, then those before it."""
+    from datetime import date
+    if 4 <= today.month <= 9:
+        start = date(today.year, 4, 1)
+    else:
+        start = date(today.year if today.month >= 10 else today.year - 1, 10, 1)
+    periods = []
+    for _ in range(count):
+        end = date(start.year, 9, 30) if start.month == 4 else date(start.year + 1, 3, 31)
+        periods.append((start, end))
+        start = date(start.year - 1, 10, 1) if start.month == 4 else date(start.year, 4, 1)
+    return periods
+
+
+def payments_compliance(start, end, today, terms_days):
+    """Payments compliance for one period, as a payments compliance notice (UK8) reports it.
+
+    Scheduled payments settled in the period (the payment that completed each, dated in it): how
+    many, the average days to pay, and the share paid within ``terms_days``, 31 to 60 days and
+    later; and the scheduled payments that fell due in the period and were still unpaid at its end
+    (or today, for the period in progress). The due date stands in for the invoice date.
+    """
+    from datetime import date, timedelta
+
+    from sqlalchemy.orm import selectinload
+    upto = min(end, today)
+    agreements = db.session.scalars(db.select(Agreement).where(
+        Agreement.status.in_([AgreementStatus.active, AgreementStatus.ended, AgreementStatus.terminated]))
+        .options(selectinload(Agreement.payments_made))).all()
+    days, unpaid, due_count = [], 0, 0
+    for agreement in agreements:
+        made = {}
+        for payment in sorted(agreement.payments_made, key=lambda p: (p.paid_on, p.id)):
+            if payment.instalment is not None:
+                made.setdefault(payment.instalment, []).append(payment)
+        for i, scheduled in enumerate(agreement.payments):
+            due = date.fromisoformat(scheduled["due"])
+            running, settled_on = 0, None
+            for payment in made.get(i, ()):
+                running += payment.amount_pence
+                if running >= scheduled["amount_pence"]:
+                    settled_on = payment.paid_on
+                    break
+            if settled_on is not None and start <= settled_on <= upto:
+                days.append(max((settled_on - due).days, 0))
+            if start <= due <= upto:
+                due_count += 1
+                if (settled_on is None or settled_on > upto) and due + timedelta(days=terms_days) < upto:
+                    unpaid += 1
+
+    def share(n, total):
+        return round(100 * n / total) if total else None
+    within = sum(1 for d in days if d <= terms_days)
+    middle = sum(1 for d in days if terms_days < d <= 60)
+    later = sum(1 for d in days if d > 60)
+    return {"start": start, "end": end, "in_progress": today < end, "settled": len(days),
+            "average_days": round(sum(days) / len(days), 1) if days else None,
+            "within_terms": share(within, len(days)), "days_31_to_60": share(middle, len(days)),
+            "over_60": share(later, len(days)), "due": due_count, "unpaid": unpaid,
+            "unpaid_share": share(unpaid, due_count), "terms_days": terms_days,
+            "notice_due": end + timedelta(days=30)}

@@ -12,6 +12,8 @@ from commissioning.contracts.forms import (
 from commissioning.contracts.models import Agreement, AgreementStatus, Clause, Variation, VariationStatus
 from commissioning.contracts.operations import AgreementError, PaymentError
 from commissioning.contracts import wording
+from commissioning.contracts.util import payments_compliance as compliance_figures
+from commissioning.contracts.util import reporting_periods
 from commissioning.contracts.util import (
     can_view, kpi_traces, paid_against, payment_schedule, provider_choices, register_csv, register_query,
     register_rows)
@@ -64,6 +66,16 @@ def index():
     return render_template("contracts/register.html", pager=pager, rows=register_rows(pager.items),
                            filter_form=form, form=form if form.errors_shown else None,
                            today=utcnow().astimezone(LONDON).date())
+
+
+@bp.route("/contracts/payments-compliance")
+@permission_required("can_manage_contracts")
+def payments_compliance():
+    """Days to pay across every contract, per six-month period, as a payments compliance notice reports them."""
+    today = utcnow().astimezone(LONDON).date()
+    terms = current_app.config["PAYMENT_TERMS_DAYS"]
+    periods = [compliance_figures(start, end, today, terms) for start, end in reporting_periods(today, 3)]
+    return render_template("contracts/payments_compliance.html", periods=periods, today=today)
 
 
 @bp.route("/contracts.csv")

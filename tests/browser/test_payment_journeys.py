@@ -61,3 +61,24 @@ def test_a_locality_is_given_its_ons_code(page, live_server):
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Figures for East saved",
                                                                                use_inner_text=True)
     assert page.console_errors == []
+
+
+def test_a_commissioner_reads_payments_compliance_from_the_register(page, live_server, live_app):
+    from commissioning.contracts.util import payments_compliance, reporting_periods
+    from commissioning.core.models import LONDON, utcnow
+    from commissioning.extensions import db
+    with live_app.app_context():
+        today = utcnow().astimezone(LONDON).date()
+        wanted = [payments_compliance(start, end, today, 30)["settled"] for start, end in reporting_periods(today, 3)]
+        db.session.remove()
+    assert sum(wanted) >= 2   # the demo's two payments made, 12 and 41 days after they fell due
+    sign_in(page, live_server.url, "commissioner@demo.test")
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Contracts").click()
+    page.get_by_role("link", name="Payments compliance: days to pay across every contract").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Payments compliance")
+    rows = page.get_by_role("table", name="Days to pay, by period").locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("(so far)", use_inner_text=True)
+    for i, settled in enumerate(wanted):
+        expect(rows.nth(i).locator("td").first).to_have_text(str(settled))
+    assert page.console_errors == []

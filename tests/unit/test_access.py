@@ -141,6 +141,7 @@ ACCESS = {
                                    "/contracts?rag=none&sort=provider&page=2", "/contracts?rag=purple&provider=x"],
                         only(*CONTRACT_VIEWERS)),
     "contracts.register_download": (lambda o: "/contracts.csv", only(*CONTRACT_VIEWERS)),
+    "contracts.payments_compliance": (lambda o: "/contracts/payments-compliance", only("commissioner")),
     "contracts.show": (lambda o: f"/contracts/{o['agreement'].id}", only(*CONTRACT_VIEWERS)),
     "contracts.document_status": (lambda o: f"/contracts/{o['agreement'].id}/document.json",
                                   only(*CONTRACT_VIEWERS)),

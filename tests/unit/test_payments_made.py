@@ -140,3 +140,36 @@ def test_the_contract_page_shows_scheduled_against_paid_and_takes_a_payment(sign
     login(provider)
     assert client.post(url, data={**form, "reference": "BACS-6"}).status_code == 403
     assert "BACS-5" in client.get(f"/contracts/{agreement.id}").get_data(as_text=True)   # the provider sees it paid
+
+
+def test_reporting_periods_are_the_half_years_a_payments_compliance_notice_covers():
+    from commissioning.contracts.util import reporting_periods
+    assert reporting_periods(date(2026, 12, 3), 3) == [(date(2026, 10, 1), date(2027, 3, 31)),
+                                                      (date(2026, 4, 1), date(2026, 9, 30)),
+                                                      (date(2025, 10, 1), date(2026, 3, 31))]
+    assert reporting_periods(date(2027, 2, 1), 1) == [(date(2026, 10, 1), date(2027, 3, 31))]
+    assert reporting_periods(date(2026, 4, 1), 1) == [(date(2026, 4, 1), date(2026, 9, 30))]
+
+
+def test_payments_compliance_counts_days_to_pay_across_contracts(signed, login):
+    """Late payments feed the figure a payments compliance notice (UK8) reports."""
+    from commissioning.contracts.util import payments_compliance
+    agreement, _provider, _monitor, commissioner = signed(conditional=False)
+    due_now = [(i, p) for i, p in enumerate(agreement.payments) if p["due"] <= TODAY.isoformat()]
+    (first, p1), (second, p2) = due_now[0], due_now[1]
+    due1, due2 = date.fromisoformat(p1["due"]), date.fromisoformat(p2["due"])
+    contract_ops.record_payment(agreement, commissioner, p1["amount_pence"], due1 + timedelta(days=10), "C1", first)
+    paid2 = min(due2 + timedelta(days=45), TODAY)
+    contract_ops.record_payment(agreement, commissioner, p2["amount_pence"], paid2, "C2", second)
+    db.session.commit()
+    start, end = min(due1, due2) - timedelta(days=1), TODAY
+    figures = payments_compliance(start, end, TODAY, 30)
+    days2 = (paid2 - due2).days
+    assert figures["settled"] == 2 and figures["average_days"] == round((10 + days2) / 2, 1)
+    assert figures["within_terms"] == (100 if days2 <= 30 else 50)
+    assert figures["days_31_to_60"] == (50 if 30 < days2 <= 60 else 0)
+    # Nothing else fell due unpaid in the period beyond its terms, except any later instalments.
+    later_unpaid = sum(1 for i, p in due_now[2:] if date.fromisoformat(p["due"]) + timedelta(days=30) < TODAY)
+    assert figures["unpaid"] == later_unpaid and figures["due"] == len(due_now)
+    page = login(commissioner).get("/contracts/payments-compliance").get_data(as_text=True)
+    assert "Payments compliance" in page and "Days to pay, by period" in page
