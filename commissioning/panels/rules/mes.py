@@ -791,11 +791,9 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
     if not pure:
         entries()
     streak = 0   # steps in a row with the same purchases
+    screened = not pure   # whether the rest of add1 has been tried in floating point (see below)
     while True:
         runs += 1
-        pure = pure and runs <= _PURE_RUNS
-        if not pure and supporters is None:
-            entries()
         bought = ahead.pop(share, None)
         if bought is None and pure:
             bought = _pure_once(costs, members, counts, sizes, share, utility)
@@ -809,7 +807,8 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
             # The purchases hold from step to step: a replay may find a long jump (see _stable_rise),
             # which plain Python does not look for.
             pure = False
-            entries()
+        if runs >= _PURE_RUNS:
+            pure = False
         spent = sum(costs[p] for p in outcome)
         if spent > budget:
             return previous, (previous_share if previous_share is not None else start), start, "over_budget", \
@@ -819,6 +818,20 @@ def _run(costs, ballots, budget, utility, tie, increment, stepwise, distinct=Non
         chosen = set(outcome)
         if not any(spent + costs[p] <= budget for p in candidates if p not in chosen):
             return outcome, share, start, "nothing_else_fits", None
+        if not pure and not screened:
+            # Where plain Python would hand over to numpy, the rest of add1 is first tried in floating point
+            # from this share on, each interval of shares that gives the same run decided by two runs
+            # (rules/scored.py, with a supporter's utility the cost, or 1), which needs no numpy; where a
+            # run cannot be decided so, the count goes on below from this share, as it would have.
+            screened = True
+            utilities = {p: costs[p] if utility == "cost" else 1 for p in candidates}
+            screen = Election(costs, {p: [(g, utilities[p]) for g in members[p]] for p in candidates}, counts,
+                              candidates, tie)
+            done = screen.add1(costs, budget, float(share), float(increment), free)
+            if done is not None:
+                kept, k, stopped, beyond = done
+                return kept, share + k * increment, start, stopped, beyond
+            entries()
         steps = 1
         if not stepwise and not pure and runs >= wait and uniform:
             # Where batches make steps cheap, a jump of fewer than _WORTH steps is not worth a replay;

@@ -177,6 +177,35 @@ class Election:
             t = None
         return good
 
+    def add1(self, costs, budget, start, step, free=()):
+        """Add1 from the share ``start`` (a float) by ``step``, every run decided in floating point.
+
+        (the outcome, k, how it stopped, what the next share would have bought) where the share used
+        is start + k x step, as the exact completion gives them; None as soon as a run cannot be decided.
+        """
+        free = list(free)
+        k, previous, previous_k, guess = 0, free, 0, 1
+        wait, misses = 0, 0
+        while True:
+            share = start + k * step
+            run = self.run(share)
+            if run is UNSURE:
+                return None
+            outcome = free + run[0]
+            spent = sum(costs[p] for p in outcome)
+            if spent > budget:
+                return previous, previous_k, "over_budget", outcome
+            chosen = set(outcome)
+            if not any(spent + costs[p] <= budget for p in self.candidates if p not in chosen):
+                return outcome, k, "nothing_else_fits", None
+            good = 0
+            if k >= wait:
+                good = self.stretch(share, step, run, guess)
+                guess = max(good, 1)
+                wait, misses = pause(k, good, misses)
+            previous, previous_k = outcome, k + good
+            k += good + 1
+
 
 def pause(k, good, misses):
     """(the step before which no interval is looked for again, misses so far) after one was looked for at
