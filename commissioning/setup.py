@@ -160,6 +160,8 @@ def configure_templates(app):
     ])
     from govuk_frontend_wtf.main import WTFormsHelpers
     WTFormsHelpers(app)
+    from commissioning.core import widgets
+    widgets.install()  # fields render their widget template alone, not every context processor per field
     app.jinja_env.filters["london"] = _london
     app.jinja_env.filters["long_date"] = long_date
     from commissioning.core.forms import error_summary_items
@@ -183,8 +185,14 @@ def configure_templates(app):
         # formdata=None: the error pages must render even when the body itself was refused. Only for
         # someone signed in: its CSRF token would give a signed-out visitor a session cookie, and
         # make the page theirs alone instead of one a shared cache may keep (core/caching.py).
-        form = LogoutForm(formdata=None) if current_user.is_authenticated else None
-        return {"logout_form": form, "service_name": app.config["SERVICE_NAME"]}
+        # Made once per request and sign-in state: every render_template in the request (a partial,
+        # a mail preview) runs the context processors again, and would make the same form again.
+        from flask import g
+        signed_in = current_user.is_authenticated
+        made = g.get("_logout_form")
+        if made is None or made[0] != signed_in:
+            made = g._logout_form = (signed_in, LogoutForm(formdata=None) if signed_in else None)
+        return {"logout_form": made[1], "service_name": app.config["SERVICE_NAME"]}
 
 
 def configure_celery(app):

@@ -9,8 +9,30 @@ them (``tests/unit/test_widgets.py`` compares the two). Forms import ``GovSelect
 here, never from the library (the same test fails when one does).
 """
 from flask import current_app
+from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import GovSelect as _LibrarySelect
 from markupsafe import Markup, escape
+
+
+def render_params(template, params):
+    """A widget's template with its ``params`` alone, as Markup.
+
+    The library renders each field with ``render_template``, which runs every context
+    processor again per field (the sign-out form and its CSRF token among them, on every
+    page of someone signed in). Its widget templates only pass ``params`` to a GOV.UK macro,
+    and macros imported without context see nothing else: the markup is the same.
+    """
+    return Markup(current_app.jinja_env.get_template(template).render(params=params))
+
+
+def _render(self, params):
+    return render_params(self.template, params)
+
+
+def install():
+    """Every GOV.UK widget (text inputs, buttons, checkboxes... from the library or from here)
+    renders through render_params. Called once by create_app (setup.configure_templates)."""
+    GovFormBase.render = _render
 
 
 def _option(item):
@@ -31,6 +53,6 @@ class GovSelect(_LibrarySelect):
         if any(item.get("attributes") or item.get("selected") is None for item in items):
             params["items"] = items  # what only the macro knows how to write
             return super().render(params)
-        html = str(current_app.jinja_env.get_template(self.template).render(params=params))
+        html = str(render_params(self.template, params))
         cut = html.rindex("</select>")
         return Markup(html[:cut] + "".join(_option(item) for item in items) + html[cut:])

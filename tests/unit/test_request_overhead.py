@@ -1,0 +1,103 @@
+"""Per-request machinery made cheaper without changing what it produces (issue 19)."""
+import re
+
+import pytest
+from flask import render_template, render_template_string
+from govuk_frontend_wtf.wtforms_widgets import (GovCheckboxesInput, GovCheckboxInput, GovPasswordInput, GovRadioInput,
+                                                GovSubmitInput, GovTextArea, GovTextInput)
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, Form, PasswordField, RadioField, SelectMultipleField, StringField, SubmitField, \
+    TextAreaField
+
+from commissioning.core.forms import DayMonthYearField
+
+
+class EveryWidget(Form):
+    name = StringField("Name", widget=GovTextInput(), description="As it is on the register")
+    notes = TextAreaField("Notes", widget=GovTextArea())
+    agree = BooleanField("I agree", widget=GovCheckboxInput())
+    kinds = SelectMultipleField("Kinds", choices=[("a", "Arts & <crafts>"), ("b", "Sport")],
+                                widget=GovCheckboxesInput())
+    route = RadioField("Route", choices=[("open", "Open"), ("grant", 'Grant "round"')], widget=GovRadioInput())
+    secret = PasswordField("Password", widget=GovPasswordInput())
+    starts = DayMonthYearField("Starts")
+    send = SubmitField("Send", widget=GovSubmitInput())
+
+
+def _library_render(widget, params):
+    """What govuk-frontend-wtf itself does: the widget template through Flask's render_template."""
+    return render_template(widget.template, params=params)
+
+
+@pytest.mark.parametrize("data", [{}, {"name": "Croxteth <Gems> & \"Friends\"", "notes": "a\nb", "agree": "y",
+                                      "kinds": ["a", "b"], "route": "grant", "starts": ["1", "4", "2026"]}],
+                         ids=["empty", "filled with markup to escape"])
+def test_every_gov_widget_writes_what_the_library_writes(app, data, monkeypatch):
+    form_data = MultiDict()
+    for key, value in data.items():
+        for item in value if isinstance(value, list) else [value]:
+            form_data.add(key, item)
+    with app.test_request_context():
+        form = EveryWidget(form_data)
+        form.validate()
+        form.name.errors = ["Enter the name"]
+        ours = {field.name: str(field(params={"classes": "app-x"} if field.name == "name" else {}))
+                for field in form}
+        from govuk_frontend_wtf.gov_form_base import GovFormBase
+        monkeypatch.setattr(GovFormBase, "render", lambda self, params: _library_render(self, params))
+        theirs = {field.name: str(field(params={"classes": "app-x"} if field.name == "name" else {}))
+                  for field in form}
+    assert ours == theirs
+    assert "Enter the name" in ours["name"] and "app-x" in ours["name"]
+    if data:
+        assert "&lt;Gems&gt;" in ours["name"] and "<Gems>" not in ours["name"]
+        assert "checked" in ours["agree"] and ours["kinds"].count("checked") == 2
+
+
+def test_a_widget_no_longer_runs_the_context_processors(app):
+    calls = []
+
+    @app.context_processor
+    def spy():
+        calls.append(1)
+        return {}
+    try:
+        with app.test_request_context():
+            form = EveryWidget()
+            html = str(form.name()) + str(form.send())
+            assert 'name="name"' in html and "Send" in html
+            assert calls == []
+            render_template_string("{{ 1 }}")
+            assert calls == [1]  # the page itself still gets every processor
+    finally:
+        app.template_context_processors[None].remove(spy)
+
+
+def test_the_sign_out_form_is_made_once_per_request_and_follows_sign_in(app, create_user, monkeypatch):
+    from flask_login import login_user, logout_user
+
+    from commissioning.accounts import forms
+    from commissioning.accounts.models import Role
+    made = []
+    real = forms.LogoutForm
+
+    class Counting(real):
+        def __init__(self, *args, **kwargs):
+            made.append(1)
+            super().__init__(*args, **kwargs)
+            self.serial = len(made)
+
+    monkeypatch.setattr(forms, "LogoutForm", Counting)
+    user = create_user(role=Role.commissioner)
+    page = "{{ 'out' if logout_form is none else logout_form.serial }}"
+    with app.test_request_context():
+        assert render_template_string(page) == "out" and made == []
+        login_user(user)
+        first = render_template_string(page)
+        second = render_template_string(page)
+        assert first == second == "1" and made == [1]
+        logout_user()
+        assert render_template_string(page) == "out"
+        login_user(user)
+        again = render_template_string(page)
+        assert again == "2"  # a new sign-in gets a new form (and with it the new CSRF secret)
