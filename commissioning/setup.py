@@ -151,6 +151,8 @@ def long_date(value, short=False):
 
 
 def configure_templates(app):
+    from commissioning.core import templating
+    templating.configure(app)  # before any template is loaded
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(app.template_folder),
         PrefixLoader({

@@ -101,3 +101,39 @@ def test_the_sign_out_form_is_made_once_per_request_and_follows_sign_in(app, cre
         login_user(user)
         again = render_template_string(page)
         assert again == "2"  # a new sign-in gets a new form (and with it the new CSRF secret)
+
+
+def test_templates_import_macros_through_the_cheap_check(app):
+    from commissioning.core.templating import ImportingTemplate
+    template = app.jinja_env.get_template("govuk_frontend_jinja/components/tag/macro.html")
+    assert isinstance(template, ImportingTemplate)
+
+
+def _import_scenario(template_class):
+    """Pages that import a macro, with and without a global the macro's template lacks."""
+    from jinja2 import DictLoader, Environment
+    env = Environment(loader=DictLoader({
+        "m.html": "{% macro shout(x) %}{{ x|upper }}{{ extra|default('') }}{% endmacro %}",
+        "page.html": "{% from 'm.html' import shout %}{{ shout(word) }}",
+        "other.html": "{% from 'm.html' import shout %}[{{ shout(word) }}]",
+    }))
+    env.template_class = template_class
+    env.globals["known"] = 1
+    out = [env.get_template("page.html").render(word="hi")]
+    out.append(env.get_template("other.html", globals={"extra": "!"}).render(word="hi"))
+    out.append(env.get_template("page.html").render(word="yo"))
+    return out
+
+
+def test_the_import_check_answers_as_jinja_does(app):
+    from jinja2 import Template
+
+    from commissioning.core.templating import ImportingTemplate, has_new_globals
+    assert _import_scenario(ImportingTemplate) == _import_scenario(Template) == ["HI", "[HI!]", "YO"]
+    from jinja2 import DictLoader, Environment
+    env = Environment(loader=DictLoader({"m.html": "", "p.html": ""}))
+    env.template_class = ImportingTemplate
+    imported = env.get_template("m.html")
+    assert has_new_globals(env.get_template("p.html").new_context(), imported) is False
+    # (Jinja adds globals given to get_template to the cached template itself.)
+    assert has_new_globals(env.get_template("p.html", globals={"extra": "!"}).new_context(), imported) is True
