@@ -35,24 +35,45 @@ def install():
     GovFormBase.render = _render
 
 
-def _option(item):
-    value = item.get("value")
+def _option_html(value, text, selected=False, disabled=False):
     if isinstance(value, bool):
         value = str(value).lower()
     attributes = "" if value is None else f' value="{escape(value)}"'
-    selected = " selected" if item.get("selected") else ""
-    disabled = " disabled" if item.get("disabled") else ""
-    return f"<option{attributes}{selected}{disabled}>{escape(item.get('text', ''))}</option>"
+    return f"<option{attributes}{' selected' if selected else ''}{' disabled' if disabled else ''}>{escape(text)}</option>"
+
+
+def _option(item):
+    return _option_html(item.get("value"), item.get("text", ""), item.get("selected"), item.get("disabled"))
 
 
 class GovSelect(_LibrarySelect):
     """A GOV.UK select whose options are written directly (same HTML as the macro's)."""
+
+    def __call__(self, field, **kwargs):
+        """As the library's, but each choice goes straight to its ``<option>``, with no item dict
+        between (a register's provider filter has hundreds)."""
+        if self.multiple or "items" in (kwargs.get("params") or {}):
+            return super().__call__(field, **kwargs)  # the library's refusal, or items merged by the macro
+        choices = [(value, label, selected) for value, label, selected, _render_kw in field.iter_choices()]
+        if any(selected is None for _value, _label, selected in choices):
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        if "required" not in kwargs and "required" in getattr(field, "flags", []):
+            kwargs["required"] = True
+        kwargs["items"] = []
+        params = self.map_gov_params(field, **kwargs)
+        params.pop("items", None)
+        return self._with_options(params, "".join(_option_html(*choice) for choice in choices))
 
     def render(self, params):
         items = [item for item in params.pop("items", None) or [] if item]
         if any(item.get("attributes") or item.get("selected") is None for item in items):
             params["items"] = items  # what only the macro knows how to write
             return super().render(params)
+        return self._with_options(params, "".join(_option(item) for item in items))
+
+    def _with_options(self, params, options):
+        """The macro's select without options, and the options written in before ``</select>``."""
         html = str(render_params(self.template, params))
         cut = html.rindex("</select>")
-        return Markup(html[:cut] + "".join(_option(item) for item in items) + html[cut:])
+        return Markup(html[:cut] + options + html[cut:])

@@ -137,3 +137,29 @@ def test_the_import_check_answers_as_jinja_does(app):
     assert has_new_globals(env.get_template("p.html").new_context(), imported) is False
     # (Jinja adds globals given to get_template to the cached template itself.)
     assert has_new_globals(env.get_template("p.html", globals={"extra": "!"}).new_context(), imported) is True
+
+
+@pytest.mark.parametrize("field_args, data", [
+    ({"coerce": int, "choices": [(n, f"Provider {n} & <sons>") for n in range(1, 300)]}, {"pick": "7"}),
+    ({"coerce": lambda v: v == "True" if isinstance(v, str) else v, "choices": [(True, "Yes"), (False, "No")]},
+     {"pick": "False"}),
+    ({"choices": [("", "Any"), ("a", 'A "quoted" one')]}, {}),
+], ids=["ints, one chosen", "booleans", "strings, nothing chosen"])
+def test_the_select_writes_its_choices_as_the_library_does(app, field_args, data):
+    from govuk_frontend_wtf.wtforms_widgets import GovSelect as LibrarySelect
+    from wtforms import SelectField
+
+    from commissioning.core.widgets import GovSelect
+
+    def form(widget):
+        class F(Form):
+            pick = SelectField("Pick", widget=widget, **field_args)
+        return F(MultiDict(data))
+
+    with app.test_request_context():
+        ours = str(form(GovSelect()).pick(params={"classes": "govuk-!-width-full"}))
+        theirs = str(form(LibrarySelect()).pick(params={"classes": "govuk-!-width-full"}))
+    squeeze = lambda html: re.sub(r">\s+<", "><", html).strip()  # noqa: E731
+    assert squeeze(ours) == squeeze(theirs)
+    assert ours.count("<option") == len(field_args["choices"])
+    assert ours.count(" selected") == (1 if data else 0)
