@@ -1,6 +1,6 @@
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
 from wtforms import HiddenField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from commissioning.core.forms import DayMonthYearField, Form
 from commissioning.notices.rules import KINDS
@@ -8,12 +8,12 @@ from commissioning.notices.rules import KINDS
 
 class StartForm(Form):
     """Start an optional notice from the timeline."""
-    code = HiddenField(validators=[InputRequired()])
+    code = HiddenField(validators=[InputRequired("Choose a notice from the timeline")])
     submit = SubmitField("Start this notice", widget=GovSubmitInput())
 
     def validate_code(self, field):
         if field.data not in KINDS:
-            raise ValueError("Choose a notice from the timeline")
+            raise ValidationError("Choose a notice from the timeline")
 
 
 class DetailsForm(Form):
