@@ -132,12 +132,14 @@ def expected(opp, rows=None, today=None, config=None, thresholds=None):
     def optional_below(what):
         return "Optional: below the threshold the Act does not ask for it" if not above else what
 
-    out.append(Expected("UK2", required=False, triggered=True, when="Before the tender notice",
+    before = ("UK4", "") not in published   # both come before the tender notice, or not at all
+    late = "Not now: it comes before the tender notice, which is published"
+    out.append(Expected("UK2", required=False, triggered=before, when="Before the tender notice",
                         why="Only if you held preliminary market engagement: then publish it before the tender "
-                            "notice (or the tender notice says why not)"))
-    out.append(Expected("UK3", required=False, triggered=True, when="40 days to a year before the tender notice",
+                            "notice (or the tender notice says why not)" if before else late))
+    out.append(Expected("UK3", required=False, triggered=before, when="40 days to a year before the tender notice",
                         why="Optional: published 40 days to a year before the tender notice, it lets the tendering "
-                            "period be as short as 10 days"))
+                            "period be as short as 10 days" if before else late))
     if route == "direct_award":
         out.append(Expected("UK5", required=above, triggered=True, when="Before the contract is entered into",
                             due_on=_day(opp.opened_at) or today if above else None,
@@ -147,7 +149,7 @@ def expected(opp, rows=None, today=None, config=None, thresholds=None):
         out.append(Expected("UK4", required=above or small, triggered=opened is not None, due_on=opened,
                             when="When the procurement opens",
                             why=("Required: it starts the procurement" if above else
-                                 "Required: a below-threshold contract that is advertised (section 87)" if small else
+                                 "Required: a below-threshold contract that is advertised" if small else
                                  "Optional: below the notifiable value")
                             if opened else "When the opportunity opens"))
     decision = db.session.scalars(db.select(AwardDecision).where(AwardDecision.opportunity_id == opp.id)).first()

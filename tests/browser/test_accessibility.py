@@ -81,13 +81,21 @@ def demo_objects(live_app):
         ids["draft_agreement"] = db.session.scalars(db.select(Agreement.id).where(
             Agreement.status == AgreementStatus.drafted)).first()
         ids["person"] = provider.id  # the admin's person page and its deactivation step
-        # Procurement Act notices: one the demo published, and a draft (a market engagement notice started
-        # after the tender notice, so its page shows what stops it being published).
+        # Procurement Act notices: one the demo published, and a draft planned procurement notice on a new
+        # draft procurement (its page asks for the planned date before it can be published).
+        from datetime import timedelta
+
+        from commissioning.core.models import utcnow
         from commissioning.notices.models import Notice, NoticeStatus
         from commissioning.notices.operations import start_notice
+        from commissioning.opportunities.operations import create_opportunity
         published = db.session.scalars(db.select(Notice).where(Notice.status == NoticeStatus.published)
                                        .order_by(Notice.id)).first()
-        draft = start_notice(published.opportunity, "UK2", None)
+        soon = utcnow() + timedelta(days=60)
+        planned = create_opportunity(published.opportunity.specification, None, title="Street-based youth work",
+                                     summary="Youth workers where young people meet.", word_limit=400, eligibility=[],
+                                     clarification_deadline=soon - timedelta(days=10), submission_deadline=soon)
+        draft = start_notice(planned, "UK3", None)
         db.session.commit()
         ids.update(notice=draft.id, published_notice=published.id)
         # The walk's URL builders read `need.options[0].id` too.

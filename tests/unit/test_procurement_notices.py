@@ -315,11 +315,15 @@ def test_below_the_threshold_no_minimum_period_applies(create_opportunity):
 def test_a_market_engagement_notice_cannot_follow_the_tender_notice(procurement):
     opp, _a, _p, commissioner = procurement(signed=False)
     notice_ops.draft_due_notices()
-    _publish(_notice(opp, "UK4"), commissioner, no_lots_reason="A single service")
-    uk2 = notice_ops.start_notice(opp, "UK2", commissioner)
+    uk2 = notice_ops.start_notice(opp, "UK2", commissioner)    # started while the tender notice was a draft
     notice_ops.save_details(uk2, commissioner, engagement="A market event")
+    _publish(_notice(opp, "UK4"), commissioner, no_lots_reason="A single service")
     with pytest.raises(notice_ops.NoticeError, match="comes before it"):
         notice_ops.publish(uk2, commissioner)
+    with pytest.raises(notice_ops.NoticeError, match="not possible"):
+        notice_ops.start_notice(opp, "UK3", commissioner)
+    entries = {e.expected.code: e for e in timeline(opp).entries}
+    assert "comes before the tender notice" in entries["UK3"].expected.why and entries["UK3"].state == "waiting"
 
 
 def test_an_overdue_notice_shows_on_the_dashboard_and_is_reminded_once(procurement, login, client):
