@@ -118,11 +118,11 @@ def test_nothing_to_list_says_why(active, client):  # noqa: F811
     assert client.get("/open-data/ocds/releases.json?after=x").status_code == 400
 
 
-def _ocdskit_compile(pages):
-    """`ocdskit compile` itself, offline with the shipped release schema, on the feed's pages."""
+def _ocdskit_compile(pages, schema=SCHEMA):
+    """`ocdskit compile` itself, offline with the shipped release schema (or ``schema``), on the feed's pages."""
     tool = Path(sys.executable).with_name("ocdskit")
     assert tool.exists(), "ocdskit is a test dependency: pip install -e '.[test]'"
-    done = subprocess.run([str(tool), "compile", "--schema", str(SCHEMA)], input="\n".join(json.dumps(p) for p in pages),
+    done = subprocess.run([str(tool), "compile", "--schema", str(schema)], input="\n".join(json.dumps(p) for p in pages),
                           capture_output=True, text=True, check=True, timeout=120)
     return {c["ocid"]: c for c in (json.loads(line) for line in done.stdout.splitlines() if line.strip())}
 

@@ -503,3 +503,24 @@ def test_the_periods_and_thresholds_default_to_the_acts_figures(app):
                                                                                                     66_354_000)
     from commissioning.evaluation.standstill import STANDSTILL_WORKING_DAYS
     assert STANDSTILL_WORKING_DAYS == 8   # section 51
+
+
+def test_ocdskit_compiles_the_demo_procurement_with_its_notices_into_the_served_record(app, client, tmp_path):
+    """The notices are releases of the process: ``ocdskit compile`` on the feed, with the patched UK
+    schema's merge rules, gives the record the service serves."""
+    from commissioning.demo import load_demo_data
+    from tests.fixtures.ocds_uk import uk_release_schema
+    from tests.unit.test_ocds_releases import _all_releases, _ocdskit_compile
+    load_demo_data()
+    db.session.commit()
+    releases, pages = _all_releases(client)
+    ocid = next(r["ocid"] for r in releases if r["tag"] == ["contract"])   # the demo procurement's UK7
+    record = client.get(f"/open-data/ocds/records/{ocid}.json").get_json()["records"][0]
+    assert {"UK4", "UK6", "UK7"} <= {d["noticeType"] for r in record["releases"] for part in
+                                     [r.get("tender", {})] + r.get("awards", []) + r.get("contracts", [])
+                                     for d in part.get("documents", ()) if "noticeType" in d}
+    schema = tmp_path / "uk-release-schema.json"
+    schema.write_text(json.dumps(uk_release_schema()))
+    compiled = _ocdskit_compile(pages, schema)[ocid]
+    assert json.loads(json.dumps(record["compiledRelease"], sort_keys=True)) == \
+        json.loads(json.dumps(compiled, sort_keys=True))
