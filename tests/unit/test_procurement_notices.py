@@ -217,19 +217,25 @@ def test_a_variation_of_the_value_produces_a_contract_change_notice(procurement)
     assert change["rationale"] == "More sessions in the summer" and "value from" in change["description"]
 
 
+def _accept_return(due, provider, monitor):
+    """The provider fills in and sends the return for ``due``; the monitor accepts it as suggested."""
+    ret = mon_ops.return_for(due)
+    mon_ops.save_return(ret, provider, {"kpi-0": "130", "spend": "2500", "age-1": "60", "age-2": "70",
+                                        "feedback_responses": "20", "feedback_positive": "15",
+                                        "achievements": "All sessions ran.", "issues": "None"})
+    mon_ops.submit_return(ret, provider)
+    mon_ops.accept_return(ret, monitor, ret.suggested_rag, "", [])
+    db.session.commit()
+    return ret
+
+
 def test_an_accepted_yearly_return_produces_the_years_performance_notice(procurement):
     start = TODAY - timedelta(days=400)
     opp, agreement, provider, commissioner = procurement(start=start, frequency="annually")
     due = sorted(agreement.returns, key=lambda d: d.due_on)[0]
     assert due.period_end == contract_ops.add_months(start, 12) - timedelta(days=1)
     assert not [k for k in _codes(opp) if k[0] == "UK9"]      # nothing until the year's return is accepted
-    ret = mon_ops.return_for(due)
-    mon_ops.save_return(ret, provider, {"kpi-0": "130", "spend": "2500", "age-1": "60", "age-2": "70",
-                                        "feedback_responses": "20", "feedback_positive": "15",
-                                        "achievements": "All sessions ran.", "issues": "None"})
-    mon_ops.submit_return(ret, provider)
-    mon_ops.accept_return(ret, commissioner, ret.suggested_rag, "", [])
-    db.session.commit()
+    ret = _accept_return(due, provider, commissioner)
     uk9 = _codes(opp)[("UK9", f"agreement:{agreement.id}:year:1")]
     assert not uk9.required and "£5 million" in uk9.why       # £400,000: optional below £5m (sections 52, 71)
     notice_ops.draft_due_notices()
@@ -250,13 +256,7 @@ def test_over_five_million_the_performance_notice_is_required_and_due(procuremen
     start = TODAY - timedelta(days=400)
     opp, agreement, provider, commissioner = procurement(start=start, frequency="annually",
                                                          max_value_pence=1_200_000_000, pot_amount_pence=1_300_000_000)
-    ret = mon_ops.return_for(sorted(agreement.returns, key=lambda d: d.due_on)[0])
-    mon_ops.save_return(ret, provider, {"kpi-0": "130", "spend": "2500", "age-1": "60", "age-2": "70",
-                                        "feedback_responses": "20", "feedback_positive": "15",
-                                        "achievements": "All sessions ran.", "issues": "None"})
-    mon_ops.submit_return(ret, provider)
-    mon_ops.accept_return(ret, commissioner, ret.suggested_rag, "", [])
-    db.session.commit()
+    _accept_return(sorted(agreement.returns, key=lambda d: d.due_on)[0], provider, commissioner)
     uk9 = _codes(opp)[("UK9", f"agreement:{agreement.id}:year:1")]
     assert uk9.required and uk9.due_on == TODAY + timedelta(days=app.config["NOTICE_PERFORMANCE_DAYS"])
 
