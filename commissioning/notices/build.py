@@ -16,9 +16,10 @@ from commissioning.contracts.models import Agreement, Variation, VariationStatus
 from commissioning.core.models import LONDON
 from commissioning.evaluation.models import AssessmentSummary, AwardDecision, AwardedBid
 from commissioning.extensions import db
-from commissioning.notices.rules import KINDS, RAG_MEASURE
-from commissioning.notices.util import expected, route_of, standstill_end
+from commissioning.notices.rules import KINDS, RAG_MEASURE, covered
+from commissioning.notices.util import route_of, standstill_end
 from commissioning.opendata import ocds
+from commissioning.settings.util import all_settings
 from commissioning.specifications import cpv
 
 #: Criterion kinds as the awardCriteria extension's criterion types.
@@ -79,8 +80,8 @@ def build(notice, published_at):
     opp = notice.opportunity
     kind = KINDS[notice.notice_type]
     state = _state(opp)
-    wanted, above = expected(opp)
-    route, light_touch = route_of(opp)
+    _route, light_touch = route_of(opp)
+    above = covered(opp.max_value_pence, light_touch, all_settings())   # the threshold test expected() makes
     stamp = _when(published_at)
     document = {"id": f"{notice.notice_type}-{notice.id}", "documentType": kind.document_type,
                 "noticeType": notice.notice_type, "title": kind.title, "description": kind.plain[0].upper() +
