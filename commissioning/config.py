@@ -57,6 +57,8 @@ SETTINGS = {
     "LOGIN_RATE_LIMIT_PER_ADDRESS": ("60 per minute", str, "login attempts allowed per address, whatever the email"),
     "API_RATE_LIMIT": ("120 per minute", str, "API requests allowed per token (per address for requests without one)"),
     "PUBLIC_MAX_AGE": (60, int, "seconds a shared cache may keep a public page or feed (signed-out answers that set no cookie)"),
+    "PAGE_CACHE_SECONDS": (30, int, "seconds each web process may keep a public page or feed it built, unless a write comes first (0: build every page every time)"),
+    "PAGE_CACHE_MB": (64, int, "megabytes each web process may use for those pages (the least recently used go first)"),
     "STATIC_MAX_AGE": (300, int, "seconds a static file is kept when its URL lacks the current fingerprint (with it: a year)"),
     "PASSWORD_RESET_MAX_AGE": (3600, int, "seconds a password reset link stays valid"),
     "SESSION_IDLE_MINUTES": (30, int, "minutes without a request after which a sign-in ends (the person signs in again); each session's last use is noted at most once a minute"),

@@ -125,8 +125,9 @@ def configure_security(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    from commissioning.core import caching
+    from commissioning.core import caching, pagecache
     caching.init_app(app)
+    pagecache.init_app(app)
 
 
 def _london(value, fmt="%-d %B %Y at %-I:%M%p"):

@@ -78,6 +78,10 @@ def _rollback(request, app):
     db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
                                 scopefunc=_app_ctx_id)
     limiter.reset()
+    # The rollback below undoes writes behind the app's back (no deployment does that): the pages
+    # it kept from them go too.
+    from commissioning.core import pagecache
+    pagecache.clear(app)
     try:
         yield
     finally:

@@ -104,6 +104,8 @@ def _public(response):
         cc.max_age = current_app.config["PUBLIC_MAX_AGE"]
     cc.public = True
     response.vary.update(("Cookie", "Authorization"))
+    from commissioning.core import pagecache
+    pagecache.keep(response)  # before make_conditional: a 304 has no body to keep
     if response.status_code != 206:
         response.make_conditional(request)
     if response.status_code == 304:

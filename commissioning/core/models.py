@@ -39,3 +39,12 @@ class UTCDateTime(types.TypeDecorator):
 
 class TimestampMixin:
     created_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class CacheGeneration(db.Model):
+    """One row: how many writing transactions have committed (core/pagecache.py keeps public pages by it)."""
+
+    __tablename__ = "cache_generation"
+
+    id = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    value = db.Column(db.BigInteger, nullable=False, default=0)
