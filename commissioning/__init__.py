@@ -6,7 +6,12 @@ def create_app(config=None):
     """Build the web application; ``config`` overrides defaults and environment."""
     from flask import Flask  # here, not at the top: `commissioning pb allocate` must start without Flask
 
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
+    from commissioning.core.pagecache import WatchedConfig
+
+    class Commissioning(Flask):
+        config_class = WatchedConfig  # the page cache sees a setting changed while it runs
+
+    app = Commissioning(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
     app.config.update(load_config(config))
     app.config.setdefault("OUTBOX_RETRY_POLICY", {"max_retries": 1, "interval_start": 0,
                                                   "interval_step": 0.5, "interval_max": 1})

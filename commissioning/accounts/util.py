@@ -87,8 +87,11 @@ def session_for_secret(plain):
     """The session row a cookie's identifier names, whatever its state; None if there is none."""
     if not isinstance(plain, str) or not 20 <= len(plain) <= 100:
         return None  # an old-style "id:stamp" value, or junk: no database lookup
-    return db.session.scalars(db.select(UserSession).options(db.joinedload(UserSession.user)).where(
-        UserSession.secret_hash == hash_session_secret(plain))).first()
+    # One statement for the row, its person, their roles and memberships: every signed-in request
+    # (a kept page among them, core/pagecache.py) needs them, and separate loads are round trips.
+    return db.session.scalars(db.select(UserSession).options(db.joinedload(UserSession.user).options(
+        db.joinedload(User.roles), db.joinedload(User.memberships))).where(
+        UserSession.secret_hash == hash_session_secret(plain))).unique().first()
 
 
 def live_sessions(user, now=None):

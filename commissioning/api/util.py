@@ -34,7 +34,11 @@ def find_token(plain):
     """The token row for a presented token, or None; unusable tokens are the caller's to refuse."""
     if not plain or not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
-    return db.session.scalars(db.select(ApiToken).where(ApiToken.token_hash == hash_token(plain))).first()
+    from commissioning.accounts.models import User
+    # The token with its person, roles and memberships in one statement: every API request asks for them.
+    return db.session.scalars(db.select(ApiToken).options(db.joinedload(ApiToken.user).options(
+        db.joinedload(User.roles), db.joinedload(User.memberships))).where(
+        ApiToken.token_hash == hash_token(plain))).unique().first()
 
 
 # --- the API's reads: queries that apply the pages' visibility rules, and plain dicts ---------

@@ -65,6 +65,8 @@ def apply_cache_rules(response):
         return _static(response)
     if shareable(response):
         return _public(response)
+    from commissioning.core import pagecache
+    pagecache.keep(response, shared=False)
     cc = response.cache_control
     if not (cc.no_store or cc.private) or cc.public:
         cc.public = None
@@ -105,7 +107,7 @@ def _public(response):
     cc.public = True
     response.vary.update(("Cookie", "Authorization"))
     from commissioning.core import pagecache
-    pagecache.keep(response)  # before make_conditional: a 304 has no body to keep
+    pagecache.keep(response, shared=True)  # before make_conditional: a 304 has no body to keep
     if response.status_code != 206:
         response.make_conditional(request)
     if response.status_code == 304:

@@ -130,6 +130,13 @@ def pending():
     return kinds
 
 
+def shown_any():
+    """Whether the page this request rendered showed a message (such a page is said only once)."""
+    if not has_request_context():
+        return False
+    return any(_state().get(_SHOWN, {}).values())
+
+
 def withdraw_waiting(messages):
     """Take back messages still waiting for this person's next page (the first answer's, which
     an idempotent replay repeats in its own notice), so the page does not say them twice."""

@@ -19,22 +19,31 @@ signed-out request for the same URL without running the view. It is kept under t
   passing) and for writes made outside any session (bulk loads, psql);
 - the store holds at most ``PAGE_CACHE_MB`` per process, the least recently used going first.
 
-Nothing else is ever looked up: a request that is signed in (a session naming someone), carries
-an API token, has a message waiting in its cookie, or is not a GET or HEAD runs its view as
-usual. The lookup runs after every ``before_request`` hook (the input policy, rate limits, CSRF,
+Answers to someone signed in, or to an API token, are kept too, for that one session or token
+alone: the key holds the session row (or token) and the person, found valid by the usual checks
+(Flask-Login's loader: not revoked, idle or too old; the API's token check) before the lookup.
+Such a page was built by its view's own role and ownership checks for this person at this
+generation, and a change to their roles or to the data is a write. The per-render values in it
+(the CSP nonce, the CSRF token, every form's request key) are cut out when it is kept and made
+afresh for each request, so a kept form is as new as a built one. A page that showed a
+message, or whose request wrote anything, is not kept; a request with a message waiting (in the
+cookie or beside its session row) runs its view. Anything that is not a GET or HEAD runs its view
+as usual. The lookup runs after every ``before_request`` hook (the input policy, rate limits, CSRF,
 the CSP nonce, a blueprint's own checks) and the kept answer then goes through every
 ``after_request`` hook, so the headers are this request's. The CSP nonce a page was built with is
-swapped for this request's one. Bookkeeping rows (request keys, waiting messages) do not count as
-writes: they are nobody's public page.
+swapped for this request's one. Bookkeeping rows (request keys, waiting messages) and the once-a-minute
+"last used" notes on sessions and tokens do not count as writes: no page depends on them to the
+second.
 """
 import itertools
 import logging
+import re
 import os
 import threading
 import time
 from collections import OrderedDict
 
-from flask import current_app, g, request, session
+from flask import Config, current_app, g, has_request_context, request, session
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
@@ -44,6 +53,10 @@ from commissioning.extensions import db
 _WROTE = "pagecache_wrote"
 #: ``Session.info`` key set while the generation itself is written (it is no write to count).
 _BUMPING = "pagecache_bumping"
+#: g key: the values made for this render (request keys) that a kept copy must make afresh.
+_FRESH = "_pagecache_fresh"
+#: Attributes whose change alone is no write a page shows: {model name: attributes}.
+TOUCHES = {"UserSession": {"last_seen_at"}, "ApiToken": {"last_used_at"}}
 #: Headers that belong to one answer, not to the page: made again for each request.
 _PER_ANSWER = {"content-length", "set-cookie", "etag", "date"}
 #: The channel each writing transaction notifies on PostgreSQL.
@@ -56,6 +69,36 @@ _local_value = [0]
 def _wrote_here():
     """A write in this process: its pages kept so far are from before it."""
     _local_value[0] = next(_local)
+
+
+class WatchedConfig(Config):
+    """``app.config`` counting its changes: a setting changed while the app runs (a test, a hook)
+    changes what pages say, so it is part of every key. Setting a value it already has (Talisman
+    does, on every request) is no change."""
+
+    changes = 0
+
+    def __setitem__(self, key, value):
+        if key not in self or self[key] is not value and self[key] != value:
+            self.changes += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self.changes += 1
+        super().__delitem__(key)
+
+    def update(self, *args, **kwargs):
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self.changes += 1
+        return super().setdefault(key, default)
+
+    def pop(self, *args):
+        self.changes += 1
+        return super().pop(*args)
 
 
 class Store:
@@ -153,19 +196,51 @@ class Listener:
 class Entry:
     __slots__ = ("status", "headers", "parts", "etag", "expires", "size")
 
-    def __init__(self, status, headers, body, nonce, etag, expires):
+    def __init__(self, status, headers, body, fresh, etag, expires):
+        """``fresh``: {bytes in the body: what it is} for the values each request makes its own."""
         self.status, self.headers, self.etag, self.expires = status, headers, etag, expires
-        # The page's CSP nonce is cut out, and this request's put back in its place.
-        self.parts = body.split(nonce.encode()) if nonce else [body]
+        self.parts = _cut(body, fresh)
         self.size = len(body) + 512
 
     def response(self):
-        nonce = getattr(request, "csp_nonce", "") or ""
-        body = nonce.encode().join(self.parts)
+        made = {}
+        body = b"".join(part if i % 2 == 0 else _made_again(part, made) for i, part in enumerate(self.parts))
         answer = current_app.response_class(body, status=self.status, headers=self.headers)
         if self.etag:
             answer.set_etag(self.etag)
         return answer
+
+
+def _cut(body, fresh):
+    """The body as [text, kind, text, kind, ..., text], each per-render value replaced by its kind."""
+    fresh = {value: kind for value, kind in fresh.items() if value}
+    if not fresh:
+        return [body]
+    pattern = re.compile(b"|".join(re.escape(v) for v in sorted(fresh, key=len, reverse=True)))
+    parts, last = [], 0
+    for found in pattern.finditer(body):
+        parts += [body[last:found.start()], fresh[found.group()]]
+        last = found.end()
+    return parts + [body[last:]]
+
+
+def _made_again(kind, made):
+    if kind == "key":
+        from commissioning.idempotency.operations import new_key
+        return new_key().encode()  # each form its own, as each render makes them
+    if kind not in made:
+        if kind == "nonce":
+            made[kind] = (getattr(request, "csp_nonce", "") or "").encode()
+        else:
+            from flask_wtf.csrf import generate_csrf
+            made[kind] = generate_csrf().encode()
+    return made[kind]
+
+
+def made_fresh(value):
+    """A value made for this render alone (a request key): a kept copy of the page makes a new one."""
+    if has_request_context():
+        g.setdefault(_FRESH, []).append(value)
 
 
 def store(app=None):
@@ -179,11 +254,12 @@ def clear(app=None):
 def generation():
     """Where the data stands: commits heard of (or the row as committed), and this process's writes."""
     listener = store().listener
+    settings = getattr(current_app.config, "changes", 0)
     if listener is not None and listener.ready():
-        return ("heard", listener.count, _local_value[0])
+        return ("heard", listener.count, _local_value[0], settings)
     from commissioning.core.models import CacheGeneration
     value = db.session.execute(select(CacheGeneration.value).where(CacheGeneration.id == 1)).scalar()
-    return ("read", value or 0, _local_value[0])
+    return ("read", value or 0, _local_value[0], settings)
 
 
 def _key():
@@ -193,9 +269,25 @@ def _key():
     from commissioning.core.caching import NEVER_SHARED
     if request.endpoint in (None, "static") or request.endpoint in NEVER_SHARED:
         return None
-    if "Authorization" in request.headers or "_user_id" in session or "_flashes" in session:
+    if "_flashes" in session:
         return None
-    return (request.scheme, request.host, request.path, request.query_string, generation())
+    where = (request.scheme, request.host, request.path, request.query_string)
+    if request.path.startswith("/api/"):
+        token = g.get("api_token")   # checked by the API's own before_request hooks
+        if token is not None:
+            return ("token", token.id, token.user_id) + where + (generation(),)
+        if "Authorization" in request.headers:
+            return None
+        return ("public",) + where + (generation(),)
+    if "Authorization" in request.headers:
+        return None
+    if "_user_id" not in session:
+        return ("public",) + where + (generation(),)
+    from flask_login import current_user
+    row = getattr(current_user, "current_session", None) if current_user.is_authenticated else None
+    if row is None or row.notices_waiting:
+        return None  # a cookie that signs nobody in, or a message to show: the view decides
+    return ("session", row.id, current_user.id) + where + (generation(),)
 
 
 def _dispatch(original):
@@ -211,7 +303,7 @@ def _dispatch(original):
         _gather(answer, store().max_bytes // 4)
     if not answer.is_streamed:
         headers = [(k, v) for k, v in answer.headers.items() if k.lower() not in _PER_ANSWER]
-        g._pagecache = (key, answer, headers)
+        g._pagecache = (key, answer, headers, _local_value[0])
     return answer
 
 
@@ -228,15 +320,28 @@ def _gather(answer, limit):
     answer.set_data(b"".join(chunks))
 
 
-def keep(answer):
-    """Called by core/caching.py for an answer it found shareable, once its ETag is set."""
+def keep(answer, shared):
+    """Called by core/caching.py for every answer once its caching headers are decided: ``shared``
+    when anyone signed out could be given it, else it is this session's or token's own."""
     pending = g.pop("_pagecache", None)
     if pending is None or pending[1] is not answer or answer.status_code != 200 or answer.is_streamed:
         return
-    key, _answer, headers = pending
+    key, _answer, headers, local = pending
+    if (key[0] == "public") != shared or local != _local_value[0]:
+        return  # a public key for a private answer (or the reverse), or the request wrote something
+    from commissioning.core import notices
+    if notices.shown_any():
+        return
+    fresh = dict.fromkeys((v.encode() for v in g.get(_FRESH, ())), "key")
+    csrf = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if csrf:
+        fresh[csrf.encode()] = "csrf"
+    nonce = getattr(request, "csp_nonce", None)
+    if nonce:
+        fresh[nonce.encode()] = "nonce"
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
-    store().put(key, Entry(answer.status_code, headers, answer.get_data(), getattr(request, "csp_nonce", None),
-                           answer.get_etag()[0], time.monotonic() + seconds))
+    store().put(key, Entry(answer.status_code, headers, answer.get_data(), fresh, answer.get_etag()[0],
+                           time.monotonic() + seconds))
 
 
 def was_hit():
@@ -268,11 +373,21 @@ def _counts(cls):
     return not issubclass(cls, (RequestKey, CacheGeneration))
 
 
+def _changed_more_than_a_touch(obj):
+    touch = TOUCHES.get(type(obj).__name__)
+    if touch is None:
+        return True
+    from sqlalchemy import inspect
+    changed = {attr.key for attr in inspect(obj).attrs if attr.history.has_changes()}
+    return not changed <= touch
+
+
 @event.listens_for(Session, "after_flush")
 def _flushed(session, _context):
     if _bookkeeping(session):
         return
-    touched = itertools.chain(session.new, session.deleted, (o for o in session.dirty if session.is_modified(o)))
+    dirty = (o for o in session.dirty if session.is_modified(o) and _changed_more_than_a_touch(o))
+    touched = itertools.chain(session.new, session.deleted, dirty)
     if any(_counts(type(obj)) for obj in touched):
         session.info[_WROTE] = True
         _wrote_here()

@@ -37,7 +37,11 @@ REPLAY_NOTICE = "You sent this twice. It was done once, and nothing was doubled.
 
 def new_key():
     import secrets
-    return secrets.token_urlsafe(18)
+
+    from commissioning.core.pagecache import made_fresh
+    key = secrets.token_urlsafe(18)
+    made_fresh(key)  # a kept copy of the page gets a new one in its place
+    return key
 
 
 def _sent_key():

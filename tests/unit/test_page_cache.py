@@ -10,7 +10,7 @@ import pytest
 from commissioning.core import pagecache
 from commissioning.core.caching import NEVER_SHARED
 from commissioning.extensions import db
-from tests.unit.test_access import ACCESS, _panel_objects, objects, urls  # noqa: F401 (fixtures)
+from tests.unit.test_access import ACCESS, ROLES, _panel_objects, objects, urls  # noqa: F401 (fixtures)
 from tests.unit.test_caching import _public_urls
 from tests.unit.test_monitoring import active  # noqa: F401 (fixture: an active contract to publish)
 
@@ -98,29 +98,141 @@ def test_bookkeeping_alone_moves_nothing(app):
     assert pagecache.generation() == before
 
 
-def test_nobody_signed_in_is_given_a_kept_page(client, runs, create_user, login):
+def test_a_signed_in_page_is_kept_for_that_session_alone(app, runs, create_user, create_organisation):
     from commissioning.accounts.models import Role
-    client.get("/opportunities")
-    client.get("/opportunities")
-    assert runs["opportunities.index"] == 1
-    signed_in = login(create_user(Role.provider))
-    page = signed_in.get("/opportunities")
-    assert runs["opportunities.index"] == 2
-    assert page.cache_control.no_store and "Sign out" in page.get_data(as_text=True)
-
-
-def test_an_api_token_is_never_given_a_kept_answer(client, runs, create_user):
-    from commissioning.accounts.models import Role
-    from commissioning.api.operations import create_token
-    _row, secret = create_token(create_user(Role.commissioner), "cache", "read")
+    anonymous = app.test_client()
+    anonymous.get("/opportunities")
+    first_org, second_org = create_organisation(name="Kirkby Youth Trust"), create_organisation(name="Halewood Arts")
+    pat = create_user(Role.provider, organisation=first_org, name="Pat Provider")
+    sam = create_user(Role.provider, organisation=second_org, name="Sam Second")
     db.session.commit()
-    client.get("/api/v1/opportunities")
-    client.get("/api/v1/opportunities")
-    endpoint = next(e for e in runs if e.endswith(".list_opportunities"))
-    assert runs[endpoint] == 1
-    with_token = client.get("/api/v1/opportunities", headers={"Authorization": f"Bearer {secret}"})
-    assert with_token.status_code == 200 and with_token.cache_control.no_store
-    assert runs[endpoint] == 2
+    as_pat, as_sam = _signed_in(app, pat), _signed_in(app, sam)
+    before = runs["opportunities.index"]
+    pat_page = as_pat.get("/opportunities")
+    assert runs["opportunities.index"] == before + 1      # not the signed-out copy
+    assert pat_page.cache_control.no_store and "Sign out" in pat_page.get_data(as_text=True)
+    again = as_pat.get("/opportunities")
+    assert runs["opportunities.index"] == before + 1      # kept for Pat's session
+    assert again.cache_control.no_store
+    sam_page = as_sam.get("/dashboard")
+    assert "Halewood Arts" in sam_page.get_data(as_text=True)
+    assert "Kirkby Youth Trust" in as_pat.get("/dashboard").get_data(as_text=True)
+    assert "Halewood Arts" not in as_pat.get("/dashboard").get_data(as_text=True)
+    assert runs["main.dashboard"] == 2                    # Pat's second dashboard was kept, Sam's is Sam's
+
+
+def _signed_in(app, user):
+    signed_in = app.test_client()
+    response = signed_in.post("/login", data={"email": user.email, "password": "a-long-test-password"})
+    assert response.status_code == 302
+    return signed_in
+
+
+def _form_values(response):
+    html = response.get_data(as_text=True)
+    return (re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', html),
+            re.findall(r'name="request_key" value="([^"]+)"', html))
+
+
+def test_a_kept_page_makes_its_forms_afresh_and_they_work(app, runs, create_user, monkeypatch):
+    """The sign-out form on a kept page has a CSRF token and request key of this request's own."""
+    from commissioning.accounts.models import Role
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    signed_in = app.test_client()
+    login_page = signed_in.get("/login")
+    (token,), (key,) = _form_values(login_page)
+    assert signed_in.post("/login", data={"email": commissioner.email, "password": "a-long-test-password",
+                                          "csrf_token": token, "request_key": key}).status_code == 302
+    built, kept = signed_in.get("/contracts"), signed_in.get("/contracts")
+    assert runs["contracts.index"] == 1
+    _tokens, built_keys = _form_values(built)
+    (kept_token, *_), kept_keys = _form_values(kept)
+    assert built_keys and kept_keys and not set(built_keys) & set(kept_keys) and len(set(kept_keys)) == len(kept_keys)
+    assert kept_token  # made by this request (equal to the built one within the same second: it is timed)
+    out = signed_in.post("/logout", data={"csrf_token": kept_token, "request_key": kept_keys[0]})
+    assert out.status_code == 302
+    assert signed_in.get("/contracts").status_code in (302, 401)  # signed out: no kept page for anyone
+
+
+def test_a_revoked_session_gets_no_kept_page(app, runs, create_user):
+    from commissioning.accounts.models import Role, UserSession
+    from commissioning.accounts.operations import end_session
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    signed_in = _signed_in(app, commissioner)
+    assert signed_in.get("/contracts").status_code == 200
+    for row in db.session.scalars(db.select(UserSession).where(UserSession.user_id == commissioner.id)):
+        end_session(row, "revoked_by_admin")
+    db.session.commit()
+    assert signed_in.get("/contracts").status_code == 302
+
+
+def test_a_role_taken_away_is_refused_at_once(app, runs, create_user):
+    from commissioning.accounts.models import Role
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    signed_in = _signed_in(app, commissioner)
+    assert signed_in.get("/contracts").status_code == 200
+    from sqlalchemy import delete
+
+    from commissioning.accounts.models import UserRole
+    db.session.execute(delete(UserRole).where(UserRole.user_id == commissioner.id))
+    db.session.commit()
+    assert signed_in.get("/contracts").status_code == 403
+
+
+def test_a_page_that_showed_a_message_is_not_kept(app, runs, create_user, monkeypatch):
+    """A message is said once: the page that said it is never given again."""
+    from commissioning.accounts.models import Role
+    from commissioning.core import notices
+    view = app.view_functions["main.dashboard"]
+
+    def saying(*args, **kwargs):
+        notices.info("Your return for October is due on Friday")
+        return view(*args, **kwargs)
+
+    monkeypatch.setitem(app.view_functions, "main.dashboard", saying)
+    signed_in = _signed_in(app, create_user(Role.provider))
+    assert "due on Friday" in signed_in.get("/dashboard").get_data(as_text=True)
+    assert "due on Friday" in signed_in.get("/dashboard").get_data(as_text=True)
+    assert runs["main.dashboard"] == 2
+
+
+def test_a_get_that_writes_is_not_kept(app, runs, create_user, monkeypatch):
+    """A view that writes as it answers (an audit of a look, say) runs every time."""
+    from commissioning.accounts.models import Role
+    from commissioning.audit.operations import log_action
+    view = app.view_functions["main.dashboard"]
+
+    def audited(*args, **kwargs):
+        from flask_login import current_user
+        log_action(current_user._get_current_object(), "looked", "Looked at the dashboard", user=current_user)
+        return view(*args, **kwargs)
+
+    monkeypatch.setitem(app.view_functions, "main.dashboard", audited)
+    signed_in = _signed_in(app, create_user(Role.provider))
+    signed_in.get("/dashboard")
+    signed_in.get("/dashboard")
+    assert runs["main.dashboard"] == 2
+
+
+def test_an_api_token_gets_its_own_kept_answers(client, runs, create_user):
+    from commissioning.accounts.models import Role
+    from commissioning.api.operations import create_token, revoke_token
+    owner = create_user(Role.commissioner)
+    first_row, first = create_token(owner, "first", "read")
+    _second_row, second = create_token(create_user(Role.commissioner), "second", "read")
+    db.session.commit()
+    endpoint = "Contracts.list_contracts"
+    for secret in (first, first, second):
+        assert client.get("/api/v1/contracts", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert runs[endpoint] == 2                             # the first token's second ask was kept
+    assert client.get("/api/v1/contracts").status_code == 401   # and nobody without one gets it
+    revoke_token(first_row, owner)
+    db.session.commit()
+    assert client.get("/api/v1/contracts", headers={"Authorization": f"Bearer {first}"}).status_code == 401
 
 
 def test_a_message_waiting_in_the_cookie_is_shown_not_skipped(client, runs):
@@ -226,7 +338,7 @@ def test_every_public_page_kept_is_the_page_built(app, objects, runs):
 def test_the_store_keeps_to_its_size_least_recently_used_first():
     from commissioning.core.pagecache import Entry, Store
     kept = Store(8192)
-    entry = lambda n: Entry(200, [], b"x" * n, None, None, expires=10**9)  # noqa: E731
+    entry = lambda n: Entry(200, [], b"x" * n, {}, None, expires=10**9)  # noqa: E731
     kept.put("a", entry(1000))
     kept.put("b", entry(1000))
     kept.get("a", 0)          # a is now the more recent
@@ -238,3 +350,39 @@ def test_the_store_keeps_to_its_size_least_recently_used_first():
     kept.put("huge", entry(2000))  # more than a quarter of the store: not kept at all
     assert kept.get("huge", 0) is None and kept.get("e", 0) is not None
     assert kept.get("e", 10**9 + 1) is None  # past its time
+
+
+_PER_RENDER = re.compile(rb'(name="csrf_token" type="hidden" value="|name="request_key" value=")[^"]+')
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_every_page_kept_for_someone_signed_in_is_the_page_built(role, app, objects, runs, login):
+    """As each role, every page they may see: the kept answer is the built one, forms made afresh."""
+    client = login(objects["users"][role])
+    failures, compared = [], 0
+    for endpoint, (builder, table) in ACCESS.items():
+        if table[role] != 200:
+            continue
+        for url in urls(builder, objects):
+            pagecache.clear(app)
+            built = client.get(url)
+            built.close()
+            before = runs[endpoint]
+            kept = client.get(url)
+            kept.close()
+            if runs[endpoint] == before + 1:
+                continue  # built again: a file, a page that said something or wrote, or never kept
+            if runs[endpoint] != before:
+                failures.append(f"{url}: ran {runs[endpoint] - before} times")
+                continue
+            compared += 1
+            same = [_PER_RENDER.sub(rb"\1", _without_nonce(r)) for r in (built, kept)]
+            if same[0] != same[1] or kept.status_code != built.status_code:
+                failures.append(f"{url}: the kept answer differs from the built one")
+            if not kept.cache_control.no_store:
+                failures.append(f"{url}: a kept private answer said {kept.headers.get('Cache-Control')}")
+            _tokens, keys = _form_values(kept)
+            if set(keys) & set(_form_values(built)[1]):
+                failures.append(f"{url}: a request key was given twice")
+    print(f"{role}: {compared} kept pages compared")
+    assert failures == [] and compared >= 3
