@@ -8,8 +8,10 @@ gunicorn settings as the ceiling. wrk drives each page at 20 and at 100 connecti
 ``BENCH_SECONDS`` (10) each, signed in where the page needs it (a session cookie from the real
 login form) or with an API token. It prints one table: requests/s, p50/p95/p99 in ms, the ratio
 to the minimal endpoint at the same connections, and whether the issue's targets are met (p95
-under 100 ms at 20 connections; at least 25% of the minimal endpoint's requests/s). Printed,
-never asserted. Everything it starts is stopped and the database dropped at the end, also on
+under 100 ms at 20 connections; at least 25% of the minimal endpoint's requests/s). A second
+table gives the same pages at 20 connections from an app with ``PAGE_CACHE_SECONDS=0``, each
+built by its view as after every write (core/pagecache.py): what the page cache does, measured
+in the same run. Printed, never asserted. Everything it starts is stopped and the database dropped at the end, also on
 Ctrl-C or an error. Traffic goes only to 127.0.0.1.
 
 wrk runs on the same machine as the servers and takes some of its cores: the figures are for
@@ -209,10 +211,22 @@ def main():
                 continue
             for c in CONNECTIONS:
                 rows.append((label, path, c, wrk(app_port, path, c, header)))
+        # The same pages built every time (the page cache off), at 20 connections: what a page costs
+        # when nothing was kept, as after each write, and so how much of the above the cache does.
+        stop(procs.pop(0))
+        built_port = services.free_port()
+        procs.append(gunicorn("commissioning:create_app()", built_port, {**env, "PAGE_CACHE_SECONDS": "0"}))
+        wait_until_serving(built_port, procs[-1])
+        built = []
+        for label, path, who in found["pages"]:
+            header = token if who == "token" else cookies[who] if who else None
+            built.append((label + " (built)", path, 20, wrk(built_port, path, 20, header)))
         # The machine is shared: the ceiling measured again, and the load, show how much it moved meanwhile.
         again = {c: wrk(minimal_port, "/", c) for c in CONNECTIONS}
         rows += [("minimal, again at end", "/", c, again[c]) for c in CONNECTIONS]
         print_table(rows, minimal)
+        print("\nThe same pages with PAGE_CACHE_SECONDS=0 (each built by its view), 20 connections:")
+        print_table(built, minimal)
         print(f"load average after: {_load()}")
         return 0
     except Stopped:
@@ -244,7 +258,7 @@ def stop(proc):
 
 
 def print_table(rows, minimal):
-    head = f"{'page':<22} {'path':<32} {'conns':>5} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>8} " \
+    head = f"{'page':<30} {'path':<32} {'conns':>5} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>8} " \
            f"{'ratio':>6}  {'failed':>6}  targets"
     print(head)
     print("-" * len(head))
@@ -261,10 +275,10 @@ def print_table(rows, minimal):
             verdict = "meets" if not misses else "misses: " + ", ".join(misses)
         shown = path if len(path) <= 32 else path[:29] + "..."
         if not r["requests"]:
-            print(f"{label:<22} {shown:<32} {c:>5} {'none finished in ' + str(SECONDS) + ' s':>40}  {r['failed']:>6}  "
+            print(f"{label:<30} {shown:<32} {c:>5} {'none finished in ' + str(SECONDS) + ' s':>40}  {r['failed']:>6}  "
                   "misses: no answer in time")
             continue
-        print(f"{label:<22} {shown:<32} {c:>5} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>8.1f} "
+        print(f"{label:<30} {shown:<32} {c:>5} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>8.1f} "
               f"{ratio:>6.0%}  {r['failed']:>6}  {verdict}")
 
 
