@@ -13,6 +13,9 @@ signed-out request for the same URL without running the view. It is kept under t
   (``Listener``) and so knows of every commit elsewhere without asking anyone per request. While
   it is not listening (starting, or its connection lost) each lookup reads the row instead.
   SQLite, the embedded default, always reads the row: a read of a local file;
+- a signed-in person's own writing request moves a number in their session cookie, which is part
+  of their pages' keys: the page after their change (the redirect after a form) is built anew
+  in any process, even one that has not yet heard of the commit;
 - writes flushed in this process count at once, before their commit (``_local``), so a request
   that writes and then reads in one process never sees its own page from before;
 - an entry also ends after ``PAGE_CACHE_SECONDS``, for what changes with the clock (a deadline
@@ -53,6 +56,9 @@ from commissioning.extensions import db
 _WROTE = "pagecache_wrote"
 #: ``Session.info`` key set while the generation itself is written (it is no write to count).
 _BUMPING = "pagecache_bumping"
+#: Flask session key: moved on whenever a request of this session writes, so the person's next page
+#: (in whichever process, however soon) is built anew, not one kept from before their own change.
+_OWN_WRITES = "_pw"
 #: g key: the values made for this render (request keys) that a kept copy must make afresh.
 _FRESH = "_pagecache_fresh"
 #: Attributes whose change alone is no write a page shows: {model name: attributes}.
@@ -287,7 +293,7 @@ def _key():
     row = getattr(current_user, "current_session", None) if current_user.is_authenticated else None
     if row is None or row.notices_waiting:
         return None  # a cookie that signs nobody in, or a message to show: the view decides
-    return ("session", row.id, current_user.id) + where + (generation(),)
+    return ("session", row.id, current_user.id, session.get(_OWN_WRITES)) + where + (generation(),)
 
 
 def _dispatch(original):
@@ -430,6 +436,11 @@ def _bump(session):
         for mark in marks:
             session.info.pop(mark, None)
     _wrote_here()
+    from flask import session as cookie
+    if has_request_context() and "_user_id" in cookie:
+        # Saved with this answer's cookie: the redirect after a form is no kept page, even in a
+        # process that has not yet heard of this commit.
+        cookie[_OWN_WRITES] = cookie.get(_OWN_WRITES, 0) % 1000 + 1
 
 
 @event.listens_for(Session, "after_soft_rollback")

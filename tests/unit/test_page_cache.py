@@ -386,3 +386,27 @@ def test_every_page_kept_for_someone_signed_in_is_the_page_built(role, app, obje
                 failures.append(f"{url}: a request key was given twice")
     print(f"{role}: {compared} kept pages compared")
     assert failures == [] and compared >= 3
+
+
+def test_after_their_own_change_a_person_gets_a_page_built_anew_in_any_process(app, runs, create_user,
+                                                                               monkeypatch):
+    """The redirect after a form may reach a process that has not heard of the commit yet: the
+    cookie says this session wrote, so no page kept from before is given."""
+    from commissioning.accounts.models import Role, UserSession
+    commissioner = create_user(Role.commissioner)
+    signed_in = _signed_in(app, commissioner)
+    _signed_in(app, commissioner)  # the same person on a second device
+    other = db.session.scalars(db.select(UserSession).where(UserSession.user_id == commissioner.id)
+                               .order_by(UserSession.id.desc())).first()
+    monkeypatch.setattr(pagecache, "generation", lambda: ("deaf", 0))  # a process hearing of no commit
+    signed_in.get("/needs/new")
+    signed_in.get("/needs/new")
+    assert runs["needs.new"] == 1
+    with signed_in.session_transaction() as before:
+        wrote_before = before.get("_pw")
+    response = signed_in.post(f"/account/sessions/{other.id}/sign-out", data={})
+    assert response.status_code in (302, 303), response.status_code
+    with signed_in.session_transaction() as after:
+        assert after.get("_pw") != wrote_before
+    signed_in.get("/needs/new")
+    assert runs["needs.new"] == 2
