@@ -102,6 +102,8 @@ class StrictHTMLClient(FlaskClient):
         if has_app_context():
             g.pop("_login_user", None)
             g.pop("api_token", None)
+            g.pop("csrf_token", None)  # Flask-WTF's token for one request, as in production
+            g.pop("_logout_form", None)
         response = super().open(*args, **kwargs)
         if response.mimetype == "text/html" and response.data:
             parser = html5lib.HTMLParser(strict=True)

@@ -1,5 +1,6 @@
 """Indicators and trajectories: public charts and tables, edited by commissioners."""
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from commissioning.core import notices
 from commissioning.core.permissions import permission_required
@@ -21,8 +22,11 @@ def index():
 @bp.route("/<int:indicator_id>")
 def show(indicator_id):
     indicator = load_indicator(indicator_id) or abort(404)
+    # The form only for those shown it: making one gives a signed-out visitor a CSRF cookie, and the
+    # page would be theirs alone instead of one every visitor shares (core/caching.py, pagecache.py).
+    year_form = YearForm(formdata=None) if current_user.can_manage_indicators() else None
     return render_template("indicators/show.html", indicator=indicator, chart=chart(indicator), fmt=fmt,
-                           year_form=YearForm(formdata=None))
+                           year_form=year_form)
 
 
 @bp.route("/<int:indicator_id>.csv")

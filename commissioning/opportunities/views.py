@@ -52,12 +52,15 @@ def _page(opp, clarification_form=None, answer_forms=None, status=200, form=None
         my_bids = db.session.scalars(db.select(Bid).where(Bid.opportunity_id == opp.id,
                                                           Bid.organisation_id.in_(org_ids)).order_by(Bid.lot)).all()
     lots_open = [entry["name"] for entry in opp.lots or [] if entry["name"] not in {b.lot for b in my_bids}]
+    # Forms only for someone signed in (no form is shown to anyone else): making one gives a
+    # signed-out visitor a CSRF cookie, and the page would no longer be one every visitor shares.
+    signed_in = current_user.is_authenticated
     return render_template(
         "opportunities/show.html", opp=opp, clarifications=published_clarifications(opp),
-        following=is_following(opp, current_user), confirm=ConfirmForm(formdata=None), my_bids=my_bids,
-        lots_open=lots_open,
-        clarification_form=clarification_form or ClarificationForm(formdata=None),
-        cancel_form=CancelForm(formdata=None), submitted_count=bid_count(opp.id),
+        following=is_following(opp, current_user), confirm=ConfirmForm(formdata=None) if signed_in else None,
+        my_bids=my_bids, lots_open=lots_open,
+        clarification_form=clarification_form or (ClarificationForm(formdata=None) if signed_in else None),
+        cancel_form=CancelForm(formdata=None) if signed_in else None, submitted_count=bid_count(opp.id),
         past_deadline=opp.is_past_deadline(), now=utcnow(), form=form, award=public_award(opp),
         show_specification=opp.opened_at is not None or current_user.can_manage_opportunities(),
         ocid=f"ocds-{current_app.config['OCDS_PREFIX']}-{opp.reference}"), status

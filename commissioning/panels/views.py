@@ -704,7 +704,9 @@ def results(round_id):
                            explanations={p.code: explain(rnd, p, trace) for p in rnd.projects},
                            how_shared=how_shared(rnd, trace),
                            member=member if member and member.panel_id == rnd.panel_id else None,
-                           action_form=ConfirmForm(formdata=None),
+                           # Made only for whoever is shown it: a signed-out visitor would get a CSRF
+                           # cookie and a page of their own, not the one everyone shares.
+                           action_form=ConfirmForm(formdata=None) if current_user.is_authenticated else None,
                            can_confirm=current_user.is_authenticated and current_user.can_manage_funds())
 
 

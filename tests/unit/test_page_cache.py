@@ -410,3 +410,23 @@ def test_after_their_own_change_a_person_gets_a_page_built_anew_in_any_process(a
         assert after.get("_pw") != wrote_before
     signed_in.get("/needs/new")
     assert runs["needs.new"] == 2
+
+
+def test_with_csrf_on_every_public_page_is_still_one_everyone_shares(app, objects, monkeypatch):
+    """Seen: the opportunity and indicator pages made forms nobody signed out is shown, so each
+    visitor got a CSRF cookie and a page of their own, and none was kept (the unit tier runs with
+    CSRF off, which hid it)."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    failures, shared = [], 0
+    for endpoint, url in _public_urls(objects):
+        response = app.test_client().get(url)  # a new visitor each time: no cookie from the page before
+        response.close()
+        if endpoint in NEVER_SHARED or response.status_code != 200 or not response.mimetype == "text/html":
+            continue
+        if 'name="csrf_token"' in response.get_data(as_text=True):
+            continue  # a form shown to the visitor (signing in, joining a panel): theirs alone, rightly
+        if "Set-Cookie" in response.headers or not response.cache_control.public:
+            failures.append(f"{url}: {response.headers.get('Cache-Control')}")
+        shared += 1
+    assert failures == [], "\n".join(failures)
+    assert shared >= 10
