@@ -302,7 +302,6 @@ def _dispatch(original):
         return original()
     entry = store().get(key, time.monotonic())
     if entry is not None:
-        g._pagecache_hit = True
         return entry.response()
     answer = current_app.make_response(original())
     if answer.is_streamed and not answer.direct_passthrough:
@@ -348,10 +347,6 @@ def keep(answer, shared):
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
     store().put(key, Entry(answer.status_code, headers, answer.get_data(), fresh, answer.get_etag()[0],
                            time.monotonic() + seconds))
-
-
-def was_hit():
-    return bool(g.get("_pagecache_hit"))
 
 
 def init_app(app):
