@@ -76,6 +76,8 @@ def _filled_bid_form(bid):
 def _page(bid, form, status=200, attachment_form_override=None, **extra):
     submit_form = SubmitForm(formdata=None)
     submit_form.token.data = secrets.token_urlsafe(24)  # a fresh token per page: one version per click
+    from commissioning.core.pagecache import made_fresh
+    made_fresh(submit_form.token.data)  # and a kept copy of the page makes its own
     return render_template("bids/edit.html", bid=bid, opp=bid.opportunity, form=form, checklist=checklist(bid),
                            outcome=outcomes_of([bid]).get(bid.id),
                            attachment_form=attachment_form_override or AttachmentForm(formdata=None),

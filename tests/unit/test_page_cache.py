@@ -430,3 +430,18 @@ def test_with_csrf_on_every_public_page_is_still_one_everyone_shares(app, object
         shared += 1
     assert failures == [], "\n".join(failures)
     assert shared >= 10
+
+
+def test_a_kept_bid_page_gives_each_tab_its_own_submit_token(app, runs, create_user, create_opportunity):
+    """Seen in review: the bid page's submit token (one version per click) came back the same from
+    a kept copy, so a second tab's submission would have been taken for the first's."""
+    from commissioning.accounts.models import Role
+    from commissioning.bids.operations import start_bid
+    provider = create_user(Role.provider)
+    bid = start_bid(create_opportunity(), provider.memberships[0].organisation, provider)
+    db.session.commit()
+    signed_in = _signed_in(app, provider)
+    pages = [signed_in.get(f"/bids/{bid.id}").get_data(as_text=True) for _ in range(2)]
+    assert runs["bids.edit"] == 1
+    tokens = [re.findall(r'name="token" type="hidden" value="([^"]+)"', page) for page in pages]
+    assert tokens[0] and tokens[1] and tokens[0] != tokens[1]
