@@ -1,6 +1,7 @@
 """The configure_* steps of create_app(), kept apart so the factory reads as a list."""
 from datetime import UTC
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
@@ -64,14 +65,25 @@ def configure_security(app):
     def load_user(session_id):
         """The cookie (or a remember cookie, never set) names a session row: it signs someone in only
         while the row is not revoked, idle or too old, and its person is active."""
-        from commissioning.accounts.operations import touch_session
-        from commissioning.accounts.util import session_for_secret, session_limits
+        from commissioning.accounts.models import UserSession
+        from commissioning.accounts.operations import TOUCH_EVERY, touch_session
+        from commissioning.accounts.util import SESSION_ROWS, hash_session_secret, session_for_secret, session_limits
+        from commissioning.core import pagecache
         from commissioning.core.models import utcnow
-        row = session_for_secret(session_id)
-        now = utcnow()
-        if row is None or row.ended(now, *session_limits()) or not row.user.active:
+        now, limits = utcnow(), session_limits()
+        noted, ticket = (pagecache.recall("session", hash_session_secret(session_id))
+                         if isinstance(session_id, str) else (None, None))
+        if noted is not None:
+            seen = SimpleNamespace(**pagecache.columns(noted))
+            if (not UserSession.ended(seen, now, *limits) and pagecache.columns(noted, "user")["active"]
+                    and now - seen.last_seen_at < TOUCH_EVERY):
+                return pagecache.NotedUser(noted, session_id)  # nothing written since: no statement
+        row = session_for_secret(session_id)  # not noted, or due a "last used" note: read it
+        if row is None or row.ended(now, *limits) or not row.user.active:
             return None
         touch_session(row, now)
+        if not row.notices_waiting:
+            pagecache.remember(ticket, row, SESSION_ROWS)
         user = row.user
         user.current_session, user._session_secret = row, session_id
         return user

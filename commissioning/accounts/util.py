@@ -83,15 +83,21 @@ def session_limits():
     return timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]), timedelta(hours=cfg["SESSION_MAX_HOURS"])
 
 
+#: What a signed-in request needs of its session row, loaded with it (and noted by core/pagecache.py).
+SESSION_ROWS = {"user": {"roles": {}, "memberships": {}}}
+
+
 def session_for_secret(plain):
     """The session row a cookie's identifier names, whatever its state; None if there is none."""
     if not isinstance(plain, str) or not 20 <= len(plain) <= 100:
         return None  # an old-style "id:stamp" value, or junk: no database lookup
     # One statement for the row, its person, their roles and memberships: every signed-in request
     # (a kept page among them, core/pagecache.py) needs them, and separate loads are round trips.
+    # populate_existing: rows made again from the page cache's notes are read afresh, not kept.
     return db.session.scalars(db.select(UserSession).options(db.joinedload(UserSession.user).options(
         db.joinedload(User.roles), db.joinedload(User.memberships))).where(
-        UserSession.secret_hash == hash_session_secret(plain))).unique().first()
+        UserSession.secret_hash == hash_session_secret(plain)).execution_options(populate_existing=True)
+    ).unique().first()
 
 
 def live_sessions(user, now=None):

@@ -38,7 +38,12 @@ def revoke_token(token, by):
     return token
 
 
+def touch_due(token, now):
+    """Whether the token's "last used" note is older than TOUCH_EVERY (so it is written again)."""
+    return token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY
+
+
 def touch(token, now=None):
     now = now or utcnow()
-    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+    if touch_due(token, now):
         token.last_used_at = now

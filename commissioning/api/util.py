@@ -30,15 +30,20 @@ def tokens_of(user):
                                         ApiToken.id.desc())).all()
 
 
+#: What an API request needs of its token, loaded with it (and noted by core/pagecache.py).
+TOKEN_ROWS = {"user": {"roles": {}, "memberships": {}}}
+
+
 def find_token(plain):
     """The token row for a presented token, or None; unusable tokens are the caller's to refuse."""
     if not plain or not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
     from commissioning.accounts.models import User
-    # The token with its person, roles and memberships in one statement: every API request asks for them.
+    # The token with its person, roles and memberships in one statement: every API request asks for
+    # them. populate_existing: rows made again from the page cache's notes are read afresh.
     return db.session.scalars(db.select(ApiToken).options(db.joinedload(ApiToken.user).options(
         db.joinedload(User.roles), db.joinedload(User.memberships))).where(
-        ApiToken.token_hash == hash_token(plain))).unique().first()
+        ApiToken.token_hash == hash_token(plain)).execution_options(populate_existing=True)).unique().first()
 
 
 # --- the API's reads: queries that apply the pages' visibility rules, and plain dicts ---------

@@ -170,6 +170,8 @@ def keep_unshown(response):
         session.execute(insert(HeldNotice), [{"session_id": row.id, "kind": kind, "message": message,
                                               "created_at": now} for kind, message in queue])
         _set_waiting(session, row, True)
+    from commissioning.core import pagecache
+    pagecache.count_as_write(session)  # noted sessions (core/pagecache.py) must look for it
     return response
 
 

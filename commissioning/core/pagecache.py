@@ -38,6 +38,7 @@ swapped for this request's one. Bookkeeping rows (request keys, waiting messages
 "last used" notes on sessions and tokens do not count as writes: no page depends on them to the
 second.
 """
+import gzip
 import itertools
 import logging
 import re
@@ -160,11 +161,18 @@ class Listener:
     RETRY_SECONDS = 2
     #: How long the first lookup in a process waits for the connection before reading the row instead.
     START_SECONDS = 1
+    #: How often the connection is asked whether it is still there, between notifications.
+    CHECK_SECONDS = 5
+    #: Its application_name in pg_stat_activity.
+    NAME = "commissioning-page-cache"
 
     def __init__(self, url):
         self.url = url
         self.count = 0
         self.listening = False
+        self.confirmed = 0.0
+        #: Set to try again at once rather than after RETRY_SECONDS.
+        self.retry = threading.Event()
         self._pid = None
         self._lock = threading.Lock()
 
@@ -176,45 +184,86 @@ class Listener:
                     self._started = threading.Event()
                     threading.Thread(target=self._run, name="pagecache-listener", daemon=True).start()
                     self._started.wait(self.START_SECONDS)
-        return self.listening
+        return self.heard()
+
+    def heard(self):
+        """Listening, and the connection answered within ``CHECK_SECONDS`` twice over: a connection
+        lost without a word (a half-open socket) stops being trusted within that time."""
+        return self.listening and time.monotonic() - self.confirmed < 2 * self.CHECK_SECONDS
 
     def _run(self):
-        import psycopg
+        try:
+            import psycopg
+        except ImportError as exc:
+            log.warning("page cache: psycopg cannot be imported (%s); reading the generation per request", exc)
+            self._started.set()
+            return
         pid = os.getpid()
         while self._pid == pid:
             try:
-                with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=5, keepalives=1,
+                                     keepalives_idle=5, keepalives_interval=2, keepalives_count=2,
+                                     tcp_user_timeout=5000, application_name=self.NAME) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.count += 1
+                    self.confirmed = time.monotonic()
                     self.listening = True
                     self._started.set()
-                    for _notice in conn.notifies():
-                        self.count += 1
+                    while self._pid == pid:
+                        for _notice in conn.notifies(timeout=self.CHECK_SECONDS):
+                            self.count += 1
+                        conn.execute("SELECT 1")  # still there: what it did not hear was not sent
+                        self.confirmed = time.monotonic()
             except Exception as exc:  # noqa: BLE001 - any failure: read the row per request until back
                 log.info("page cache: not listening for commits (%s); reading the generation per request", exc)
             finally:
-                self.listening = False
                 self.count += 1
+                self.listening = False
                 self._started.set()  # the first lookup reads the row meanwhile
-            time.sleep(self.RETRY_SECONDS)
+            self.retry.wait(self.RETRY_SECONDS)
+            self.retry.clear()
+
+
+#: Kinds of body worth compressing once kept (the feeds and the API); HTML is made afresh in part
+#: for each request (its nonce, forms) and is left to the front proxy to compress.
+_COMPRESSIBLE = re.compile(r"^(application/(json|[\w.+-]+\+json|xml|[\w.+-]+\+xml)|text/(csv|xml|plain))\b")
+#: Bodies smaller than this are sent as they are: gzip would save little.
+_COMPRESS_FROM = 1024
 
 
 class Entry:
-    __slots__ = ("status", "headers", "parts", "etag", "expires", "size")
+    __slots__ = ("status", "headers", "parts", "etag", "expires", "size", "compressible", "gzipped")
 
     def __init__(self, status, headers, body, fresh, etag, expires):
         """``fresh``: {bytes in the body: what it is} for the values each request makes its own."""
         self.status, self.headers, self.etag, self.expires = status, headers, etag, expires
         self.parts = _cut(body, fresh)
         self.size = len(body) + 512
+        self.compressible = compressible(headers, body) and len(self.parts) == 1
+        self.gzipped = None
 
     def response(self):
+        if self.compressible and request.accept_encodings["gzip"]:
+            if self.gzipped is None:
+                self.gzipped = gzip.compress(self.parts[0], compresslevel=6, mtime=0)  # once per entry
+            answer = current_app.response_class(self.gzipped, status=self.status, headers=self.headers)
+            answer.headers["Content-Encoding"] = "gzip"
+            if self.etag:
+                answer.set_etag(self.etag + "-gzip")  # another body, so another validator
+            return answer
         made = {}
         body = b"".join(part if i % 2 == 0 else _made_again(part, made) for i, part in enumerate(self.parts))
         answer = current_app.response_class(body, status=self.status, headers=self.headers)
         if self.etag:
             answer.set_etag(self.etag)
         return answer
+
+
+def compressible(headers, body):
+    """A kept body sent gzipped to whoever accepts it: a feed or API answer of some size."""
+    headers = {key.lower(): value for key, value in headers}
+    return (len(body) >= _COMPRESS_FROM and "content-encoding" not in headers and "content-range" not in headers
+            and bool(_COMPRESSIBLE.match(headers.get("content-type", ""))))
 
 
 def _cut(body, fresh):
@@ -255,6 +304,7 @@ def store(app=None):
 
 def clear(app=None):
     store(app).clear()
+    store(app).known.clear()
 
 
 def generation():
@@ -299,10 +349,12 @@ def _key():
 def _dispatch(original):
     key = _key()
     if key is None:
+        _resolve_user()
         return original()
     entry = store().get(key, time.monotonic())
     if entry is not None:
         return entry.response()
+    _resolve_user()
     answer = current_app.make_response(original())
     if answer.is_streamed and not answer.direct_passthrough:
         _gather(answer, store().max_bytes // 4)
@@ -345,12 +397,17 @@ def keep(answer, shared):
     if nonce:
         fresh[nonce.encode()] = "nonce"
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
-    store().put(key, Entry(answer.status_code, headers, answer.get_data(), fresh, answer.get_etag()[0],
-                           time.monotonic() + seconds))
+    entry = Entry(answer.status_code, headers, answer.get_data(), fresh, answer.get_etag()[0],
+                  time.monotonic() + seconds)
+    if entry.compressible:
+        answer.vary.add("Accept-Encoding")  # its kept copies may go out gzipped
+        entry.headers = [(k, v) for k, v in entry.headers if k.lower() != "vary"] + [("Vary", answer.headers["Vary"])]
+    store().put(key, entry)
 
 
 def init_app(app):
     kept = app.extensions["pagecache"] = Store(app.config["PAGE_CACHE_MB"] * 1024 * 1024)
+    kept.known = Known()
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     kept.listener = None
     if uri.startswith("postgresql"):
@@ -411,31 +468,43 @@ def _bump(session):
         session.flush()  # commit flushes after this hook: what it would write must count now
     if not session.info.pop(_WROTE, False):
         return
-    from commissioning.core.models import CacheGeneration
-    table = CacheGeneration.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    upsert = insert(table).values(id=1, value=1)
-    upsert = upsert.on_conflict_do_update(index_elements=[table.c.id], set_={"value": table.c.value + 1})
     from commissioning.core import notices
     marks = [mark for mark in (_BUMPING, notices.BOOKKEEPING) if mark not in session.info]
     session.info.update(dict.fromkeys(marks, True))  # nobody's work: idempotency does not count it either
     try:
-        session.execute(upsert)
-        if dialect == "postgresql":
-            session.execute(text(f"NOTIFY {CHANNEL}"))
+        _advance(session)
     finally:
         for mark in marks:
             session.info.pop(mark, None)
-    _wrote_here()
     from flask import session as cookie
     if has_request_context() and "_user_id" in cookie:
         # Saved with this answer's cookie: the redirect after a form is no kept page, even in a
         # process that has not yet heard of this commit.
         cookie[_OWN_WRITES] = cookie.get(_OWN_WRITES, 0) % 1000 + 1
+
+
+def _advance(executes):
+    """Add one to the generation (and, on PostgreSQL, tell the listeners) in the transaction of
+    ``executes``: an ORM session or a Core connection."""
+    from commissioning.core.models import CacheGeneration
+    table = CacheGeneration.__table__
+    bind = executes.get_bind() if isinstance(executes, Session) else executes
+    dialect = bind.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    upsert = insert(table).values(id=1, value=1)
+    executes.execute(upsert.on_conflict_do_update(index_elements=[table.c.id], set_={"value": table.c.value + 1}))
+    if dialect == "postgresql":
+        executes.execute(text(f"NOTIFY {CHANNEL}"))
+    _wrote_here()
+
+
+def wrote_on(connection):
+    """For the few writes made on a connection of their own (``db.engine.begin()``), outside any
+    ORM session and so unseen by the hooks above: they move the generation in their transaction."""
+    _advance(connection)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -444,3 +513,179 @@ def _rolled_back(session, _previous):
     them, so those pages go too."""
     if session.info.pop(_WROTE, False):
         _wrote_here()
+
+
+# --- Who a presented secret signs in --------------------------------------------------------------
+#
+# A kept page still needs to know whose it is: a session cookie's row (or an API token's) with the
+# person, their roles and memberships. Reading them is most of what a kept page costs (a checkout,
+# the statement, its commit), so on a GET or HEAD the rows found at generation N are noted here
+# and made again from those notes, with no statement, while the generation is still N. Whatever
+# would change the answer is a write (revoking, signing out, a role or membership, deactivating,
+# a password reset, a message held for the session's next page), which moves the generation; what
+# changes with the clock (idle, too old, expired) is checked on the rows made again, as on loaded
+# ones; and a row whose "last used" note is due is loaded instead, so the note is kept. A form sent
+# (POST and the rest) always loads, so a write is checked against the database, never a note.
+
+#: How many secrets each process notes at most (the least recently used go first).
+KNOWN_LIMIT = 10_000
+
+
+class Known:
+    """Count-bounded LRU of {key: (generation, expires, snapshot)}; safe across threads."""
+
+    def __init__(self, limit=KNOWN_LIMIT):
+        self.limit = limit
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, now):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or found[1] <= now:
+                self._entries.pop(key, None)
+                return None
+            self._entries.move_to_end(key)
+            return found
+
+    def put(self, key, value):
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.limit:
+                self._entries.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self):
+        return len(self._entries)
+
+
+def _recalling():
+    return (has_request_context() and request.method in ("GET", "HEAD")
+            and bool(current_app.config["PAGE_CACHE_SECONDS"]))
+
+
+def recall(kind, secret):
+    """(the notes on ``secret`` taken at this generation, or None; a ticket for ``remember``).
+
+    The ticket holds the generation as it stood before any read that follows: rows loaded after
+    it are at least that new, so notes taken from them are good for it."""
+    if not _recalling():
+        return None, None
+    ticket = ((kind, secret, session.get(_OWN_WRITES)), generation())
+    found = store().known.get(ticket[0], time.monotonic())
+    if found is None or found[0] != ticket[1]:
+        return None, ticket
+    return found[2], ticket
+
+
+def columns(noted, *path):
+    """The noted column values of a row, or of a row it leads to (``columns(noted, "user")``)."""
+    for name in path:
+        noted = noted[3][name]
+    return noted[2]
+
+
+def rebuild(noted):
+    """The noted rows, in this request's session as if just loaded (see ``_rebuild``)."""
+    return _rebuild(noted)
+
+
+class NotedUser:
+    """Stands for the person a noted session signs in, as current_user, until more than who they
+    are is asked: a kept page needs only that, and making the rows again is most of its cost.
+    Anything else (an attribute, a comparison) makes the rows from the notes, with no statement,
+    and from then on current_user is that User row; every view runs after ``resolve``."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def __init__(self, noted, secret):
+        self._noted, self._secret, self._real = noted, secret, None
+        row = columns(noted)
+        self.id = columns(noted, "user")["id"]
+        self.current_session = _NotedSession(row["id"], row["notices_waiting"], row["revoked_at"])
+
+    def get_id(self):
+        return self._secret
+
+    def resolve(self):
+        if self._real is None:
+            row = _rebuild(self._noted)
+            self._real = user = row.user
+            user.current_session, user._session_secret = row, self._secret
+            if g.get("_login_user") is self:
+                g._login_user = user
+        return self._real
+
+    def __getattr__(self, name):
+        return getattr(self.resolve(), name)
+
+    def __eq__(self, other):
+        return self.resolve() == (other.resolve() if isinstance(other, NotedUser) else other)
+
+    def __hash__(self):
+        return hash(self.resolve())
+
+
+class _NotedSession:
+    __slots__ = ("id", "notices_waiting", "revoked_at")
+
+    def __init__(self, id, notices_waiting, revoked_at):  # noqa: A002 - the row's own name
+        self.id, self.notices_waiting, self.revoked_at = id, notices_waiting, revoked_at
+
+
+def _resolve_user():
+    """Before any view runs: current_user is the User row, never the stand-in."""
+    user = g.get("_login_user")
+    if isinstance(user, NotedUser):
+        user.resolve()
+
+
+def remember(ticket, row, related):
+    """Note ``row`` and its ``related`` rows ({relationship: {relationship: ...}}) for ``ticket``."""
+    if ticket is None or row is None:
+        return
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    store().known.put(ticket[0], (ticket[1], time.monotonic() + seconds, _snapshot(row, related)))
+
+
+def _snapshot(obj, related):
+    from sqlalchemy import inspect
+    mapper = inspect(obj).mapper
+    columns = {attr.key: getattr(obj, attr.key) for attr in mapper.column_attrs}
+    rows = {}
+    for name, inner in related.items():
+        value = getattr(obj, name)
+        rows[name] = ([_snapshot(item, inner) for item in value] if isinstance(value, list)
+                      else None if value is None else _snapshot(value, inner))
+    return mapper, mapper.identity_key_from_primary_key([columns[c.key] for c in mapper.primary_key]), columns, rows
+
+
+def _rebuild(snapshot):
+    """The rows again, in this request's session as if just loaded: later lazy loads work as usual."""
+    from sqlalchemy.orm import make_transient_to_detached
+    from sqlalchemy.orm.attributes import instance_state, set_committed_value
+    mapper, key, columns, rows = snapshot
+    obj = db.session.identity_map.get(key)
+    if obj is not None:
+        return obj  # already in this session (loaded or made again earlier): it is at least as new
+    obj = mapper.class_manager.new_instance()
+    instance_state(obj).dict.update(columns)  # as a query's rows fill it
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    for name, value in rows.items():
+        set_committed_value(obj, name, [_rebuild(item) for item in value] if isinstance(value, list)
+                            else None if value is None else _rebuild(value))
+    return obj
+
+
+def count_as_write(sess):
+    """What this transaction does is shown on pages though it is bookkeeping (a message held for a
+    session's next page): the generation moves at its commit, as for any write."""
+    sess.info[_WROTE] = True
+    _wrote_here()

@@ -188,6 +188,8 @@ def _mark_sending(notice_id):
     if db.engine.dialect.name != "postgresql":
         return
     with db.engine.begin() as conn:
+        # pagecache: no generation moved here. "Sending" lasts the one POST, and the task's own
+        # commit that follows moves it; this thread's transaction may hold the generation row.
         conn.execute(db.update(Notice).where(Notice.id == notice_id).values(fts_status="sending"))
 
 
@@ -214,6 +216,7 @@ def submit_to_fts(notice_id):
     except ConnectionError:
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:   # not sent: the retry may send it
+                # pagecache: back to what kept pages showed before "sending": nothing to move.
                 conn.execute(db.update(Notice).where(Notice.id == notice.id).values(fts_status="queued"))
         raise
     notice.fts_status = str(answer.get("status") or "received").lower()[:30]

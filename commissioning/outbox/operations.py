@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import delete, event, select, text, update
 from sqlalchemy.orm import Session
 
+from commissioning.core import pagecache
 from commissioning.core.locks import row_locked, try_transaction_lock
 from commissioning.core.models import UTCDateTime, utcnow
 from commissioning.extensions import db
@@ -65,6 +66,7 @@ def _dispatch_after_commit(session):
         with db.engine.begin() as conn:
             conn.execute(update(OutboxTask).where(OutboxTask.id.in_(sent))
                          .values(dispatched_at=utcnow()))
+            pagecache.wrote_on(conn)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -450,3 +450,230 @@ def test_a_kept_bid_page_gives_each_tab_its_own_submit_token(app, runs, create_u
     assert runs["bids.edit"] == 1
     tokens = [re.findall(r'name="token" type="hidden" value="([^"]+)"', page) for page in pages]
     assert tokens[0] and tokens[1] and tokens[0] != tokens[1]
+
+
+# --- Who a secret signs in, noted (core/pagecache.py, "Who a presented secret signs in") ---------
+
+class _Statements:
+    """The SQL statements run while it is open."""
+
+    def __init__(self):
+        self.seen = []
+
+    def __enter__(self):
+        from sqlalchemy import event
+        event.listen(db.engine, "before_cursor_execute", self._note)
+        return self
+
+    def __exit__(self, *_exc):
+        from sqlalchemy import event
+        event.remove(db.engine, "before_cursor_execute", self._note)
+
+    def _note(self, _conn, _cursor, statement, *_args):
+        self.seen.append(statement)
+
+    def touching(self, *tables):
+        return [s for s in self.seen if any(re.search(rf"\b{t}\b", s) for t in tables)]
+
+
+PEOPLE = ("user_sessions", "users", "user_roles", "memberships", "api_tokens")
+
+
+def test_a_kept_page_reads_nobody_again(app, runs, create_user):
+    """Nothing written since the session was read: the kept page needs no statement about its
+    person (where no listener serves, as on SQLite, it reads the generation row alone)."""
+    from commissioning.accounts.models import Role
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    signed_in = _signed_in(app, commissioner)
+    assert signed_in.get("/contracts").status_code == 200
+    db.session.expunge_all()   # each request of a web process starts with an empty session
+    with _Statements() as sql:
+        again = signed_in.get("/contracts")
+    assert again.status_code == 200 and "Sign out" in again.get_data(as_text=True)
+    assert runs["contracts.index"] == 1
+    assert sql.touching(*PEOPLE) == []
+    assert len(sql.seen) <= 1 and sql.touching("cache_generation") == sql.seen
+
+
+def test_a_page_built_from_noted_rows_can_still_load_what_they_lead_to(app, runs, create_user,
+                                                                     create_organisation):
+    """The rows made again from notes are in the session as if loaded: the view behind a page not
+    yet kept reads the person's organisation through them."""
+    from commissioning.accounts.models import Role
+    provider = create_user(Role.provider, organisation=create_organisation(name="Knowsley Youth Arts"))
+    db.session.commit()
+    signed_in = _signed_in(app, provider)
+    assert signed_in.get("/contracts").status_code == 200       # notes the session
+    db.session.expunge_all()
+    with _Statements() as sql:
+        dashboard = signed_in.get("/dashboard")                  # not kept: its view runs
+    assert dashboard.status_code == 200 and "Knowsley Youth Arts" in dashboard.get_data(as_text=True)
+    assert sql.touching("user_sessions") == []                   # the row came from the note
+
+
+def test_a_cookie_copied_before_signing_out_is_refused_though_it_was_noted(app, runs, create_user):
+    from commissioning.accounts.models import Role
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    signed_in = _signed_in(app, commissioner)
+    signed_in.get("/contracts")
+    signed_in.get("/contracts")
+    copied = app.test_client()
+    for cookie in signed_in._cookies.values():
+        copied.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    assert copied.get("/contracts").status_code == 200          # the copy works, from the note
+    with _Statements() as sql:
+        assert signed_in.post("/logout", data={}).status_code == 302
+    assert sql.touching("user_sessions")                         # a form sent reads the row itself
+    assert copied.get("/contracts").status_code == 302
+
+
+def test_noted_sessions_still_end_when_idle_and_note_their_use(app, runs, create_user, monkeypatch):
+    from datetime import timedelta
+
+    from commissioning.accounts.models import Role, UserSession
+    from commissioning.accounts.util import session_limits
+    from commissioning.core import models
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    signed_in = _signed_in(app, commissioner)
+    signed_in.get("/contracts")
+    signed_in.get("/contracts")
+    row = db.session.scalars(db.select(UserSession).where(UserSession.user_id == commissioner.id)).one()
+    seen = row.last_seen_at
+    real = models.utcnow
+    monkeypatch.setattr(models, "utcnow", lambda: real() + timedelta(seconds=90))
+    db.session.expunge_all()
+    assert signed_in.get("/contracts").status_code == 200
+    db.session.expunge_all()
+    row = db.session.get(UserSession, row.id)
+    assert row.last_seen_at > seen + timedelta(seconds=60)     # its use noted, a minute on
+    idle, _longest = session_limits()
+    monkeypatch.setattr(models, "utcnow", lambda: real() + idle + timedelta(minutes=5))
+    db.session.expunge_all()
+    assert signed_in.get("/contracts").status_code == 302      # idle: signed out, note or none
+
+
+def test_a_message_held_for_the_next_page_is_shown_even_by_a_process_that_heard_nothing(
+        app, runs, create_user, monkeypatch):
+    """A form that only says something (no other write) holds the message beside the session row;
+    the notes taken of that row before must not hide it, in any process."""
+    from flask import redirect
+
+    from commissioning.accounts.models import Role
+    from commissioning.core import notices
+    from commissioning.core.models import CacheGeneration
+
+    def says_only(session_id):
+        notices.info("Nothing to sign out: that device had already gone")
+        return redirect("/contracts")
+
+    monkeypatch.setitem(app.view_functions, "accounts.sign_out_device", says_only)
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    signed_in = _signed_in(app, commissioner)
+    signed_in.get("/contracts")
+    signed_in.get("/contracts")
+    before = db.session.get(CacheGeneration, 1).value
+    monkeypatch.setattr(pagecache, "generation", lambda: ("deaf", 0))  # a process hearing of no commit
+    signed_in.get("/contracts")                                        # noted in the deaf process
+    assert signed_in.post("/account/sessions/1/sign-out", data={}).status_code == 302
+    db.session.expunge_all()
+    assert db.session.get(CacheGeneration, 1).value == before + 1     # holding it moved the generation
+    page = signed_in.get("/contracts").get_data(as_text=True)
+    assert "that device had already gone" in page
+
+
+def test_a_noted_token_is_read_again_once_revoked_and_never_for_a_write(client, runs, create_user):
+    from commissioning.accounts.models import Role
+    from commissioning.api.operations import create_token, revoke_token
+    owner = create_user(Role.commissioner)
+    owner_id = owner.id
+    row, secret = create_token(owner, "reporting", "read")
+    db.session.commit()
+    token_class, token_id = type(row), row.id
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/contracts", headers=bearer).status_code == 200
+    db.session.expunge_all()
+    with _Statements() as sql:
+        assert client.get("/api/v1/contracts", headers=bearer).status_code == 200
+    assert sql.touching(*PEOPLE) == [] and runs["Contracts.list_contracts"] == 1
+    with _Statements() as sql:
+        refused = client.post("/api/v1/needs", headers=bearer, json={})
+    assert refused.status_code == 403 and sql.touching("api_tokens")  # a read token, read afresh
+    revoke_token(db.session.get(token_class, token_id), db.session.get(type(owner), owner_id))
+    db.session.commit()
+    assert client.get("/api/v1/contracts", headers=bearer).status_code == 401
+
+
+def test_notes_are_not_taken_with_the_page_cache_off(app, client, create_user, monkeypatch):
+    from commissioning.accounts.models import Role
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)
+    signed_in = _signed_in(app, create_user(Role.commissioner))
+    signed_in.get("/contracts")
+    db.session.expunge_all()
+    with _Statements() as sql:
+        assert signed_in.get("/contracts").status_code == 200
+    assert sql.touching("user_sessions") and len(pagecache.store(app).known) == 0
+
+
+def test_a_write_on_a_connection_of_its_own_moves_the_generation(app):
+    from sqlalchemy import update
+
+    from commissioning.accounts.models import User
+    db.session.commit()
+    before = pagecache.generation()
+    with db.engine.begin() as conn:
+        conn.execute(update(User).where(User.id == -1).values(name="nobody"))
+        pagecache.wrote_on(conn)
+    assert pagecache.generation() != before
+
+
+def test_every_write_outside_a_session_moves_the_generation_or_says_why_not():
+    """``db.engine.begin()`` blocks escape the session hooks: each calls pagecache.wrote_on, or
+    says in a ``# pagecache:`` comment why no kept page can be the worse for it."""
+    import ast
+    from pathlib import Path
+    root = Path(pagecache.__file__).resolve().parents[1]
+    found = []
+    for path in root.rglob("*.py"):
+        source = path.read_text()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.With) and "engine.begin" in ast.unparse(node.items[0].context_expr):
+                found.append(path.name)
+                block = ast.get_source_segment(source, node)
+                assert "pagecache.wrote_on(" in block or "# pagecache:" in block, \
+                    f"{path}:{node.lineno} writes outside a session without pagecache.wrote_on"
+    assert len(found) >= 3   # outbox and notices today: the walk sees them
+
+
+def test_a_kept_feed_goes_gzipped_to_whoever_accepts_it(active, app, client, runs):  # noqa: F811
+    import gzip
+
+    from commissioning.opendata.operations import publish_releases
+    active()
+    publish_releases()
+    db.session.commit()
+    url = "/open-data/ocds/releases.json"
+    built = client.get(url)
+    assert built.status_code == 200 and "Accept-Encoding" in built.vary
+    plain = client.get(url)
+    zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert runs["opendata.ocds_releases"] == 1
+    assert plain.headers.get("Content-Encoding") is None and plain.get_data() == built.get_data()
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.vary
+    assert gzip.decompress(zipped.get_data()) == built.get_data()
+    assert int(zipped.headers["Content-Length"]) == len(zipped.get_data()) < len(built.get_data())
+    assert zipped.headers["ETag"] != built.headers["ETag"] and zipped.cache_control.public
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
+    refused = client.get(url, headers={"Accept-Encoding": "gzip;q=0"})
+    assert refused.headers.get("Content-Encoding") is None
+
+
+def test_html_is_never_sent_gzipped_by_the_page_cache(client, runs):
+    client.get("/opportunities")
+    page = client.get("/opportunities", headers={"Accept-Encoding": "gzip"})
+    assert runs["opportunities.index"] == 1 and page.headers.get("Content-Encoding") is None
+    assert "<html" in page.get_data(as_text=True)
