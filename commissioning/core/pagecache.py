@@ -62,6 +62,9 @@ _BUMPING = "pagecache_bumping"
 _OWN_WRITES = "_pw"
 #: g key: the values made for this render (request keys) that a kept copy must make afresh.
 _FRESH = "_pagecache_fresh"
+#: WSGI environ key (this request's own, as ``g`` may outlive it in tests and commands): the
+#: relationships of rows made again from notes, to be made before a view runs.
+_LATER = "commissioning.pagecache.later"
 #: Attributes whose change alone is no write a page shows: {model name: attributes}.
 TOUCHES = {"UserSession": {"last_seen_at"}, "ApiToken": {"last_used_at"}}
 #: Headers that belong to one answer, not to the page: made again for each request.
@@ -590,8 +593,10 @@ def columns(noted, *path):
 
 
 def rebuild(noted):
-    """The noted rows, in this request's session as if just loaded (see ``_rebuild``)."""
-    return _rebuild(noted)
+    """The noted rows, in this request's session as if just loaded (see ``_rebuild``). The rows
+    the second ones lead to (a token's person's roles) are made only once a view is to run: a kept
+    answer needs the token and its person, no more."""
+    return _rebuild(noted, later=request.environ.setdefault(_LATER, []))
 
 
 class NotedUser:
@@ -640,10 +645,15 @@ class _NotedSession:
 
 
 def _resolve_user():
-    """Before any view runs: current_user is the User row, never the stand-in."""
+    """Before any view runs: current_user is the User row, never the stand-in, and every row made
+    again has the rows it leads to (unless something asked for them already, and loaded them)."""
     user = g.get("_login_user")
     if isinstance(user, NotedUser):
         user.resolve()
+    from sqlalchemy.orm.attributes import instance_state
+    for obj, name, value in request.environ.pop(_LATER, ()):
+        if name not in instance_state(obj).dict:
+            _relate(obj, name, value)
 
 
 def remember(ticket, row, related):
@@ -666,10 +676,12 @@ def _snapshot(obj, related):
     return mapper, mapper.identity_key_from_primary_key([columns[c.key] for c in mapper.primary_key]), columns, rows
 
 
-def _rebuild(snapshot):
-    """The rows again, in this request's session as if just loaded: later lazy loads work as usual."""
+def _rebuild(snapshot, later=None, depth=0):
+    """The rows again, in this request's session as if just loaded: later lazy loads work as usual.
+    With ``later`` (a list), the relationships of rows below the first are put there to be made
+    by ``_resolve_user``; asked for before that, they load as any unloaded relationship does."""
     from sqlalchemy.orm import make_transient_to_detached
-    from sqlalchemy.orm.attributes import instance_state, set_committed_value
+    from sqlalchemy.orm.attributes import instance_state
     mapper, key, columns, rows = snapshot
     obj = db.session.identity_map.get(key)
     if obj is not None:
@@ -679,9 +691,17 @@ def _rebuild(snapshot):
     make_transient_to_detached(obj)
     db.session.add(obj)
     for name, value in rows.items():
-        set_committed_value(obj, name, [_rebuild(item) for item in value] if isinstance(value, list)
-                            else None if value is None else _rebuild(value))
+        if later is not None and depth >= 1:
+            later.append((obj, name, value))
+        else:
+            _relate(obj, name, value, later, depth)
     return obj
+
+
+def _relate(obj, name, value, later=None, depth=0):
+    from sqlalchemy.orm.attributes import set_committed_value
+    set_committed_value(obj, name, [_rebuild(item, later, depth + 1) for item in value] if isinstance(value, list)
+                        else None if value is None else _rebuild(value, later, depth + 1))
 
 
 def count_as_write(sess):

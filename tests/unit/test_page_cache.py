@@ -677,3 +677,51 @@ def test_html_is_never_sent_gzipped_by_the_page_cache(client, runs):
     page = client.get("/opportunities", headers={"Accept-Encoding": "gzip"})
     assert runs["opportunities.index"] == 1 and page.headers.get("Content-Encoding") is None
     assert "<html" in page.get_data(as_text=True)
+
+
+def test_every_view_gets_the_person_row_never_the_stand_in(app, runs, create_user, monkeypatch):
+    """A kept page's request has only a stand-in for its person; a view (a page not kept) always has
+    the User row itself, made from the notes, so comparisons and relationships work as ever."""
+    from flask_login import current_user
+
+    from commissioning.accounts.models import Role, User
+    seen = []
+    view = app.view_functions["main.dashboard"]
+
+    def looking(*args, **kwargs):
+        seen.append((type(current_user._get_current_object()), current_user.roles[0].role))
+        return view(*args, **kwargs)
+
+    monkeypatch.setitem(app.view_functions, "main.dashboard", looking)
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    signed_in = _signed_in(app, commissioner)
+    signed_in.get("/contracts")                   # the session noted
+    db.session.expunge_all()
+    assert signed_in.get("/dashboard").status_code == 200
+    assert seen == [(User, Role.commissioner)]
+
+
+def test_an_error_page_for_a_noted_session_still_knows_who_is_signed_in(app, runs, create_user):
+    from commissioning.accounts.models import Role
+    commissioner = create_user(Role.commissioner, name="Noor Commissioner")
+    db.session.commit()
+    signed_in = _signed_in(app, commissioner)
+    signed_in.get("/contracts")
+    db.session.expunge_all()
+    missing = signed_in.get("/no-such-page")      # routing fails before any view: the stand-in answers
+    assert missing.status_code == 404 and "Sign out" in missing.get_data(as_text=True)
+
+
+def test_the_stand_in_is_equal_to_the_person_it_stands_for(app, create_user):
+    from commissioning.accounts.models import Role, UserSession
+    from commissioning.accounts.util import SESSION_ROWS
+    commissioner = create_user(Role.commissioner)
+    db.session.commit()
+    _signed_in(app, commissioner)
+    row = db.session.scalars(db.select(UserSession).where(UserSession.user_id == commissioner.id)).one()
+    with app.test_request_context("/"):
+        stand_in = pagecache.NotedUser(pagecache._snapshot(row, SESSION_ROWS), "secret")
+        assert stand_in.id == commissioner.id and stand_in.is_authenticated
+        assert stand_in == commissioner and hash(stand_in) == hash(commissioner)
+        assert stand_in.name == commissioner.name   # anything more is the row's own
