@@ -20,11 +20,15 @@ signed-out request for the same URL without running the view. It is kept under t
   that writes and then reads in one process never sees its own page from before;
 - an entry also ends after ``PAGE_CACHE_SECONDS``, for what changes with the clock (a deadline
   passing) and for writes made outside any session (bulk loads, psql);
-- the store holds at most ``PAGE_CACHE_MB`` per process, the least recently used going first.
+- the store holds at most ``PAGE_CACHE_MB`` per process, the least recently used going first;
+- a listener that has not heard from its server for two checks (``Listener.CHECK_SECONDS``) is not
+  trusted: lookups read the row until it answers again.
 
 Answers to someone signed in, or to an API token, are kept too, for that one session or token
 alone: the key holds the session row (or token) and the person, found valid by the usual checks
-(Flask-Login's loader: not revoked, idle or too old; the API's token check) before the lookup.
+(Flask-Login's loader: not revoked, idle or too old; the API's token check) before the lookup;
+on a GET those checks run on rows noted at the same generation, with no statement (see "Who a
+presented secret signs in" below).
 Such a page was built by its view's own role and ownership checks for this person at this
 generation, and a change to their roles or to the data is a write. The per-render values in it
 (the CSP nonce, the CSRF token, every form's request key) are cut out when it is kept and made
@@ -237,18 +241,19 @@ _COMPRESS_FROM = 1024
 class Entry:
     __slots__ = ("status", "headers", "parts", "etag", "expires", "size", "compressible", "gzipped")
 
-    def __init__(self, status, headers, body, fresh, etag, expires):
-        """``fresh``: {bytes in the body: what it is} for the values each request makes its own."""
+    def __init__(self, status, headers, body, fresh, etag, expires, key_size=0):
+        """``fresh``: {bytes in the body: what it is} for the values each request makes its own;
+        ``key_size``: what its key holds beyond a fixed size (a long query string counts)."""
         self.status, self.headers, self.etag, self.expires = status, headers, etag, expires
         self.parts = _cut(body, fresh)
-        self.size = len(body) + 512
+        self.size = len(body) + 512 + key_size
         self.compressible = compressible(headers, body) and len(self.parts) == 1
-        self.gzipped = None
+        # Compressed once, as it is kept (most clients accept gzip); counted in its size.
+        self.gzipped = gzip.compress(body, compresslevel=6, mtime=0) if self.compressible else None
+        self.size += len(self.gzipped or b"")
 
     def response(self):
         if self.compressible and request.accept_encodings["gzip"]:
-            if self.gzipped is None:
-                self.gzipped = gzip.compress(self.parts[0], compresslevel=6, mtime=0)  # once per entry
             answer = current_app.response_class(self.gzipped, status=self.status, headers=self.headers)
             answer.headers["Content-Encoding"] = "gzip"
             if self.etag:
@@ -401,7 +406,7 @@ def keep(answer, shared):
         fresh[nonce.encode()] = "nonce"
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
     entry = Entry(answer.status_code, headers, answer.get_data(), fresh, answer.get_etag()[0],
-                  time.monotonic() + seconds)
+                  time.monotonic() + seconds, key_size=len(request.path) + len(request.query_string))
     if entry.compressible:
         answer.vary.add("Accept-Encoding")  # its kept copies may go out gzipped
         entry.headers = [(k, v) for k, v in entry.headers if k.lower() != "vary"] + [("Vary", answer.headers["Vary"])]
