@@ -109,12 +109,37 @@ def _token(plain):
     noted, ticket = pagecache.recall("token", hash_token(plain))
     token = pagecache.rebuild(noted) if noted is not None else None
     if token is not None and token.is_usable(now) and token.user.active and not touch_due(token, now):
+        request.environ[_NOTED] = plain  # enough for a kept answer; a view reads it again
         return token
     token = util.find_token(plain)
     if token is not None and token.is_usable(now) and token.user.active:
         touch(token, now)
         pagecache.remember(ticket, token, util.TOKEN_ROWS)
     return token
+
+
+#: WSGI environ key: this request's token was made from the page cache's notes.
+_NOTED = "commissioning.api_token.noted"
+
+
+@pagecache.before_view
+def read_noted_token_again():
+    """Before a view runs (nothing kept answered): a token made from notes is read from the
+    database, and refused if it no longer holds, so every view's checks are the database's."""
+    plain = request.environ.pop(_NOTED, None)
+    if plain is None:
+        return
+    token = util.find_token(plain)  # populate_existing: the rows made from notes are read afresh
+    if token is None or not token.is_usable() or not token.user.active:
+        _refuse_token()
+    request.environ["commissioning.api_token"] = g.api_token = token
+    g._login_user = token.user
+
+
+def _refuse_token():
+    abort(401, message="This token is not valid: it may be mistyped, revoked or expired, or its owner's "
+                       "password was reset.",
+          headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
 
 
 def rate_key():
@@ -138,9 +163,7 @@ def authenticate():
         return
     token = _presented_token()
     if token is None or not token.is_usable() or not token.user.active:
-        abort(401, message="This token is not valid: it may be mistyped, revoked or expired, or its owner's "
-                           "password was reset.",
-              headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
+        _refuse_token()
     touch(token)
     g.api_token = token
     g._login_user = token.user

@@ -61,14 +61,17 @@ from commissioning.extensions import db
 _WROTE = "pagecache_wrote"
 #: ``Session.info`` key set while the generation itself is written (it is no write to count).
 _BUMPING = "pagecache_bumping"
+#: ``Session.info`` key: this transaction moved the generation (moved again after its commit).
+_ADVANCED = "pagecache_advanced"
 #: Flask session key: moved on whenever a request of this session writes, so the person's next page
 #: (in whichever process, however soon) is built anew, not one kept from before their own change.
 _OWN_WRITES = "_pw"
 #: g key: the values made for this render (request keys) that a kept copy must make afresh.
 _FRESH = "_pagecache_fresh"
-#: WSGI environ key (this request's own, as ``g`` may outlive it in tests and commands): the
-#: relationships of rows made again from notes, to be made before a view runs.
+#: WSGI environ keys (this request's own, as ``g`` may outlive it in tests and commands): the
+#: relationships of rows made again from notes, to be made before a view runs; and that a view runs.
 _LATER = "commissioning.pagecache.later"
+_VIEWING = "commissioning.pagecache.viewing"
 #: Attributes whose change alone is no write a page shows: {model name: attributes}.
 TOUCHES = {"UserSession": {"last_seen_at"}, "ApiToken": {"last_used_at"}}
 #: Headers that belong to one answer, not to the page: made again for each request.
@@ -169,7 +172,7 @@ class Listener:
     #: How long the first lookup in a process waits for the connection before reading the row instead.
     START_SECONDS = 1
     #: How often the connection is asked whether it is still there, between notifications.
-    CHECK_SECONDS = 5
+    CHECK_SECONDS = 1
     #: Its application_name in pg_stat_activity.
     NAME = "commissioning-page-cache"
 
@@ -357,12 +360,12 @@ def _key():
 def _dispatch(original):
     key = _key()
     if key is None:
-        _resolve_user()
+        _before_view()
         return original()
     entry = store().get(key, time.monotonic())
     if entry is not None:
         return entry.response()
-    _resolve_user()
+    _before_view()
     answer = current_app.make_response(original())
     if answer.is_streamed and not answer.direct_passthrough:
         _gather(answer, store().max_bytes // 4)
@@ -405,6 +408,8 @@ def keep(answer, shared):
     if nonce:
         fresh[nonce.encode()] = "nonce"
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    if answer.content_length and answer.content_length > store().max_bytes // 4:
+        return  # the store would not take it: neither cut nor compressed
     entry = Entry(answer.status_code, headers, answer.get_data(), fresh, answer.get_etag()[0],
                   time.monotonic() + seconds, key_size=len(request.path) + len(request.query_string))
     if entry.compressible:
@@ -481,6 +486,7 @@ def _bump(session):
     session.info.update(dict.fromkeys(marks, True))  # nobody's work: idempotency does not count it either
     try:
         _advance(session)
+        session.info[_ADVANCED] = True
     finally:
         for mark in marks:
             session.info.pop(mark, None)
@@ -515,10 +521,19 @@ def wrote_on(connection):
     _advance(connection)
 
 
+@event.listens_for(Session, "after_commit")
+def _committed(session):
+    """Once the commit is visible, the generation moves again in this process: a read in another
+    thread between the bump and the commit saw the rows before it, under the bumped number."""
+    if session.info.pop(_ADVANCED, False):
+        _wrote_here()
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session, _previous):
     """Rolled-back writes were counted in this process at their flush; pages kept since then showed
     them, so those pages go too."""
+    session.info.pop(_ADVANCED, None)
     if session.info.pop(_WROTE, False):
         _wrote_here()
 
@@ -527,13 +542,14 @@ def _rolled_back(session, _previous):
 #
 # A kept page still needs to know whose it is: a session cookie's row (or an API token's) with the
 # person, their roles and memberships. Reading them is most of what a kept page costs (a checkout,
-# the statement, its commit), so on a GET or HEAD the rows found at generation N are noted here
-# and made again from those notes, with no statement, while the generation is still N. Whatever
-# would change the answer is a write (revoking, signing out, a role or membership, deactivating,
-# a password reset, a message held for the session's next page), which moves the generation; what
-# changes with the clock (idle, too old, expired) is checked on the rows made again, as on loaded
-# ones; and a row whose "last used" note is due is loaded instead, so the note is kept. A form sent
-# (POST and the rest) always loads, so a write is checked against the database, never a note.
+# the statement, its commit), so on a GET or HEAD the rows found at generation N are noted here,
+# and while the generation is still N a kept page is given on the strength of the notes, with no
+# statement. Whatever would change the answer is a write (revoking, signing out, a role or
+# membership, deactivating, a password reset, a message held for the session's next page), which
+# moves the generation; what changes with the clock (idle, too old, expired) is checked on the
+# notes as on the rows; a row whose "last used" note is due is read instead, so the note is kept.
+# Notes serve kept pages only: before any view runs (``_before_view``) the rows are read from the
+# database again, so a page built, and a form sent (never noted), has the database's own checks.
 
 #: How many secrets each process notes at most (the least recently used go first).
 KNOWN_LIMIT = 10_000
@@ -584,6 +600,8 @@ def recall(kind, secret):
     if not _recalling():
         return None, None
     ticket = ((kind, secret, session.get(_OWN_WRITES)), generation())
+    if request.environ.get(_VIEWING):
+        return None, ticket  # a view runs on the rows as the database has them (and notes them)
     found = store().known.get(ticket[0], time.monotonic())
     if found is None or found[0] != ticket[1]:
         return None, ticket
@@ -607,8 +625,9 @@ def rebuild(noted):
 class NotedUser:
     """Stands for the person a noted session signs in, as current_user, until more than who they
     are is asked: a kept page needs only that, and making the rows again is most of its cost.
-    Anything else (an attribute, a comparison) makes the rows from the notes, with no statement,
-    and from then on current_user is that User row; every view runs after ``resolve``."""
+    Anything else asked before a view (an error page's template, a comparison) makes the rows
+    from the notes, with no statement. No view ever sees it: ``_before_view`` drops it, and the
+    person is loaded from the database for the view."""
 
     is_authenticated = True
     is_active = True
@@ -649,12 +668,26 @@ class _NotedSession:
         self.id, self.notices_waiting, self.revoked_at = id, notices_waiting, revoked_at
 
 
-def _resolve_user():
-    """Before any view runs: current_user is the User row, never the stand-in, and every row made
-    again has the rows it leads to (unless something asked for them already, and loaded them)."""
-    user = g.get("_login_user")
-    if isinstance(user, NotedUser):
-        user.resolve()
+#: Called before every view, after the page cache found nothing kept: each reads again from the
+#: database what the notes stood in for (the API's token).
+_view_checks = []
+
+
+def before_view(check):
+    """Register ``check`` to run before every view (see ``_before_view``)."""
+    _view_checks.append(check)
+    return check
+
+
+def _before_view():
+    """A view is to run: from here on who is asking is read from the database, never from notes
+    (a page built, unlike one kept, may show anything the person may see, so its checks are the
+    database's own). The stand-in is dropped, so Flask-Login loads the person again."""
+    request.environ[_VIEWING] = True
+    if isinstance(g.get("_login_user"), NotedUser):
+        g.pop("_login_user")
+    for check in _view_checks:
+        check()
     from sqlalchemy.orm.attributes import instance_state
     for obj, name, value in request.environ.pop(_LATER, ()):
         if name not in instance_state(obj).dict:
@@ -684,7 +717,7 @@ def _snapshot(obj, related):
 def _rebuild(snapshot, later=None, depth=0):
     """The rows again, in this request's session as if just loaded: later lazy loads work as usual.
     With ``later`` (a list), the relationships of rows below the first are put there to be made
-    by ``_resolve_user``; asked for before that, they load as any unloaded relationship does."""
+    by ``_before_view``; asked for before that, they load as any unloaded relationship does."""
     from sqlalchemy.orm import make_transient_to_detached
     from sqlalchemy.orm.attributes import instance_state
     mapper, key, columns, rows = snapshot

@@ -6,7 +6,6 @@ from flask import current_app
 from sqlalchemy import delete, event, select, text, update
 from sqlalchemy.orm import Session
 
-from commissioning.core import pagecache
 from commissioning.core.locks import row_locked, try_transaction_lock
 from commissioning.core.models import UTCDateTime, utcnow
 from commissioning.extensions import db
@@ -64,9 +63,10 @@ def _dispatch_after_commit(session):
     if sent:
         # The session has just committed and cannot run SQL; mark on the engine.
         with db.engine.begin() as conn:
+            # pagecache: no generation moved. No page shows when a task was handed to the broker,
+            # and the commit that queued it has just moved it.
             conn.execute(update(OutboxTask).where(OutboxTask.id.in_(sent))
                          .values(dispatched_at=utcnow()))
-            pagecache.wrote_on(conn)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -496,20 +496,29 @@ def test_a_kept_page_reads_nobody_again(app, runs, create_user):
     assert len(sql.seen) <= 1 and sql.touching("cache_generation") == sql.seen
 
 
-def test_a_page_built_from_noted_rows_can_still_load_what_they_lead_to(app, runs, create_user,
-                                                                     create_organisation):
-    """The rows made again from notes are in the session as if loaded: the view behind a page not
-    yet kept reads the person's organisation through them."""
-    from commissioning.accounts.models import Role
+def test_a_page_built_after_noting_reads_the_person_from_the_database(app, runs, create_user,
+                                                                     create_organisation, monkeypatch):
+    """Notes answer for kept pages only: a view (a page not kept) runs on the rows as the database
+    has them, so a session ended where this process has not yet heard of it is refused by it."""
+    from commissioning.accounts.models import Role, UserSession
+    from commissioning.accounts.operations import end_session
     provider = create_user(Role.provider, organisation=create_organisation(name="Knowsley Youth Arts"))
     db.session.commit()
+    provider_id = provider.id
     signed_in = _signed_in(app, provider)
     assert signed_in.get("/contracts").status_code == 200       # notes the session
     db.session.expunge_all()
     with _Statements() as sql:
         dashboard = signed_in.get("/dashboard")                  # not kept: its view runs
     assert dashboard.status_code == 200 and "Knowsley Youth Arts" in dashboard.get_data(as_text=True)
-    assert sql.touching("user_sessions") == []                   # the row came from the note
+    assert sql.touching("user_sessions")                         # read for the view, not taken from notes
+    monkeypatch.setattr(pagecache, "generation", lambda: ("deaf", 0))  # a process hearing of no commit
+    signed_in.get("/contracts")
+    signed_in.get("/contracts")                                  # noted and kept in the deaf process
+    for row in db.session.scalars(db.select(UserSession).where(UserSession.user_id == provider_id)):
+        end_session(row, "revoked_by_admin")
+    db.session.commit()
+    assert signed_in.get("/dashboard").status_code == 302            # a view: the database says signed out
 
 
 def test_a_cookie_copied_before_signing_out_is_refused_though_it_was_noted(app, runs, create_user):
@@ -607,6 +616,26 @@ def test_a_noted_token_is_read_again_once_revoked_and_never_for_a_write(client, 
     assert client.get("/api/v1/contracts", headers=bearer).status_code == 401
 
 
+def test_a_view_refuses_a_noted_token_revoked_where_this_process_has_not_heard(client, runs, create_user,
+                                                                           monkeypatch):
+    from commissioning.accounts.models import Role
+    from commissioning.api.models import ApiToken
+    from commissioning.api.operations import create_token, revoke_token
+    owner = create_user(Role.commissioner)
+    row, secret = create_token(owner, "reporting", "read")
+    db.session.commit()
+    token_id, owner_id = row.id, owner.id
+    bearer = {"Authorization": f"Bearer {secret}"}
+    monkeypatch.setattr(pagecache, "generation", lambda: ("deaf", 0))  # a process hearing of no commit
+    assert client.get("/api/v1/contracts", headers=bearer).status_code == 200   # noted
+    revoke_token(db.session.get(ApiToken, token_id), db.session.get(type(owner), owner_id))
+    db.session.commit()
+    db.session.expunge_all()
+    with _Statements() as sql:
+        refused = client.get("/api/v1/needs", headers=bearer)                  # not kept: a view
+    assert refused.status_code == 401 and sql.touching("api_tokens")
+
+
 def test_notes_are_not_taken_with_the_page_cache_off(app, client, create_user, monkeypatch):
     from commissioning.accounts.models import Role
     monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)
@@ -619,15 +648,16 @@ def test_notes_are_not_taken_with_the_page_cache_off(app, client, create_user, m
 
 
 def test_a_write_on_a_connection_of_its_own_moves_the_generation(app):
-    from sqlalchemy import update
+    from sqlalchemy import select
 
-    from commissioning.accounts.models import User
-    db.session.commit()
-    before = pagecache.generation()
-    with db.engine.begin() as conn:
-        conn.execute(update(User).where(User.id == -1).values(name="nobody"))
+    from commissioning.core.models import CacheGeneration
+    value = select(CacheGeneration.value).where(CacheGeneration.id == 1)
+    with db.engine.connect() as conn:
+        transaction = conn.begin()
+        before = conn.execute(value).scalar() or 0
         pagecache.wrote_on(conn)
-    assert pagecache.generation() != before
+        assert conn.execute(value).scalar() == before + 1
+        transaction.rollback()   # the test leaves the database as it found it
 
 
 def test_every_write_outside_a_session_moves_the_generation_or_says_why_not():
@@ -679,9 +709,11 @@ def test_html_is_never_sent_gzipped_by_the_page_cache(client, runs):
     assert "<html" in page.get_data(as_text=True)
 
 
-def test_every_view_gets_the_person_row_never_the_stand_in(app, runs, create_user, monkeypatch):
+@pytest.mark.parametrize("extra", [{}, {"Authorization": "Basic c3RhZ2luZzpzdGFnaW5n"}, "flash"])
+def test_every_view_gets_the_person_row_never_the_stand_in(app, runs, create_user, monkeypatch, extra):
     """A kept page's request has only a stand-in for its person; a view (a page not kept) always has
-    the User row itself, made from the notes, so comparisons and relationships work as ever."""
+    the User row itself, read from the database: also when the page cache does not look at all
+    (a staging site's Basic authentication, a message waiting in the cookie)."""
     from flask_login import current_user
 
     from commissioning.accounts.models import Role, User
@@ -689,17 +721,25 @@ def test_every_view_gets_the_person_row_never_the_stand_in(app, runs, create_use
     view = app.view_functions["main.dashboard"]
 
     def looking(*args, **kwargs):
-        seen.append((type(current_user._get_current_object()), current_user.roles[0].role))
+        seen.append((type(current_user._get_current_object()), current_user.roles[0].role,
+                     type(current_user.current_session).__name__))
         return view(*args, **kwargs)
 
     monkeypatch.setitem(app.view_functions, "main.dashboard", looking)
     commissioner = create_user(Role.commissioner)
     db.session.commit()
     signed_in = _signed_in(app, commissioner)
-    signed_in.get("/contracts")                   # the session noted
+    signed_in.get("/contracts")
+    signed_in.get("/contracts")                   # the session noted, the page kept
+    headers = extra if isinstance(extra, dict) else {}
+    if extra == "flash":
+        with signed_in.session_transaction() as cookie:
+            cookie["_flashes"] = [("info", "A message from before signing in")]
     db.session.expunge_all()
-    assert signed_in.get("/dashboard").status_code == 200
-    assert seen == [(User, Role.commissioner)]
+    with _Statements() as sql:
+        assert signed_in.get("/dashboard", headers=headers).status_code == 200
+    assert seen == [(User, Role.commissioner, "UserSession")]
+    assert sql.touching("user_sessions")
 
 
 def test_an_error_page_for_a_noted_session_still_knows_who_is_signed_in(app, runs, create_user):
@@ -720,8 +760,12 @@ def test_the_stand_in_is_equal_to_the_person_it_stands_for(app, create_user):
     db.session.commit()
     _signed_in(app, commissioner)
     row = db.session.scalars(db.select(UserSession).where(UserSession.user_id == commissioner.id)).one()
+    noted, user_id, name = pagecache._snapshot(row, SESSION_ROWS), commissioner.id, commissioner.name
+    db.session.expunge_all()   # as in a new request: the rows are made again from the notes
     with app.test_request_context("/"):
-        stand_in = pagecache.NotedUser(pagecache._snapshot(row, SESSION_ROWS), "secret")
-        assert stand_in.id == commissioner.id and stand_in.is_authenticated
-        assert stand_in == commissioner and hash(stand_in) == hash(commissioner)
-        assert stand_in.name == commissioner.name   # anything more is the row's own
+        stand_in = pagecache.NotedUser(noted, "secret")
+        assert stand_in.id == user_id and stand_in.is_authenticated
+        assert stand_in.name == name                # anything more is the row's own, made from notes
+        person = db.session.get(type(stand_in.resolve()), user_id)
+        assert person is stand_in.resolve()         # made into this session, not a copy beside it
+        assert stand_in == person and person == stand_in and hash(stand_in) == hash(person)
