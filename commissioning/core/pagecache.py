@@ -68,9 +68,7 @@ _ADVANCED = "pagecache_advanced"
 _OWN_WRITES = "_pw"
 #: g key: the values made for this render (request keys) that a kept copy must make afresh.
 _FRESH = "_pagecache_fresh"
-#: WSGI environ keys (this request's own, as ``g`` may outlive it in tests and commands): the
-#: relationships of rows made again from notes, to be made before a view runs; and that a view runs.
-_LATER = "commissioning.pagecache.later"
+#: WSGI environ key (this request's own, as ``g`` may outlive it in tests and commands): a view runs.
 _VIEWING = "commissioning.pagecache.viewing"
 #: Attributes whose change alone is no write a page shows: {model name: attributes}.
 TOUCHES = {"UserSession": {"last_seen_at"}, "ApiToken": {"last_used_at"}}
@@ -616,10 +614,10 @@ def columns(noted, *path):
 
 
 def rebuild(noted):
-    """The noted rows, in this request's session as if just loaded (see ``_rebuild``). The rows
-    the second ones lead to (a token's person's roles) are made only once a view is to run: a kept
-    answer needs the token and its person, no more."""
-    return _rebuild(noted, later=request.environ.setdefault(_LATER, []))
+    """The noted rows, in this request's session as if just loaded (see ``_rebuild``), but for the
+    rows the second ones lead to (a token's person's roles), left to load if asked for: a kept
+    answer needs the token and its person, no more, and a view reads the token again anyway."""
+    return _rebuild(noted, levels=1)
 
 
 class NotedUser:
@@ -688,10 +686,6 @@ def _before_view():
         g.pop("_login_user")
     for check in _view_checks:
         check()
-    from sqlalchemy.orm.attributes import instance_state
-    for obj, name, value in request.environ.pop(_LATER, ()):
-        if name not in instance_state(obj).dict:
-            _relate(obj, name, value)
 
 
 def remember(ticket, row, related):
@@ -714,12 +708,11 @@ def _snapshot(obj, related):
     return mapper, mapper.identity_key_from_primary_key([columns[c.key] for c in mapper.primary_key]), columns, rows
 
 
-def _rebuild(snapshot, later=None, depth=0):
+def _rebuild(snapshot, levels=None):
     """The rows again, in this request's session as if just loaded: later lazy loads work as usual.
-    With ``later`` (a list), the relationships of rows below the first are put there to be made
-    by ``_before_view``; asked for before that, they load as any unloaded relationship does."""
+    With ``levels``, relationships only that many rows deep are made; below, they load if asked."""
     from sqlalchemy.orm import make_transient_to_detached
-    from sqlalchemy.orm.attributes import instance_state
+    from sqlalchemy.orm.attributes import instance_state, set_committed_value
     mapper, key, columns, rows = snapshot
     obj = db.session.identity_map.get(key)
     if obj is not None:
@@ -728,18 +721,13 @@ def _rebuild(snapshot, later=None, depth=0):
     instance_state(obj).dict.update(columns)  # as a query's rows fill it
     make_transient_to_detached(obj)
     db.session.add(obj)
+    if levels == 0:
+        return obj
+    deeper = None if levels is None else levels - 1
     for name, value in rows.items():
-        if later is not None and depth >= 1:
-            later.append((obj, name, value))
-        else:
-            _relate(obj, name, value, later, depth)
+        set_committed_value(obj, name, [_rebuild(item, deeper) for item in value] if isinstance(value, list)
+                            else None if value is None else _rebuild(value, deeper))
     return obj
-
-
-def _relate(obj, name, value, later=None, depth=0):
-    from sqlalchemy.orm.attributes import set_committed_value
-    set_committed_value(obj, name, [_rebuild(item, later, depth + 1) for item in value] if isinstance(value, list)
-                        else None if value is None else _rebuild(value, later, depth + 1))
 
 
 def count_as_write(sess):

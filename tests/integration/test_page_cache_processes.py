@@ -7,7 +7,6 @@ generation row per request instead, and is never stale.
 """
 import time
 import uuid
-from collections import Counter
 from contextlib import contextmanager
 
 import psycopg
@@ -16,22 +15,9 @@ import pytest
 from commissioning.core import pagecache
 from commissioning.extensions import db
 from tests import services
+from tests.fixtures.views import count_view_runs
 
 WAIT = 10  # seconds, at most, for a listener to hear or to come back
-
-
-def _counted(app):
-    runs = Counter()
-
-    def counted(endpoint, view):
-        def run(*args, **kwargs):
-            runs[endpoint] += 1
-            return view(*args, **kwargs)
-        return run
-
-    for endpoint, view in list(app.view_functions.items()):
-        app.view_functions[endpoint] = counted(endpoint, view)
-    return runs
 
 
 @pytest.fixture
@@ -40,7 +26,7 @@ def processes(make_app):
     settings = dict(WTF_CSRF_ENABLED=False, LOGIN_RATE_LIMIT="10000 per minute",
                     LOGIN_RATE_LIMIT_PER_ADDRESS="10000 per minute")
     writer, reader = make_app(**settings), make_app(**settings)
-    runs = _counted(reader)
+    runs = count_view_runs(reader, dict.__setitem__)  # a throwaway app: nothing to undo
     with reader.test_request_context("/"):
         listener = pagecache.store(reader).listener
         assert listener is not None

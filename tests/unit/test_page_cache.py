@@ -3,13 +3,13 @@
 Each test counts how often a view really ran: a kept answer runs none.
 """
 import re
-from collections import Counter
 
 import pytest
 
 from commissioning.core import pagecache
 from commissioning.core.caching import NEVER_SHARED
 from commissioning.extensions import db
+from tests.fixtures.views import count_view_runs
 from tests.unit.test_access import ACCESS, ROLES, _panel_objects, objects, urls  # noqa: F401 (fixtures)
 from tests.unit.test_caching import _public_urls
 from tests.unit.test_monitoring import active  # noqa: F401 (fixture: an active contract to publish)
@@ -20,17 +20,7 @@ NONCE = re.compile(r'nonce-([A-Za-z0-9_-]+)')
 @pytest.fixture
 def runs(app, monkeypatch):
     """runs[endpoint]: how many times its view ran since the test began."""
-    counts = Counter()
-
-    def counted(endpoint, view):
-        def run(*args, **kwargs):
-            counts[endpoint] += 1
-            return view(*args, **kwargs)
-        return run
-
-    for endpoint, view in list(app.view_functions.items()):
-        monkeypatch.setitem(app.view_functions, endpoint, counted(endpoint, view))
-    return counts
+    return count_view_runs(app, monkeypatch.setitem)
 
 
 def _nonce(response):
