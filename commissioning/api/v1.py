@@ -113,7 +113,7 @@ def _token(plain):
         return token
     token = util.find_token(plain)
     if token is not None and token.is_usable(now) and token.user.active:
-        touch(token, now)
+        touch(token)
         pagecache.remember(ticket, token, util.TOKEN_ROWS)
     return token
 
