@@ -83,8 +83,10 @@ def session_limits():
     return timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]), timedelta(hours=cfg["SESSION_MAX_HOURS"])
 
 
-#: What a signed-in request needs of its session row, loaded with it (and noted by core/pagecache.py).
-SESSION_ROWS = {"user": {"roles": {}, "memberships": {}}}
+#: What every request needs of the person asking, loaded with them (and noted by core/pagecache.py).
+PERSON_ROWS = {"roles": {}, "memberships": {}}
+#: What a signed-in request needs of its session row.
+SESSION_ROWS = {"user": PERSON_ROWS}
 
 
 def session_for_secret(plain):

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.orm import selectinload
 
 from commissioning.accounts.models import Role
+from commissioning.accounts.util import PERSON_ROWS
 from commissioning.api.models import ApiToken
 from commissioning.api.operations import TOKEN_PREFIX, hash_token
 from commissioning.contracts.models import Agreement, ReturnDue
@@ -31,7 +32,7 @@ def tokens_of(user):
 
 
 #: What an API request needs of its token, loaded with it (and noted by core/pagecache.py).
-TOKEN_ROWS = {"user": {"roles": {}, "memberships": {}}}
+TOKEN_ROWS = {"user": PERSON_ROWS}
 
 
 def find_token(plain):
